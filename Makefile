@@ -1,0 +1,40 @@
+# callfloor: `make run` serves the demo, `make test` runs every test.
+# Both set up what they need first (scripts/setup is idempotent).
+
+GO            ?= go
+STATICCHECK   := bin/staticcheck
+# The tests reach PostgreSQL here; .ci/run sets it too. Empty skips the
+# PostgreSQL half outside CI (inside CI an empty value fails the tests).
+CALLFLOOR_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+export CALLFLOOR_TEST_POSTGRES
+
+.PHONY: all setup build run test vet lint fmt-check unit bench clean
+
+all: build
+
+setup:
+	@scripts/setup
+
+build: setup
+	$(GO) build -o bin/callfloor ./cmd/callfloor
+
+run: setup
+	$(GO) run ./cmd/callfloor demo
+
+test: setup fmt-check vet lint unit
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+lint:
+	$(STATICCHECK) ./...
+
+unit:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+clean:
+	rm -rf bin
