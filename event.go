@@ -1,0 +1,107 @@
+package callfloor
+
+import "time"
+
+// EventType names what happened on the floor. The names are stable: they
+// are stored in the journal and sent to webhooks and the WebSocket stream.
+type EventType string
+
+// Event types.
+const (
+	EventLoggedIn          EventType = "agent.logged_in"
+	EventLoggedOff         EventType = "agent.logged_off"
+	EventPaused            EventType = "agent.paused"
+	EventUnpaused          EventType = "agent.unpaused"
+	EventPending           EventType = "agent.pending"
+	EventAutoAnswer        EventType = "agent.auto_answer"
+	EventPauseThreshold    EventType = "agent.pause_threshold"
+	EventPreview           EventType = "agent.preview"
+	EventPreviewEnded      EventType = "agent.preview_ended"
+	EventCallOffered       EventType = "call.offered"
+	EventCallAnswered      EventType = "call.answered"
+	EventCallHeld          EventType = "call.held"
+	EventCallResumed       EventType = "call.resumed"
+	EventCallEnded         EventType = "call.ended"
+	EventDialRequested     EventType = "call.dial_requested"
+	EventWrapupStarted     EventType = "wrapup.started"
+	EventDisposition       EventType = "disposition.submitted"
+	EventDispositionLater  EventType = "disposition.completed"
+	EventParticipantPaused EventType = "participant.paused"
+	EventParticipantResume EventType = "participant.unpaused"
+	// EventMidnight marks 00:00 in the account's time zone; DueAt is the
+	// next one.
+	EventMidnight EventType = "floor.midnight"
+)
+
+// Event is one fact of the floor. One flat shape serves every type; the
+// fields a type does not use stay empty. Seq orders an account's events.
+type Event struct {
+	Seq       int64     `json:"seq"`
+	AccountID int64     `json:"account_id"`
+	At        time.Time `json:"at"`
+	Type      EventType `json:"type"`
+	// ExtensionID is the agent's or participant's extension.
+	ExtensionID int64 `json:"extension_id,omitempty"`
+	// UserID is who asked for it (0: the system or the telephony plane).
+	UserID int64 `json:"user_id,omitempty"`
+	// State is the agent's state after the event.
+	State AgentState `json:"state,omitempty"`
+
+	Pause        *PauseRef    `json:"pause,omitempty"`
+	Pending      *Pending     `json:"pending,omitempty"`
+	LogoffReason LogoffReason `json:"logoff_reason,omitempty"`
+	AutoAnswer   *bool        `json:"auto_answer,omitempty"`
+
+	Call        *CallRef     `json:"call,omitempty"`
+	EndReason   string       `json:"end_reason,omitempty"`
+	DueAt       *time.Time   `json:"due_at,omitempty"`
+	Disposition *Disposition `json:"disposition,omitempty"`
+	QueueID     int64        `json:"queue_id,omitempty"`
+	LeadID      int64        `json:"lead_id,omitempty"`
+	CampaignID  int64        `json:"campaign_id,omitempty"`
+	Number      string       `json:"number,omitempty"`
+}
+
+// PauseRef is the pause reason as it was when the pause started, so
+// reports keep the name and productive flag even if the reason changes.
+type PauseRef struct {
+	ReasonID         int64  `json:"reason_id"`
+	Code             int    `json:"code"`
+	Name             string `json:"name"`
+	Productive       bool   `json:"productive"`
+	ThresholdSeconds int    `json:"threshold_seconds,omitempty"`
+	System           bool   `json:"system,omitempty"`
+}
+
+// Pending is what an agent asked for during a call; it takes effect when
+// the calls and the wrap-up are over.
+type Pending struct {
+	Pause  *PauseRef    `json:"pause,omitempty"`
+	Logoff LogoffReason `json:"logoff,omitempty"`
+}
+
+// CallRef identifies a call and where it came from.
+type CallRef struct {
+	ID         string    `json:"id"`
+	Direction  Direction `json:"direction"`
+	QueueID    int64     `json:"queue_id,omitempty"`
+	CampaignID int64     `json:"campaign_id,omitempty"`
+	From       string    `json:"from,omitempty"`
+	To         string    `json:"to,omitempty"`
+}
+
+// Disposition is the outcome of a call as the agent (or the system) set it.
+type Disposition struct {
+	CallID   string   `json:"call_id"`
+	Category Category `json:"category,omitempty"`
+	Outcome  string   `json:"outcome,omitempty"`
+	// FailScope is copied from the outcome for fail dispositions.
+	FailScope FailScope `json:"fail_scope,omitempty"`
+	Notes     string    `json:"notes,omitempty"`
+	Tags      []string  `json:"tags,omitempty"`
+	// By is the user who set it; 0 when the system set it.
+	By int64 `json:"by,omitempty"`
+	// Incomplete: nobody chose it (timed out or cut short); the agent can
+	// complete it later.
+	Incomplete bool `json:"incomplete,omitempty"`
+}

@@ -1,0 +1,108 @@
+package floor
+
+import (
+	"time"
+
+	"github.com/callfloor/callfloor"
+)
+
+// Config is the part of an account's configuration the engine decides with.
+// It is rebuilt from the store when an administrator changes something.
+type Config struct {
+	Location     *time.Location
+	Agents       map[int64]*AgentConfig       // by extension ID
+	Participants map[int64]*ParticipantConfig // by extension ID
+	PauseReasons map[int64]*callfloor.PauseReason
+	Queues       map[int64]*SourceConfig // by queue ID
+}
+
+// AgentConfig is an agent extension's Agent tab, as the engine needs it.
+type AgentConfig struct {
+	ExtensionID     int64
+	UserID          int64
+	WrapupTimeout   time.Duration
+	AutoAnswer      callfloor.AutoAnswer
+	OutboundQueueID int64
+	Permissions     callfloor.Permissions
+}
+
+// ParticipantConfig is a participant extension and its queues.
+type ParticipantConfig struct {
+	ExtensionID int64
+	Queues      map[int64]bool
+}
+
+// SourceConfig is the disposition list of a call source.
+type SourceConfig struct {
+	DispositionsEnabled bool
+	Outcomes            []callfloor.Outcome
+}
+
+// outcome finds the configured outcome of a source.
+func (s *SourceConfig) outcome(c callfloor.Category, name string) (callfloor.Outcome, bool) {
+	for _, o := range s.Outcomes {
+		if o.Category == c && o.Name == name {
+			return o, true
+		}
+	}
+	return callfloor.Outcome{}, false
+}
+
+// source returns the disposition configuration of a call, or nil when its
+// source has no dispositions.
+func (c *Config) source(call callfloor.CallRef) *SourceConfig {
+	if call.QueueID != 0 {
+		if q := c.Queues[call.QueueID]; q != nil && q.DispositionsEnabled {
+			return q
+		}
+	}
+	return nil
+}
+
+// NewConfig builds the engine's configuration from the account's objects.
+func NewConfig(acc *callfloor.Account, exts []*callfloor.Extension, users []*callfloor.User,
+	reasons []*callfloor.PauseReason, queues []*callfloor.Queue) *Config {
+	c := &Config{
+		Location:     acc.Location(),
+		Agents:       map[int64]*AgentConfig{},
+		Participants: map[int64]*ParticipantConfig{},
+		PauseReasons: map[int64]*callfloor.PauseReason{},
+		Queues:       map[int64]*SourceConfig{},
+	}
+	owner := map[int64]int64{}
+	for _, u := range users {
+		if u.ExtensionID != nil && !u.Disabled {
+			owner[*u.ExtensionID] = u.ID
+		}
+	}
+	for _, e := range exts {
+		switch {
+		case e.Agent.Enabled && acc.Activated():
+			ac := &AgentConfig{
+				ExtensionID:   e.ID,
+				UserID:        owner[e.ID],
+				WrapupTimeout: time.Duration(e.Agent.WrapupTimeoutSeconds) * time.Second,
+				AutoAnswer:    e.Agent.AutoAnswer,
+				Permissions:   e.Agent.Permissions,
+			}
+			if e.Agent.OutboundQueueID != nil {
+				ac.OutboundQueueID = *e.Agent.OutboundQueueID
+			}
+			c.Agents[e.ID] = ac
+		case e.QueuesFeature:
+			c.Participants[e.ID] = &ParticipantConfig{ExtensionID: e.ID, Queues: map[int64]bool{}}
+		}
+	}
+	for _, p := range reasons {
+		c.PauseReasons[p.ID] = p
+	}
+	for _, q := range queues {
+		c.Queues[q.ID] = &SourceConfig{DispositionsEnabled: q.DispositionsEnabled, Outcomes: q.Outcomes}
+		for _, m := range q.Members {
+			if p := c.Participants[m.ExtensionID]; p != nil {
+				p.Queues[q.ID] = true
+			}
+		}
+	}
+	return c
+}

@@ -1,0 +1,104 @@
+package floor
+
+import "github.com/callfloor/callfloor"
+
+// Input is what Decide reacts to: an agent's or supervisor's command, an
+// event from the telephony plane or the dialler, or a due timer.
+type Input interface{ agent() int64 }
+
+// Login starts the agent's session.
+type Login struct{ Ext, By int64 }
+
+// Logoff ends the agent's session; Force is a supervisor's force logoff.
+type Logoff struct {
+	Ext, By int64
+	Force   bool
+}
+
+// Pause pauses the agent with a reason.
+type Pause struct{ Ext, By, ReasonID int64 }
+
+// Unpause ends the agent's pause, or cancels a pending one.
+type Unpause struct{ Ext, By int64 }
+
+// SetAutoAnswer is the agent's choice where the Agent tab says Optional.
+type SetAutoAnswer struct {
+	Ext, By int64
+	On      bool
+}
+
+// Dispose submits a disposition for the call in wrap-up, or completes an
+// incomplete one.
+type Dispose struct {
+	Ext, By  int64
+	CallID   string
+	Category callfloor.Category
+	Outcome  string
+	Notes    string
+	Tags     []string
+}
+
+// Dial asks for a manual call; Internal is a call to an extension.
+type Dial struct {
+	Ext, By  int64
+	CallID   string
+	Number   string
+	Internal bool
+}
+
+// ParticipantPause pauses or unpauses a participant in one queue.
+type ParticipantPause struct {
+	Ext, By, QueueID int64
+	Paused           bool
+}
+
+// Offer is the telephony plane offering a call to the agent (it rings).
+type Offer struct {
+	Ext  int64
+	Call callfloor.CallRef
+}
+
+// Answer reports the agent answered the call.
+type Answer struct {
+	Ext    int64
+	CallID string
+}
+
+// Hold reports the call was put on hold (Held) or resumed.
+type Hold struct {
+	Ext    int64
+	CallID string
+	Held   bool
+}
+
+// Hangup reports the call ended for the agent.
+type Hangup struct {
+	Ext    int64
+	CallID string
+	Reason string
+}
+
+// StartPreview is the dialler showing a lead to an idle agent.
+type StartPreview struct{ Ext, LeadID, CampaignID int64 }
+
+// EndPreview is the dialler taking the lead back (skipped, or dialled).
+type EndPreview struct{ Ext int64 }
+
+// Timer fires the earliest due timer (see State.NextDue).
+type Timer struct{}
+
+func (i Login) agent() int64            { return i.Ext }
+func (i Logoff) agent() int64           { return i.Ext }
+func (i Pause) agent() int64            { return i.Ext }
+func (i Unpause) agent() int64          { return i.Ext }
+func (i SetAutoAnswer) agent() int64    { return i.Ext }
+func (i Dispose) agent() int64          { return i.Ext }
+func (i Dial) agent() int64             { return i.Ext }
+func (i ParticipantPause) agent() int64 { return i.Ext }
+func (i Offer) agent() int64            { return i.Ext }
+func (i Answer) agent() int64           { return i.Ext }
+func (i Hold) agent() int64             { return i.Ext }
+func (i Hangup) agent() int64           { return i.Ext }
+func (i StartPreview) agent() int64     { return i.Ext }
+func (i EndPreview) agent() int64       { return i.Ext }
+func (i Timer) agent() int64            { return 0 }
