@@ -1,0 +1,238 @@
+package floor
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/clocktest"
+)
+
+// memJournal is an in-memory Journal for fast engine tests; the stores'
+// journals are tested against the real databases in storetest.
+type memJournal struct {
+	mu      sync.Mutex
+	evs     []callfloor.Event
+	appends int
+	fail    error
+	delay   time.Duration
+}
+
+func (j *memJournal) AppendEvents(_ context.Context, _ int64, evs []callfloor.Event) error {
+	time.Sleep(j.delay)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.fail != nil {
+		return j.fail
+	}
+	for _, e := range evs {
+		if n := int64(len(j.evs)); e.Seq != n+1 {
+			return errors.New("sequence gap")
+		}
+		j.evs = append(j.evs, e)
+	}
+	j.appends++
+	return nil
+}
+
+func (j *memJournal) ReadEvents(_ context.Context, _ int64, after int64, limit int) ([]callfloor.Event, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []callfloor.Event
+	for _, e := range j.evs {
+		if e.Seq > after && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (j *memJournal) len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.evs)
+}
+
+type rig struct {
+	t     *testing.T
+	j     *memJournal
+	clock *clocktest.Clock
+	pub   chan callfloor.Event
+	e     *Engine
+}
+
+func newRig(t *testing.T, j *memJournal, clock *clocktest.Clock) *rig {
+	r := &rig{t: t, j: j, clock: clock, pub: make(chan callfloor.Event, 10000)}
+	r.start()
+	return r
+}
+
+func (r *rig) start() {
+	e, err := Start(context.Background(), EngineConfig{
+		AccountID: 7, Journal: r.j, Clock: r.clock,
+		LoadConfig: func(context.Context) (*Config, error) { return testConfig(), nil },
+		Publish: func(evs []callfloor.Event) {
+			for _, e := range evs {
+				r.pub <- e
+			}
+		},
+	})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.e = e
+	r.t.Cleanup(e.Close)
+}
+
+func (r *rig) do(in Input) []callfloor.Event {
+	r.t.Helper()
+	evs, err := r.e.Do(context.Background(), in)
+	if err != nil {
+		r.t.Fatalf("%T: %v", in, err)
+	}
+	return evs
+}
+
+// await waits for a published event of type typ.
+func (r *rig) await(typ callfloor.EventType) callfloor.Event {
+	r.t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case e := <-r.pub:
+			if e.Type == typ {
+				return e
+			}
+		case <-deadline:
+			r.t.Fatalf("no %s event", typ)
+		}
+	}
+}
+
+func (r *rig) state(ext int64) Agent {
+	var a Agent
+	if err := r.e.View(context.Background(), func(s *State, _ *Config) { a = *s.Agent(ext) }); err != nil {
+		r.t.Fatal(err)
+	}
+	return a
+}
+
+func TestEngineJournalsBeforeAnswering(t *testing.T) {
+	r := newRig(t, &memJournal{}, clocktest.New(t0))
+	evs := r.do(Login{Ext: agentA, By: 501})
+	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].AccountID != 7 || evs[0].State != callfloor.StateIdle {
+		t.Fatalf("events %+v", evs)
+	}
+	if r.j.len() != 1 {
+		t.Fatal("answered before the event was journaled")
+	}
+	if e := r.await(callfloor.EventLoggedIn); e.Seq != 1 {
+		t.Fatalf("published %+v", e)
+	}
+	if _, err := r.e.Do(context.Background(), Pause{Ext: agentA, ReasonID: 999}); callfloor.ErrorCode(err) != callfloor.ErrInvalidReference {
+		t.Fatalf("refusal: %v", err)
+	}
+	if r.j.len() != 1 {
+		t.Fatal("a refused input was journaled")
+	}
+}
+
+func TestEngineWrapupTimerAndRestart(t *testing.T) {
+	j := &memJournal{}
+	clock := clocktest.New(t0)
+	r := newRig(t, j, clock)
+	r.do(Login{Ext: agentA})
+	r.do(Offer{Ext: agentA, Call: salesCall("c1")})
+	r.do(Answer{Ext: agentA, CallID: "c1"})
+	r.do(Hangup{Ext: agentA, CallID: "c1"})
+	if st := r.state(agentA).State; st != callfloor.StateWrapup {
+		t.Fatalf("state %s", st)
+	}
+	clock.Advance(time.Minute)
+	if e := r.await(callfloor.EventDisposition); e.Disposition.Outcome != callfloor.NoAgentSubmission {
+		t.Fatalf("timeout disposition %+v", e.Disposition)
+	}
+	if st := r.state(agentA).State; st != callfloor.StateIdle {
+		t.Fatalf("state after timeout %s", st)
+	}
+
+	// A second wrap-up falls due while the engine is stopped: it fires at
+	// start, stamped with its due time.
+	r.do(Offer{Ext: agentA, Call: salesCall("c2")})
+	r.do(Answer{Ext: agentA, CallID: "c2"})
+	r.do(Hangup{Ext: agentA, CallID: "c2"})
+	due := clock.Now().Add(time.Minute)
+	r.e.Close()
+	clock.Advance(time.Hour)
+	r2 := newRig(t, j, clock)
+	e := r2.await(callfloor.EventDisposition)
+	if e.Disposition.CallID != "c2" || !e.At.Equal(due) {
+		t.Fatalf("after restart: %+v at %v, want c2 at %v", e.Disposition, e.At, due)
+	}
+	if a := r2.state(agentA); a.State != callfloor.StateIdle || !a.LoggedIn {
+		t.Fatalf("rebuilt agent %+v", a)
+	}
+}
+
+func TestEngineMidnightWhileStopped(t *testing.T) {
+	j := &memJournal{}
+	clock := clocktest.New(time.Date(2026, 11, 23, 22, 0, 0, 0, london))
+	r := newRig(t, j, clock)
+	r.do(Login{Ext: agentA})
+	r.do(Pause{Ext: agentA, ReasonID: training})
+	r.e.Close()
+	clock.Set(time.Date(2026, 11, 24, 8, 30, 0, 0, london))
+	r2 := newRig(t, j, clock)
+	e := r2.await(callfloor.EventLoggedOff)
+	if e.LogoffReason != callfloor.LogoffMidnight || !e.At.Equal(time.Date(2026, 11, 24, 0, 0, 0, 0, london)) {
+		t.Fatalf("logoff %+v", e)
+	}
+}
+
+func TestEngineJournalFailureLosesNothingConfirmed(t *testing.T) {
+	j := &memJournal{}
+	r := newRig(t, j, clocktest.New(t0))
+	r.do(Login{Ext: agentA})
+	j.mu.Lock()
+	j.fail = errors.New("disk full")
+	j.mu.Unlock()
+	_, err := r.e.Do(context.Background(), Pause{Ext: agentA, ReasonID: lunch})
+	if callfloor.ErrorCode(err) != callfloor.ErrInternal {
+		t.Fatalf("err %v", err)
+	}
+	j.mu.Lock()
+	j.fail = nil
+	j.mu.Unlock()
+	if a := r.state(agentA); a.State != callfloor.StateIdle {
+		t.Fatalf("an unsaved pause is visible: %s", a.State)
+	}
+	r.do(Pause{Ext: agentA, ReasonID: lunch})
+	if a := r.state(agentA); a.State != callfloor.StatePaused {
+		t.Fatalf("state %s", a.State)
+	}
+}
+
+func TestEngineGroupCommit(t *testing.T) {
+	j := &memJournal{delay: 2 * time.Millisecond}
+	r := newRig(t, j, clocktest.New(t0))
+	r.do(Login{Ext: agentA})
+	const n = 200
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.e.Do(context.Background(), SetAutoAnswer{Ext: agentA, On: i%2 == 0})
+		}()
+	}
+	wg.Wait()
+	j.mu.Lock()
+	appends := j.appends
+	j.mu.Unlock()
+	if appends >= n/2 {
+		t.Fatalf("%d inputs took %d journal transactions: no group commit", n, appends)
+	}
+}
