@@ -1,0 +1,105 @@
+package bus
+
+import (
+	"testing"
+
+	"github.com/callfloor/callfloor"
+)
+
+func evs(account int64, from, to int64) []callfloor.Event {
+	var out []callfloor.Event
+	for s := from; s <= to; s++ {
+		out = append(out, callfloor.Event{AccountID: account, Seq: s, Type: callfloor.EventLoggedIn})
+	}
+	return out
+}
+
+func drain(s *Subscription) (seqs []int64) {
+	for {
+		select {
+		case e, ok := <-s.C():
+			if !ok {
+				return seqs
+			}
+			seqs = append(seqs, e.Seq)
+		default:
+			return seqs
+		}
+	}
+}
+
+func TestSubscribeCatchesUp(t *testing.T) {
+	h := NewHub(5, 10)
+	h.Publish(evs(1, 1, 8))
+	tests := []struct {
+		after   int64
+		want    []int64
+		tooOld  bool
+		comment string
+	}{
+		{after: 8, want: nil, comment: "up to date"},
+		{after: 6, want: []int64{7, 8}, comment: "missed two"},
+		{after: 3, want: []int64{4, 5, 6, 7, 8}, comment: "oldest kept is 4"},
+		{after: 2, tooOld: true, comment: "3 is gone"},
+		{after: 0, tooOld: true, comment: "everything is not kept"},
+	}
+	for _, tc := range tests {
+		s, err := h.Subscribe(1, tc.after)
+		if tc.tooOld {
+			if err != ErrTooOld {
+				t.Errorf("%s: err %v", tc.comment, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.comment, err)
+		}
+		h.Publish(evs(1, 9, 9))
+		got := drain(s)
+		want := append(tc.want, 9)
+		if len(got) != len(want) {
+			t.Errorf("%s: got %v, want %v", tc.comment, got, want)
+		}
+		for i := range got {
+			if i < len(want) && got[i] != want[i] {
+				t.Errorf("%s: got %v, want %v", tc.comment, got, want)
+				break
+			}
+		}
+		s.Close()
+		h = NewHub(5, 10)
+		h.Publish(evs(1, 1, 8))
+	}
+}
+
+func TestAccountsAreSeparateAndDuplicatesDropped(t *testing.T) {
+	h := NewHub(100, 100)
+	a, _ := h.Subscribe(1, 0)
+	b, _ := h.Subscribe(2, 0)
+	h.Publish(evs(1, 1, 3))
+	h.Publish(evs(1, 2, 4)) // 2 and 3 again after a restart: only 4 is new
+	h.Publish(evs(2, 1, 1))
+	if got := drain(a); len(got) != 4 || got[3] != 4 {
+		t.Errorf("account 1 got %v", got)
+	}
+	if got := drain(b); len(got) != 1 {
+		t.Errorf("account 2 got %v", got)
+	}
+}
+
+func TestSlowSubscriberIsClosed(t *testing.T) {
+	h := NewHub(100, 2)
+	s, _ := h.Subscribe(1, 0)
+	h.Publish(evs(1, 1, 5))
+	got := drain(s)
+	if len(got) != 2 || !s.Overflowed() {
+		t.Fatalf("got %v, overflowed %v", got, s.Overflowed())
+	}
+	if _, ok := <-s.C(); ok {
+		t.Fatal("channel still open")
+	}
+	s.Close() // closing twice is harmless
+	if _, err := h.Subscribe(1, 2); err != nil {
+		t.Fatalf("resubscribing from the last seen seq: %v", err)
+	}
+}
