@@ -35,11 +35,11 @@ type Pause struct {
 
 // Day is one agent's totals for one day in the account's time zone.
 type Day struct {
-	Date                    string  `json:"date"` // YYYY-MM-DD
-	LoginSeconds            float64 `json:"login_seconds"`
-	ProductivePauseSeconds  float64 `json:"productive_pause_seconds"`
-	UnproductivePauseSecond float64 `json:"unproductive_pause_seconds"`
-	WrapupSeconds           float64 `json:"wrapup_seconds"`
+	Date                     string  `json:"date"` // YYYY-MM-DD
+	LoginSeconds             float64 `json:"login_seconds"`
+	ProductivePauseSeconds   float64 `json:"productive_pause_seconds"`
+	UnproductivePauseSeconds float64 `json:"unproductive_pause_seconds"`
+	WrapupSeconds            float64 `json:"wrapup_seconds"`
 	Counters
 }
 
@@ -244,7 +244,7 @@ func (f *folder) accrue(a, b time.Time) {
 		case f.state == callfloor.StatePaused && f.pause != nil && f.pause.Productive:
 			d.ProductivePauseSeconds += secs
 		case f.state == callfloor.StatePaused:
-			d.UnproductivePauseSecond += secs
+			d.UnproductivePauseSeconds += secs
 		}
 		a = end
 	}

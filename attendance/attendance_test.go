@@ -94,7 +94,7 @@ func TestWorkingDay(t *testing.T) {
 	}
 	d := r.Days[0]
 	want := attendance.Day{Date: "2026-11-23", LoginSeconds: 15 * 3600, ProductivePauseSeconds: 8 * 3600,
-		UnproductivePauseSecond: 3600, WrapupSeconds: 180,
+		UnproductivePauseSeconds: 3600, WrapupSeconds: 180,
 		Counters: attendance.Counters{Calls: 3, Successful: 1, FailedContacts: 1}}
 	if d != want {
 		t.Errorf("day\n got %+v\nwant %+v", d, want)
@@ -122,7 +122,7 @@ func TestPeriodClipping(t *testing.T) {
 			var calls, success int
 			for _, d := range r.Days {
 				login += d.LoginSeconds
-				paused += d.ProductivePauseSeconds + d.UnproductivePauseSecond
+				paused += d.ProductivePauseSeconds + d.UnproductivePauseSeconds
 				calls += d.Calls
 				success += d.Successful
 			}
