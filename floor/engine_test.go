@@ -17,7 +17,8 @@ type memJournal struct {
 	mu      sync.Mutex
 	evs     []callfloor.Event
 	appends int
-	fail    error
+	fail    error // appends fail
+	readErr error // reads fail
 	delay   time.Duration
 }
 
@@ -41,6 +42,9 @@ func (j *memJournal) AppendEvents(_ context.Context, _ int64, evs []callfloor.Ev
 func (j *memJournal) ReadEvents(_ context.Context, _ int64, after int64, limit int) ([]callfloor.Event, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.readErr != nil {
+		return nil, j.readErr
+	}
 	var out []callfloor.Event
 	for _, e := range j.evs {
 		if e.Seq > after && len(out) < limit {
@@ -48,6 +52,12 @@ func (j *memJournal) ReadEvents(_ context.Context, _ int64, after int64, limit i
 		}
 	}
 	return out, nil
+}
+
+func (j *memJournal) set(appendErr, readErr error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.fail, j.readErr = appendErr, readErr
 }
 
 func (j *memJournal) len() int {
@@ -196,16 +206,12 @@ func TestEngineJournalFailureLosesNothingConfirmed(t *testing.T) {
 	j := &memJournal{}
 	r := newRig(t, j, clocktest.New(t0))
 	r.do(Login{Ext: agentA})
-	j.mu.Lock()
-	j.fail = errors.New("disk full")
-	j.mu.Unlock()
+	j.set(errors.New("disk full"), nil)
 	_, err := r.e.Do(context.Background(), Pause{Ext: agentA, ReasonID: lunch})
 	if callfloor.ErrorCode(err) != callfloor.ErrInternal {
 		t.Fatalf("err %v", err)
 	}
-	j.mu.Lock()
-	j.fail = nil
-	j.mu.Unlock()
+	j.set(nil, nil)
 	if a := r.state(agentA); a.State != callfloor.StateIdle {
 		t.Fatalf("an unsaved pause is visible: %s", a.State)
 	}

@@ -1,0 +1,149 @@
+package floor
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/callfloor/callfloor"
+)
+
+// Floor runs one Engine per account. Every account's engine is started at
+// boot (StartAll) so that its timers run even when nobody touches it.
+type Floor struct {
+	journal Journal
+	clock   callfloor.TimerClock
+	logger  *slog.Logger
+	publish func([]callfloor.Event)
+	load    func(ctx context.Context, accountID int64) (*Config, error)
+
+	mu      sync.Mutex
+	engines map[int64]*Engine
+	closed  bool
+}
+
+// FloorConfig wires a Floor.
+type FloorConfig struct {
+	Journal Journal
+	Clock   callfloor.TimerClock
+	Logger  *slog.Logger
+	Publish func([]callfloor.Event)
+	// LoadConfig reads an account's configuration; see StoreConfig.
+	LoadConfig func(ctx context.Context, accountID int64) (*Config, error)
+}
+
+// New returns a Floor with no engine started.
+func New(fc FloorConfig) *Floor {
+	if fc.Logger == nil {
+		fc.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Floor{journal: fc.Journal, clock: fc.Clock, logger: fc.Logger, publish: fc.Publish,
+		load: fc.LoadConfig, engines: map[int64]*Engine{}}
+}
+
+// StartAll starts the engines of the given accounts.
+func (f *Floor) StartAll(ctx context.Context, accountIDs []int64) error {
+	for _, id := range accountIDs {
+		if _, err := f.Engine(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Engine returns the account's engine, starting it (and recovering its
+// state) if it is not running.
+func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil, ErrEngineStopped
+	}
+	if e := f.engines[accountID]; e != nil {
+		select {
+		case <-e.Stopped():
+			f.logger.Warn("restarting a stopped floor engine", "account", accountID)
+		default:
+			return e, nil
+		}
+	}
+	e, err := Start(ctx, EngineConfig{
+		AccountID: accountID, Journal: f.journal, Clock: f.clock, Logger: f.logger, Publish: f.publish,
+		LoadConfig: func(ctx context.Context) (*Config, error) { return f.load(ctx, accountID) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.engines[accountID] = e
+	return e, nil
+}
+
+// Do submits an input to the account's engine.
+func (f *Floor) Do(ctx context.Context, accountID int64, in Input) ([]callfloor.Event, error) {
+	e, err := f.Engine(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	return e.Do(ctx, in)
+}
+
+// View runs fn on the account's engine goroutine.
+func (f *Floor) View(ctx context.Context, accountID int64, fn func(*State, *Config)) error {
+	e, err := f.Engine(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	return e.View(ctx, fn)
+}
+
+// Reload makes a running engine reread its configuration, after an
+// administrator changed something.
+func (f *Floor) Reload(ctx context.Context, accountID int64) error {
+	f.mu.Lock()
+	e := f.engines[accountID]
+	f.mu.Unlock()
+	if e == nil {
+		return nil
+	}
+	return e.Reload(ctx)
+}
+
+// Close stops every engine.
+func (f *Floor) Close() {
+	f.mu.Lock()
+	f.closed = true
+	engines := f.engines
+	f.engines = map[int64]*Engine{}
+	f.mu.Unlock()
+	for _, e := range engines {
+		e.Close()
+	}
+}
+
+// StoreConfig returns a LoadConfig reading the account from st.
+func StoreConfig(st callfloor.Store) func(ctx context.Context, accountID int64) (*Config, error) {
+	return func(ctx context.Context, accountID int64) (*Config, error) {
+		acc, err := st.FindAccountByID(ctx, accountID)
+		if err != nil {
+			return nil, err
+		}
+		ctx = callfloor.SystemContext(ctx, accountID)
+		exts, err := st.ListExtensions(ctx)
+		if err != nil {
+			return nil, err
+		}
+		users, err := st.ListUsers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		reasons, err := st.ListPauseReasons(ctx)
+		if err != nil {
+			return nil, err
+		}
+		queues, err := st.ListQueues(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return NewConfig(acc, exts, users, reasons, queues), nil
+	}
+}
