@@ -19,6 +19,7 @@ type Store interface {
 	QueueService
 	DirectoryService
 	CallerIDPoolService
+	Journal
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -1,0 +1,22 @@
+package callfloor
+
+import (
+	"context"
+	"time"
+)
+
+// Journal keeps the floor's events: every event the floor engine accepted,
+// in order per account. The engine appends; recovery, time and attendance,
+// the realtime stream and webhooks read.
+type Journal interface {
+	// AppendEvents stores events of one account in one transaction. Their
+	// Seq must follow the account's last one without gaps; a Seq already
+	// taken fails the whole append.
+	AppendEvents(ctx context.Context, accountID int64, evs []Event) error
+	// ReadEvents returns up to limit events of the account after seq, in
+	// order.
+	ReadEvents(ctx context.Context, accountID, afterSeq int64, limit int) ([]Event, error)
+	// ReadExtensionEvents returns the events of one extension with
+	// from <= At < to, in order.
+	ReadExtensionEvents(ctx context.Context, accountID, extensionID int64, from, to time.Time) ([]Event, error)
+}

@@ -1,0 +1,110 @@
+// Package sqlite opens callfloor's store in an SQLite database file, the
+// single-node default, with the pure-Go modernc.org/sqlite driver.
+//
+// The database runs in WAL mode with synchronous=FULL and foreign keys on.
+// All writes go through one connection that begins its transactions
+// IMMEDIATE, so writers never race; reads use a separate pool of read-only
+// connections. The schema is migrations/*.sql, embedded and applied at
+// Open.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/callfloor/callfloor/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the embedded schema migrations.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the embedded directory always exists
+	}
+	return sub
+}
+
+// readers is the size of the read pool.
+const readers = 4
+
+// busyTimeoutMS is how long a connection waits for a lock.
+const busyTimeoutMS = 10000
+
+var dialect = sqlstore.Dialect{Name: "sqlite", IsUniqueViolation: isUniqueViolation}
+
+func isUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// Open opens (creating it and its directory if needed) the database file at
+// path, applies the migrations it lacks and returns the store.
+func Open(ctx context.Context, path string, opts sqlstore.Options) (*sqlstore.Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: %q is not a plain file path", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	writer, err := openPool(ctx, path, 1,
+		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)")
+	if err != nil {
+		return nil, err
+	}
+	applied, err := sqlstore.Migrate(ctx, writer, dialect, Migrations())
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	if opts.Logger != nil {
+		for _, m := range applied {
+			opts.Logger.InfoContext(ctx, "applied migration", "db", "sqlite", "migration", m)
+		}
+	}
+	reader, err := openPool(ctx, path, readers, "foreign_keys(1)", "query_only(1)")
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	return sqlstore.New(writer, reader, dialect, opts), nil
+}
+
+// openPool opens a pool of at most n connections to path, each set up with
+// the busy timeout and the pragmas. The one-connection pool is the writer:
+// its transactions begin IMMEDIATE.
+func openPool(ctx context.Context, path string, n int, pragmas ...string) (*sql.DB, error) {
+	dsn := path + "?_pragma=busy_timeout(" + fmt.Sprint(busyTimeoutMS) + ")"
+	for _, p := range pragmas {
+		dsn += "&_pragma=" + p
+	}
+	if n == 1 {
+		dsn += "&_txlock=immediate"
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, nil
+}

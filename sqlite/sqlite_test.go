@@ -1,0 +1,137 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"testing"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/sqlite"
+	"github.com/callfloor/callfloor/sqlstore"
+	"github.com/callfloor/callfloor/storetest"
+)
+
+func open(t *testing.T, path string, opts sqlstore.Options) *sqlstore.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) callfloor.Store {
+		return open(t, filepath.Join(t.TempDir(), "callfloor.db"), sqlstore.Options{})
+	})
+}
+
+func TestClock(t *testing.T) {
+	storetest.RunClock(t, func(t *testing.T, c callfloor.Clock) callfloor.Store {
+		return open(t, filepath.Join(t.TempDir(), "callfloor.db"), sqlstore.Options{Clock: c})
+	})
+}
+
+func TestReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "nested", "dir", "callfloor.db") // Open creates the directories
+	st, err := sqlite.Open(ctx, path, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &callfloor.Account{Name: "Acme", TimeZone: "UTC", LicenceKind: callfloor.LicenceAgentExtensions, AgentLicences: 2}
+	if err := st.CreateAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	actx := callfloor.SystemContext(ctx, a.ID)
+	e := &callfloor.Extension{Number: "201", SIPUsername: callfloor.NewSIPUsername("201"), QueuesFeature: true,
+		Agent: callfloor.DefaultAgentSettings()}
+	e.Agent.Enabled = true
+	if err := st.CreateExtension(actx, e); err != nil {
+		t.Fatal(err)
+	}
+	before := migrations(t, path)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	st = open(t, path, sqlstore.Options{})
+	got, err := st.FindAccountByName(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.AgentsInUse = 1
+	if *got != *a {
+		t.Fatalf("account after reopening: %+v, want %+v", got, a)
+	}
+	exts, err := st.ListExtensions(actx)
+	if err != nil || len(exts) != 1 || exts[0].SIPUsername != e.SIPUsername {
+		t.Fatalf("extensions after reopening: %v %v", exts, err)
+	}
+	if after := migrations(t, path); after != before {
+		t.Fatalf("schema_migrations changed on reopening:\n%s\nwas\n%s", after, before)
+	}
+	// Migrating again applies nothing.
+	db := rawDB(t, path)
+	applied, err := sqlstore.Migrate(ctx, db, sqlstore.Dialect{Name: "sqlite"}, sqlite.Migrations())
+	if err != nil || len(applied) != 0 {
+		t.Fatalf("second migration applied %v, %v", applied, err)
+	}
+}
+
+// migrations lists schema_migrations as text.
+func migrations(t *testing.T, path string) string {
+	t.Helper()
+	rows, err := rawDB(t, path).Query(`SELECT version, name, applied_at FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out string
+	n := 0
+	for rows.Next() {
+		var v, at int64
+		var name string
+		if err := rows.Scan(&v, &name, &at); err != nil {
+			t.Fatal(err)
+		}
+		out += fmt.Sprintf("%d %s %d\n", v, name, at)
+		n++
+	}
+	files, _ := fs.Glob(sqlite.Migrations(), "*.sql")
+	if n != len(files) || n == 0 {
+		t.Fatalf("%d migrations recorded, %d files", n, len(files))
+	}
+	return out
+}
+
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestPragmas(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "callfloor.db")
+	open(t, path, sqlstore.Options{})
+	var mode string
+	if err := rawDB(t, path).QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v", mode, err)
+	}
+}
+
+func TestBadPath(t *testing.T) {
+	for _, p := range []string{"", "x.db?mode=ro", "file:x.db"} {
+		if _, err := sqlite.Open(context.Background(), p, sqlstore.Options{}); err == nil {
+			t.Errorf("Open(%q) worked", p)
+		}
+	}
+}

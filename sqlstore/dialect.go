@@ -1,0 +1,51 @@
+package sqlstore
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Dialect is what differs between the SQL databases the store runs on. The
+// store writes its queries with "?" placeholders and portable SQL.
+type Dialect struct {
+	// Name is the database's name, for logs and errors.
+	Name string
+	// NumberedPlaceholders rewrites "?" to "$1", "$2"... (PostgreSQL).
+	NumberedPlaceholders bool
+	// LockRows appends FOR UPDATE to the query that locks an account's row
+	// at the start of its write transactions. Without it the database must
+	// serialise writers itself (SQLite's single writer connection).
+	LockRows bool
+	// IsUniqueViolation reports whether err is the driver's unique
+	// constraint violation.
+	IsUniqueViolation func(err error) bool
+	// MigrationLock, when not empty, is run first in the migration
+	// transaction so that two processes starting together do not both
+	// migrate (PostgreSQL takes an advisory lock with it).
+	MigrationLock string
+}
+
+// Rebind rewrites the "?" placeholders of query for the dialect. The
+// store's queries never hold "?" in string literals.
+func (d *Dialect) Rebind(query string) string {
+	if !d.NumberedPlaceholders || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] != '?' {
+			b.WriteByte(query[i])
+			continue
+		}
+		n++
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
+}
+
+func (d *Dialect) uniqueViolation(err error) bool {
+	return err != nil && d.IsUniqueViolation != nil && d.IsUniqueViolation(err)
+}

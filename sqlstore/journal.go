@@ -1,0 +1,88 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/callfloor/callfloor"
+)
+
+// journalChunk is how many events one INSERT statement carries (6
+// parameters each, well under both databases' limits).
+const journalChunk = 400
+
+// AppendEvents stores the events in one transaction. A sequence number
+// already taken (another writer for the same account) fails it whole.
+func (s *Store) AppendEvents(ctx context.Context, accountID int64, evs []callfloor.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	return s.write(ctx, 0, func(c conn) error {
+		for start := 0; start < len(evs); start += journalChunk {
+			end := min(start+journalChunk, len(evs))
+			var q strings.Builder
+			q.WriteString(`INSERT INTO journal (account_id, seq, at, type, extension_id, body) VALUES `)
+			args := make([]any, 0, 6*(end-start))
+			for i, e := range evs[start:end] {
+				if e.AccountID != accountID {
+					return callfloor.Errorf(callfloor.ErrInternal, "event of account %d appended to account %d", e.AccountID, accountID)
+				}
+				body, err := json.Marshal(e)
+				if err != nil {
+					return fmt.Errorf("sqlstore: encode event: %w", err)
+				}
+				if i > 0 {
+					q.WriteString(",")
+				}
+				q.WriteString("(?,?,?,?,?,?)")
+				args = append(args, accountID, e.Seq, toMS(e.At), string(e.Type), e.ExtensionID, string(body))
+			}
+			if _, err := c.exec(ctx, q.String(), args...); err != nil {
+				if s.d.uniqueViolation(err) {
+					return callfloor.Errorf(callfloor.ErrInternal, "journal sequence already taken for account %d: another writer", accountID)
+				}
+				return dbErr("append journal", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ReadEvents returns up to limit events of the account after seq.
+func (s *Store) ReadEvents(ctx context.Context, accountID, after int64, limit int) ([]callfloor.Event, error) {
+	return s.readJournal(ctx, `SELECT body FROM journal WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+		accountID, after, limit)
+}
+
+// ReadExtensionEvents returns the extension's events with from <= At < to.
+func (s *Store) ReadExtensionEvents(ctx context.Context, accountID, ext int64, from, to time.Time) ([]callfloor.Event, error) {
+	return s.readJournal(ctx, `SELECT body FROM journal WHERE account_id = ? AND extension_id = ? AND at >= ? AND at < ? ORDER BY seq`,
+		accountID, ext, toMS(from), toMS(to))
+}
+
+func (s *Store) readJournal(ctx context.Context, q string, args ...any) ([]callfloor.Event, error) {
+	out := []callfloor.Event{}
+	err := s.read(ctx, func(c conn) error {
+		rows, err := c.query(ctx, q, args...)
+		if err != nil {
+			return dbErr("read journal", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var body string
+			if err := rows.Scan(&body); err != nil {
+				return dbErr("read journal", err)
+			}
+			var e callfloor.Event
+			if err := json.Unmarshal([]byte(body), &e); err != nil {
+				return fmt.Errorf("sqlstore: decode journal event: %w", err)
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

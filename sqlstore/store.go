@@ -1,0 +1,175 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/callfloor/callfloor"
+)
+
+// Options are the settings the adapters pass through to the store.
+type Options struct {
+	// Clock stamps CreatedAt and UpdatedAt; callfloor.SystemClock when nil.
+	Clock callfloor.Clock
+	// Logger receives the store's few log lines; discarded when nil.
+	Logger *slog.Logger
+}
+
+// Store implements callfloor.Store over database/sql.
+type Store struct {
+	writer *sql.DB
+	reader *sql.DB
+	d      Dialect
+	clock  callfloor.Clock
+	log    *slog.Logger
+}
+
+var _ callfloor.Store = (*Store)(nil)
+
+// New returns a store that writes through writer and reads through reader
+// (writer when reader is nil). The schema must already be migrated. The
+// store owns both pools: Close closes them.
+func New(writer, reader *sql.DB, d Dialect, opts Options) *Store {
+	if reader == nil {
+		reader = writer
+	}
+	if opts.Clock == nil {
+		opts.Clock = callfloor.SystemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Store{writer: writer, reader: reader, d: d, clock: opts.Clock, log: opts.Logger}
+}
+
+// Ping checks that the database answers on both pools.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlstore: ping %s: %w", s.d.Name, err)
+	}
+	if s.reader != s.writer {
+		if err := s.reader.PingContext(ctx); err != nil {
+			return fmt.Errorf("sqlstore: ping %s reader: %w", s.d.Name, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the connection pools.
+func (s *Store) Close() error {
+	var errR error
+	if s.reader != s.writer {
+		errR = s.reader.Close()
+	}
+	return errors.Join(s.writer.Close(), errR)
+}
+
+// now is the clock's time at the precision the database keeps.
+func (s *Store) now() time.Time { return truncMS(s.clock.Now()) }
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs the store's "?" queries in the dialect of the database.
+type conn struct {
+	q querier
+	d *Dialect
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, c.d.Rebind(query), args...)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.d.Rebind(query), args...)
+}
+
+func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.d.Rebind(query), args...)
+}
+
+// exists reports whether query returns a row.
+func (c conn) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var one int
+	err := c.row(ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// read runs fn in a read-only transaction of the reader pool, so that the
+// several queries of one answer see one snapshot.
+func (s *Store) read(ctx context.Context, fn func(c conn) error) error {
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin read: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(conn{tx, &s.d}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit read: %w", err)
+	}
+	return nil
+}
+
+// write runs fn in a write transaction. With an account, the account's row
+// is locked first, so that every write of one account runs alone; an
+// unknown account is ErrNotFound. An error from fn rolls everything back and
+// is returned as it is.
+func (s *Store) write(ctx context.Context, accountID int64, fn func(c conn) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	defer tx.Rollback()
+	c := conn{tx, &s.d}
+	if accountID != 0 {
+		if err := s.lockAccount(ctx, c, accountID); err != nil {
+			return err
+		}
+	}
+	if err := fn(c); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) lockAccount(ctx context.Context, c conn, id int64) error {
+	q := `SELECT id FROM accounts WHERE id = ?`
+	if s.d.LockRows {
+		q += ` FOR UPDATE`
+	}
+	ok, err := c.exists(ctx, q, id)
+	if err != nil {
+		return fmt.Errorf("sqlstore: lock account: %w", err)
+	}
+	if !ok {
+		return callfloor.Errorf(callfloor.ErrNotFound, "account %d not found", id)
+	}
+	return nil
+}
+
+// dbErr wraps a database error with what the store was doing. The text
+// stays in the server log: callfloor.ErrorMessage hides it from users.
+func dbErr(what string, err error) error {
+	return fmt.Errorf("sqlstore: %s: %w", what, err)
+}
+
+// notFound is the answer for a missing row or one of another account.
+func notFound(what string, id int64) error {
+	return callfloor.Errorf(callfloor.ErrNotFound, "%s %d not found", what, id)
+}
