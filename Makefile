@@ -8,7 +8,7 @@ STATICCHECK   := bin/staticcheck
 CALLFLOOR_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CALLFLOOR_TEST_POSTGRES
 
-.PHONY: all setup build run test vet lint fmt-check unit bench clean
+.PHONY: all setup build run test vet lint fmt-check unit bench-engine clean
 
 all: build
 
@@ -35,6 +35,13 @@ lint:
 
 unit:
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+# The floor engine's load benchmark: 10,000 logged-in agents on SQLite, and
+# on PostgreSQL too when CALLFLOOR_BENCH_POSTGRES holds its URL.
+bench-engine: setup
+	$(GO) run ./bench/engine -agents 10000 -duration 20s
+	@if [ -n "$$CALLFLOOR_BENCH_POSTGRES" ]; then \
+		$(GO) run ./bench/engine -agents 10000 -duration 20s -database "$$CALLFLOOR_BENCH_POSTGRES"; fi
 
 clean:
 	rm -rf bin

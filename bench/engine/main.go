@@ -1,0 +1,260 @@
+// Command engine is the floor engine's load benchmark (make bench-engine).
+// It logs in thousands of agents on the real journal (SQLite, or
+// PostgreSQL with -database), drives durable state changes from many
+// clients and prints one figure a line as "name: value unit".
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/postgres"
+	"github.com/callfloor/callfloor/sqlite"
+	"github.com/callfloor/callfloor/sqlstore"
+)
+
+func main() {
+	agents := flag.Int("agents", 10000, "logged-in agents")
+	accounts := flag.Int("accounts", 10, "accounts the agents are spread over (one engine each)")
+	clients := flag.Int("clients", 256, "concurrent clients sending commands")
+	duration := flag.Duration("duration", 10*time.Second, "how long to drive load")
+	restartEvents := flag.Int("restart-events", 1_000_000, "journal size for the restart measurement (0 skips it)")
+	database := flag.String("database", "", "postgres:// URL; empty for SQLite in a temporary directory")
+	flag.Parse()
+	ctx := context.Background()
+	st, cleanup, err := open(ctx, *database)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cleanup()
+	fmt.Printf("# store: %s, %d agents over %d accounts, %d clients, %s\n", storeName(*database), *agents, *accounts, *clients, *duration)
+
+	b := &bench{st: st, perAccount: *agents / *accounts}
+	if err := b.setup(ctx, *accounts); err != nil {
+		log.Fatal(err)
+	}
+	b.memory(ctx)
+	b.load(ctx, *clients, *duration)
+	b.f.Close()
+	if *restartEvents > 0 {
+		if err := b.restart(ctx, *restartEvents); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+func storeName(db string) string {
+	if db == "" {
+		return "sqlite"
+	}
+	return "postgres"
+}
+
+func open(ctx context.Context, db string) (*sqlstore.Store, func(), error) {
+	if db != "" {
+		st, err := postgres.Open(ctx, db, sqlstore.Options{})
+		return st, func() { st.Close() }, err
+	}
+	dir, err := os.MkdirTemp("", "callfloor-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlstore.Options{})
+	return st, func() { st.Close(); os.RemoveAll(dir) }, err
+}
+
+type bench struct {
+	st         *sqlstore.Store
+	perAccount int
+	accounts   []int64
+	cfg        *floor.Config
+	f          *floor.Floor
+	events     atomic.Int64
+}
+
+// setup creates the accounts and logs every agent in. The engines read a
+// configuration built here, the same shape the store would give.
+func (b *bench) setup(ctx context.Context, n int) error {
+	b.cfg = &floor.Config{Location: time.UTC, Agents: map[int64]*floor.AgentConfig{},
+		Participants: map[int64]*floor.ParticipantConfig{}, Queues: map[int64]*floor.SourceConfig{},
+		PauseReasons: map[int64]*callfloor.PauseReason{1: {ID: 1, Name: "Lunch", Code: 1, ThresholdSeconds: 3600}}}
+	for ext := int64(1); ext <= int64(b.perAccount); ext++ {
+		b.cfg.Agents[ext] = &floor.AgentConfig{ExtensionID: ext, WrapupTimeout: time.Minute, Permissions: callfloor.AllPermissions()}
+	}
+	stamp := time.Now().UnixNano()
+	for i := 0; i < n; i++ {
+		a := &callfloor.Account{Name: fmt.Sprintf("bench-%d-%d", stamp, i), TimeZone: "UTC"}
+		if err := b.st.CreateAccount(ctx, a); err != nil {
+			return err
+		}
+		b.accounts = append(b.accounts, a.ID)
+	}
+	b.f = floor.New(floor.FloorConfig{Journal: b.st, Clock: callfloor.SystemClock{},
+		Publish:    func(evs []callfloor.Event) { b.events.Add(int64(len(evs))) },
+		LoadConfig: func(context.Context, int64) (*floor.Config, error) { return b.cfg, nil }})
+	if err := b.f.StartAll(ctx, b.accounts); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(b.accounts))
+	for _, acc := range b.accounts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ext := int64(1); ext <= int64(b.perAccount); ext++ {
+				if _, err := b.f.Do(ctx, acc, floor.Login{Ext: ext}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// memory reports the heap the engines hold per logged-in agent.
+func (b *bench) memory(ctx context.Context) {
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	// A second floor over the same journal: its heap is the agents' state.
+	f := floor.New(floor.FloorConfig{Journal: b.st, Clock: callfloor.SystemClock{},
+		LoadConfig: func(context.Context, int64) (*floor.Config, error) { return b.cfg, nil }})
+	if err := f.StartAll(ctx, b.accounts); err != nil {
+		log.Fatal(err)
+	}
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	agents := len(b.accounts) * b.perAccount
+	fmt.Printf("memory_per_agent: %.2f KiB\n", float64(after.HeapAlloc-before.HeapAlloc)/1024/float64(agents))
+	f.Close()
+}
+
+// load has each client toggle pause on its own agents and times every
+// acknowledgement (the events are in the journal when it arrives).
+func (b *bench) load(ctx context.Context, clients int, d time.Duration) {
+	lat := make([][]time.Duration, clients)
+	start := b.events.Load()
+	t0 := time.Now()
+	deadline := t0.Add(d)
+	var wg sync.WaitGroup
+	var failures atomic.Int64
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(c), 7))
+			paused := map[int64]bool{}
+			for time.Now().Before(deadline) {
+				acc := b.accounts[r.IntN(len(b.accounts))]
+				// each client owns the agents ext % clients == c
+				ext := int64(c + 1 + clients*r.IntN(max(1, b.perAccount/clients)))
+				if ext > int64(b.perAccount) {
+					continue
+				}
+				var in floor.Input = floor.Pause{Ext: ext, ReasonID: 1}
+				key := acc<<32 | ext
+				if paused[key] {
+					in = floor.Unpause{Ext: ext}
+				}
+				s := time.Now()
+				if _, err := b.f.Do(ctx, acc, in); err != nil {
+					failures.Add(1)
+					continue
+				}
+				lat[c] = append(lat[c], time.Since(s))
+				paused[key] = !paused[key]
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(t0)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	changes := b.events.Load() - start
+	fmt.Printf("state_changes_per_second: %.0f changes/s\n", float64(changes)/elapsed.Seconds())
+	fmt.Printf("ack_latency_p50: %.2f ms\n", ms(pct(all, 0.50)))
+	fmt.Printf("ack_latency_p99: %.2f ms\n", ms(pct(all, 0.99)))
+	fmt.Printf("commands_failed: %d count\n", failures.Load())
+}
+
+// restart fills one account's journal with n events and times rebuilding
+// its floor from it.
+func (b *bench) restart(ctx context.Context, n int) error {
+	a := &callfloor.Account{Name: fmt.Sprintf("bench-restart-%d", time.Now().UnixNano()), TimeZone: "UTC"}
+	if err := b.st.CreateAccount(ctx, a); err != nil {
+		return err
+	}
+	s := floor.NewState(time.Now(), time.UTC)
+	now := time.Now()
+	const batch = 5000
+	evs := make([]callfloor.Event, 0, batch)
+	for i := 0; i < n; i++ {
+		ext := int64(i%b.perAccount + 1)
+		in := b.cycle(s, ext)
+		out, err := floor.Decide(b.cfg, s, in, now)
+		if err != nil {
+			return err
+		}
+		for j := range out {
+			out[j].AccountID, out[j].Seq = a.ID, s.Seq+1
+			s.Apply(&out[j])
+		}
+		evs = append(evs, out...)
+		if len(evs) >= batch || i == n-1 {
+			if err := b.st.AppendEvents(ctx, a.ID, evs); err != nil {
+				return err
+			}
+			evs = evs[:0]
+		}
+	}
+	t0 := time.Now()
+	rs, err := floor.Recover(ctx, b.st, a.ID, time.UTC, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("restart_seconds_1m_events: %.2f s\n", time.Since(t0).Seconds())
+	fmt.Printf("# restart replayed %d events, %d agents\n", rs.Seq, len(rs.Agents))
+	return nil
+}
+
+// cycle moves an agent through login, pause, unpause, logoff.
+func (b *bench) cycle(s *floor.State, ext int64) floor.Input {
+	a := s.Agent(ext)
+	switch {
+	case !a.LoggedIn:
+		return floor.Login{Ext: ext}
+	case a.Pause == nil:
+		return floor.Pause{Ext: ext, ReasonID: 1}
+	case ext%2 == 0:
+		return floor.Unpause{Ext: ext}
+	}
+	return floor.Logoff{Ext: ext}
+}
+
+func pct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	return d[int(float64(len(d)-1)*p)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
