@@ -163,8 +163,8 @@ func (e *Extension) Validate() error {
 	if err := checkName("name", e.Name, 100); err != nil {
 		return err
 	}
-	if e.Agent.Enabled && !e.QueuesFeature {
-		return FieldError(ErrInvalidField, "queues_feature", "an agent extension needs the queues feature")
+	if e.Agent.Enabled {
+		e.QueuesFeature = true // an agent is always a possible queue member
 	}
 	return e.Agent.Validate()
 }

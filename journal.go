@@ -19,4 +19,11 @@ type Journal interface {
 	// ReadExtensionEvents returns the events of one extension with
 	// from <= At < to, in order.
 	ReadExtensionEvents(ctx context.Context, accountID, extensionID int64, from, to time.Time) ([]Event, error)
+
+	// SaveSnapshot keeps body as the account's floor state at seq,
+	// replacing an older snapshot (never a newer one).
+	SaveSnapshot(ctx context.Context, accountID, seq int64, body []byte) error
+	// LoadSnapshot returns the account's latest snapshot, or seq 0 and a
+	// nil body when it has none.
+	LoadSnapshot(ctx context.Context, accountID int64) (seq int64, body []byte, err error)
 }

@@ -88,13 +88,20 @@ func TestExtensionValidate(t *testing.T) {
 		{"letters", ok(func(e *callfloor.Extension) { e.Number = "2a1" }), callfloor.ErrInvalidField, "number"},
 		{"one digit", ok(func(e *callfloor.Extension) { e.Number = "2" }), callfloor.ErrInvalidField, "number"},
 		{"long name", ok(func(e *callfloor.Extension) { e.Name = strings.Repeat("x", 101) }), callfloor.ErrInvalidField, "name"},
-		{"agent needs queues feature", ok(func(e *callfloor.Extension) { e.Agent.Enabled = true; e.QueuesFeature = false }), callfloor.ErrInvalidField, "queues_feature"},
 		{"bad engine", ok(func(e *callfloor.Extension) { e.Agent.PhoneEngine = "skype" }), callfloor.ErrInvalidField, "agent.phone_engine"},
 		{"bad auto answer", ok(func(e *callfloor.Extension) { e.Agent.AutoAnswer = "sometimes" }), callfloor.ErrInvalidField, "agent.auto_answer"},
 		{"wrap-up too short", ok(func(e *callfloor.Extension) { e.Agent.WrapupTimeoutSeconds = 1 }), callfloor.ErrInvalidField, "agent.wrapup_timeout_seconds"},
 		{"wrap-up too long", ok(func(e *callfloor.Extension) { e.Agent.WrapupTimeoutSeconds = 3601 }), callfloor.ErrInvalidField, "agent.wrapup_timeout_seconds"},
 		{"randomise without pool", ok(func(e *callfloor.Extension) { e.Agent.RandomiseCallerID = true }), callfloor.ErrFieldRequired, "agent.caller_id_pool_id"},
 	})
+}
+
+func TestAgentImpliesQueuesFeature(t *testing.T) {
+	e := &callfloor.Extension{Number: "201", Agent: callfloor.DefaultAgentSettings()}
+	e.Agent.Enabled = true
+	if err := e.Validate(); err != nil || !e.QueuesFeature {
+		t.Fatalf("agent extension: %v, queues feature %v", err, e.QueuesFeature)
+	}
 }
 
 func TestPauseReasonValidate(t *testing.T) {

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -85,4 +87,44 @@ func (s *Store) readJournal(ctx context.Context, q string, args ...any) ([]callf
 		return rows.Err()
 	})
 	return out, err
+}
+
+// SaveSnapshot replaces the account's snapshot unless a newer one is there.
+func (s *Store) SaveSnapshot(ctx context.Context, accountID, seq int64, body []byte) error {
+	return s.write(ctx, 0, func(c conn) error {
+		res, err := c.exec(ctx, `UPDATE floor_snapshots SET seq = ?, at = ?, body = ? WHERE account_id = ? AND seq < ?`,
+			seq, toMS(s.now()), string(body), accountID, seq)
+		if err != nil {
+			return dbErr("save snapshot", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		have, err := c.exists(ctx, `SELECT 1 FROM floor_snapshots WHERE account_id = ?`, accountID)
+		if err != nil || have {
+			return err
+		}
+		if _, err := c.exec(ctx, `INSERT INTO floor_snapshots (account_id, seq, at, body) VALUES (?, ?, ?, ?)`,
+			accountID, seq, toMS(s.now()), string(body)); err != nil {
+			return dbErr("save snapshot", err)
+		}
+		return nil
+	})
+}
+
+// LoadSnapshot returns the account's snapshot, if any.
+func (s *Store) LoadSnapshot(ctx context.Context, accountID int64) (int64, []byte, error) {
+	var seq int64
+	var body string
+	err := s.read(ctx, func(c conn) error {
+		err := c.row(ctx, `SELECT seq, body FROM floor_snapshots WHERE account_id = ?`, accountID).Scan(&seq, &body)
+		if err == nil || errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return dbErr("load snapshot", err)
+	})
+	if err != nil || seq == 0 {
+		return 0, nil, err
+	}
+	return seq, []byte(body), nil
 }

@@ -95,8 +95,11 @@ func testExtensionRoundTrip(t *testing.T, st callfloor.Store) {
 	_, err = st.FindExtensionByID(ctx, e.ID+1000)
 	wantErr(t, err, callfloor.ErrNotFound, "")
 	wantErr(t, st.CreateExtension(ctx, ext("2")), callfloor.ErrInvalidField, "number")
-	wantErr(t, st.CreateExtension(ctx, ext("202", func(e *callfloor.Extension) { e.Agent.Enabled = true })),
-		callfloor.ErrInvalidField, "queues_feature")
+	agent := ext("202", func(e *callfloor.Extension) { e.Agent.Enabled = true })
+	ok(t, st.CreateExtension(ctx, agent))
+	if got, err := st.FindExtensionByID(ctx, agent.ID); err != nil || !got.QueuesFeature {
+		t.Fatalf("an agent extension must have the queues feature: %+v %v", got, err)
+	}
 }
 
 func testExtensionListOrder(t *testing.T, st callfloor.Store) {

@@ -15,6 +15,7 @@ var journalTests = []test{
 	{"journal/a taken sequence number fails the whole append", testJournalDuplicate},
 	{"journal/accounts are separate", testJournalIsolation},
 	{"journal/extension events by time", testJournalExtension},
+	{"journal/snapshots keep the newest", testSnapshots},
 }
 
 var jt0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -129,4 +130,26 @@ func testJournalExtension(t *testing.T, st callfloor.Store) {
 		seqs = append(seqs, e.Seq)
 	}
 	same(t, "extension 2 between 10 s and 20 s", seqs, []int64{10, 13, 16, 19})
+}
+
+func testSnapshots(t *testing.T, st callfloor.Store) {
+	a, _ := newAccount(t, st, "acme", callfloor.LicenceNone, 0)
+	b, _ := newAccount(t, st, "globex", callfloor.LicenceNone, 0)
+	ctx := context.Background()
+	seq, body, err := st.LoadSnapshot(ctx, a.ID)
+	ok(t, err)
+	if seq != 0 || body != nil {
+		t.Fatalf("fresh account has snapshot %d %q", seq, body)
+	}
+	ok(t, st.SaveSnapshot(ctx, a.ID, 10, []byte(`{"seq":10}`)))
+	ok(t, st.SaveSnapshot(ctx, a.ID, 20, []byte(`{"seq":20}`)))
+	ok(t, st.SaveSnapshot(ctx, a.ID, 15, []byte(`{"seq":15}`))) // older: ignored
+	seq, body, err = st.LoadSnapshot(ctx, a.ID)
+	ok(t, err)
+	if seq != 20 || string(body) != `{"seq":20}` {
+		t.Fatalf("snapshot %d %s, want 20", seq, body)
+	}
+	if seq, _, _ := st.LoadSnapshot(ctx, b.ID); seq != 0 {
+		t.Fatalf("account B sees account A's snapshot")
+	}
 }

@@ -1,0 +1,370 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/auth"
+	"github.com/callfloor/callfloor/clocktest"
+	"github.com/callfloor/callfloor/password"
+	"github.com/callfloor/callfloor/sqlite"
+	"github.com/callfloor/callfloor/sqlstore"
+)
+
+// seenCodes records every error code an API answer carried, so that
+// TestMain can check that the tests reach each code of the catalogue.
+var seenCodes = struct {
+	sync.Mutex
+	m map[string]bool
+}{m: map[string]bool{}}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	filtered := flag.Lookup("test.run").Value.String() != "" || flag.Lookup("test.skip").Value.String() != ""
+	if code == 0 && !filtered && !testing.Short() {
+		var missing []string
+		for _, e := range callfloor.Errors {
+			if !seenCodes.m[e.Code] {
+				missing = append(missing, e.Code)
+			}
+		}
+		if len(missing) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: no test got these error codes through the API: %v\n", missing)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+const testPassword = "correct horse"
+
+// harness is a Server over a real SQLite store in a temporary directory,
+// with a fake clock and the logs in a buffer.
+type harness struct {
+	t     *testing.T
+	clock *clocktest.Clock
+	store *sqlstore.Store
+	srv   *Server
+	logs  *lockedBuffer
+	mu    sync.Mutex
+	ip    int
+}
+
+func newHarness(t *testing.T, edit ...func(*Config)) *harness {
+	t.Helper()
+	ctx := context.Background()
+	clock := clocktest.New(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "callfloor.db"), sqlstore.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	hasher := password.New(password.Fast)
+	cfg := Config{
+		Store: st, Hasher: hasher, Clock: clock, Logger: logger, Version: "v-test", SIPRealm: "test.realm",
+		Auth: auth.NewService(auth.Config{Store: st, Hasher: hasher, Clock: clock, Logger: logger}),
+	}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	return &harness{t: t, clock: clock, store: st, srv: New(cfg), logs: logs}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// req is one request to the server.
+type req struct {
+	method, path string
+	// body is sent as is when a string, else as JSON; nil sends none.
+	body any
+	// token goes into "Authorization: Bearer"; cookie into the session
+	// cookie.
+	token, cookie string
+	header        map[string]string
+	// ip is the client address; empty picks a fresh one.
+	ip string
+}
+
+// nextIP returns a new client address, so that logins in tests do not
+// share one address's rate limit unless they mean to.
+func (h *harness) nextIP() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ip++
+	return fmt.Sprintf("198.51.100.%d", h.ip%250+1)
+}
+
+func (h *harness) do(rq req) *httptest.ResponseRecorder {
+	h.t.Helper()
+	var body []byte
+	switch b := rq.body.(type) {
+	case nil:
+	case string:
+		body = []byte(b)
+	case []byte:
+		body = b
+	default:
+		var err error
+		if body, err = json.Marshal(b); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	r := httptest.NewRequest(rq.method, rq.path, bytes.NewReader(body))
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	if rq.ip == "" {
+		rq.ip = h.nextIP()
+	}
+	r.RemoteAddr = rq.ip + ":40000"
+	if rq.token != "" {
+		r.Header.Set("Authorization", "Bearer "+rq.token)
+	}
+	if rq.cookie != "" {
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: rq.cookie})
+	}
+	for k, v := range rq.header {
+		if v == "" {
+			r.Header.Del(k)
+		} else {
+			r.Header.Set(k, v)
+		}
+	}
+	w := httptest.NewRecorder()
+	h.srv.ServeHTTP(w, r)
+	if w.Code >= 400 && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		var e errorBody
+		if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error.Code == "" {
+			h.t.Errorf("%s %s: %d answer not in the error shape: %s", rq.method, rq.path, w.Code, w.Body)
+		}
+		seenCodes.Lock()
+		seenCodes.m[e.Error.Code] = true
+		seenCodes.Unlock()
+	}
+	return w
+}
+
+// call sends a request with a bearer token.
+func (h *harness) call(method, path, token string, body any) *httptest.ResponseRecorder {
+	h.t.Helper()
+	return h.do(req{method: method, path: path, token: token, body: body})
+}
+
+// decode decodes a JSON answer into a new V.
+func decode[V any](t *testing.T, w *httptest.ResponseRecorder) V {
+	t.Helper()
+	var v V
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+		t.Fatalf("answer %d %q: %v", w.Code, w.Body, err)
+	}
+	return v
+}
+
+func errOf(t *testing.T, w *httptest.ResponseRecorder) errorDetail {
+	t.Helper()
+	return decode[errorBody](t, w).Error
+}
+
+// wantStatus fails unless w has status.
+func wantStatus(t *testing.T, w *httptest.ResponseRecorder, status int) {
+	t.Helper()
+	if w.Code != status {
+		t.Fatalf("status %d, want %d: %s", w.Code, status, w.Body)
+	}
+}
+
+// wantError fails unless w is an error with status, code and field.
+func wantError(t *testing.T, w *httptest.ResponseRecorder, status int, code, field string) {
+	t.Helper()
+	if w.Code != status {
+		t.Fatalf("status %d, want %d: %s", w.Code, status, w.Body)
+	}
+	e := errOf(t, w)
+	if e.Code != code || e.Field != field {
+		t.Fatalf("error %+v, want code %q field %q", e, code, field)
+	}
+}
+
+// tenant is an account with one object of every kind, named with its
+// marker so that a leak is easy to spot.
+type tenant struct {
+	marker                     string
+	acc                        *callfloor.Account
+	ctx                        context.Context
+	admin, sup, agent          *callfloor.User
+	adminTok, supTok, agentTok string
+	agentExt, plainExt         *callfloor.Extension
+	queue                      *callfloor.Queue
+	reason, wrapup             *callfloor.PauseReason
+	entry                      *callfloor.DirectoryEntry
+	pool                       *callfloor.CallerIDPool
+	apiToken                   *callfloor.APIToken
+	apiTokenPlain              string
+	kind                       callfloor.LicenceKind
+	licences                   int
+}
+
+// seed makes a tenant with an Agent Extensions activation and one licence,
+// used by its agent extension.
+func (h *harness) seed(marker string) *tenant {
+	return h.seedWith(marker, callfloor.LicenceAgentExtensions, 1)
+}
+
+func (h *harness) seedWith(marker string, kind callfloor.LicenceKind, licences int) *tenant {
+	t := h.t
+	t.Helper()
+	ctx := context.Background()
+	tn := &tenant{marker: marker, kind: kind, licences: licences}
+	tn.acc = &callfloor.Account{Name: marker, TimeZone: "Europe/London", LicenceKind: kind, AgentLicences: licences}
+	must(t, h.store.CreateAccount(ctx, tn.acc))
+	tn.ctx = callfloor.SystemContext(ctx, tn.acc.ID)
+	st := h.store
+
+	tn.pool = &callfloor.CallerIDPool{Name: marker + " pool", Numbers: []string{"+441632960001"}}
+	must(t, st.CreateCallerIDPool(tn.ctx, tn.pool))
+	tn.agentExt = h.extension(tn, "201", kind != callfloor.LicenceNone)
+	tn.plainExt = h.extension(tn, "202", false)
+	tn.queue = callfloor.NewQueue("600", marker+" queue")
+	tn.queue.DispositionsEnabled = true
+	tn.queue.Outcomes = []callfloor.Outcome{{Category: callfloor.CategorySuccess, Name: marker + " sale"}}
+	if kind != callfloor.LicenceNone {
+		tn.queue.Members = []callfloor.QueueMember{{ExtensionID: tn.agentExt.ID, Penalty: 5}}
+	}
+	must(t, st.CreateQueue(tn.ctx, tn.queue))
+	tn.reason = &callfloor.PauseReason{Name: marker + " lunch", Code: 1, ThresholdSeconds: 3600}
+	must(t, st.CreatePauseReason(tn.ctx, tn.reason))
+	reasons, err := st.ListPauseReasons(tn.ctx)
+	must(t, err)
+	for _, r := range reasons {
+		if r.System {
+			tn.wrapup = r
+		}
+	}
+	tn.entry = &callfloor.DirectoryEntry{Name: marker + " plumber", Number: "+441632960999"}
+	must(t, st.CreateDirectoryEntry(tn.ctx, tn.entry))
+
+	tn.admin = h.user(tn, marker+"-admin", callfloor.RoleAdmin, nil)
+	tn.sup = h.user(tn, marker+"-sup", callfloor.RoleSupervisor, nil)
+	if kind != callfloor.LicenceNone {
+		tn.agent = h.user(tn, marker+"-agent", callfloor.RoleAgent, &tn.agentExt.ID)
+		tn.agentTok = h.login(tn, tn.agent.Username)
+	}
+	tn.adminTok = h.login(tn, tn.admin.Username)
+	tn.supTok = h.login(tn, tn.sup.Username)
+
+	actx := callfloor.NewContext(ctx, callfloor.Actor{AccountID: tn.acc.ID, UserID: tn.admin.ID, Role: callfloor.RoleAdmin})
+	tn.apiTokenPlain, tn.apiToken, err = h.srv.auth.CreateAPIToken(actx, marker+" token")
+	must(t, err)
+	return tn
+}
+
+func (h *harness) extension(tn *tenant, number string, agent bool) *callfloor.Extension {
+	h.t.Helper()
+	e := &callfloor.Extension{Number: number, Name: tn.marker + " " + number, Agent: callfloor.DefaultAgentSettings()}
+	if agent {
+		e.QueuesFeature, e.Agent.Enabled = true, true
+	}
+	e.SIPUsername = callfloor.NewSIPUsername(number)
+	e.SetSIPSecret("test.realm", callfloor.NewSIPSecret())
+	must(h.t, h.store.CreateExtension(tn.ctx, e))
+	e.SIPSecret = ""
+	return e
+}
+
+func (h *harness) user(tn *tenant, username string, role callfloor.Role, ext *int64) *callfloor.User {
+	h.t.Helper()
+	hash, err := h.srv.hasher.Hash(testPassword)
+	must(h.t, err)
+	u := &callfloor.User{Username: username, Role: role, ExtensionID: ext, PasswordHash: hash}
+	must(h.t, h.store.CreateUser(tn.ctx, u))
+	return u
+}
+
+// login logs a user in through the API and returns the session token.
+func (h *harness) login(tn *tenant, username string) string {
+	h.t.Helper()
+	w := h.do(req{method: "POST", path: "/api/v1/auth/login",
+		body: map[string]string{"account": tn.acc.Name, "username": username, "password": testPassword}})
+	wantStatus(h.t, w, http.StatusOK)
+	return decode[loginResponse](h.t, w).Token
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshot is everything the tenants have stored, secrets' hashes
+// included, to check that a refused request changed nothing.
+func (h *harness) snapshot(tenants ...*tenant) string {
+	t := h.t
+	t.Helper()
+	var parts []any
+	for _, tn := range tenants {
+		st, ctx := h.store, tn.ctx
+		acc, err := st.FindAccountByID(ctx, tn.acc.ID)
+		must(t, err)
+		users, err := st.ListUsers(ctx)
+		must(t, err)
+		var hashes []string
+		for _, u := range users {
+			hashes = append(hashes, u.PasswordHash)
+		}
+		exts, err := st.ListExtensions(ctx)
+		must(t, err)
+		for _, e := range exts {
+			hashes = append(hashes, e.SIPHA1, e.SIPHA1SHA256)
+		}
+		queues, err := st.ListQueues(ctx)
+		must(t, err)
+		reasons, err := st.ListPauseReasons(ctx)
+		must(t, err)
+		dir, err := st.ListDirectoryEntries(ctx)
+		must(t, err)
+		pools, err := st.ListCallerIDPools(ctx)
+		must(t, err)
+		tokens, err := st.ListAPITokens(ctx)
+		must(t, err)
+		sort.Strings(hashes)
+		parts = append(parts, acc, users, hashes, exts, queues, reasons, dir, pools, tokens)
+	}
+	b, err := json.MarshalIndent(parts, "", " ")
+	must(t, err)
+	return string(b)
+}
+
+func idPath(format string, id int64) string { return fmt.Sprintf(format, id) }

@@ -1,0 +1,197 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/auth"
+	"github.com/callfloor/callfloor/password"
+)
+
+// Config is what a Server needs. Store is required; the rest has defaults.
+type Config struct {
+	Store callfloor.Store
+	// Auth logs users in and checks tokens; nil builds one from Store,
+	// Hasher and Clock.
+	Auth *auth.Service
+	// Hasher hashes the passwords an administrator sets; nil is
+	// password.Default.
+	Hasher *password.Hasher
+	Clock  callfloor.Clock
+	Logger *slog.Logger
+	// SIPRealm is the digest realm of the SIP secrets the API sets; empty
+	// is callfloor.DefaultSIPRealm.
+	SIPRealm string
+	// Version is the build version /healthz reports.
+	Version string
+	// Registry receives the HTTP metrics and is served at /metrics; nil
+	// makes a new one with the Go and process collectors.
+	Registry *prometheus.Registry
+	// SecureCookies marks the session cookie Secure (serve over HTTPS).
+	SecureCookies bool
+}
+
+// Server is the HTTP API. It is an http.Handler.
+type Server struct {
+	store    callfloor.Store
+	auth     *auth.Service
+	hasher   *password.Hasher
+	clock    callfloor.Clock
+	log      *slog.Logger
+	realm    string
+	version  string
+	secure   bool
+	registry *prometheus.Registry
+	metrics  *metrics
+	cop      *http.CrossOriginProtection
+	openapi  []byte
+	mux      *http.ServeMux
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) *Server {
+	if cfg.Store == nil {
+		panic("api: Config.Store is required")
+	}
+	s := &Server{
+		store: cfg.Store, auth: cfg.Auth, hasher: cfg.Hasher, clock: cfg.Clock, log: cfg.Logger,
+		realm: cfg.SIPRealm, version: cfg.Version, secure: cfg.SecureCookies, registry: cfg.Registry,
+		cop: http.NewCrossOriginProtection(),
+	}
+	if s.hasher == nil {
+		s.hasher = password.New(password.Default)
+	}
+	if s.clock == nil {
+		s.clock = callfloor.SystemClock{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.realm == "" {
+		s.realm = callfloor.DefaultSIPRealm
+	}
+	if s.auth == nil {
+		s.auth = auth.NewService(auth.Config{Store: s.store, Hasher: s.hasher, Clock: s.clock, Logger: s.log})
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+		s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s.metrics = newMetrics(s.registry)
+	doc, err := json.MarshalIndent(openAPIDocument(routeTable()), "", "  ")
+	if err != nil {
+		panic(fmt.Sprintf("api: OpenAPI document: %v", err))
+	}
+	s.openapi = append(doc, '\n')
+	s.mux = s.newMux()
+	return s
+}
+
+// requestInfo is what the handlers learn about a request that the access
+// log and the metrics need: filled in as the request goes.
+type requestInfo struct {
+	route string
+	actor callfloor.Actor
+}
+
+type infoKey struct{}
+
+func infoFrom(ctx context.Context) *requestInfo {
+	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		return info
+	}
+	return &requestInfo{}
+}
+
+// ServeHTTP recovers panics, logs every request (never its body, tokens or
+// cookies) and counts it in the metrics.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	info := &requestInfo{}
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+	rec := &recorder{ResponseWriter: w}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic serving request", "method", r.Method, "route", info.route,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if !rec.wrote {
+				s.writeError(rec, r, errorf(callfloor.ErrInternal, "panic"))
+			}
+		}
+		s.observe(r, info, rec.statusCode(), time.Since(start))
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+func (s *Server) observe(r *http.Request, info *requestInfo, status int, d time.Duration) {
+	route := info.route
+	if route == "" {
+		route = "unmatched"
+	}
+	s.metrics.observe(route, status, d)
+	level := slog.LevelInfo
+	if route == "GET /healthz" || route == "GET /metrics" {
+		level = slog.LevelDebug
+	}
+	s.log.LogAttrs(r.Context(), level, "http request",
+		slog.String("method", r.Method),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Duration("duration", d),
+		slog.Int64("account", info.actor.AccountID),
+		slog.Int64("user", info.actor.UserID))
+}
+
+// recorder remembers the status a handler sent.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (rw *recorder) WriteHeader(code int) {
+	if !rw.wrote {
+		rw.status, rw.wrote = code, true
+	}
+	rw.ResponseWriter.WriteHeader(code)
+}
+
+func (rw *recorder) Write(b []byte) (int, error) {
+	if !rw.wrote {
+		rw.status, rw.wrote = http.StatusOK, true
+	}
+	return rw.ResponseWriter.Write(b)
+}
+
+func (rw *recorder) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
+
+func (rw *recorder) statusCode() int {
+	if !rw.wrote {
+		return http.StatusOK
+	}
+	return rw.status
+}
+
+// writeJSON sends v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client went away; nothing to do
+}

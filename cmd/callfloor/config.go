@@ -1,0 +1,209 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every setting of the server. Each one can come from the YAML
+// file, a CALLFLOOR_* environment variable or a flag; flags win over the
+// environment, which wins over the file.
+type Config struct {
+	Data          string
+	HTTP          string
+	Database      string
+	LogLevel      string
+	LogFormat     string
+	SessionTTL    time.Duration
+	SecureCookies bool
+	SIPRealm      string
+	DemoPassword  string
+}
+
+// DefaultConfig returns the settings used when nothing else is given.
+func DefaultConfig() Config {
+	return Config{
+		Data:         "data",
+		HTTP:         "127.0.0.1:8080",
+		LogLevel:     "info",
+		LogFormat:    "text",
+		SessionTTL:   12 * time.Hour,
+		SIPRealm:     "callfloor",
+		DemoPassword: "callfloor",
+	}
+}
+
+// setting describes one configuration value once for all three sources.
+type setting struct {
+	name  string // flag name; YAML key is name with '-' as '_'; env is CALLFLOOR_ + upper
+	usage string
+	demo  bool // only for `callfloor demo`
+	get   func(*Config) string
+	set   func(*Config, string) error
+}
+
+func (s setting) yamlKey() string { return strings.ReplaceAll(s.name, "-", "_") }
+func (s setting) envKey() string {
+	return "CALLFLOOR_" + strings.ToUpper(strings.ReplaceAll(s.name, "-", "_"))
+}
+
+func str(p func(*Config) *string) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return *p(c) },
+		func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func settings() []setting {
+	mk := func(name, usage string, demo bool, p func(*Config) *string) setting {
+		g, s := str(p)
+		return setting{name: name, usage: usage, demo: demo, get: g, set: s}
+	}
+	return []setting{
+		mk("data", "directory for the SQLite database and other state", false, func(c *Config) *string { return &c.Data }),
+		mk("http", "address the HTTP API listens on", false, func(c *Config) *string { return &c.HTTP }),
+		mk("database", "database URL: empty for SQLite in the data directory, or postgres://...", false, func(c *Config) *string { return &c.Database }),
+		{name: "log-level", usage: "log level: debug, info, warn or error",
+			get: func(c *Config) string { return c.LogLevel },
+			set: func(c *Config, v string) error {
+				var l slog.Level
+				if err := l.UnmarshalText([]byte(v)); err != nil {
+					return fmt.Errorf("log level must be debug, info, warn or error")
+				}
+				c.LogLevel = strings.ToLower(v)
+				return nil
+			}},
+		{name: "log-format", usage: "log format: text or json",
+			get: func(c *Config) string { return c.LogFormat },
+			set: func(c *Config, v string) error {
+				if v != "text" && v != "json" {
+					return fmt.Errorf("log format must be text or json")
+				}
+				c.LogFormat = v
+				return nil
+			}},
+		{name: "session-ttl", usage: "how long a login session lasts, e.g. 12h",
+			get: func(c *Config) string { return c.SessionTTL.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < time.Minute || d > 30*24*time.Hour {
+					return fmt.Errorf("session ttl must be a duration between 1m and 720h")
+				}
+				c.SessionTTL = d
+				return nil
+			}},
+		{name: "secure-cookies", usage: "mark session cookies Secure (set when serving behind HTTPS)",
+			get: func(c *Config) string { return strconv.FormatBool(c.SecureCookies) },
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("secure cookies must be true or false")
+				}
+				c.SecureCookies = b
+				return nil
+			}},
+		mk("sip-realm", "SIP digest realm for extension credentials", false, func(c *Config) *string { return &c.SIPRealm }),
+		mk("demo-password", "password of every demo user and SIP secret, used when the demo is first seeded", true, func(c *Config) *string { return &c.DemoPassword }),
+	}
+}
+
+// LoadConfig layers defaults, the YAML file (--config or CALLFLOOR_CONFIG),
+// the environment and the flags, in that order. demo adds the demo-only
+// settings; extra registers a command's own flags.
+func LoadConfig(name string, args []string, env func(string) string, demo bool, extra func(*flag.FlagSet)) (Config, error) {
+	cfg := DefaultConfig()
+	fs := flag.NewFlagSet("callfloor "+name, flag.ContinueOnError)
+	if extra != nil {
+		extra(fs)
+	}
+	configPath := fs.String("config", "", "YAML configuration file (default: $CALLFLOOR_CONFIG)")
+	flagVals := map[string]*string{}
+	var list []setting
+	for _, s := range settings() {
+		if s.demo && !demo {
+			continue
+		}
+		list = append(list, s)
+		flagVals[s.name] = fs.String(s.name, s.get(&cfg), s.usage+" ($"+s.envKey()+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	path := *configPath
+	if path == "" {
+		path = env("CALLFLOOR_CONFIG")
+	}
+	if path != "" {
+		if err := applyYAML(&cfg, path, list); err != nil {
+			return cfg, err
+		}
+	}
+	for _, s := range list {
+		if v := env(s.envKey()); v != "" {
+			if err := s.set(&cfg, v); err != nil {
+				return cfg, fmt.Errorf("%s: %w", s.envKey(), err)
+			}
+		}
+	}
+	var ferr error
+	fs.Visit(func(f *flag.Flag) {
+		for _, s := range list {
+			if s.name == f.Name && ferr == nil {
+				if err := s.set(&cfg, *flagVals[s.name]); err != nil {
+					ferr = fmt.Errorf("--%s: %w", s.name, err)
+				}
+			}
+		}
+	})
+	return cfg, ferr
+}
+
+func applyYAML(cfg *Config, path string, list []setting) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	known := map[string]setting{}
+	for _, s := range settings() {
+		known[s.yamlKey()] = s
+	}
+	for k, v := range raw {
+		s, ok := known[k]
+		if !ok {
+			return fmt.Errorf("config file %s: unknown setting %q", path, k)
+		}
+		if v == nil {
+			continue
+		}
+		if err := s.set(cfg, fmt.Sprint(v)); err != nil {
+			return fmt.Errorf("config file %s: %s: %w", path, k, err)
+		}
+	}
+	return nil
+}
+
+// Logger builds the slog logger the configuration asks for.
+func (c Config) Logger(w *os.File) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+var errUsage = errors.New("usage")

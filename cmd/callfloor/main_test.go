@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/password"
+)
+
+// startMain runs the real server on port 0 with a fresh SQLite data folder.
+func startMain(t *testing.T, dir string) *Main {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Data, cfg.HTTP = dir, "127.0.0.1:0"
+	m := NewMain(cfg, slog.New(slog.DiscardHandler))
+	m.Hasher = password.New(password.Fast)
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		m.Close()
+	})
+	return m
+}
+
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+	auth string
+}
+
+func newClient(t *testing.T, base string) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: base, http: &http.Client{Jar: jar}}
+}
+
+// do sends a JSON request and decodes the answer into out (if not nil).
+func (c *client) do(method, path string, body any, out any) int {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.auth != "" {
+		req.Header.Set("Authorization", "Bearer "+c.auth)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			c.t.Fatalf("%s %s: decoding: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type apiError struct {
+	Error struct{ Code, Field string } `json:"error"`
+}
+
+type items[T any] struct {
+	Items []T `json:"items"`
+}
+
+func TestDemoEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	m := startMain(t, dir)
+	ctx := context.Background()
+	for i, wantCreated := range []bool{true, false} {
+		res, err := SeedDemo(ctx, m.Store, m.Hasher, "callfloor", "demo-pass-1")
+		if err != nil || res.Created != wantCreated {
+			t.Fatalf("seeding %d: created %v, %v", i, res.Created, err)
+		}
+	}
+	var out bytes.Buffer
+	printDemo(&out, m.URL(), Config{Data: dir, DemoPassword: "demo-pass-1"}, DemoResult{Account: &callfloor.Account{Name: "demo"}, Created: true})
+	if !strings.Contains(out.String(), m.URL()+"/api/v1") || !strings.Contains(out.String(), "demo-pass-1") {
+		t.Errorf("demo banner lacks the URL or password:\n%s", out.String())
+	}
+
+	// The admin logs in with the cookie and sees the seeded floor.
+	admin := newClient(t, m.URL())
+	if code := admin.do("POST", "/api/v1/auth/login", map[string]string{"account": "demo", "username": "admin", "password": "demo-pass-1"}, nil); code != 200 {
+		t.Fatalf("login: %d", code)
+	}
+	var exts items[callfloor.Extension]
+	if code := admin.do("GET", "/api/v1/extensions", nil, &exts); code != 200 || len(exts.Items) != 5 {
+		t.Fatalf("extensions: %d, %d items (seeding twice must not duplicate)", code, len(exts.Items))
+	}
+	engines := map[string]callfloor.PhoneEngine{}
+	for _, e := range exts.Items {
+		engines[e.Number] = e.Agent.PhoneEngine
+		wantAgent := e.Number != "210"
+		if e.Agent.Enabled != wantAgent || (wantAgent && (e.AgentStatus != callfloor.AgentEnabled || e.Agent.OutboundQueueID == nil)) {
+			t.Errorf("extension %s: agent %v status %s outbound %v", e.Number, e.Agent.Enabled, e.AgentStatus, e.Agent.OutboundQueueID)
+		}
+		if e.SIPSecret != "" {
+			t.Errorf("extension %s leaks its SIP secret in a list", e.Number)
+		}
+	}
+	if engines["201"] != callfloor.PhoneWebRTC || engines["202"] != callfloor.PhoneWebRTC || engines["203"] != callfloor.PhoneExternal || engines["204"] != callfloor.PhoneExternal {
+		t.Errorf("phone engines %v", engines)
+	}
+	var queues items[callfloor.Queue]
+	admin.do("GET", "/api/v1/queues", nil, &queues)
+	byNum := map[string]callfloor.Queue{}
+	for _, q := range queues.Items {
+		byNum[q.Number] = q
+	}
+	if s := byNum["600"]; s.Name != "Sales" || !s.DispositionsEnabled || len(s.Outcomes) < 3 || len(s.Members) != 4 {
+		t.Errorf("Sales queue %+v", s)
+	}
+	var reasons items[callfloor.PauseReason]
+	admin.do("GET", "/api/v1/pause-reasons", nil, &reasons)
+	if len(reasons.Items) != 4 {
+		t.Errorf("pause reasons %+v", reasons.Items)
+	}
+
+	// The platform operator adds an account without an agent activation
+	// from the shell while the server runs.
+	stdin := strings.NewReader("trial-pass-1\n")
+	var stdout bytes.Buffer
+	env := envMap(nil)
+	for _, args := range [][]string{
+		{"admin", "create-account", "--data", dir, "--name", "trial", "--time-zone", "Europe/Paris"},
+		{"admin", "create-user", "--data", dir, "--account", "trial", "--username", "boss", "--role", "admin", "--password-stdin"},
+		{"admin", "list-accounts", "--data", dir},
+	} {
+		if err := run(ctx, args, env, stdin, &stdout, io.Discard); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+	}
+	if !strings.Contains(stdout.String(), "trial") || !strings.Contains(stdout.String(), "demo") {
+		t.Errorf("list-accounts:\n%s", stdout.String())
+	}
+
+	trial := newClient(t, m.URL())
+	var login struct{ Token string }
+	if code := trial.do("POST", "/api/v1/auth/login", map[string]string{"account": "trial", "username": "boss", "password": "trial-pass-1"}, &login); code != 200 || login.Token == "" {
+		t.Fatalf("trial login %d", code)
+	}
+	trial.http.Jar = nil
+	trial.auth = login.Token // as a script would, with a bearer token
+	var e callfloor.Extension
+	if code := trial.do("POST", "/api/v1/extensions", map[string]any{"number": "300"}, &e); code != 201 || e.SIPSecret == "" {
+		t.Fatalf("create extension: %d %+v", code, e)
+	}
+	var apiErr apiError
+	code := trial.do("PATCH", fmt.Sprintf("/api/v1/extensions/%d", e.ID), map[string]any{"agent": map[string]any{"enabled": true}}, &apiErr)
+	if code != 409 || apiErr.Error.Code != callfloor.ErrAgentNotActivated || apiErr.Error.Field != "agent.enabled" {
+		t.Fatalf("enabling the agent feature unlicensed: %d %+v", code, apiErr)
+	}
+	// Nothing of the demo account is visible to the trial account.
+	for _, x := range exts.Items {
+		apiErr = apiError{}
+		if code := trial.do("GET", fmt.Sprintf("/api/v1/extensions/%d", x.ID), nil, &apiErr); code != 404 || apiErr.Error.Code != callfloor.ErrNotFound {
+			t.Errorf("trial sees demo extension %s: %d", x.Number, code)
+		}
+	}
+	var trialExts items[callfloor.Extension]
+	trial.do("GET", "/api/v1/extensions", nil, &trialExts)
+	if len(trialExts.Items) != 1 || trialExts.Items[0].Number != "300" {
+		t.Errorf("trial lists %+v", trialExts.Items)
+	}
+	anon := newClient(t, m.URL())
+	if code := anon.do("GET", "/api/v1/extensions", nil, &apiErr); code != 401 || apiErr.Error.Code != callfloor.ErrUnauthorized {
+		t.Errorf("anonymous: %d %+v", code, apiErr)
+	}
+}
+
+func TestAdminCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	env := envMap(nil)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"admin", "create-account", "--data", dir, "--name", "x", "--time-zone", "Nowhere/Land"}, "time_zone"},
+		{[]string{"admin", "create-account", "--data", dir, "--name", "x", "--licence-kind", "gold"}, "licence_kind"},
+		{[]string{"admin", "create-user", "--data", dir, "--account", "missing", "--username", "u"}, "not found"},
+		{[]string{"admin", "set-licence", "--data", dir}, "--account"},
+		{[]string{"admin", "frobnicate"}, "usage"},
+		{[]string{"nonsense"}, "usage"},
+	}
+	for _, tc := range tests {
+		err := run(ctx, tc.args, env, strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err %v, want it to mention %q", tc.args, err, tc.want)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"version"}, env, nil, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "callfloor ") {
+		t.Errorf("version: %q %v", out.String(), err)
+	}
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/api"
+	"github.com/callfloor/callfloor/auth"
+	"github.com/callfloor/callfloor/password"
+	"github.com/callfloor/callfloor/postgres"
+	"github.com/callfloor/callfloor/sqlite"
+	"github.com/callfloor/callfloor/sqlstore"
+)
+
+// Main is one running server: its store and its HTTP listener. Tests start
+// the real program through it on port 0.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	Clock  callfloor.Clock
+	Hasher *password.Hasher
+
+	Store callfloor.Store
+	ln    net.Listener
+	srv   *http.Server
+}
+
+// NewMain returns a Main for cfg with the production clock and hasher.
+func NewMain(cfg Config, logger *slog.Logger) *Main {
+	return &Main{Config: cfg, Logger: logger, Clock: callfloor.SystemClock{}, Hasher: password.New(password.Default)}
+}
+
+// Open opens the store and the HTTP listener; it does not serve yet.
+func (m *Main) Open(ctx context.Context) error {
+	st, err := openStore(ctx, m.Config, sqlstore.Options{Clock: m.Clock, Logger: m.Logger})
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	authSvc := auth.NewService(auth.Config{
+		Store: st, Hasher: m.Hasher, Clock: m.Clock, SessionTTL: m.Config.SessionTTL, Logger: m.Logger,
+	})
+	handler := api.New(api.Config{
+		Store: st, Auth: authSvc, Hasher: m.Hasher, Clock: m.Clock, Logger: m.Logger,
+		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
+	})
+	ln, err := net.Listen("tcp", m.Config.HTTP)
+	if err != nil {
+		st.Close()
+		return fmt.Errorf("http listener: %w", err)
+	}
+	m.ln = ln
+	m.srv = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// URL is the base URL of the HTTP server.
+func (m *Main) URL() string { return "http://" + m.Addr() }
+
+// Run serves HTTP until ctx is done, then shuts down gracefully.
+func (m *Main) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- m.srv.Serve(m.ln) }()
+	m.Logger.Info("serving", "http", m.URL())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the store.
+func (m *Main) Close() error {
+	if m.Store != nil {
+		return m.Store.Close()
+	}
+	return nil
+}
+
+func openStore(ctx context.Context, cfg Config, opts sqlstore.Options) (callfloor.Store, error) {
+	switch {
+	case cfg.Database == "":
+		if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		return sqlite.Open(ctx, filepath.Join(cfg.Data, "callfloor.db"), opts)
+	case strings.HasPrefix(cfg.Database, "postgres://"), strings.HasPrefix(cfg.Database, "postgresql://"):
+		return postgres.Open(ctx, cfg.Database, opts)
+	}
+	return nil, fmt.Errorf("database URL must be empty (SQLite) or start with postgres://")
+}
+
+func serve(ctx context.Context, cfg Config, demo bool, stdout io.Writer) error {
+	logger := cfg.Logger(os.Stderr)
+	m := NewMain(cfg, logger)
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	if demo {
+		res, err := SeedDemo(ctx, m.Store, m.Hasher, cfg.SIPRealm, cfg.DemoPassword)
+		if err != nil {
+			return fmt.Errorf("seeding the demo: %w", err)
+		}
+		printDemo(stdout, m.URL(), cfg, res)
+	}
+	return m.Run(ctx)
+}
