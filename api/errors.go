@@ -43,6 +43,23 @@ var errorStatus = map[string]int{
 	callfloor.ErrLastAdmin:         http.StatusConflict,
 	callfloor.ErrLoginLocked:       http.StatusTooManyRequests,
 	callfloor.ErrRateLimited:       http.StatusTooManyRequests,
+
+	// The floor engine's refusals: the request is fine, the floor's state
+	// does not allow it now.
+	callfloor.ErrNotAgent:        http.StatusConflict,
+	callfloor.ErrAgentLoggedOff:  http.StatusConflict,
+	callfloor.ErrAgentPaused:     http.StatusConflict,
+	callfloor.ErrAgentBusy:       http.StatusConflict,
+	callfloor.ErrInWrapup:        http.StatusConflict,
+	callfloor.ErrNoOutboundQueue: http.StatusConflict,
+	callfloor.ErrNotPermitted:    http.StatusForbidden,
+	callfloor.ErrAutoAnswerFixed: http.StatusConflict,
+	callfloor.ErrNoWrapup:        http.StatusConflict,
+	callfloor.ErrInvalidOutcome:  http.StatusUnprocessableEntity,
+	callfloor.ErrUnknownCall:     http.StatusConflict,
+	callfloor.ErrNotQueueMember:  http.StatusConflict,
+	callfloor.ErrNotParticipant:  http.StatusConflict,
+	callfloor.ErrSimulationOff:   http.StatusNotFound,
 }
 
 // errorBody is the one shape of every error response.

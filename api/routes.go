@@ -40,7 +40,7 @@ func routeTable() []route {
 		created = http.StatusCreated
 		none    = http.StatusNoContent
 	)
-	return []route{
+	base := []route{
 		{"GET", "/healthz", public, ok, "health", "system", "Check that the server and its database answer", read((*Server).health)},
 		{"GET", "/metrics", public, ok, "metrics", "system", "Prometheus metrics", read((*Server).serveMetrics)},
 		{"GET", "/api/v1/openapi.json", public, ok, "openapi", "system", "This API's OpenAPI 3.1 document", read((*Server).serveOpenAPI)},
@@ -96,4 +96,6 @@ func routeTable() []route {
 		{"PATCH", "/api/v1/caller-id-pools/{id}", admin, ok, "updateCallerIDPool", "caller-id-pools", "Change a caller-ID pool", write((*Server).updateCallerIDPool)},
 		{"DELETE", "/api/v1/caller-id-pools/{id}", admin, none, "deleteCallerIDPool", "caller-id-pools", "Delete a caller-ID pool", read((*Server).deleteCallerIDPool)},
 	}
+	routes := append(base, floorRoutes()...)
+	return append(routes, streamRoutes()...)
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/auth"
+	"github.com/callfloor/callfloor/bus"
+	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/password"
 )
 
@@ -38,6 +40,13 @@ type Config struct {
 	Registry *prometheus.Registry
 	// SecureCookies marks the session cookie Secure (serve over HTTPS).
 	SecureCookies bool
+	// Floor is the floor engine the agent and supervisor commands go to;
+	// Hub is the event bus the realtime stream reads. Both are required.
+	Floor *floor.Floor
+	Hub   *bus.Hub
+	// Simulate turns on the simulated telephony plane's endpoints, which
+	// let a test or a demo script report call events.
+	Simulate bool
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -55,6 +64,9 @@ type Server struct {
 	cop      *http.CrossOriginProtection
 	openapi  []byte
 	mux      *http.ServeMux
+	floor    *floor.Floor
+	hub      *bus.Hub
+	simulate bool
 }
 
 // New returns a Server for cfg.
@@ -65,7 +77,8 @@ func New(cfg Config) *Server {
 	s := &Server{
 		store: cfg.Store, auth: cfg.Auth, hasher: cfg.Hasher, clock: cfg.Clock, log: cfg.Logger,
 		realm: cfg.SIPRealm, version: cfg.Version, secure: cfg.SecureCookies, registry: cfg.Registry,
-		cop: http.NewCrossOriginProtection(),
+		cop:   http.NewCrossOriginProtection(),
+		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate,
 	}
 	if s.hasher == nil {
 		s.hasher = password.New(password.Default)

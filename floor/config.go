@@ -19,6 +19,7 @@ type Config struct {
 // AgentConfig is an agent extension's Agent tab, as the engine needs it.
 type AgentConfig struct {
 	ExtensionID     int64
+	Number, Name    string
 	UserID          int64
 	WrapupTimeout   time.Duration
 	AutoAnswer      callfloor.AutoAnswer
@@ -80,6 +81,8 @@ func NewConfig(acc *callfloor.Account, exts []*callfloor.Extension, users []*cal
 		case e.Agent.Enabled && acc.Activated():
 			ac := &AgentConfig{
 				ExtensionID:   e.ID,
+				Number:        e.Number,
+				Name:          e.Name,
 				UserID:        owner[e.ID],
 				WrapupTimeout: time.Duration(e.Agent.WrapupTimeoutSeconds) * time.Second,
 				AutoAnswer:    e.Agent.AutoAnswer,

@@ -25,6 +25,7 @@ type Config struct {
 	SessionTTL    time.Duration
 	SecureCookies bool
 	SIPRealm      string
+	Simulate      bool
 	DemoPassword  string
 }
 
@@ -109,6 +110,16 @@ func settings() []setting {
 				return nil
 			}},
 		mk("sip-realm", "SIP digest realm for extension credentials", false, func(c *Config) *string { return &c.SIPRealm }),
+		{name: "simulate", usage: "serve the simulated telephony plane's endpoints (tests and scripted demos)",
+			get: func(c *Config) string { return strconv.FormatBool(c.Simulate) },
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("simulate must be true or false")
+				}
+				c.Simulate = b
+				return nil
+			}},
 		mk("demo-password", "password of every demo user and SIP secret, used when the demo is first seeded", true, func(c *Config) *string { return &c.DemoPassword }),
 	}
 }

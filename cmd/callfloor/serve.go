@@ -16,21 +16,26 @@ import (
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/api"
 	"github.com/callfloor/callfloor/auth"
+	"github.com/callfloor/callfloor/bus"
+	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/postgres"
 	"github.com/callfloor/callfloor/sqlite"
 	"github.com/callfloor/callfloor/sqlstore"
 )
 
-// Main is one running server: its store and its HTTP listener. Tests start
+// Main is one running server: its store, its floor engines, its event hub
+// and its HTTP listener. Tests start
 // the real program through it on port 0.
 type Main struct {
 	Config Config
 	Logger *slog.Logger
-	Clock  callfloor.Clock
+	Clock  callfloor.TimerClock
 	Hasher *password.Hasher
 
 	Store callfloor.Store
+	Floor *floor.Floor
+	Hub   *bus.Hub
 	ln    net.Listener
 	srv   *http.Server
 }
@@ -47,16 +52,36 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Store = st
+	// The realtime stream keeps the last 100,000 events of each account
+	// for clients that reconnect; a client that falls 10,000 behind is
+	// dropped and resynchronises.
+	m.Hub = bus.NewHub(100000, 10000)
+	m.Floor = floor.New(floor.FloorConfig{
+		Journal: st, Clock: m.Clock, Logger: m.Logger, Publish: m.Hub.Publish, LoadConfig: floor.StoreConfig(st),
+	})
+	accounts, err := st.ListAccounts(ctx)
+	if err == nil {
+		ids := make([]int64, len(accounts))
+		for i, a := range accounts {
+			ids[i] = a.ID
+		}
+		err = m.Floor.StartAll(ctx, ids)
+	}
+	if err != nil {
+		m.Close()
+		return fmt.Errorf("starting the floor: %w", err)
+	}
 	authSvc := auth.NewService(auth.Config{
 		Store: st, Hasher: m.Hasher, Clock: m.Clock, SessionTTL: m.Config.SessionTTL, Logger: m.Logger,
 	})
 	handler := api.New(api.Config{
 		Store: st, Auth: authSvc, Hasher: m.Hasher, Clock: m.Clock, Logger: m.Logger,
 		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
+		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate,
 	})
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {
-		st.Close()
+		m.Close()
 		return fmt.Errorf("http listener: %w", err)
 	}
 	m.ln = ln
@@ -96,8 +121,11 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the store.
+// Close stops the floor and releases the store.
 func (m *Main) Close() error {
+	if m.Floor != nil {
+		m.Floor.Close()
+	}
 	if m.Store != nil {
 		return m.Store.Close()
 	}

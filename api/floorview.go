@@ -1,0 +1,119 @@
+package api
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/floor"
+)
+
+// AgentView is one agent as the workspace and the realtime board show it:
+// its state and for how long, its pause and what it asked for meanwhile,
+// its lines and its wrap-up.
+type AgentView struct {
+	ExtensionID int64                `json:"extension_id"`
+	Number      string               `json:"number"`
+	Name        string               `json:"name"`
+	UserID      int64                `json:"user_id,omitempty"`
+	State       callfloor.AgentState `json:"state"`
+	Since       time.Time            `json:"since"`
+	LoginAt     *time.Time           `json:"login_at"`
+	Pause       *callfloor.PauseRef  `json:"pause"`
+	// PauseOverThreshold: the pause has run past its reason's threshold.
+	PauseOverThreshold bool                  `json:"pause_over_threshold"`
+	Pending            callfloor.Pending     `json:"pending"`
+	AutoAnswer         bool                  `json:"auto_answer"`
+	AutoAnswerSetting  callfloor.AutoAnswer  `json:"auto_answer_setting"`
+	Permissions        callfloor.Permissions `json:"permissions"`
+	Lines              []LineView            `json:"lines"`
+	Wrapup             *WrapupView           `json:"wrapup"`
+	// WaitingDispositions counts the calls whose disposition is due after
+	// the current wrap-up.
+	WaitingDispositions int          `json:"waiting_dispositions"`
+	Preview             *PreviewView `json:"preview"`
+}
+
+// LineView is one call of an agent.
+type LineView struct {
+	Call     callfloor.CallRef `json:"call"`
+	Outbound bool              `json:"outbound"`
+	Answered bool              `json:"answered"`
+	Held     bool              `json:"held"`
+	Since    time.Time         `json:"since"`
+}
+
+// WrapupView is the call in wrap-up and when the system submits for the
+// agent; Outcomes are the choices of the call's source.
+type WrapupView struct {
+	Call     callfloor.CallRef   `json:"call"`
+	Since    time.Time           `json:"since"`
+	DueAt    time.Time           `json:"due_at"`
+	Outcomes []callfloor.Outcome `json:"outcomes"`
+}
+
+// PreviewView is the campaign lead an agent is looking at.
+type PreviewView struct {
+	LeadID     int64 `json:"lead_id"`
+	CampaignID int64 `json:"campaign_id"`
+}
+
+// agentViews returns the account's agents (or only extension only, when
+// it is not 0) as the floor engine sees them, and the sequence number of
+// the last event they include. Events after it are in the hub.
+func (s *Server) agentViews(ctx context.Context, accountID, only int64) (int64, []AgentView, error) {
+	var seq int64
+	var views []AgentView
+	err := s.floor.View(ctx, accountID, func(st *floor.State, cfg *floor.Config) {
+		seq = st.Seq
+		for ext, ac := range cfg.Agents {
+			if only != 0 && ext != only {
+				continue
+			}
+			views = append(views, agentView(st.Agent(ext), ac, cfg))
+		}
+	})
+	sort.Slice(views, func(i, j int) bool { return views[i].Number < views[j].Number })
+	if views == nil {
+		views = []AgentView{}
+	}
+	return seq, views, err
+}
+
+func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentView {
+	v := AgentView{
+		ExtensionID: ac.ExtensionID, Number: ac.Number, Name: ac.Name, UserID: ac.UserID,
+		State: a.State, Since: a.Since, Pause: a.Pause, PauseOverThreshold: a.ThresholdSent,
+		Pending: a.Pending, AutoAnswer: a.AutoAnswer, AutoAnswerSetting: ac.AutoAnswer,
+		Permissions: ac.Permissions, Lines: []LineView{},
+	}
+	if ac.AutoAnswer == callfloor.AutoAnswerOn {
+		v.AutoAnswer = true
+	} else if ac.AutoAnswer == callfloor.AutoAnswerOff {
+		v.AutoAnswer = false
+	}
+	if a.LoggedIn {
+		t := a.LoginAt
+		v.LoginAt = &t
+	}
+	for _, l := range a.Lines {
+		v.Lines = append(v.Lines, LineView{Call: l.Call, Outbound: l.Outbound, Answered: l.Answered, Held: l.Held, Since: l.Since})
+	}
+	if len(a.Wrapups) > 0 {
+		w := a.Wrapups[0]
+		if !w.DueAt.IsZero() {
+			v.Wrapup = &WrapupView{Call: w.Call, Since: w.Since, DueAt: w.DueAt, Outcomes: []callfloor.Outcome{}}
+			if src := cfg.Queues[w.Call.QueueID]; src != nil {
+				v.Wrapup.Outcomes = src.Outcomes
+			}
+			v.WaitingDispositions = len(a.Wrapups) - 1
+		} else {
+			v.WaitingDispositions = len(a.Wrapups)
+		}
+	}
+	if a.Preview != nil {
+		v.Preview = &PreviewView{LeadID: a.Preview.LeadID, CampaignID: a.Preview.CampaignID}
+	}
+	return v
+}
