@@ -85,11 +85,17 @@ type Subscription struct {
 }
 
 // Subscribe returns the account's events after seq: those still kept, then
-// every new one. It fails with ErrTooOld when some of them are gone.
-func (h *Hub) Subscribe(accountID, after int64) (*Subscription, error) {
+// every new one. current is the sequence number the subscriber knows the
+// account has reached (the floor's, from a snapshot); it fails with
+// ErrTooOld when some events up to it are not kept (fallen out of the ring,
+// or published before a restart).
+func (h *Hub) Subscribe(accountID, after, current int64) (*Subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	a := h.account(accountID)
+	if after > current || (after < current && a.last < current) {
+		return nil, ErrTooOld
+	}
 	var missed []callfloor.Event
 	if after < a.last {
 		if len(a.ring) == 0 || a.ring[0].Seq > after+1 {

@@ -44,7 +44,7 @@ func TestSubscribeCatchesUp(t *testing.T) {
 		{after: 0, tooOld: true, comment: "everything is not kept"},
 	}
 	for _, tc := range tests {
-		s, err := h.Subscribe(1, tc.after)
+		s, err := h.Subscribe(1, tc.after, 8)
 		if tc.tooOld {
 			if err != ErrTooOld {
 				t.Errorf("%s: err %v", tc.comment, err)
@@ -74,8 +74,8 @@ func TestSubscribeCatchesUp(t *testing.T) {
 
 func TestAccountsAreSeparateAndDuplicatesDropped(t *testing.T) {
 	h := NewHub(100, 100)
-	a, _ := h.Subscribe(1, 0)
-	b, _ := h.Subscribe(2, 0)
+	a, _ := h.Subscribe(1, 0, 0)
+	b, _ := h.Subscribe(2, 0, 0)
 	h.Publish(evs(1, 1, 3))
 	h.Publish(evs(1, 2, 4)) // 2 and 3 again after a restart: only 4 is new
 	h.Publish(evs(2, 1, 1))
@@ -89,7 +89,7 @@ func TestAccountsAreSeparateAndDuplicatesDropped(t *testing.T) {
 
 func TestSlowSubscriberIsClosed(t *testing.T) {
 	h := NewHub(100, 2)
-	s, _ := h.Subscribe(1, 0)
+	s, _ := h.Subscribe(1, 0, 0)
 	h.Publish(evs(1, 1, 5))
 	got := drain(s)
 	if len(got) != 2 || !s.Overflowed() {
@@ -99,7 +99,25 @@ func TestSlowSubscriberIsClosed(t *testing.T) {
 		t.Fatal("channel still open")
 	}
 	s.Close() // closing twice is harmless
-	if _, err := h.Subscribe(1, 2); err != nil {
+	if _, err := h.Subscribe(1, 2, 5); err != nil {
 		t.Fatalf("resubscribing from the last seen seq: %v", err)
+	}
+}
+
+func TestRestartedHubAsksForASnapshot(t *testing.T) {
+	h := NewHub(100, 100) // a new process: the floor is at 40, the ring empty
+	if _, err := h.Subscribe(1, 30, 40); err != ErrTooOld {
+		t.Fatalf("events 31..40 are not kept, err = %v", err)
+	}
+	if _, err := h.Subscribe(1, 50, 40); err != ErrTooOld {
+		t.Fatalf("a client ahead of the floor (another server's numbers), err = %v", err)
+	}
+	s, err := h.Subscribe(1, 40, 40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(evs(1, 41, 41))
+	if got := drain(s); len(got) != 1 || got[0] != 41 {
+		t.Fatalf("got %v", got)
 	}
 }

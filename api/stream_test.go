@@ -1,0 +1,180 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/bus"
+	"github.com/callfloor/callfloor/floor"
+)
+
+// streamRig is a real HTTP server over the harness, with a floor engine
+// and a hub of ringSize events.
+type streamRig struct {
+	*harness
+	url   string
+	floor *floor.Floor
+	hub   *bus.Hub
+}
+
+func newStreamRig(t *testing.T, ringSize int) *streamRig {
+	r := &streamRig{}
+	r.harness = newHarness(t, func(c *Config) {
+		r.hub = bus.NewHub(ringSize, 100)
+		r.floor = floor.New(floor.FloorConfig{Journal: c.Store, Clock: c.Clock.(callfloor.TimerClock),
+			Publish: r.hub.Publish, LoadConfig: floor.StoreConfig(c.Store)})
+		c.Floor, c.Hub = r.floor, r.hub
+	})
+	t.Cleanup(r.floor.Close)
+	srv := httptest.NewServer(r.srv)
+	t.Cleanup(srv.Close)
+	r.url = "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/stream"
+	return r
+}
+
+type wsClient struct {
+	t *testing.T
+	c *websocket.Conn
+}
+
+func (r *streamRig) dial(token, query string) *wsClient {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, resp, err := websocket.Dial(ctx, r.url+query, &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + token}}})
+	if err != nil {
+		r.t.Fatalf("dial: %v (%v)", err, resp)
+	}
+	r.t.Cleanup(func() { c.CloseNow() })
+	return &wsClient{t: r.t, c: c}
+}
+
+func (w *wsClient) next() StreamMessage {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, b, err := w.c.Read(ctx)
+	if err != nil {
+		w.t.Fatalf("read: %v", err)
+	}
+	var m StreamMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		w.t.Fatal(err)
+	}
+	return m
+}
+
+func (r *streamRig) do(tn *tenant, in floor.Input) {
+	r.t.Helper()
+	if _, err := r.floor.Do(context.Background(), tn.acc.ID, in); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func TestStreamSnapshotThenEvents(t *testing.T) {
+	r := newStreamRig(t, 1000)
+	a, b := r.seed("alpha"), r.seed("beta")
+	sup := r.dial(a.supTok, "")
+	snap := sup.next()
+	if snap.Type != "snapshot" || len(snap.Agents) != 1 || snap.Agents[0].State != callfloor.StateLoggedOff {
+		t.Fatalf("snapshot %+v", snap)
+	}
+	r.do(a, floor.Login{Ext: a.agentExt.ID})
+	r.do(b, floor.Login{Ext: b.agentExt.ID}) // another account: never shown
+	r.do(a, floor.Pause{Ext: a.agentExt.ID, ReasonID: a.reason.ID})
+	for i, want := range []callfloor.EventType{callfloor.EventLoggedIn, callfloor.EventPaused} {
+		m := sup.next()
+		if m.Type != "event" || m.Event.Type != want || m.Event.AccountID != a.acc.ID || m.Seq != snap.Seq+int64(i)+1 {
+			t.Fatalf("message %d: %+v", i, m)
+		}
+		if want == callfloor.EventPaused && (m.Event.State != callfloor.StatePaused || m.Event.Pause.Name != "alpha lunch") {
+			t.Fatalf("pause event %+v", m.Event)
+		}
+	}
+}
+
+func TestStreamAgentSeesOnlyItself(t *testing.T) {
+	r := newStreamRig(t, 1000)
+	a := r.seed("alpha")
+	if _, err := r.store.UpdateAccount(context.Background(), a.acc.ID, func(acc *callfloor.Account) error {
+		acc.AgentLicences = 5
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	other := r.extension(a, "205", true)
+	ag := r.dial(a.agentTok, "")
+	if snap := ag.next(); len(snap.Agents) != 1 || snap.Agents[0].ExtensionID != a.agentExt.ID {
+		t.Fatalf("agent snapshot %+v", snap)
+	}
+	r.do(a, floor.Login{Ext: other.ID}) // not shown: the next message is the agent's own
+	r.do(a, floor.Login{Ext: a.agentExt.ID})
+	if m := ag.next(); m.Event.ExtensionID != a.agentExt.ID || m.Event.Type != callfloor.EventLoggedIn {
+		t.Fatalf("own event %+v", m)
+	}
+}
+
+func TestStreamResumesAfterLastSeq(t *testing.T) {
+	r := newStreamRig(t, 3)
+	a := r.seed("alpha")
+	ext := a.agentExt.ID
+	sup := r.dial(a.supTok, "")
+	start := sup.next().Seq
+	r.do(a, floor.Login{Ext: ext})
+	last := sup.next().Seq
+	sup.c.CloseNow()
+
+	// While away: two changes, still kept by the hub: no snapshot, just them.
+	r.do(a, floor.Pause{Ext: ext, ReasonID: a.reason.ID})
+	r.do(a, floor.Unpause{Ext: ext})
+	back := r.dial(a.supTok, "?after="+itoa(last))
+	for _, want := range []callfloor.EventType{callfloor.EventPaused, callfloor.EventUnpaused} {
+		if m := back.next(); m.Type != "event" || m.Event.Type != want {
+			t.Fatalf("resumed with %+v, want %s", m, want)
+		}
+	}
+	back.c.CloseNow()
+
+	// From the very start: the ring keeps 3 events, so a fresh snapshot.
+	r.do(a, floor.Pause{Ext: ext, ReasonID: a.reason.ID})
+	r.do(a, floor.Unpause{Ext: ext})
+	old := r.dial(a.supTok, "?after="+itoa(start))
+	if m := old.next(); m.Type != "snapshot" || m.Agents[0].State != callfloor.StateIdle {
+		t.Fatalf("too old: %+v", m)
+	}
+}
+
+func TestStreamRefusals(t *testing.T) {
+	r := newStreamRig(t, 10)
+	a := r.seed("alpha")
+	tests := []struct {
+		name, token, query string
+		status             int
+		code               string
+	}{
+		{"no credentials", "", "", 401, callfloor.ErrUnauthorized},
+		{"bad after", a.supTok, "?after=x", 422, callfloor.ErrInvalidField},
+		{"negative after", a.supTok, "?after=-1", 422, callfloor.ErrInvalidField},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := r.do2(tc.token, "/api/v1/stream"+tc.query)
+			wantError(t, w, tc.status, tc.code, errOf(t, w).Field)
+		})
+	}
+}
+
+func (r *streamRig) do2(token, path string) *httptest.ResponseRecorder {
+	return r.harness.do(req{method: "GET", path: path, token: token})
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
