@@ -2,6 +2,7 @@ package floor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,6 +35,21 @@ type EngineConfig struct {
 	Publish func([]callfloor.Event)
 	// MaxBatch caps how many inputs share one journal transaction.
 	MaxBatch int
+	// Snapshots, when set, keeps a snapshot of the state every
+	// SnapshotEvery events (default 50,000), so a restart replays only the
+	// journal after it.
+	Snapshots     Snapshots
+	SnapshotEvery int64
+	// LiveCalls returns the calls the telephony plane still carries; at
+	// start every agent line not among them ends (reason "lost"), since
+	// calls do not outlive the process that bridged them. Nil: none.
+	LiveCalls func() map[string]bool
+}
+
+// Snapshots stores the engine's state snapshots (the stores implement it).
+type Snapshots interface {
+	SaveSnapshot(ctx context.Context, accountID, seq int64, body []byte) error
+	LoadSnapshot(ctx context.Context, accountID int64) (int64, []byte, error)
 }
 
 // Engine is the one writer of an account's floor: a goroutine that owns the
@@ -46,9 +62,11 @@ type Engine struct {
 	ended chan struct{}
 
 	// owned by the goroutine
-	cfg    *Config
-	state  *State
-	broken bool
+	cfg      *Config
+	state    *State
+	broken   bool
+	snapSeq  int64
+	snapping chan struct{} // a snapshot save in progress
 }
 
 type request struct {
@@ -78,15 +96,19 @@ func Start(ctx context.Context, ec EngineConfig) (*Engine, error) {
 	if ec.Publish == nil {
 		ec.Publish = func([]callfloor.Event) {}
 	}
+	if ec.SnapshotEvery <= 0 {
+		ec.SnapshotEvery = 50000
+	}
 	e := &Engine{ec: ec, reqs: make(chan request, 1024), done: make(chan struct{}), ended: make(chan struct{})}
 	cfg, err := ec.LoadConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("floor config of account %d: %w", ec.AccountID, err)
 	}
 	e.cfg = cfg
-	if e.state, err = Recover(ctx, ec.Journal, ec.AccountID, cfg.Location, ec.Clock.Now()); err != nil {
+	if e.state, err = RecoverFrom(ctx, ec.Snapshots, ec.Journal, ec.AccountID, cfg.Location, ec.Clock.Now()); err != nil {
 		return nil, err
 	}
+	e.snapSeq = e.state.Seq
 	go e.run()
 	return e, nil
 }
@@ -94,8 +116,28 @@ func Start(ctx context.Context, ec EngineConfig) (*Engine, error) {
 // Recover replays an account's journal into a new state. A floor with no
 // events starts at now.
 func Recover(ctx context.Context, j Journal, accountID int64, loc *time.Location, now time.Time) (*State, error) {
+	return RecoverFrom(ctx, nil, j, accountID, loc, now)
+}
+
+// RecoverFrom starts from the account's latest snapshot, if snaps has one,
+// and replays the journal after it.
+func RecoverFrom(ctx context.Context, snaps Snapshots, j Journal, accountID int64, loc *time.Location, now time.Time) (*State, error) {
 	var s *State
 	after := int64(0)
+	if snaps != nil {
+		seq, body, err := snaps.LoadSnapshot(ctx, accountID)
+		if err != nil {
+			return nil, fmt.Errorf("loading the snapshot of account %d: %w", accountID, err)
+		}
+		if body != nil {
+			s = &State{}
+			if err := json.Unmarshal(body, s); err != nil || s.Seq != seq {
+				return nil, fmt.Errorf("snapshot of account %d at %d is unreadable: %v", accountID, seq, err)
+			}
+			s.init()
+			after = seq
+		}
+	}
 	for {
 		evs, err := j.ReadEvents(ctx, accountID, after, 10000)
 		if err != nil {
@@ -168,8 +210,17 @@ func (e *Engine) Close() {
 }
 
 func (e *Engine) run() {
-	defer close(e.ended)
-	// Timers that fell due while stopped fire at once.
+	defer func() {
+		if e.snapping != nil {
+			<-e.snapping
+		}
+		close(e.ended)
+	}()
+	// Calls that did not survive the restart end; timers that fell due
+	// while stopped fire at once.
+	if e.endLostCalls(); e.broken {
+		return
+	}
 	if e.process(nil); e.broken {
 		return
 	}
@@ -244,6 +295,7 @@ func (e *Engine) process(batch []request) {
 			return
 		}
 		e.ec.Publish(all)
+		e.maybeSnapshot()
 	}
 	for i, r := range batch {
 		if r.view != nil {
@@ -284,4 +336,64 @@ func (e *Engine) failed(batch []request, results []result, err error) {
 		}
 		r.reply <- results[i]
 	}
+}
+
+// endLostCalls hangs up every line the telephony plane no longer carries.
+func (e *Engine) endLostCalls() {
+	live := map[string]bool{}
+	if e.ec.LiveCalls != nil {
+		live = e.ec.LiveCalls()
+	}
+	var all []callfloor.Event
+	now := e.ec.Clock.Now()
+	for _, a := range e.state.sortedAgents() {
+		for _, l := range append([]*Line(nil), a.Lines...) {
+			if live[l.Call.ID] {
+				continue
+			}
+			evs, err := Decide(e.cfg, e.state, Hangup{Ext: a.ExtensionID, CallID: l.Call.ID, Reason: "lost"}, now)
+			if err != nil {
+				continue
+			}
+			e.apply(evs)
+			all = append(all, evs...)
+		}
+	}
+	if len(all) == 0 {
+		return
+	}
+	if err := e.ec.Journal.AppendEvents(context.Background(), e.ec.AccountID, all); err != nil {
+		e.failed(nil, nil, err)
+		return
+	}
+	e.ec.Publish(all)
+}
+
+// maybeSnapshot saves a snapshot every SnapshotEvery events. The state is
+// encoded here, on the engine goroutine, and saved in the background; a
+// save still running skips this one.
+func (e *Engine) maybeSnapshot() {
+	if e.ec.Snapshots == nil || e.state.Seq-e.snapSeq < e.ec.SnapshotEvery {
+		return
+	}
+	if e.snapping != nil {
+		select {
+		case <-e.snapping:
+		default:
+			return
+		}
+	}
+	body, err := json.Marshal(e.state)
+	if err != nil {
+		e.ec.Logger.Error("encoding a floor snapshot", "account", e.ec.AccountID, "err", err)
+		return
+	}
+	seq, done := e.state.Seq, make(chan struct{})
+	e.snapSeq, e.snapping = seq, done
+	go func() {
+		defer close(done)
+		if err := e.ec.Snapshots.SaveSnapshot(context.Background(), e.ec.AccountID, seq, body); err != nil {
+			e.ec.Logger.Error("saving a floor snapshot", "account", e.ec.AccountID, "seq", seq, "err", err)
+		}
+	}()
 }

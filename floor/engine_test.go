@@ -242,3 +242,103 @@ func TestEngineGroupCommit(t *testing.T) {
 		t.Fatalf("%d inputs took %d journal transactions: no group commit", n, appends)
 	}
 }
+
+// memSnapshots keeps snapshots in memory.
+type memSnapshots struct {
+	mu    sync.Mutex
+	seq   int64
+	body  []byte
+	saves int
+}
+
+func (m *memSnapshots) SaveSnapshot(_ context.Context, _ int64, seq int64, body []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if seq > m.seq {
+		m.seq, m.body = seq, body
+	}
+	m.saves++
+	return nil
+}
+
+func (m *memSnapshots) LoadSnapshot(context.Context, int64) (int64, []byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.seq, m.body, nil
+}
+
+// countingJournal counts the events a recovery reads.
+type countingJournal struct {
+	*memJournal
+	read int
+}
+
+func (c *countingJournal) ReadEvents(ctx context.Context, id, after int64, limit int) ([]callfloor.Event, error) {
+	evs, err := c.memJournal.ReadEvents(ctx, id, after, limit)
+	c.read += len(evs)
+	return evs, err
+}
+
+func TestEngineRestartsFromSnapshot(t *testing.T) {
+	j, snaps := &memJournal{}, &memSnapshots{}
+	clock := clocktest.New(t0)
+	cfg := EngineConfig{AccountID: 7, Journal: j, Clock: clock, Snapshots: snaps, SnapshotEvery: 10,
+		LoadConfig: func(context.Context) (*Config, error) { return testConfig(), nil }}
+	e, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Do(context.Background(), Login{Ext: agentA})
+	for i := 0; i < 30; i++ {
+		e.Do(context.Background(), Pause{Ext: agentA, ReasonID: []int64{lunch, training}[i%2]})
+	}
+	e.Do(context.Background(), Offer{Ext: agentA, Call: salesCall("c1")}) // refused: paused
+	e.Do(context.Background(), Unpause{Ext: agentA})
+	var want string
+	e.View(context.Background(), func(s *State, _ *Config) { want = snapshot(s) })
+	e.Close()
+	if snaps.saves == 0 || snaps.seq < 50 {
+		t.Fatalf("snapshots: %d saves, latest at %d of %d events", snaps.saves, snaps.seq, j.len())
+	}
+	full, err := Recover(context.Background(), j, 7, london, clock.Now())
+	if err != nil || snapshot(full) != want {
+		t.Fatalf("full replay differs: %v", err)
+	}
+	cj := &countingJournal{memJournal: j}
+	cfg.Journal = cj
+	e2, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	var got string
+	e2.View(context.Background(), func(s *State, _ *Config) { got = snapshot(s) })
+	if got != want {
+		t.Fatalf("state from snapshot + tail differs:\n got %s\nwant %s", got, want)
+	}
+	if cj.read >= j.len() {
+		t.Fatalf("restart read %d of %d events: the snapshot was not used", cj.read, j.len())
+	}
+}
+
+func TestEngineEndsCallsLostInARestart(t *testing.T) {
+	j := &memJournal{}
+	clock := clocktest.New(t0)
+	r := newRig(t, j, clock)
+	r.do(Login{Ext: agentA})
+	r.do(Login{Ext: agentB})
+	r.do(Offer{Ext: agentA, Call: salesCall("c1")})
+	r.do(Answer{Ext: agentA, CallID: "c1"})
+	r.do(Offer{Ext: agentB, Call: salesCall("c2")}) // ringing
+	r.e.Close()
+	r2 := newRig(t, j, clock)
+	if e := r2.await(callfloor.EventCallEnded); e.EndReason != "lost" {
+		t.Fatalf("end %+v", e)
+	}
+	if a := r2.state(agentA); a.State != callfloor.StateWrapup || len(a.Lines) != 0 {
+		t.Fatalf("answered call lost: agent A %s with %d lines, want wrap-up", a.State, len(a.Lines))
+	}
+	if b := r2.state(agentB); b.State != callfloor.StateIdle {
+		t.Fatalf("ringing call lost: agent B %s", b.State)
+	}
+}

@@ -16,6 +16,8 @@ type Floor struct {
 	logger  *slog.Logger
 	publish func([]callfloor.Event)
 	load    func(ctx context.Context, accountID int64) (*Config, error)
+	snaps   Snapshots
+	live    func() map[string]bool
 
 	mu      sync.Mutex
 	engines map[int64]*Engine
@@ -30,6 +32,9 @@ type FloorConfig struct {
 	Publish func([]callfloor.Event)
 	// LoadConfig reads an account's configuration; see StoreConfig.
 	LoadConfig func(ctx context.Context, accountID int64) (*Config, error)
+	// Snapshots and LiveCalls: see EngineConfig.
+	Snapshots Snapshots
+	LiveCalls func() map[string]bool
 }
 
 // New returns a Floor with no engine started.
@@ -38,7 +43,7 @@ func New(fc FloorConfig) *Floor {
 		fc.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Floor{journal: fc.Journal, clock: fc.Clock, logger: fc.Logger, publish: fc.Publish,
-		load: fc.LoadConfig, engines: map[int64]*Engine{}}
+		load: fc.LoadConfig, snaps: fc.Snapshots, live: fc.LiveCalls, engines: map[int64]*Engine{}}
 }
 
 // StartAll starts the engines of the given accounts.
@@ -69,6 +74,7 @@ func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
 	}
 	e, err := Start(ctx, EngineConfig{
 		AccountID: accountID, Journal: f.journal, Clock: f.clock, Logger: f.logger, Publish: f.publish,
+		Snapshots: f.snaps, LiveCalls: f.live,
 		LoadConfig: func(ctx context.Context) (*Config, error) { return f.load(ctx, accountID) },
 	})
 	if err != nil {

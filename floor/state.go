@@ -84,6 +84,19 @@ func NewState(now time.Time, loc *time.Location) *State {
 	}
 }
 
+// init makes the maps of a decoded state usable.
+func (s *State) init() {
+	if s.Agents == nil {
+		s.Agents = map[int64]*Agent{}
+	}
+	if s.Participants == nil {
+		s.Participants = map[int64]map[int64]time.Time{}
+	}
+	if s.Incomplete == nil {
+		s.Incomplete = map[string]*Incomplete{}
+	}
+}
+
 // NextMidnight returns the first 00:00 after t in loc, correct across
 // daylight-saving changes (a day may be 23 or 25 hours long).
 func NextMidnight(t time.Time, loc *time.Location) time.Time {

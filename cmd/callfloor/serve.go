@@ -57,7 +57,8 @@ func (m *Main) Open(ctx context.Context) error {
 	// dropped and resynchronises.
 	m.Hub = bus.NewHub(100000, 10000)
 	m.Floor = floor.New(floor.FloorConfig{
-		Journal: st, Clock: m.Clock, Logger: m.Logger, Publish: m.Hub.Publish, LoadConfig: floor.StoreConfig(st),
+		Journal: st, Snapshots: st, Clock: m.Clock, Logger: m.Logger, Publish: m.Hub.Publish,
+		LoadConfig: floor.StoreConfig(st),
 	})
 	accounts, err := st.ListAccounts(ctx)
 	if err == nil {
