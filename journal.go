@@ -13,6 +13,9 @@ type Journal interface {
 	// Seq must follow the account's last one without gaps; a Seq already
 	// taken fails the whole append.
 	AppendEvents(ctx context.Context, accountID int64, evs []Event) error
+	// AppendBatch appends the events of several accounts in one
+	// transaction, with the same rules.
+	AppendBatch(ctx context.Context, batch []AccountEvents) error
 	// ReadEvents returns up to limit events of the account after seq, in
 	// order.
 	ReadEvents(ctx context.Context, accountID, afterSeq int64, limit int) ([]Event, error)
@@ -26,4 +29,10 @@ type Journal interface {
 	// LoadSnapshot returns the account's latest snapshot, or seq 0 and a
 	// nil body when it has none.
 	LoadSnapshot(ctx context.Context, accountID int64) (seq int64, body []byte, err error)
+}
+
+// AccountEvents are events of one account.
+type AccountEvents struct {
+	AccountID int64
+	Events    []Event
 }

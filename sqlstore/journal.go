@@ -22,35 +22,50 @@ func (s *Store) AppendEvents(ctx context.Context, accountID int64, evs []callflo
 	if len(evs) == 0 {
 		return nil
 	}
+	return s.write(ctx, 0, func(c conn) error { return s.appendIn(ctx, c, accountID, evs) })
+}
+
+// AppendBatch stores the events of several accounts in one transaction:
+// the floor's group writer merges concurrent appends into it.
+func (s *Store) AppendBatch(ctx context.Context, batch []callfloor.AccountEvents) error {
 	return s.write(ctx, 0, func(c conn) error {
-		for start := 0; start < len(evs); start += journalChunk {
-			end := min(start+journalChunk, len(evs))
-			var q strings.Builder
-			q.WriteString(`INSERT INTO journal (account_id, seq, at, type, extension_id, body) VALUES `)
-			args := make([]any, 0, 6*(end-start))
-			for i, e := range evs[start:end] {
-				if e.AccountID != accountID {
-					return callfloor.Errorf(callfloor.ErrInternal, "event of account %d appended to account %d", e.AccountID, accountID)
-				}
-				body, err := json.Marshal(e)
-				if err != nil {
-					return fmt.Errorf("sqlstore: encode event: %w", err)
-				}
-				if i > 0 {
-					q.WriteString(",")
-				}
-				q.WriteString("(?,?,?,?,?,?)")
-				args = append(args, accountID, e.Seq, toMS(e.At), string(e.Type), e.ExtensionID, string(body))
-			}
-			if _, err := c.exec(ctx, q.String(), args...); err != nil {
-				if s.d.uniqueViolation(err) {
-					return callfloor.Errorf(callfloor.ErrInternal, "journal sequence already taken for account %d: another writer", accountID)
-				}
-				return dbErr("append journal", err)
+		for _, b := range batch {
+			if err := s.appendIn(ctx, c, b.AccountID, b.Events); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+func (s *Store) appendIn(ctx context.Context, c conn, accountID int64, evs []callfloor.Event) error {
+	for start := 0; start < len(evs); start += journalChunk {
+		end := min(start+journalChunk, len(evs))
+		var q strings.Builder
+		q.WriteString(`INSERT INTO journal (account_id, seq, at, type, extension_id, body) VALUES `)
+		args := make([]any, 0, 6*(end-start))
+		for i, e := range evs[start:end] {
+			if e.AccountID != accountID {
+				return callfloor.Errorf(callfloor.ErrInternal, "event of account %d appended to account %d", e.AccountID, accountID)
+			}
+			body, err := json.Marshal(e)
+			if err != nil {
+				return fmt.Errorf("sqlstore: encode event: %w", err)
+			}
+			if i > 0 {
+				q.WriteString(",")
+			}
+			q.WriteString("(?,?,?,?,?,?)")
+			args = append(args, accountID, e.Seq, toMS(e.At), string(e.Type), e.ExtensionID, string(body))
+		}
+		if _, err := c.exec(ctx, q.String(), args...); err != nil {
+			if s.d.uniqueViolation(err) {
+				return callfloor.Errorf(callfloor.ErrInternal, "journal sequence already taken for account %d: another writer", accountID)
+			}
+			return dbErr("append journal", err)
+		}
+	}
+	return nil
 }
 
 // ReadEvents returns up to limit events of the account after seq.

@@ -36,8 +36,10 @@ type Main struct {
 	Store callfloor.Store
 	Floor *floor.Floor
 	Hub   *bus.Hub
-	ln    net.Listener
-	srv   *http.Server
+	// journal merges the engines' appends into shared transactions.
+	journal *floor.GroupWriter
+	ln      net.Listener
+	srv     *http.Server
 }
 
 // NewMain returns a Main for cfg with the production clock and hasher.
@@ -56,8 +58,9 @@ func (m *Main) Open(ctx context.Context) error {
 	// for clients that reconnect; a client that falls 10,000 behind is
 	// dropped and resynchronises.
 	m.Hub = bus.NewHub(100000, 10000)
+	m.journal = floor.NewGroupWriter(st)
 	m.Floor = floor.New(floor.FloorConfig{
-		Journal: st, Snapshots: st, Clock: m.Clock, Logger: m.Logger, Publish: m.Hub.Publish,
+		Journal: m.journal, Snapshots: st, Clock: m.Clock, Logger: m.Logger, Publish: m.Hub.Publish,
 		LoadConfig: floor.StoreConfig(st),
 	})
 	accounts, err := st.ListAccounts(ctx)
@@ -126,6 +129,9 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) Close() error {
 	if m.Floor != nil {
 		m.Floor.Close()
+	}
+	if m.journal != nil {
+		m.journal.Close()
 	}
 	if m.Store != nil {
 		return m.Store.Close()
