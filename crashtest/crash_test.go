@@ -316,7 +316,9 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 	// calls did not survive the process.
 	s.start()
 	defer s.kill()
-	var floorNow struct{ Items []struct{ Number, State string } }
+	var floorNow struct {
+		Items []struct{ Number, State string }
+	}
 	getJSON(t, base, login(t, base, "super"), "/api/v1/floor/agents", &floorNow)
 	for _, a := range floorNow.Items {
 		if a.State == string(callfloor.StateRinging) || a.State == string(callfloor.StateOnCall) {
