@@ -17,7 +17,20 @@ import (
 type endpoint struct {
 	in, out      reflect.Type // nil: no body
 	optionalBody bool
-	serve        func(s *Server, w http.ResponseWriter, r *http.Request, body []byte) (any, error)
+	// query lists the query parameters the handler reads, for the
+	// OpenAPI document.
+	query []queryParam
+	// simulated marks the simulated telephony plane's endpoints, which
+	// answer simulation_off unless the server runs with Simulate.
+	simulated bool
+	serve     func(s *Server, w http.ResponseWriter, r *http.Request, body []byte) (any, error)
+}
+
+// queryParam is an optional query parameter of an endpoint.
+type queryParam struct {
+	Name, Description string
+	// Format is the OpenAPI format of the string value, e.g. "date".
+	Format string
 }
 
 // decoder decodes the request body strictly onto *In. Handlers call it on
@@ -70,6 +83,23 @@ func (e endpoint) optional() endpoint {
 	return e
 }
 
+// withQuery documents the query parameters the handler reads.
+func (e endpoint) withQuery(params ...queryParam) endpoint {
+	e.query = append(append([]queryParam(nil), e.query...), params...)
+	return e
+}
+
+// simulation marks an endpoint of the simulated telephony plane.
+func (e endpoint) simulation() endpoint {
+	e.simulated = true
+	return e
+}
+
+// reloadTags are the tags of the routes that change what the floor engine
+// decides with: after a successful write on one of them, the account's
+// engine rereads its configuration.
+var reloadTags = map[string]bool{"users": true, "extensions": true, "pause-reasons": true, "queues": true, "account": true}
+
 // newMux registers every route. Paths that exist with other methods answer
 // 405 method_not_allowed, anything else 404 route_not_found, both in the
 // error shape.
@@ -96,8 +126,10 @@ func (s *Server) newMux() *http.ServeMux {
 	return mux
 }
 
-// handle runs one route: credentials, cross-origin check, role, body, then
-// the handler, whose answer or error it writes.
+// handle runs one route: credentials, cross-origin check, role, the
+// simulation switch, body, then the handler, whose answer or error it
+// writes. A successful write to the configuration the floor engine decides
+// with (reloadTags) makes the account's engine reread it.
 func (s *Server) handle(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := infoFrom(r.Context())
@@ -139,6 +171,9 @@ func (s *Server) serve(rt route, info *requestInfo, w http.ResponseWriter, r *ht
 		ctx = context.WithValue(callfloor.NewContext(ctx, a), tokenKey{}, token)
 		r = r.WithContext(ctx)
 	}
+	if rt.ep.simulated && !s.simulate {
+		return nil, errSimulationOff()
+	}
 	var body []byte
 	if rt.ep.in != nil {
 		var err error
@@ -146,7 +181,20 @@ func (s *Server) serve(rt route, info *requestInfo, w http.ResponseWriter, r *ht
 			return nil, err
 		}
 	}
-	return rt.ep.serve(s, w, r, body)
+	out, err := rt.ep.serve(s, w, r, body)
+	if err == nil && rt.Method != http.MethodGet && reloadTags[rt.Tag] {
+		s.reloadFloor(ctx, info.actor.AccountID)
+	}
+	return out, err
+}
+
+// reloadFloor makes the account's floor engine reread its configuration
+// after a change that is already stored: a failure is logged, not sent
+// (the engine keeps deciding with the configuration it had).
+func (s *Server) reloadFloor(ctx context.Context, accountID int64) {
+	if err := s.floor.Reload(ctx, accountID); err != nil {
+		s.log.ErrorContext(ctx, "reloading the floor configuration", "account", accountID, "err", err)
+	}
 }
 
 // sessionCookie is the name of the HTTP-only session cookie.

@@ -18,9 +18,10 @@ type AgentView struct {
 	Name        string               `json:"name"`
 	UserID      int64                `json:"user_id,omitempty"`
 	State       callfloor.AgentState `json:"state"`
-	Since       time.Time            `json:"since"`
-	LoginAt     *time.Time           `json:"login_at"`
-	Pause       *callfloor.PauseRef  `json:"pause"`
+	// Since is when the state began; null for an agent never logged in.
+	Since   *time.Time          `json:"since"`
+	LoginAt *time.Time          `json:"login_at"`
+	Pause   *callfloor.PauseRef `json:"pause"`
 	// PauseOverThreshold: the pause has run past its reason's threshold.
 	PauseOverThreshold bool                  `json:"pause_over_threshold"`
 	Pending            callfloor.Pending     `json:"pending"`
@@ -84,7 +85,7 @@ func (s *Server) agentViews(ctx context.Context, accountID, only int64) (int64, 
 func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentView {
 	v := AgentView{
 		ExtensionID: ac.ExtensionID, Number: ac.Number, Name: ac.Name, UserID: ac.UserID,
-		State: a.State, Since: a.Since, Pause: a.Pause, PauseOverThreshold: a.ThresholdSent,
+		State: a.State, Pause: a.Pause, PauseOverThreshold: a.ThresholdSent,
 		Pending: a.Pending, AutoAnswer: a.AutoAnswer, AutoAnswerSetting: ac.AutoAnswer,
 		Permissions: ac.Permissions, Lines: []LineView{},
 	}
@@ -92,6 +93,10 @@ func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentVi
 		v.AutoAnswer = true
 	} else if ac.AutoAnswer == callfloor.AutoAnswerOff {
 		v.AutoAnswer = false
+	}
+	if !a.Since.IsZero() {
+		t := a.Since
+		v.Since = &t
 	}
 	if a.LoggedIn {
 		t := a.LoginAt

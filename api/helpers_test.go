@@ -19,7 +19,9 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/auth"
+	"github.com/callfloor/callfloor/bus"
 	"github.com/callfloor/callfloor/clocktest"
+	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/sqlite"
 	"github.com/callfloor/callfloor/sqlstore"
@@ -54,12 +56,16 @@ func TestMain(m *testing.M) {
 const testPassword = "correct horse"
 
 // harness is a Server over a real SQLite store in a temporary directory,
-// with a fake clock and the logs in a buffer.
+// with a real floor engine and event hub, a fake clock (the engine's timers
+// run on it too), the simulated telephony plane on and the logs in a
+// buffer.
 type harness struct {
 	t     *testing.T
 	clock *clocktest.Clock
 	store *sqlstore.Store
 	srv   *Server
+	floor *floor.Floor
+	hub   *bus.Hub
 	logs  *lockedBuffer
 	mu    sync.Mutex
 	ip    int
@@ -77,14 +83,18 @@ func newHarness(t *testing.T, edit ...func(*Config)) *harness {
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	hasher := password.New(password.Fast)
+	hub := bus.NewHub(10000, 1000)
+	fl := floor.New(floor.FloorConfig{Journal: st, Clock: clock, Logger: logger, Publish: hub.Publish, LoadConfig: floor.StoreConfig(st)})
+	t.Cleanup(fl.Close) // before the store closes
 	cfg := Config{
 		Store: st, Hasher: hasher, Clock: clock, Logger: logger, Version: "v-test", SIPRealm: "test.realm",
-		Auth: auth.NewService(auth.Config{Store: st, Hasher: hasher, Clock: clock, Logger: logger}),
+		Auth:  auth.NewService(auth.Config{Store: st, Hasher: hasher, Clock: clock, Logger: logger}),
+		Floor: fl, Hub: hub, Simulate: true,
 	}
 	for _, e := range edit {
 		e(&cfg)
 	}
-	return &harness{t: t, clock: clock, store: st, srv: New(cfg), logs: logs}
+	return &harness{t: t, clock: clock, store: st, srv: New(cfg), floor: cfg.Floor, hub: cfg.Hub, logs: logs}
 }
 
 type lockedBuffer struct {
@@ -226,14 +236,17 @@ type tenant struct {
 	admin, sup, agent          *callfloor.User
 	adminTok, supTok, agentTok string
 	agentExt, plainExt         *callfloor.Extension
-	queue                      *callfloor.Queue
-	reason, wrapup             *callfloor.PauseReason
-	entry                      *callfloor.DirectoryEntry
-	pool                       *callfloor.CallerIDPool
-	apiToken                   *callfloor.APIToken
-	apiTokenPlain              string
-	kind                       callfloor.LicenceKind
-	licences                   int
+	// partExt is a participant: queues feature, no agent, a member of
+	// partQueue.
+	partExt          *callfloor.Extension
+	queue, partQueue *callfloor.Queue
+	reason, wrapup   *callfloor.PauseReason
+	entry            *callfloor.DirectoryEntry
+	pool             *callfloor.CallerIDPool
+	apiToken         *callfloor.APIToken
+	apiTokenPlain    string
+	kind             callfloor.LicenceKind
+	licences         int
 }
 
 // seed makes a tenant with an Agent Extensions activation and one licence,
@@ -263,6 +276,10 @@ func (h *harness) seedWith(marker string, kind callfloor.LicenceKind, licences i
 		tn.queue.Members = []callfloor.QueueMember{{ExtensionID: tn.agentExt.ID, Penalty: 5}}
 	}
 	must(t, st.CreateQueue(tn.ctx, tn.queue))
+	tn.partExt = h.participant(tn, "203")
+	tn.partQueue = callfloor.NewQueue("601", marker+" support")
+	tn.partQueue.Members = []callfloor.QueueMember{{ExtensionID: tn.partExt.ID}}
+	must(t, st.CreateQueue(tn.ctx, tn.partQueue))
 	tn.reason = &callfloor.PauseReason{Name: marker + " lunch", Code: 1, ThresholdSeconds: 3600}
 	must(t, st.CreatePauseReason(tn.ctx, tn.reason))
 	reasons, err := st.ListPauseReasons(tn.ctx)
@@ -296,7 +313,19 @@ func (h *harness) extension(tn *tenant, number string, agent bool) *callfloor.Ex
 	if agent {
 		e.QueuesFeature, e.Agent.Enabled = true, true
 	}
-	e.SIPUsername = callfloor.NewSIPUsername(number)
+	return h.createExtension(tn, e)
+}
+
+// participant makes an extension with the queues feature and no agent.
+func (h *harness) participant(tn *tenant, number string) *callfloor.Extension {
+	h.t.Helper()
+	e := &callfloor.Extension{Number: number, Name: tn.marker + " " + number, QueuesFeature: true, Agent: callfloor.DefaultAgentSettings()}
+	return h.createExtension(tn, e)
+}
+
+func (h *harness) createExtension(tn *tenant, e *callfloor.Extension) *callfloor.Extension {
+	h.t.Helper()
+	e.SIPUsername = callfloor.NewSIPUsername(e.Number)
 	e.SetSIPSecret("test.realm", callfloor.NewSIPSecret())
 	must(h.t, h.store.CreateExtension(tn.ctx, e))
 	e.SIPSecret = ""

@@ -32,10 +32,13 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[callfloor.OverflowAction](): strs(callfloor.OverflowActions),
 	reflect.TypeFor[callfloor.Category]():       strs(callfloor.Categories),
 	reflect.TypeFor[callfloor.FailScope]():      strs(callfloor.FailScopes),
-	// The domain has no lists of these two; keep them in step with its
+	reflect.TypeFor[callfloor.AgentState]():     strs(callfloor.AgentStates),
+	reflect.TypeFor[callfloor.Direction]():      strs(callfloor.Directions),
+	// The domain has no lists of these three; keep them in step with its
 	// constants.
-	reflect.TypeFor[callfloor.AgentStatus](): {string(callfloor.AgentNotActivated), string(callfloor.AgentNotEnabled), string(callfloor.AgentEnabled)},
-	reflect.TypeFor[callfloor.MemberKind]():  {string(callfloor.MemberAgent), string(callfloor.MemberParticipant)},
+	reflect.TypeFor[callfloor.AgentStatus]():  {string(callfloor.AgentNotActivated), string(callfloor.AgentNotEnabled), string(callfloor.AgentEnabled)},
+	reflect.TypeFor[callfloor.MemberKind]():   {string(callfloor.MemberAgent), string(callfloor.MemberParticipant)},
+	reflect.TypeFor[callfloor.LogoffReason](): {string(callfloor.LogoffAgent), string(callfloor.LogoffSupervisor), string(callfloor.LogoffMidnight)},
 }
 
 func strs[S ~string](list []S) []string {
@@ -121,11 +124,22 @@ func (g *schemaGen) operation(rt route) obj {
 		op["description"] = fmt.Sprintf("Needs the %s role or higher.", rt.Role)
 	}
 	hasID := strings.Contains(rt.Path, "{id}")
+	var params []any
 	if hasID {
-		op["parameters"] = []any{obj{
+		params = append(params, obj{
 			"name": "id", "in": "path", "required": true,
 			"schema": obj{"type": "integer", "format": "int64", "minimum": 1},
-		}}
+		})
+	}
+	for _, q := range rt.ep.query {
+		schema := obj{"type": "string"}
+		if q.Format != "" {
+			schema["format"] = q.Format
+		}
+		params = append(params, obj{"name": q.Name, "in": "query", "required": false, "description": q.Description, "schema": schema})
+	}
+	if params != nil {
+		op["parameters"] = params
 	}
 	if rt.ep.in != nil {
 		mode := modeCreate
@@ -174,6 +188,15 @@ func errorStatuses(rt route, hasID bool) []int {
 	}
 	if rt.Role != public && rt.Method != http.MethodGet {
 		set[http.StatusConflict] = true
+	}
+	if len(rt.ep.query) > 0 {
+		set[http.StatusUnprocessableEntity] = true
+	}
+	if strings.HasPrefix(rt.Path, "/api/v1/floor/me") {
+		set[http.StatusConflict] = true // not_agent
+	}
+	if rt.ep.simulated {
+		set[http.StatusNotFound] = true // simulation_off
 	}
 	switch rt.Op {
 	case "login":

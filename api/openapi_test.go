@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/callfloor/callfloor"
 )
 
 var update = flag.Bool("update", false, "rewrite api/openapi.json from the route table")
@@ -95,6 +98,23 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if public && len(sec) == 0 != (rt.Role == "") {
 			t.Errorf("%s: security %v for role %q", key, sec, rt.Role)
 		}
+		// Parameters: the path's {id} and the query parameters the
+		// endpoint declares, nothing else.
+		var want, got []string
+		if strings.Contains(rt.Path, "{id}") {
+			want = append(want, "path id")
+		}
+		for _, q := range rt.ep.query {
+			want = append(want, "query "+q.Name)
+		}
+		params, _ := op["parameters"].([]any)
+		for _, p := range params {
+			p, _ := p.(map[string]any)
+			got = append(got, fmt.Sprint(p["in"], " ", p["name"]))
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: parameters %v, want %v", key, got, want)
+		}
 	}
 	for path, item := range doc.Paths {
 		for method := range item {
@@ -143,6 +163,29 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 }
 
+// TestOpenAPIQueryParameters checks that the documented query parameters
+// are the ones the endpoints read: a bad value of each is refused, naming
+// it.
+func TestOpenAPIQueryParameters(t *testing.T) {
+	h := newHarness(t)
+	a := h.seed("alpha")
+	tokens := map[callfloor.Role]string{callfloor.RoleAgent: a.agentTok, callfloor.RoleSupervisor: a.supTok, callfloor.RoleAdmin: a.adminTok}
+	n := 0
+	for _, rt := range routeTable() {
+		for _, q := range rt.ep.query {
+			n++
+			if q.Description == "" {
+				t.Errorf("%s: query parameter %+v", rt.pattern(), q)
+			}
+			w := h.call(rt.Method, pathFor(t, rt, a)+"?"+q.Name+"=not-a-value", tokens[rt.Role], nil)
+			wantError(t, w, http.StatusUnprocessableEntity, callfloor.ErrInvalidField, q.Name)
+		}
+	}
+	if n == 0 {
+		t.Error("no route documents a query parameter")
+	}
+}
+
 // TestOpenAPISchemas spot-checks what reflection makes of the types.
 func TestOpenAPISchemas(t *testing.T) {
 	var doc openAPIDoc
@@ -178,6 +221,11 @@ func TestOpenAPISchemas(t *testing.T) {
 		{[]string{"UserList", "properties", "items", "items"}, `{"$ref":"#/components/schemas/User"}`},
 		{[]string{"NewToken", "properties", "token"}, `{"type":"string"}`},
 		{[]string{"NewToken", "properties", "prefix"}, `{"type":"string"}`},
+		{[]string{"Direction", "enum"}, `["internal_in","internal_out","queue_in","campaign","external_out","external_in"]`},
+		{[]string{"AgentView", "properties", "state"}, `{"$ref":"#/components/schemas/AgentState"}`},
+		{[]string{"MyFloor", "properties", "toolbar"}, `{"$ref":"#/components/schemas/Counters"}`},
+		{[]string{"MyFloor", "properties", "state"}, `{"$ref":"#/components/schemas/AgentState"}`},
+		{[]string{"SimOfferInput", "required"}, `["call_id","direction","extension_id"]`},
 	}
 	for _, c := range checks {
 		if got := js(get(c.path...)); got != c.want {

@@ -19,7 +19,7 @@ func streamRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/stream", agent, http.StatusSwitchingProtocols, "stream", "stream",
 			"Realtime floor over WebSocket: a snapshot, then every event in order. Reconnect with ?after=<last seq> to get what was missed (or a fresh snapshot when it is no longer kept). Agents see their own extension, supervisors and admins the whole account.",
-			read((*Server).stream)},
+			read((*Server).stream).withQuery(queryParam{Name: "after", Description: "The seq of the last message received before a reconnection; the events after it are sent instead of a snapshot while they are kept."})},
 	}
 }
 

@@ -55,7 +55,11 @@ func (s *server) start() {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	s.t.Fatalf("server did not come up; its log is %s", s.log.Name())
+	b, _ := os.ReadFile(s.log.Name())
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	s.t.Fatalf("server did not come up; the end of its log:\n%s", b)
 }
 
 // kill ends the process with SIGKILL: no shutdown code runs.

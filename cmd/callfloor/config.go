@@ -47,8 +47,10 @@ type setting struct {
 	name  string // flag name; YAML key is name with '-' as '_'; env is CALLFLOOR_ + upper
 	usage string
 	demo  bool // only for `callfloor demo`
-	get   func(*Config) string
-	set   func(*Config, string) error
+	// boolean settings are flags that stand alone (--simulate).
+	boolean bool
+	get     func(*Config) string
+	set     func(*Config, string) error
 }
 
 func (s setting) yamlKey() string { return strings.ReplaceAll(s.name, "-", "_") }
@@ -99,30 +101,35 @@ func settings() []setting {
 				c.SessionTTL = d
 				return nil
 			}},
-		{name: "secure-cookies", usage: "mark session cookies Secure (set when serving behind HTTPS)",
-			get: func(c *Config) string { return strconv.FormatBool(c.SecureCookies) },
-			set: func(c *Config, v string) error {
-				b, err := strconv.ParseBool(v)
-				if err != nil {
-					return fmt.Errorf("secure cookies must be true or false")
-				}
-				c.SecureCookies = b
-				return nil
-			}},
+		boolSetting("secure-cookies", "mark session cookies Secure (set when serving behind HTTPS)", func(c *Config) *bool { return &c.SecureCookies }),
 		mk("sip-realm", "SIP digest realm for extension credentials", false, func(c *Config) *string { return &c.SIPRealm }),
-		{name: "simulate", usage: "serve the simulated telephony plane's endpoints (tests and scripted demos)",
-			get: func(c *Config) string { return strconv.FormatBool(c.Simulate) },
-			set: func(c *Config, v string) error {
-				b, err := strconv.ParseBool(v)
-				if err != nil {
-					return fmt.Errorf("simulate must be true or false")
-				}
-				c.Simulate = b
-				return nil
-			}},
+		boolSetting("simulate", "serve the simulated telephony plane's endpoints (tests and scripted demos)", func(c *Config) *bool { return &c.Simulate }),
 		mk("demo-password", "password of every demo user and SIP secret, used when the demo is first seeded", true, func(c *Config) *string { return &c.DemoPassword }),
 	}
 }
+
+func boolSetting(name, usage string, p func(*Config) *bool) setting {
+	return setting{name: name, usage: usage, boolean: true,
+		get: func(c *Config) string { return strconv.FormatBool(*p(c)) },
+		set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%s must be true or false", strings.ReplaceAll(name, "-", " "))
+			}
+			*p(c) = b
+			return nil
+		}}
+}
+
+// flagValue collects a setting's flag as text; boolean ones stand alone.
+type flagValue struct {
+	v       string
+	boolean bool
+}
+
+func (f *flagValue) String() string     { return f.v }
+func (f *flagValue) Set(v string) error { f.v = v; return nil }
+func (f *flagValue) IsBoolFlag() bool   { return f.boolean }
 
 // LoadConfig layers defaults, the YAML file (--config or CALLFLOOR_CONFIG),
 // the environment and the flags, in that order. demo adds the demo-only
@@ -134,14 +141,15 @@ func LoadConfig(name string, args []string, env func(string) string, demo bool, 
 		extra(fs)
 	}
 	configPath := fs.String("config", "", "YAML configuration file (default: $CALLFLOOR_CONFIG)")
-	flagVals := map[string]*string{}
+	flagVals := map[string]*flagValue{}
 	var list []setting
 	for _, s := range settings() {
 		if s.demo && !demo {
 			continue
 		}
 		list = append(list, s)
-		flagVals[s.name] = fs.String(s.name, s.get(&cfg), s.usage+" ($"+s.envKey()+")")
+		flagVals[s.name] = &flagValue{v: s.get(&cfg), boolean: s.boolean}
+		fs.Var(flagVals[s.name], s.name, s.usage+" ($"+s.envKey()+")")
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -169,7 +177,7 @@ func LoadConfig(name string, args []string, env func(string) string, demo bool, 
 	fs.Visit(func(f *flag.Flag) {
 		for _, s := range list {
 			if s.name == f.Name && ferr == nil {
-				if err := s.set(&cfg, *flagVals[s.name]); err != nil {
+				if err := s.set(&cfg, flagVals[s.name].v); err != nil {
 					ferr = fmt.Errorf("--%s: %w", s.name, err)
 				}
 			}

@@ -43,6 +43,10 @@ func TestConfigPrecedence(t *testing.T) {
 		}},
 		{"database url", []string{"--database", "postgres://x@127.0.0.1/db"}, nil, func(c Config) bool { return c.Database == "postgres://x@127.0.0.1/db" }},
 		{"bool env", nil, map[string]string{"CALLFLOOR_SECURE_COOKIES": "true"}, func(c Config) bool { return c.SecureCookies }},
+		{"bool flag alone", []string{"--simulate", "--http", "127.0.0.1:7003"}, nil, func(c Config) bool {
+			return c.Simulate && c.HTTP == "127.0.0.1:7003"
+		}},
+		{"bool flag false beats env", []string{"--simulate=false"}, map[string]string{"CALLFLOOR_SIMULATE": "true"}, func(c Config) bool { return !c.Simulate }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

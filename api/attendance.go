@@ -1,0 +1,111 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/attendance"
+)
+
+// dateLayout is the format of a local date in queries and reports.
+const dateLayout = "2006-01-02"
+
+// maxReportDays is the longest period one attendance report covers.
+const maxReportDays = 92
+
+// dateRangeParams are the query parameters of the attendance reports.
+var dateRangeParams = []queryParam{
+	{Name: "from", Format: "date", Description: "First day of the report, a date (YYYY-MM-DD) in the account's time zone; default: the to date."},
+	{Name: "to", Format: "date", Description: "Last day of the report, included (YYYY-MM-DD, the account's time zone); default: today. At most 92 days after from."},
+}
+
+func (s *Server) getMyAttendance(_ http.ResponseWriter, r *http.Request) (*attendance.Report, error) {
+	ext, err := s.myAgent(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return s.attendanceReport(r, ext)
+}
+
+func (s *Server) getAgentAttendance(_ http.ResponseWriter, r *http.Request) (*attendance.Report, error) {
+	e, err := s.pathExtension(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.attendanceReport(r, e.ID)
+}
+
+// attendanceReport folds the extension's journal over the local dates of
+// the query's from and to.
+func (s *Server) attendanceReport(r *http.Request, ext int64) (*attendance.Report, error) {
+	ctx, a := r.Context(), actorOf(r)
+	acc, err := s.store.FindAccountByID(ctx, a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	loc, now := acc.Location(), s.clock.Now()
+	from, to, err := dateRange(r, now, loc)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := foldAttendance(ctx, s.store, a.AccountID, ext, loc, from, to, now)
+	if err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}
+
+// foldAttendance reads the extension's events from a day before from (to
+// know its state at from) and folds them over [from, to).
+func foldAttendance(ctx context.Context, j callfloor.Journal, accountID, ext int64, loc *time.Location, from, to, now time.Time) (attendance.Report, error) {
+	evs, err := j.ReadExtensionEvents(ctx, accountID, ext, from.AddDate(0, 0, -1), to)
+	if err != nil {
+		return attendance.Report{}, err
+	}
+	return attendance.Fold(ext, evs, loc, from, to, now), nil
+}
+
+// dateRange returns the period of the query's from and to dates, both
+// included: from the start of from to the start of the day after to, in
+// loc.
+func dateRange(r *http.Request, now time.Time, loc *time.Location) (time.Time, time.Time, error) {
+	q := r.URL.Query()
+	to, err := parseDate(q.Get("to"), "to", now.In(loc).Format(dateLayout))
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	from, err := parseDate(q.Get("from"), "from", to.Format(dateLayout))
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	switch days := int(to.Sub(from).Hours()/24) + 1; {
+	case days < 1:
+		return time.Time{}, time.Time{}, callfloor.FieldError(callfloor.ErrInvalidField, "to", "to must not be before from")
+	case days > maxReportDays:
+		return time.Time{}, time.Time{}, callfloor.FieldError(callfloor.ErrInvalidField, "to", "a report covers at most %d days", maxReportDays)
+	}
+	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc)
+	end := time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, loc)
+	return start, end, nil
+}
+
+// parseDate parses a YYYY-MM-DD date as a UTC midnight (a calendar date,
+// not yet an instant); an empty value is def.
+func parseDate(v, field, def string) (time.Time, error) {
+	if v == "" {
+		v = def
+	}
+	d, err := time.Parse(dateLayout, v)
+	if err != nil {
+		return time.Time{}, callfloor.FieldError(callfloor.ErrInvalidField, field, "%s must be a date as YYYY-MM-DD", field)
+	}
+	return d, nil
+}
+
+// localMidnight returns the start of the day days after t's day in loc.
+func localMidnight(t time.Time, loc *time.Location, days int) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day()+days, 0, 0, 0, 0, loc)
+}
