@@ -1,11 +1,15 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -18,20 +22,38 @@ import (
 func streamRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/stream", agent, http.StatusSwitchingProtocols, "stream", "stream",
-			"Realtime floor over WebSocket: a snapshot, then every event in order. Reconnect with ?after=<last seq> to get what was missed (or a fresh snapshot when it is no longer kept). Agents see their own extension, supervisors and admins the whole account.",
+			"Realtime floor over WebSocket: a snapshot, then every event in order. Reconnect with ?after=<last seq> to get what was missed (or a fresh snapshot when it is no longer kept). Agents see their own extension, supervisors and admins the whole account. The client may send floor requests as frames {id, method, path, body}; each is answered by a reply frame with the status and body HTTP would give.",
 			read((*Server).stream).withQuery(queryParam{Name: "after", Description: "The seq of the last message received before a reconnection; the events after it are sent instead of a snapshot while they are kept."})},
 	}
 }
 
-// StreamMessage is one WebSocket text frame of the stream.
+// StreamMessage is one WebSocket text frame the server sends.
 type StreamMessage struct {
-	// Type is "snapshot" or "event".
+	// Type is "snapshot", "event" or "reply".
 	Type string `json:"type"`
 	// Seq is the account's sequence number the message brings the client
-	// to; send the last one back as ?after= when reconnecting.
+	// to; send the last one back as ?after= when reconnecting. On a reply,
+	// the sequence number of the command's last event (0: it changed
+	// nothing).
 	Seq    int64            `json:"seq"`
 	Agents []AgentView      `json:"agents,omitempty"`
 	Event  *callfloor.Event `json:"event,omitempty"`
+	// ID, Status and Body answer a StreamCommand: the HTTP status and body
+	// the same request would have got.
+	ID     string          `json:"id,omitempty"`
+	Status int             `json:"status,omitempty"`
+	Body   json.RawMessage `json:"body,omitempty"`
+}
+
+// StreamCommand is a frame a client sends: one floor request (a path under
+// /api/v1/floor/) over the open socket, run exactly as over HTTP with the
+// connection's credentials, e.g.
+// {"id":"7","method":"POST","path":"/api/v1/floor/me/pause","body":{"reason_id":2}}.
+type StreamCommand struct {
+	ID     string          `json:"id"`
+	Method string          `json:"method"`
+	Path   string          `json:"path"`
+	Body   json.RawMessage `json:"body,omitempty"`
 }
 
 const (
@@ -59,8 +81,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) (rawJSON, error)
 		return rawJSON{}, nil // Accept has answered
 	}
 	defer c.CloseNow()
-	st := &streamConn{s: s, c: c, account: a.AccountID, scope: scope}
-	err = st.run(c.CloseRead(ctx), after)
+	c.SetReadLimit(maxBody)
+	st := &streamConn{s: s, c: c, account: a.AccountID, scope: scope, creds: r.Header.Clone(), cookies: r.Cookies()}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go st.commands(ctx, cancel)
+	err = st.run(ctx, after)
 	switch {
 	case err == nil, errors.Is(err, context.Canceled), websocket.CloseStatus(err) != -1:
 		c.Close(websocket.StatusNormalClosure, "")
@@ -92,6 +118,10 @@ type streamConn struct {
 	account int64
 	scope   int64
 	last    int64
+	// creds and cookies are the upgrade request's, for the commands.
+	creds   http.Header
+	cookies []*http.Cookie
+	writeMu sync.Mutex
 }
 
 // run sends the snapshot (unless after is still covered by the hub) and
@@ -172,5 +202,83 @@ func (st *streamConn) send(ctx context.Context, m StreamMessage) error {
 	}
 	wctx, cancel := context.WithTimeout(ctx, streamWriteTimeout)
 	defer cancel()
+	st.writeMu.Lock()
+	defer st.writeMu.Unlock()
 	return st.c.Write(wctx, websocket.MessageText, b)
+}
+
+// commands reads the client's frames and runs each as the HTTP request it
+// names, through the server itself (authentication, role, validation and
+// all), answering with a reply. It ends the stream when the client goes.
+func (st *streamConn) commands(ctx context.Context, done context.CancelFunc) {
+	defer done()
+	for {
+		_, data, err := st.c.Read(ctx)
+		if err != nil {
+			return
+		}
+		var cmd StreamCommand
+		reply := StreamMessage{Type: "reply"}
+		if err := json.Unmarshal(data, &cmd); err != nil {
+			reply.Status, reply.Body = errorReply(callfloor.ErrInvalidJSON, "", "a command is a JSON object with id, method, path and body")
+		} else {
+			reply.ID = cmd.ID
+			reply.Status, reply.Seq, reply.Body = st.run1(ctx, cmd)
+		}
+		if err := st.send(ctx, reply); err != nil {
+			return
+		}
+	}
+}
+
+// run1 runs one command as an HTTP request.
+func (st *streamConn) run1(ctx context.Context, cmd StreamCommand) (int, int64, json.RawMessage) {
+	if !strings.HasPrefix(cmd.Path, "/api/v1/floor/") || strings.ContainsAny(cmd.Path, "?#") {
+		status, body := errorReply(callfloor.ErrInvalidField, "path", "commands over the stream are floor requests: a path under /api/v1/floor/")
+		return status, 0, body
+	}
+	if cmd.Method != "GET" && cmd.Method != "POST" && cmd.Method != "PUT" {
+		status, body := errorReply(callfloor.ErrInvalidField, "method", "method must be GET, POST or PUT")
+		return status, 0, body
+	}
+	var body io.Reader = http.NoBody
+	if len(cmd.Body) > 0 && string(cmd.Body) != "null" {
+		body = bytes.NewReader(cmd.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cmd.Method, cmd.Path, body)
+	if err != nil {
+		status, b := errorReply(callfloor.ErrInvalidField, "path", "path is not a valid URL path")
+		return status, 0, b
+	}
+	if body != http.NoBody {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if a := st.creds.Get("Authorization"); a != "" {
+		req.Header.Set("Authorization", a)
+	}
+	for _, c := range st.cookies {
+		req.AddCookie(c)
+	}
+	req.RemoteAddr = "stream"
+	w := &replyWriter{header: http.Header{}, code: http.StatusOK}
+	st.s.ServeHTTP(w, req)
+	seq, _ := strconv.ParseInt(w.header.Get("X-Callfloor-Seq"), 10, 64)
+	return w.code, seq, json.RawMessage(bytes.TrimSpace(w.body.Bytes()))
+}
+
+// replyWriter collects the answer to a command run as a request.
+type replyWriter struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (w *replyWriter) Header() http.Header         { return w.header }
+func (w *replyWriter) Write(b []byte) (int, error) { return w.body.Write(b) }
+func (w *replyWriter) WriteHeader(code int)        { w.code = code }
+
+// errorReply is the status and body of an error answer.
+func errorReply(code, field, message string) (int, json.RawMessage) {
+	b, _ := json.Marshal(errorBody{Error: errorDetail{Code: code, Message: message, Field: field}})
+	return errorStatus[code], b
 }

@@ -178,3 +178,68 @@ func (r *streamRig) do2(token, path string) *httptest.ResponseRecorder {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func (w *wsClient) send(cmd StreamCommand) {
+	w.t.Helper()
+	b, _ := json.Marshal(cmd)
+	if err := w.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// reply reads until the reply to id, returning the events seen meanwhile.
+func (w *wsClient) reply(id string) (StreamMessage, []StreamMessage) {
+	w.t.Helper()
+	var events []StreamMessage
+	for {
+		m := w.next()
+		if m.Type == "reply" && m.ID == id {
+			return m, events
+		}
+		events = append(events, m)
+	}
+}
+
+func TestStreamCommands(t *testing.T) {
+	r := newStreamRig(t, 1000)
+	a := r.seed("alpha")
+	ag := r.dial(a.agentTok, "")
+	ag.next() // snapshot
+	ag.send(StreamCommand{ID: "1", Method: "POST", Path: "/api/v1/floor/me/login"})
+	rep, _ := ag.reply("1")
+	if rep.Status != 200 || rep.Seq == 0 {
+		t.Fatalf("login reply %+v", rep)
+	}
+	ag.send(StreamCommand{ID: "2", Method: "POST", Path: "/api/v1/floor/me/pause", Body: json.RawMessage(`{"reason_id":` + itoa(a.reason.ID) + `}`)})
+	rep, _ = ag.reply("2")
+	var view AgentView
+	if err := json.Unmarshal(rep.Body, &view); err != nil || rep.Status != 200 || view.State != callfloor.StatePaused {
+		t.Fatalf("pause reply %+v (%s)", rep, rep.Body)
+	}
+	tests := []struct {
+		cmd    StreamCommand
+		status int
+		code   string
+	}{
+		{StreamCommand{ID: "3", Method: "POST", Path: "/api/v1/floor/me/dial", Body: json.RawMessage(`{"number":"+441632960555"}`)}, 409, callfloor.ErrAgentPaused},
+		{StreamCommand{ID: "4", Method: "POST", Path: "/api/v1/floor/agents/" + itoa(a.agentExt.ID) + "/logoff"}, 403, callfloor.ErrForbidden},
+		{StreamCommand{ID: "5", Method: "DELETE", Path: "/api/v1/floor/me"}, 422, callfloor.ErrInvalidField},
+		{StreamCommand{ID: "6", Method: "POST", Path: "/api/v1/users"}, 422, callfloor.ErrInvalidField},
+		{StreamCommand{ID: "7", Method: "POST", Path: "/api/v1/floor/me/pause", Body: json.RawMessage(`{"reason":1}`)}, 400, callfloor.ErrUnknownField},
+	}
+	for _, tc := range tests {
+		ag.send(tc.cmd)
+		rep, _ := ag.reply(tc.cmd.ID)
+		var e errorBody
+		json.Unmarshal(rep.Body, &e)
+		if rep.Status != tc.status || e.Error.Code != tc.code {
+			t.Errorf("command %s %s: %d %s", tc.cmd.Method, tc.cmd.Path, rep.Status, rep.Body)
+		}
+	}
+	if err := ag.c.Write(context.Background(), websocket.MessageText, []byte("not json")); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := ag.reply(""); m.Status != 400 {
+		t.Fatalf("garbage frame: %+v", m)
+	}
+}
