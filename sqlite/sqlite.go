@@ -18,6 +18,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -62,8 +64,10 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*sqlstore.St
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	// The writer never checkpoints: a checkpoint in a commit would stall
+	// every command waiting behind it. The checkpointer does it instead.
 	writer, err := openPool(ctx, path, 1,
-		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)")
+		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +86,58 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*sqlstore.St
 		writer.Close()
 		return nil, err
 	}
-	return sqlstore.New(writer, reader, dialect, opts), nil
+	cp, err := startCheckpointer(ctx, path)
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, err
+	}
+	st := sqlstore.New(writer, reader, dialect, opts)
+	st.OnClose(cp.stop)
+	return st, nil
+}
+
+// checkpointEvery is how often the checkpointer copies the WAL into the
+// database file.
+const checkpointEvery = 250 * time.Millisecond
+
+// checkpointer runs PASSIVE checkpoints on its own connection: they copy
+// what they can of the WAL into the database without ever blocking the
+// writer or the readers. At close it truncates the WAL.
+type checkpointer struct {
+	db   *sql.DB
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startCheckpointer(ctx context.Context, path string) (*checkpointer, error) {
+	db, err := openPool(ctx, path, 1, "synchronous(FULL)")
+	if err != nil {
+		return nil, err
+	}
+	c := &checkpointer{db: db, done: make(chan struct{})}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		t := time.NewTicker(checkpointEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.done:
+				return
+			case <-t.C:
+				db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			}
+		}
+	}()
+	return c, nil
+}
+
+func (c *checkpointer) stop() error {
+	close(c.done)
+	c.wg.Wait()
+	_, err := c.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	return errors.Join(err, c.db.Close())
 }
 
 // openPool opens a pool of at most n connections to path, each set up with

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/sqlite"
@@ -133,5 +135,42 @@ func TestBadPath(t *testing.T) {
 		if _, err := sqlite.Open(context.Background(), p, sqlstore.Options{}); err == nil {
 			t.Errorf("Open(%q) worked", p)
 		}
+	}
+}
+
+// TestCheckpointer: the writer never checkpoints in a commit; the
+// background checkpointer keeps the WAL from growing and closing the store
+// truncates it.
+func TestCheckpointer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cp.db")
+	st, err := sqlite.Open(context.Background(), path, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &callfloor.Account{Name: "acme", TimeZone: "UTC"}
+	if err := st.CreateAccount(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(1); i <= 300; i++ {
+		ev := callfloor.Event{AccountID: a.ID, Seq: i, Type: callfloor.EventLoggedIn, At: time.Now()}
+		if err := st.AppendEvents(context.Background(), a.ID, []callfloor.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path + "-wal")
+	if err == nil && fi.Size() != 0 {
+		t.Fatalf("WAL of %d bytes left after close", fi.Size())
+	}
+	st, err = sqlite.Open(context.Background(), path, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	evs, err := st.ReadEvents(context.Background(), a.ID, 0, 1000)
+	if err != nil || len(evs) != 300 {
+		t.Fatalf("after reopening: %d events, %v", len(evs), err)
 	}
 }

@@ -21,11 +21,12 @@ type Options struct {
 
 // Store implements callfloor.Store over database/sql.
 type Store struct {
-	writer *sql.DB
-	reader *sql.DB
-	d      Dialect
-	clock  callfloor.Clock
-	log    *slog.Logger
+	writer  *sql.DB
+	reader  *sql.DB
+	closers []func() error
+	d       Dialect
+	clock   callfloor.Clock
+	log     *slog.Logger
 }
 
 var _ callfloor.Store = (*Store)(nil)
@@ -59,13 +60,20 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pools.
+// OnClose registers fn to run when the store closes, before its pools
+// close (an adapter's background work, such as SQLite's checkpointer).
+func (s *Store) OnClose(fn func() error) { s.closers = append(s.closers, fn) }
+
+// Close stops the adapter's background work and closes the pools.
 func (s *Store) Close() error {
-	var errR error
-	if s.reader != s.writer {
-		errR = s.reader.Close()
+	var errs []error
+	for _, fn := range s.closers {
+		errs = append(errs, fn())
 	}
-	return errors.Join(s.writer.Close(), errR)
+	if s.reader != s.writer {
+		errs = append(errs, s.reader.Close())
+	}
+	return errors.Join(append(errs, s.writer.Close())...)
 }
 
 // now is the clock's time at the precision the database keeps.

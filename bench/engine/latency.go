@@ -140,6 +140,11 @@ func (b *bench) watch(ctx context.Context, accountID int64) (*watcher, error) {
 		return nil, err
 	}
 	c.SetReadLimit(64 << 20)
+	// The snapshot first: events before it are in it, not on the stream.
+	if _, _, err := c.Read(wctx); err != nil {
+		cancel()
+		return nil, err
+	}
 	w := &watcher{arrivals: map[int64]time.Time{}, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(w.done)
