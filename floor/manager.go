@@ -11,13 +11,7 @@ import (
 // Floor runs one Engine per account. Every account's engine is started at
 // boot (StartAll) so that its timers run even when nobody touches it.
 type Floor struct {
-	journal Journal
-	clock   callfloor.TimerClock
-	logger  *slog.Logger
-	publish func([]callfloor.Event)
-	load    func(ctx context.Context, accountID int64) (*Config, error)
-	snaps   Snapshots
-	live    func() map[string]bool
+	fc FloorConfig
 
 	mu      sync.Mutex
 	engines map[int64]*Engine
@@ -42,8 +36,7 @@ func New(fc FloorConfig) *Floor {
 	if fc.Logger == nil {
 		fc.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Floor{journal: fc.Journal, clock: fc.Clock, logger: fc.Logger, publish: fc.Publish,
-		load: fc.LoadConfig, snaps: fc.Snapshots, live: fc.LiveCalls, engines: map[int64]*Engine{}}
+	return &Floor{fc: fc, engines: map[int64]*Engine{}}
 }
 
 // StartAll starts the engines of the given accounts.
@@ -67,15 +60,16 @@ func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
 	if e := f.engines[accountID]; e != nil {
 		select {
 		case <-e.Stopped():
-			f.logger.Warn("restarting a stopped floor engine", "account", accountID)
+			f.fc.Logger.Warn("restarting a stopped floor engine", "account", accountID)
 		default:
 			return e, nil
 		}
 	}
+	fc := f.fc
 	e, err := Start(ctx, EngineConfig{
-		AccountID: accountID, Journal: f.journal, Clock: f.clock, Logger: f.logger, Publish: f.publish,
-		Snapshots: f.snaps, LiveCalls: f.live,
-		LoadConfig: func(ctx context.Context) (*Config, error) { return f.load(ctx, accountID) },
+		AccountID: accountID, Journal: fc.Journal, Clock: fc.Clock, Logger: fc.Logger, Publish: fc.Publish,
+		Snapshots: fc.Snapshots, LiveCalls: fc.LiveCalls,
+		LoadConfig: func(ctx context.Context) (*Config, error) { return fc.LoadConfig(ctx, accountID) },
 	})
 	if err != nil {
 		return nil, err
