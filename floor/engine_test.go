@@ -297,7 +297,9 @@ func TestEngineRestartsFromSnapshot(t *testing.T) {
 	var want string
 	e.View(context.Background(), func(s *State, _ *Config) { want = snapshot(s) })
 	e.Close()
-	if snaps.saves == 0 || snaps.seq < 50 {
+	// Saves run in the background and one in flight skips the next, so
+	// only "at least one" is certain.
+	if snaps.saves == 0 || snaps.seq == 0 {
 		t.Fatalf("snapshots: %d saves, latest at %d of %d events", snaps.saves, snaps.seq, j.len())
 	}
 	full, err := Recover(context.Background(), j, 7, london, clock.Now())
