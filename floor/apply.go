@@ -37,7 +37,7 @@ func (s *State) Apply(ev *callfloor.Event) {
 	}
 	a := s.Agents[ev.ExtensionID]
 	if a == nil {
-		a = &Agent{ExtensionID: ev.ExtensionID, State: callfloor.StateLoggedOff, Since: ev.At}
+		a = &Agent{ExtensionID: ev.ExtensionID, State: callfloor.StateLoggedOff, Since: ev.At, due: due{kind: dueNone}}
 		s.Agents[ev.ExtensionID] = a
 	}
 	reasonChanged := false
@@ -93,6 +93,7 @@ func (s *State) Apply(ev *callfloor.Event) {
 		a.State, a.Since = st, ev.At
 	}
 	ev.State = a.State
+	s.schedule(a)
 }
 
 // startWrapup queues the call for a disposition, or, with DueAt, makes it

@@ -18,6 +18,10 @@ type State struct {
 	NextMidnight time.Time
 	// Seq is the sequence number of the last applied event.
 	Seq int64
+
+	// timers orders the agents' due times (see schedule); rebuilt, not
+	// saved in snapshots.
+	timers dueHeap
 }
 
 // Agent is one agent's live state.
@@ -40,6 +44,9 @@ type Agent struct {
 	// first; the first is in wrap-up once no line is left.
 	Wrapups []*Wrapup
 	Preview *Preview
+
+	// due is the agent's timer as last scheduled in State.timers.
+	due due
 }
 
 // Line is one call of an agent.
@@ -84,8 +91,16 @@ func NewState(now time.Time, loc *time.Location) *State {
 	}
 }
 
-// init makes the maps of a decoded state usable.
+// init makes a decoded state usable: its maps, and its timers, which
+// snapshots do not keep.
 func (s *State) init() {
+	defer func() {
+		s.timers = nil
+		for _, a := range s.Agents {
+			a.due = due{kind: dueNone}
+			s.schedule(a)
+		}
+	}()
 	if s.Agents == nil {
 		s.Agents = map[int64]*Agent{}
 	}

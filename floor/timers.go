@@ -1,6 +1,7 @@
 package floor
 
 import (
+	"container/heap"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -14,10 +15,67 @@ type due struct {
 }
 
 const (
-	dueMidnight = iota
+	dueNone = iota - 1
+	dueMidnight
 	dueWrapup
 	dueThreshold
 )
+
+func (d due) before(o due) bool {
+	if !d.at.Equal(o.at) {
+		return d.at.Before(o.at)
+	}
+	if d.kind != o.kind {
+		return d.kind < o.kind
+	}
+	return d.ext < o.ext
+}
+
+// dueOf is the agent's own earliest timer: the active wrap-up's timeout or
+// its pause's threshold.
+func (a *Agent) dueOf() due {
+	best := due{kind: dueNone, ext: a.ExtensionID}
+	if !a.LoggedIn {
+		return best
+	}
+	if len(a.Lines) == 0 && len(a.Wrapups) > 0 && !a.Wrapups[0].DueAt.IsZero() {
+		best = due{at: a.Wrapups[0].DueAt, kind: dueWrapup, ext: a.ExtensionID}
+	}
+	if a.Pause != nil && a.Pause.ThresholdSeconds > 0 && !a.ThresholdSent {
+		t := due{at: a.PauseSince.Add(time.Duration(a.Pause.ThresholdSeconds) * time.Second), kind: dueThreshold, ext: a.ExtensionID}
+		if best.kind == dueNone || t.before(best) {
+			best = t
+		}
+	}
+	return best
+}
+
+// dueHeap orders the agents' timers; an entry is stale once its agent's
+// timer changed, and is dropped when it reaches the top.
+type dueHeap []due
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].before(h[j]) }
+func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)        { *h = append(*h, x.(due)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// schedule records the agent's current timer after a change.
+func (s *State) schedule(a *Agent) {
+	d := a.dueOf()
+	if d == a.due {
+		return
+	}
+	a.due = d
+	if d.kind != dueNone {
+		heap.Push(&s.timers, d)
+	}
+}
 
 // NextDue returns when the earliest timer of the floor is due: midnight,
 // a wrap-up timeout or a pause threshold. The engine sleeps until then and
@@ -26,24 +84,18 @@ const (
 func (s *State) NextDue() time.Time { return s.next().at }
 
 func (s *State) next() due {
-	best := due{at: s.NextMidnight, kind: dueMidnight}
-	consider := func(c due) {
-		if c.at.Before(best.at) || (c.at.Equal(best.at) && (c.kind < best.kind || (c.kind == best.kind && c.ext < best.ext))) {
-			best = c
+	midnight := due{at: s.NextMidnight, kind: dueMidnight}
+	for s.timers.Len() > 0 {
+		top := s.timers[0]
+		if a := s.Agents[top.ext]; a != nil && a.due == top {
+			if top.before(midnight) {
+				return top
+			}
+			return midnight
 		}
+		heap.Pop(&s.timers)
 	}
-	for _, a := range s.Agents {
-		if !a.LoggedIn {
-			continue
-		}
-		if len(a.Lines) == 0 && len(a.Wrapups) > 0 && !a.Wrapups[0].DueAt.IsZero() {
-			consider(due{at: a.Wrapups[0].DueAt, kind: dueWrapup, ext: a.ExtensionID})
-		}
-		if a.Pause != nil && a.Pause.ThresholdSeconds > 0 && !a.ThresholdSent {
-			consider(due{at: a.PauseSince.Add(time.Duration(a.Pause.ThresholdSeconds) * time.Second), kind: dueThreshold, ext: a.ExtensionID})
-		}
-	}
-	return best
+	return midnight
 }
 
 // timer fires the earliest due timer, if it is due at d.now. Its events are

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,7 @@ func main() {
 	rate := flag.Int("rate", 10000, "commands per second offered in the latency phase")
 	restartEvents := flag.Int("restart-events", 1_000_000, "journal size for the restart measurement (0 skips it)")
 	database := flag.String("database", "", "postgres:// URL; empty for SQLite in a temporary directory")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the load phases to this file")
 	flag.Parse()
 	ctx := context.Background()
 	st, cleanup, err := open(ctx, *database)
@@ -49,6 +51,14 @@ func main() {
 		log.Fatal(err)
 	}
 	b.memory(ctx)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	b.load(ctx, *clients, *duration)
 	if err := b.latency(ctx, *rate, *duration); err != nil {
 		log.Fatal(err)
