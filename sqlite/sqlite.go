@@ -108,6 +108,8 @@ type checkpointer struct {
 	db   *sql.DB
 	done chan struct{}
 	wg   sync.WaitGroup
+	once sync.Once
+	err  error
 }
 
 func startCheckpointer(ctx context.Context, path string) (*checkpointer, error) {
@@ -133,11 +135,15 @@ func startCheckpointer(ctx context.Context, path string) (*checkpointer, error) 
 	return c, nil
 }
 
+// stop ends the checkpointer; closing a store twice stops it once.
 func (c *checkpointer) stop() error {
-	close(c.done)
-	c.wg.Wait()
-	_, err := c.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	return errors.Join(err, c.db.Close())
+	c.once.Do(func() {
+		close(c.done)
+		c.wg.Wait()
+		_, err := c.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		c.err = errors.Join(err, c.db.Close())
+	})
+	return c.err
 }
 
 // openPool opens a pool of at most n connections to path, each set up with

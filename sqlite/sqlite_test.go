@@ -160,6 +160,7 @@ func TestCheckpointer(t *testing.T) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
+	st.Close() // a second close is harmless
 	fi, err := os.Stat(path + "-wal")
 	if err == nil && fi.Size() != 0 {
 		t.Fatalf("WAL of %d bytes left after close", fi.Size())
