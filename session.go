@@ -72,6 +72,11 @@ type AuthStore interface {
 	// FindAPIToken returns the token with the hash and its user, and marks
 	// it used at now.
 	FindAPIToken(ctx context.Context, tokenHash []byte, now time.Time) (*APIToken, *User, error)
+
+	// FindSIPCredentials finds the extension with the SIP username across
+	// every account, with its AccountID and digest hashes, for the SIP
+	// registrar (which learns the account from the extension).
+	FindSIPCredentials(ctx context.Context, sipUsername string) (*Extension, error)
 }
 
 // LoginState is a user's run of failed logins.

@@ -29,7 +29,7 @@ func Run(t *testing.T, open Opener) {
 	groups := [][]test{
 		accountTests, extensionTests, userTests, authTests, tokenTests,
 		pauseTests, queueTests, directoryTests, poolTests,
-		isolationTests, concurrencyTests, journalTests,
+		isolationTests, concurrencyTests, journalTests, sipTests,
 	}
 	for _, g := range groups {
 		for _, tc := range g {

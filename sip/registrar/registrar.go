@@ -1,0 +1,284 @@
+// Package registrar is the SIP registrar of callfloor's PBX: phones and
+// browsers REGISTER their contacts for an extension, authenticated by
+// digest (RFC 7616: MD5 or SHA-256, qop=auth) against the extension's
+// stored HA1s.
+//
+// Protection, per source IP address (all times from the injected clock):
+// a token bucket of RequestBurst requests refilled at RequestRate per
+// second (requests beyond it are dropped without an answer), and a ban of
+// BanTime after MaxAuthFailures failed authentications within
+// FailureWindow (requests during a ban are answered 403 Forbidden). A
+// wrong password and an unknown username both count as failures and get
+// the same 401 answer, nonce aside, so usernames cannot be probed.
+//
+// Nonces are stateless (an HMAC of their issue time), valid for NonceTTL;
+// an expired one is answered with stale=true.
+//
+// Bindings live in memory: Contacts, Registered and Watch are how the rest
+// of the system learns where an extension can be reached and whether it
+// is online.
+package registrar
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// CredentialStore finds an extension's digest hashes by SIP username;
+// callfloor.AuthStore is one.
+type CredentialStore interface {
+	FindSIPCredentials(ctx context.Context, sipUsername string) (*callfloor.Extension, error)
+}
+
+// Config configures a Registrar. Only Store is required; zero fields take
+// the defaults documented on each.
+type Config struct {
+	Store CredentialStore
+	// Realm is the digest realm the HA1s were computed for
+	// (callfloor.DefaultSIPRealm).
+	Realm string
+	// Clock drives nonces, expiry and protection (callfloor.SystemClock).
+	Clock  callfloor.TimerClock
+	Logger *slog.Logger
+	// NonceKey signs nonces (32 random bytes: nonces then do not survive
+	// a restart, and clients simply get challenged again).
+	NonceKey []byte
+	// NonceTTL is how long a nonce is accepted (5 minutes).
+	NonceTTL time.Duration
+
+	// MinExpires, MaxExpires and DefaultExpires bound a registration's
+	// lifetime (60 s, 1 hour, 1 hour). Below the minimum the answer is
+	// 423 Interval Too Brief; above the maximum it is cut down.
+	MinExpires, MaxExpires, DefaultExpires time.Duration
+	// MaxContacts is how many contacts one extension may have (10).
+	MaxContacts int
+
+	// RequestRate and RequestBurst are the token bucket of each source
+	// IP (10 per second, burst 50).
+	RequestRate  float64
+	RequestBurst int
+	// MaxAuthFailures failed authentications from one IP within
+	// FailureWindow ban it for BanTime (5, 5 minutes, 15 minutes).
+	MaxAuthFailures int
+	FailureWindow   time.Duration
+	BanTime         time.Duration
+}
+
+func (c *Config) setDefaults() error {
+	if c.Store == nil {
+		return errors.New("registrar: Config.Store is required")
+	}
+	if c.Realm == "" {
+		c.Realm = callfloor.DefaultSIPRealm
+	}
+	if c.Clock == nil {
+		c.Clock = callfloor.SystemClock{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if len(c.NonceKey) == 0 {
+		c.NonceKey = make([]byte, 32)
+		if _, err := rand.Read(c.NonceKey); err != nil {
+			return err
+		}
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.NonceTTL, 5*time.Minute)
+	def(&c.MinExpires, 60*time.Second)
+	def(&c.MaxExpires, time.Hour)
+	def(&c.DefaultExpires, time.Hour)
+	def(&c.FailureWindow, 5*time.Minute)
+	def(&c.BanTime, 15*time.Minute)
+	if c.MaxContacts <= 0 {
+		c.MaxContacts = 10
+	}
+	if c.RequestRate <= 0 {
+		c.RequestRate = 10
+	}
+	if c.RequestBurst <= 0 {
+		c.RequestBurst = 50
+	}
+	if c.MaxAuthFailures <= 0 {
+		c.MaxAuthFailures = 5
+	}
+	c.MinExpires = min(c.MinExpires, c.MaxExpires)
+	c.DefaultExpires = min(max(c.DefaultExpires, c.MinExpires), c.MaxExpires)
+	return nil
+}
+
+// Registrar is a SIP registrar server. Create it with New, give it
+// listeners with ServeUDP and ServeTCP, and Close it.
+type Registrar struct {
+	cfg    Config
+	log    *slog.Logger
+	clock  callfloor.TimerClock
+	nonces *nonces
+	guard  *guard
+	table  *table
+
+	ua  *sipgo.UserAgent
+	srv *sipgo.Server
+
+	done      chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
+}
+
+// allowed is the Allow header of every answer that has one.
+const allowed = "REGISTER, OPTIONS"
+
+// New returns a registrar serving nothing yet; it starts the goroutine
+// that expires bindings.
+func New(cfg Config) (*Registrar, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	r := &Registrar{
+		cfg: cfg, log: cfg.Logger, clock: cfg.Clock,
+		nonces: &nonces{key: cfg.NonceKey, ttl: cfg.NonceTTL},
+		guard:  newGuard(&cfg),
+		table:  newTable(cfg.Logger),
+		done:   make(chan struct{}), stopped: make(chan struct{}),
+	}
+	sipLog := redacted(cfg.Logger)
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callfloor"),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)))
+	if err != nil {
+		return nil, err
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(sipLog))
+	if err != nil {
+		ua.Close()
+		return nil, err
+	}
+	r.ua, r.srv = ua, srv
+	srv.OnRegister(r.guarded(r.register))
+	srv.OnOptions(r.guarded(r.options))
+	srv.OnNoRoute(r.guarded(r.noRoute))
+	go r.run()
+	return r, nil
+}
+
+// ServeUDP serves SIP on conn until the registrar or conn is closed.
+func (r *Registrar) ServeUDP(conn net.PacketConn) error { return r.srv.ServeUDP(conn) }
+
+// ServeTCP serves SIP on ln until the registrar or ln is closed.
+func (r *Registrar) ServeTCP(ln net.Listener) error { return r.srv.ServeTCP(ln) }
+
+// Close stops the registrar and closes its listeners and connections.
+func (r *Registrar) Close() error {
+	var err error
+	r.closeOnce.Do(func() {
+		close(r.done)
+		<-r.stopped
+		err = r.ua.Close()
+	})
+	return err
+}
+
+// Contacts returns the unexpired bindings of an extension.
+func (r *Registrar) Contacts(accountID, extensionID int64) []Binding {
+	return r.table.contacts(aor{accountID, extensionID}, r.clock.Now())
+}
+
+// Registered reports whether an extension has at least one unexpired
+// binding.
+func (r *Registrar) Registered(accountID, extensionID int64) bool {
+	return len(r.Contacts(accountID, extensionID)) > 0
+}
+
+// Watch returns a channel of changes to any extension's contacts, in
+// order, and a function that stops the watch. A watcher that falls more
+// than 64 changes behind misses changes; each Change carries the whole
+// state, so the next one sets it right.
+func (r *Registrar) Watch() (<-chan Change, func()) { return r.table.watch() }
+
+// run expires bindings when they are due (and prunes the guard), until
+// Close.
+func (r *Registrar) run() {
+	defer close(r.stopped)
+	for {
+		now := r.clock.Now()
+		r.guard.prune(now)
+		wait := time.Minute
+		if next := r.table.expire(now); !next.IsZero() {
+			wait = min(wait, next.Sub(now))
+		}
+		t := r.clock.NewTimer(wait)
+		select {
+		case <-t.C():
+		case <-r.table.wake:
+			t.Stop()
+		case <-r.done:
+			t.Stop()
+			return
+		}
+	}
+}
+
+// guarded wraps a handler with the per-address protection and turns a
+// panic into a logged 500.
+func (r *Registrar) guarded(h func(req *sip.Request, tx sip.ServerTransaction, ip netip.Addr)) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		defer func() {
+			if v := recover(); v != nil {
+				r.log.Error("sip handler panic", "method", req.Method.String(), "panic", v, "stack", string(debug.Stack()))
+				r.respond(req, tx, sip.StatusInternalServerError, "Server Internal Error")
+			}
+		}()
+		ap, err := netip.ParseAddrPort(req.Source())
+		if err != nil {
+			r.log.Warn("sip request without a source address dropped", "method", req.Method.String())
+			return
+		}
+		ip := ap.Addr().Unmap()
+		switch r.guard.admit(ip, r.clock.Now()) {
+		case limited:
+			return
+		case banned:
+			r.respond(req, tx, sip.StatusForbidden, "Forbidden")
+			return
+		}
+		h(req, tx, ip)
+	}
+}
+
+// respond answers req with code and extra headers. ACKs are never
+// answered.
+func (r *Registrar) respond(req *sip.Request, tx sip.ServerTransaction, code int, reason string, hs ...sip.Header) {
+	if tx == nil || req.IsAck() {
+		return
+	}
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hs {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
+		r.log.Debug("sip respond failed", "code", code, "err", err)
+	}
+}
+
+func (r *Registrar) options(req *sip.Request, tx sip.ServerTransaction, _ netip.Addr) {
+	r.respond(req, tx, sip.StatusOK, "OK", sip.NewHeader("Allow", allowed))
+}
+
+func (r *Registrar) noRoute(req *sip.Request, tx sip.ServerTransaction, _ netip.Addr) {
+	r.respond(req, tx, sip.StatusMethodNotAllowed, "Method Not Allowed", sip.NewHeader("Allow", allowed))
+}
