@@ -39,7 +39,7 @@ type server struct {
 
 func (s *server) start() {
 	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "demo", "--data", s.dir, "--http", s.addr, "--simulate",
+	s.cmd = exec.Command(s.bin, "demo", "--data", s.dir, "--http", s.addr, "--sip", "127.0.0.1:0", "--simulate",
 		"--demo-password", demoPassword, "--log-level", "warn")
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {

@@ -19,6 +19,7 @@ import (
 type Config struct {
 	Data          string
 	HTTP          string
+	SIP           string
 	Database      string
 	LogLevel      string
 	LogFormat     string
@@ -34,6 +35,7 @@ func DefaultConfig() Config {
 	return Config{
 		Data:         "data",
 		HTTP:         "127.0.0.1:8080",
+		SIP:          "127.0.0.1:5060",
 		LogLevel:     "info",
 		LogFormat:    "text",
 		SessionTTL:   12 * time.Hour,
@@ -71,6 +73,7 @@ func settings() []setting {
 	return []setting{
 		mk("data", "directory for the SQLite database and other state", false, func(c *Config) *string { return &c.Data }),
 		mk("http", "address the HTTP API listens on", false, func(c *Config) *string { return &c.HTTP }),
+		mk("sip", "address SIP listens on, UDP and TCP (port 0 picks one)", false, func(c *Config) *string { return &c.SIP }),
 		mk("database", "database URL: empty for SQLite in the data directory, or postgres://...", false, func(c *Config) *string { return &c.Database }),
 		{name: "log-level", usage: "log level: debug, info, warn or error",
 			get: func(c *Config) string { return c.LogLevel },

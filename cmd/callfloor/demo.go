@@ -256,27 +256,33 @@ func (s *demoSeeder) directory(d callfloor.DirectoryEntry) error {
 	return s.st.CreateDirectoryEntry(s.ctx, &d)
 }
 
-func printDemo(w io.Writer, url string, cfg Config, res DemoResult) {
+func printDemo(w io.Writer, url, sipAddr string, cfg Config, res DemoResult, exts []*callfloor.Extension) {
 	pw := cfg.DemoPassword
 	if !res.Created {
 		pw = "(the one given when " + cfg.Data + " was first seeded)"
+	}
+	var phones strings.Builder
+	for _, e := range exts {
+		fmt.Fprintf(&phones, "    %s  %-12s SIP user %s\n", e.Number, e.Name, e.SIPUsername)
 	}
 	fmt.Fprintf(w, `
 callfloor demo is running.
 
   API          %[1]s/api/v1   (OpenAPI document: %[1]s/api/v1/openapi.json)
   Health       %[1]s/healthz   Metrics: %[1]s/metrics
+  SIP          %[6]s (UDP and TCP), realm %[7]s
   Account      %[2]s
   Users        admin, super (supervisor), agent1..agent4 (extensions 201-204)
   Password     %[3]s   (every demo user and SIP secret)
   Data         %[4]s
-
+  Extensions
+%[8]s
 Try:
   curl -s -c cookies -H 'Content-Type: application/json' \
        -d '{"account":"demo","username":"admin","password":"%[5]s"}' %[1]s/api/v1/auth/login
   curl -s -b cookies %[1]s/api/v1/extensions
 
-`, url, res.Account.Name, pw, dataWhere(cfg), shellPw(cfg.DemoPassword, res.Created))
+`, url, res.Account.Name, pw, dataWhere(cfg), shellPw(cfg.DemoPassword, res.Created), sipAddr, cfg.SIPRealm, phones.String())
 }
 
 func dataWhere(cfg Config) string {

@@ -20,7 +20,7 @@ import (
 func startMain(t *testing.T, dir string) *Main {
 	t.Helper()
 	cfg := DefaultConfig()
-	cfg.Data, cfg.HTTP = dir, "127.0.0.1:0"
+	cfg.Data, cfg.HTTP, cfg.SIP = dir, "127.0.0.1:0", "127.0.0.1:0"
 	m := NewMain(cfg, slog.New(slog.DiscardHandler))
 	m.Hasher = password.New(password.Fast)
 	if err := m.Open(context.Background()); err != nil {
@@ -98,8 +98,14 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	printDemo(&out, m.URL(), Config{Data: dir, DemoPassword: "demo-pass-1"}, DemoResult{Account: &callfloor.Account{Name: "demo"}, Created: true})
-	if !strings.Contains(out.String(), m.URL()+"/api/v1") || !strings.Contains(out.String(), "demo-pass-1") {
+	seeded, err := m.Store.ListExtensions(callfloor.SystemContext(ctx, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	printDemo(&out, m.URL(), m.SIPAddr(), Config{Data: dir, DemoPassword: "demo-pass-1", SIPRealm: "callfloor"},
+		DemoResult{Account: &callfloor.Account{Name: "demo"}, Created: true}, seeded)
+	if !strings.Contains(out.String(), m.URL()+"/api/v1") || !strings.Contains(out.String(), "demo-pass-1") ||
+		!strings.Contains(out.String(), m.SIPAddr()) || !strings.Contains(out.String(), seeded[0].SIPUsername) {
 		t.Errorf("demo banner lacks the URL or password:\n%s", out.String())
 	}
 

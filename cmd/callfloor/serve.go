@@ -20,6 +20,7 @@ import (
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/postgres"
+	"github.com/callfloor/callfloor/sip/registrar"
 	"github.com/callfloor/callfloor/sqlite"
 	"github.com/callfloor/callfloor/sqlstore"
 )
@@ -38,8 +39,12 @@ type Main struct {
 	Hub   *bus.Hub
 	// journal merges the engines' appends into shared transactions.
 	journal *floor.GroupWriter
-	ln      net.Listener
-	srv     *http.Server
+	// Registrar holds the SIP registrations, on sipUDP and sipTCP.
+	Registrar *registrar.Registrar
+	sipUDP    net.PacketConn
+	sipTCP    net.Listener
+	ln        net.Listener
+	srv       *http.Server
 }
 
 // NewMain returns a Main for cfg with the production clock and hasher.
@@ -75,6 +80,10 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Close()
 		return fmt.Errorf("starting the floor: %w", err)
 	}
+	if err := m.openSIP(); err != nil {
+		m.Close()
+		return err
+	}
 	authSvc := auth.NewService(auth.Config{
 		Store: st, Hasher: m.Hasher, Clock: m.Clock, SessionTTL: m.Config.SessionTTL, Logger: m.Logger,
 	})
@@ -97,6 +106,37 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	return nil
 }
+
+// openSIP starts the registrar on UDP and TCP at the same address.
+func (m *Main) openSIP() error {
+	r, err := registrar.New(registrar.Config{Store: m.Store, Realm: m.Config.SIPRealm, Clock: m.Clock, Logger: m.Logger})
+	if err != nil {
+		return fmt.Errorf("sip registrar: %w", err)
+	}
+	m.Registrar = r
+	// With port 0 the UDP port the system picks may be taken for TCP:
+	// try another pair then.
+	_, port, _ := net.SplitHostPort(m.Config.SIP)
+	for attempt := 0; ; attempt++ {
+		if m.sipUDP, err = net.ListenPacket("udp", m.Config.SIP); err != nil {
+			return fmt.Errorf("sip udp listener: %w", err)
+		}
+		if m.sipTCP, err = net.Listen("tcp", m.sipUDP.LocalAddr().String()); err == nil {
+			break
+		}
+		m.sipUDP.Close()
+		m.sipUDP, m.sipTCP = nil, nil
+		if port != "0" || attempt == 10 {
+			return fmt.Errorf("sip tcp listener: %w", err)
+		}
+	}
+	go r.ServeUDP(m.sipUDP)
+	go r.ServeTCP(m.sipTCP)
+	return nil
+}
+
+// SIPAddr is the address the SIP registrar listens on.
+func (m *Main) SIPAddr() string { return m.sipUDP.LocalAddr().String() }
 
 // Addr is the address the HTTP server listens on.
 func (m *Main) Addr() string { return m.ln.Addr().String() }
@@ -125,8 +165,17 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the floor and releases the store.
+// Close stops SIP and the floor and releases the store.
 func (m *Main) Close() error {
+	if m.Registrar != nil {
+		m.Registrar.Close()
+	}
+	if m.sipUDP != nil {
+		m.sipUDP.Close()
+	}
+	if m.sipTCP != nil {
+		m.sipTCP.Close()
+	}
 	if m.Floor != nil {
 		m.Floor.Close()
 	}
@@ -164,7 +213,11 @@ func serve(ctx context.Context, cfg Config, demo bool, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("seeding the demo: %w", err)
 		}
-		printDemo(stdout, m.URL(), cfg, res)
+		exts, err := m.Store.ListExtensions(callfloor.SystemContext(ctx, res.Account.ID))
+		if err != nil {
+			return err
+		}
+		printDemo(stdout, m.URL(), m.SIPAddr(), cfg, res, exts)
 	}
 	return m.Run(ctx)
 }
