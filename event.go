@@ -14,6 +14,7 @@ const (
 	EventUnpaused          EventType = "agent.unpaused"
 	EventPending           EventType = "agent.pending"
 	EventAutoAnswer        EventType = "agent.auto_answer"
+	EventPhone             EventType = "agent.phone"
 	EventPauseThreshold    EventType = "agent.pause_threshold"
 	EventPreview           EventType = "agent.preview"
 	EventPreviewEnded      EventType = "agent.preview_ended"
@@ -51,6 +52,8 @@ type Event struct {
 	Pending      *Pending     `json:"pending,omitempty"`
 	LogoffReason LogoffReason `json:"logoff_reason,omitempty"`
 	AutoAnswer   *bool        `json:"auto_answer,omitempty"`
+	// PhoneRegistered: the agent's phone registered (true) or went away.
+	PhoneRegistered *bool `json:"phone_registered,omitempty"`
 
 	Call        *CallRef     `json:"call,omitempty"`
 	EndReason   string       `json:"end_reason,omitempty"`

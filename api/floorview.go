@@ -23,13 +23,16 @@ type AgentView struct {
 	LoginAt *time.Time          `json:"login_at"`
 	Pause   *callfloor.PauseRef `json:"pause"`
 	// PauseOverThreshold: the pause has run past its reason's threshold.
-	PauseOverThreshold bool                  `json:"pause_over_threshold"`
-	Pending            callfloor.Pending     `json:"pending"`
-	AutoAnswer         bool                  `json:"auto_answer"`
-	AutoAnswerSetting  callfloor.AutoAnswer  `json:"auto_answer_setting"`
-	Permissions        callfloor.Permissions `json:"permissions"`
-	Lines              []LineView            `json:"lines"`
-	Wrapup             *WrapupView           `json:"wrapup"`
+	PauseOverThreshold bool              `json:"pause_over_threshold"`
+	Pending            callfloor.Pending `json:"pending"`
+	AutoAnswer         bool              `json:"auto_answer"`
+	// PhoneRegistered: the agent's phone (softphone or browser) is
+	// registered; without it no call can reach the agent.
+	PhoneRegistered   bool                  `json:"phone_registered"`
+	AutoAnswerSetting callfloor.AutoAnswer  `json:"auto_answer_setting"`
+	Permissions       callfloor.Permissions `json:"permissions"`
+	Lines             []LineView            `json:"lines"`
+	Wrapup            *WrapupView           `json:"wrapup"`
 	// WaitingDispositions counts the calls whose disposition is due after
 	// the current wrap-up.
 	WaitingDispositions int          `json:"waiting_dispositions"`
@@ -86,7 +89,7 @@ func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentVi
 	v := AgentView{
 		ExtensionID: ac.ExtensionID, Number: ac.Number, Name: ac.Name, UserID: ac.UserID,
 		State: a.State, Pause: a.Pause, PauseOverThreshold: a.ThresholdSent,
-		Pending: a.Pending, AutoAnswer: a.AutoAnswer, AutoAnswerSetting: ac.AutoAnswer,
+		Pending: a.Pending, AutoAnswer: a.AutoAnswer, AutoAnswerSetting: ac.AutoAnswer, PhoneRegistered: a.PhoneRegistered,
 		Permissions: ac.Permissions, Lines: []LineView{},
 	}
 	if ac.AutoAnswer == callfloor.AutoAnswerOn {

@@ -60,6 +60,8 @@ func (s *State) Apply(ev *callfloor.Event) {
 		}
 	case callfloor.EventAutoAnswer:
 		a.AutoAnswer = ev.AutoAnswer != nil && *ev.AutoAnswer
+	case callfloor.EventPhone:
+		a.PhoneRegistered = ev.PhoneRegistered != nil && *ev.PhoneRegistered
 	case callfloor.EventPauseThreshold:
 		a.ThresholdSent = true
 	case callfloor.EventPreview:

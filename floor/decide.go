@@ -50,6 +50,8 @@ func Decide(cfg *Config, s *State, in Input, now time.Time) ([]callfloor.Event, 
 		return d.startPreview(in)
 	case EndPreview:
 		return d.endPreview(in)
+	case Phone:
+		return d.phone(in)
 	case Timer:
 		return d.timer()
 	}
@@ -215,6 +217,18 @@ func (d *decider) setAutoAnswer(in SetAutoAnswer) ([]callfloor.Event, error) {
 	ev := d.event(callfloor.EventAutoAnswer, in.Ext, in.By)
 	on := in.On
 	ev.AutoAnswer = &on
+	return []callfloor.Event{ev}, nil
+}
+
+// phone records the agent's phone coming and going; other extensions'
+// phones are not the floor's business.
+func (d *decider) phone(in Phone) ([]callfloor.Event, error) {
+	if d.cfg.Agents[in.Ext] == nil || d.s.Agent(in.Ext).PhoneRegistered == in.Registered {
+		return nil, nil
+	}
+	ev := d.event(callfloor.EventPhone, in.Ext, 0)
+	r := in.Registered
+	ev.PhoneRegistered = &r
 	return []callfloor.Event{ev}, nil
 }
 

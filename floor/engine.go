@@ -44,6 +44,10 @@ type EngineConfig struct {
 	// start every agent line not among them ends (reason "lost"), since
 	// calls do not outlive the process that bridged them. Nil: none.
 	LiveCalls func() map[string]bool
+	// PhoneRegistered tells whether an agent's phone is registered now; at
+	// start, phones the floor remembers but the registrar does not have are
+	// marked gone. Nil: left as they are.
+	PhoneRegistered func(ext int64) bool
 }
 
 // Snapshots stores the engine's state snapshots (the stores implement it).
@@ -338,7 +342,8 @@ func (e *Engine) failed(batch []request, results []result, err error) {
 	}
 }
 
-// endLostCalls hangs up every line the telephony plane no longer carries.
+// endLostCalls hangs up every line the telephony plane no longer carries
+// and marks phones that are no longer registered.
 func (e *Engine) endLostCalls() {
 	live := map[string]bool{}
 	if e.ec.LiveCalls != nil {
@@ -347,6 +352,12 @@ func (e *Engine) endLostCalls() {
 	var all []callfloor.Event
 	now := e.ec.Clock.Now()
 	for _, a := range e.state.sortedAgents() {
+		if e.ec.PhoneRegistered != nil && a.PhoneRegistered && !e.ec.PhoneRegistered(a.ExtensionID) {
+			if evs, err := Decide(e.cfg, e.state, Phone{Ext: a.ExtensionID}, now); err == nil {
+				e.apply(evs)
+				all = append(all, evs...)
+			}
+		}
 		for _, l := range append([]*Line(nil), a.Lines...) {
 			if live[l.Call.ID] {
 				continue

@@ -344,3 +344,26 @@ func TestEngineEndsCallsLostInARestart(t *testing.T) {
 		t.Fatalf("ringing call lost: agent B %s", b.State)
 	}
 }
+
+func TestEngineForgetsPhonesLostInARestart(t *testing.T) {
+	j := &memJournal{}
+	clock := clocktest.New(t0)
+	r := newRig(t, j, clock)
+	r.do(Phone{Ext: agentA, Registered: true})
+	r.do(Phone{Ext: agentB, Registered: true})
+	r.e.Close()
+	// After the restart the registrar knows B's phone only (it registered
+	// again at once); A's is gone.
+	e, err := Start(context.Background(), EngineConfig{AccountID: 7, Journal: j, Clock: clock,
+		LoadConfig:      func(context.Context) (*Config, error) { return testConfig(), nil },
+		PhoneRegistered: func(ext int64) bool { return ext == agentB }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	var a, b bool
+	e.View(context.Background(), func(s *State, _ *Config) { a, b = s.Agent(agentA).PhoneRegistered, s.Agent(agentB).PhoneRegistered })
+	if a || !b {
+		t.Fatalf("after restart: A registered %v (want false), B %v (want true)", a, b)
+	}
+}

@@ -84,6 +84,12 @@ type StartPreview struct{ Ext, LeadID, CampaignID int64 }
 // EndPreview is the dialler taking the lead back (skipped, or dialled).
 type EndPreview struct{ Ext int64 }
 
+// Phone reports that the agent's phone registered or went away.
+type Phone struct {
+	Ext        int64
+	Registered bool
+}
+
 // Timer fires the earliest due timer (see State.NextDue).
 type Timer struct{}
 
@@ -101,4 +107,5 @@ func (i Hold) agent() int64             { return i.Ext }
 func (i Hangup) agent() int64           { return i.Ext }
 func (i StartPreview) agent() int64     { return i.Ext }
 func (i EndPreview) agent() int64       { return i.Ext }
+func (i Phone) agent() int64            { return i.Ext }
 func (i Timer) agent() int64            { return 0 }

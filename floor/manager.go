@@ -29,6 +29,8 @@ type FloorConfig struct {
 	// Snapshots and LiveCalls: see EngineConfig.
 	Snapshots Snapshots
 	LiveCalls func() map[string]bool
+	// PhoneRegistered tells whether an extension's phone is registered.
+	PhoneRegistered func(accountID, ext int64) bool
 }
 
 // New returns a Floor with no engine started.
@@ -66,11 +68,15 @@ func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
 		}
 	}
 	fc := f.fc
-	e, err := Start(ctx, EngineConfig{
+	ec := EngineConfig{
 		AccountID: accountID, Journal: fc.Journal, Clock: fc.Clock, Logger: fc.Logger, Publish: fc.Publish,
 		Snapshots: fc.Snapshots, LiveCalls: fc.LiveCalls,
 		LoadConfig: func(ctx context.Context) (*Config, error) { return fc.LoadConfig(ctx, accountID) },
-	})
+	}
+	if fc.PhoneRegistered != nil {
+		ec.PhoneRegistered = func(ext int64) bool { return fc.PhoneRegistered(accountID, ext) }
+	}
+	e, err := Start(ctx, ec)
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,11 @@ func randomRun(t *testing.T, seed uint64, steps int) {
 		case 13:
 			in = EndPreview{Ext: ext}
 		case 14:
-			in = SetAutoAnswer{Ext: ext, On: r.IntN(2) == 0}
+			if r.IntN(2) == 0 {
+				in = SetAutoAnswer{Ext: ext, On: r.IntN(2) == 0}
+			} else {
+				in = Phone{Ext: ext, Registered: r.IntN(2) == 0}
+			}
 		default:
 			// time passes: seconds, a wrap-up timeout, or past midnight
 			d := []time.Duration{time.Second, 30 * time.Second, 2 * time.Minute, 70 * time.Minute, 11 * time.Hour}[r.IntN(5)]

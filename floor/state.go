@@ -38,6 +38,9 @@ type Agent struct {
 	ThresholdSent bool
 	Pending       callfloor.Pending
 	AutoAnswer    bool
+	// PhoneRegistered: the agent's phone is registered, so calls can
+	// reach it.
+	PhoneRegistered bool
 
 	Lines []*Line
 	// Wrapups are the answered calls waiting for a disposition, oldest

@@ -7,10 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/password"
@@ -223,5 +228,71 @@ func TestAdminCommandErrors(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(ctx, []string{"version"}, env, nil, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "callfloor ") {
 		t.Errorf("version: %q %v", out.String(), err)
+	}
+}
+
+// TestDemoPhoneRegistersWithSipp: a real SIP peer (sipp) registers agent
+// extension 201 with the demo password, and the supervisor's board shows
+// the agent's phone registered.
+func TestDemoPhoneRegistersWithSipp(t *testing.T) {
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("sipp is not installed: scripts/setup installs it (Debian package sip-tester)")
+		}
+		t.Skip("sipp is not installed; run scripts/setup")
+	}
+	m := startMain(t, t.TempDir())
+	ctx := context.Background()
+	if _, err := SeedDemo(ctx, m.Store, m.Hasher, "callfloor", "demo-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	exts, err := m.Store.ListExtensions(callfloor.SystemContext(ctx, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var user string
+	for _, e := range exts {
+		if e.Number == "201" {
+			user = e.SIPUsername
+		}
+	}
+	dir := t.TempDir()
+	inf := filepath.Join(dir, "users.csv")
+	os.WriteFile(inf, []byte("SEQUENTIAL\n"+user+";demo-pass-1;\n"), 0o600)
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	l.Close()
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(cctx, sipp, "-sf", "../../sip/registrar/testdata/register_auth.xml",
+		"-inf", inf, "-au", user, "-ap", "demo-pass-1", "-i", "127.0.0.1", "-p", fmt.Sprint(port), "-t", "u1",
+		"-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin", m.SIPAddr()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+	sup := newClient(t, m.URL())
+	sup.do("POST", "/api/v1/auth/login", map[string]string{"account": "demo", "username": "super", "password": "demo-pass-1"}, nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var board struct {
+			Items []struct {
+				Number          string `json:"number"`
+				PhoneRegistered bool   `json:"phone_registered"`
+			} `json:"items"`
+		}
+		sup.do("GET", "/api/v1/floor/agents", nil, &board)
+		for _, a := range board.Items {
+			if a.Number == "201" && a.PhoneRegistered {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent 201's phone not shown registered: %+v", board.Items)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -41,6 +41,7 @@ type Main struct {
 	journal *floor.GroupWriter
 	// Registrar holds the SIP registrations, on sipUDP and sipTCP.
 	Registrar *registrar.Registrar
+	stopWatch func()
 	sipUDP    net.PacketConn
 	sipTCP    net.Listener
 	ln        net.Listener
@@ -65,7 +66,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Hub = bus.NewHub(100000, 10000)
 	m.journal = floor.NewGroupWriter(st)
 	m.Floor = floor.New(floor.FloorConfig{
-		Journal: m.journal, Snapshots: st, Clock: m.Clock, Logger: m.Logger, Publish: m.Hub.Publish,
+		Journal: m.journal, Snapshots: st,
+		PhoneRegistered: func(acc, ext int64) bool { return m.Registrar != nil && m.Registrar.Registered(acc, ext) }, Clock: m.Clock, Logger: m.Logger, Publish: m.Hub.Publish,
 		LoadConfig: floor.StoreConfig(st),
 	})
 	accounts, err := st.ListAccounts(ctx)
@@ -132,6 +134,17 @@ func (m *Main) openSIP() error {
 	}
 	go r.ServeUDP(m.sipUDP)
 	go r.ServeTCP(m.sipTCP)
+	// Registrations reach the floor: an agent's view shows its phone.
+	changes, stop := r.Watch()
+	m.stopWatch = stop
+	go func() {
+		for ch := range changes {
+			in := floor.Phone{Ext: ch.ExtensionID, Registered: ch.Registered}
+			if _, err := m.Floor.Do(context.Background(), ch.AccountID, in); err != nil {
+				m.Logger.Warn("phone status not recorded", "account", ch.AccountID, "ext", ch.ExtensionID, "err", err)
+			}
+		}
+	}()
 	return nil
 }
 
@@ -167,6 +180,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close stops SIP and the floor and releases the store.
 func (m *Main) Close() error {
+	if m.stopWatch != nil {
+		m.stopWatch()
+	}
 	if m.Registrar != nil {
 		m.Registrar.Close()
 	}

@@ -199,6 +199,7 @@ func (t *table) watch() (<-chan Change, func()) {
 		once.Do(func() {
 			t.mu.Lock()
 			delete(t.watchers, &ch)
+			close(ch) // notify sends under t.mu, so never after this
 			t.mu.Unlock()
 		})
 	}
