@@ -31,6 +31,9 @@ type queryParam struct {
 	Name, Description string
 	// Format is the OpenAPI format of the string value, e.g. "date".
 	Format string
+	// Bad is a value the endpoint refuses, for the tests; empty means
+	// "not-a-value".
+	Bad string
 }
 
 // decoder decodes the request body strictly onto *In. Handlers call it on

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -177,7 +178,11 @@ func TestOpenAPIQueryParameters(t *testing.T) {
 			if q.Description == "" {
 				t.Errorf("%s: query parameter %+v", rt.pattern(), q)
 			}
-			w := h.call(rt.Method, pathFor(t, rt, a)+"?"+q.Name+"=not-a-value", tokens[rt.Role], nil)
+			bad := q.Bad
+			if bad == "" {
+				bad = "not-a-value"
+			}
+			w := h.call(rt.Method, pathFor(t, rt, a)+"?"+q.Name+"="+url.QueryEscape(bad), tokens[rt.Role], nil)
 			wantError(t, w, http.StatusUnprocessableEntity, callfloor.ErrInvalidField, q.Name)
 		}
 	}

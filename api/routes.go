@@ -97,5 +97,6 @@ func routeTable() []route {
 		{"DELETE", "/api/v1/caller-id-pools/{id}", admin, none, "deleteCallerIDPool", "caller-id-pools", "Delete a caller-ID pool", read((*Server).deleteCallerIDPool)},
 	}
 	routes := append(base, floorRoutes()...)
+	routes = append(routes, lookupRoutes()...)
 	return append(routes, streamRoutes()...)
 }

@@ -44,6 +44,9 @@ type Config struct {
 	// Hub is the event bus the realtime stream reads. Both are required.
 	Floor *floor.Floor
 	Hub   *bus.Hub
+	// Phones tells which extensions' phones are registered (the SIP
+	// registrar); nil shows every extension offline in the lookup.
+	Phones Phones
 	// Simulate turns on the simulated telephony plane's endpoints, which
 	// let a test or a demo script report call events.
 	Simulate bool
@@ -67,6 +70,7 @@ type Server struct {
 	floor    *floor.Floor
 	hub      *bus.Hub
 	simulate bool
+	phones   Phones
 }
 
 // New returns a Server for cfg.
@@ -78,7 +82,7 @@ func New(cfg Config) *Server {
 		store: cfg.Store, auth: cfg.Auth, hasher: cfg.Hasher, clock: cfg.Clock, log: cfg.Logger,
 		realm: cfg.SIPRealm, version: cfg.Version, secure: cfg.SecureCookies, registry: cfg.Registry,
 		cop:   http.NewCrossOriginProtection(),
-		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate,
+		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate, phones: cfg.Phones,
 	}
 	if s.hasher == nil {
 		s.hasher = password.New(password.Default)

@@ -92,7 +92,7 @@ func (m *Main) Open(ctx context.Context) error {
 	handler := api.New(api.Config{
 		Store: st, Auth: authSvc, Hasher: m.Hasher, Clock: m.Clock, Logger: m.Logger,
 		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
-		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate,
+		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate, Phones: m.Registrar,
 	})
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {

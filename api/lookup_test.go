@@ -1,0 +1,74 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/floor"
+)
+
+// phoneSet is the extensions whose phones are registered.
+type phoneSet map[int64]bool
+
+func (p phoneSet) Registered(_, ext int64) bool { return p[ext] }
+
+func TestLookup(t *testing.T) {
+	phones := phoneSet{}
+	h := newHarness(t, func(c *Config) { c.Phones = phones })
+	a := h.seed("alpha")
+	b := h.seed("beta")
+	phones[a.agentExt.ID], phones[a.plainExt.ID] = true, true
+	if _, err := h.floor.Do(context.Background(), a.acc.ID, floor.Login{Ext: a.agentExt.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.floor.Do(context.Background(), a.acc.ID, floor.Pause{Ext: a.agentExt.ID, ReasonID: a.reason.ID}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		q         string
+		exts      map[string]LiveStatus // number → status
+		directory []string
+	}{
+		{"20", map[string]LiveStatus{"201": "paused", "202": "idle", "203": "offline"}, nil},
+		{"201", map[string]LiveStatus{"201": "paused"}, nil},
+		{"ALPHA 202", map[string]LiveStatus{"202": "idle"}, nil},
+		{"plumb", map[string]LiveStatus{}, []string{"alpha plumber"}},
+		{"960999", map[string]LiveStatus{}, []string{"alpha plumber"}},
+		{"beta", map[string]LiveStatus{}, nil}, // another account's names are never found
+	}
+	for _, tc := range tests {
+		w := h.call("GET", "/api/v1/lookup?q="+url.QueryEscape(tc.q), a.agentTok, nil)
+		wantStatus(t, w, http.StatusOK)
+		res := decode[LookupResult](t, w)
+		got := map[string]LiveStatus{}
+		for _, e := range res.Extensions {
+			got[e.Number] = e.Status
+		}
+		if len(got) != len(tc.exts) {
+			t.Errorf("q=%q: extensions %v, want %v", tc.q, got, tc.exts)
+		}
+		for n, st := range tc.exts {
+			if got[n] != st {
+				t.Errorf("q=%q: %s is %q, want %q", tc.q, n, got[n], st)
+			}
+		}
+		var names []string
+		for _, d := range res.Directory {
+			names = append(names, d.Name)
+		}
+		if len(names) != len(tc.directory) || (len(names) > 0 && names[0] != tc.directory[0]) {
+			t.Errorf("q=%q: directory %v, want %v", tc.q, names, tc.directory)
+		}
+	}
+	w := h.call("GET", "/api/v1/lookup", a.agentTok, nil) // the dial pad opens: the first entries
+	wantStatus(t, w, http.StatusOK)
+	if res := decode[LookupResult](t, w); len(res.Extensions) != 3 || len(res.Directory) != 1 {
+		t.Errorf("empty query: %+v", res)
+	}
+	w = h.call("GET", "/api/v1/lookup?q="+url.QueryEscape(strings.Repeat("x", 65)), b.agentTok, nil)
+	wantError(t, w, http.StatusUnprocessableEntity, callfloor.ErrInvalidField, "q")
+}
