@@ -16,6 +16,7 @@ const (
 	ErrNotQueueMember  = "not_queue_member"
 	ErrNotParticipant  = "not_participant"
 	ErrSimulationOff   = "simulation_off"
+	ErrPhoneOffline    = "phone_not_registered"
 )
 
 func init() {
@@ -33,6 +34,7 @@ func init() {
 		ErrorInfo{ErrUnknownCall, "The agent has no such call."},
 		ErrorInfo{ErrNotQueueMember, "The extension is not a member of that queue."},
 		ErrorInfo{ErrNotParticipant, "Only participants pause per queue; agents pause globally."},
+		ErrorInfo{ErrPhoneOffline, "The agent's phone (softphone or browser) is not registered, so no call can reach it."},
 		ErrorInfo{ErrSimulationOff, "The simulated telephony plane is off; start the server with --simulate."},
 	)
 }

@@ -60,6 +60,7 @@ var errorStatus = map[string]int{
 	callfloor.ErrNotQueueMember:  http.StatusConflict,
 	callfloor.ErrNotParticipant:  http.StatusConflict,
 	callfloor.ErrSimulationOff:   http.StatusNotFound,
+	callfloor.ErrPhoneOffline:    http.StatusConflict,
 }
 
 // errorBody is the one shape of every error response.

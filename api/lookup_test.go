@@ -72,3 +72,22 @@ func TestLookup(t *testing.T) {
 	w = h.call("GET", "/api/v1/lookup?q="+url.QueryEscape(strings.Repeat("x", 65)), b.agentTok, nil)
 	wantError(t, w, http.StatusUnprocessableEntity, callfloor.ErrInvalidField, "q")
 }
+
+// TestPhoneRequired: outside simulation, an agent whose phone is not
+// registered is told so when it dials (and is never offered a call).
+func TestPhoneRequired(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		fl := floor.New(floor.FloorConfig{Journal: c.Store, Clock: c.Clock.(callfloor.TimerClock), Publish: c.Hub.Publish,
+			LoadConfig: floor.StoreConfig(c.Store), RequirePhone: true})
+		t.Cleanup(fl.Close)
+		c.Floor = fl
+	})
+	a := h.seed("alpha")
+	wantStatus(t, h.call("POST", "/api/v1/floor/me/login", a.agentTok, nil), http.StatusOK)
+	w := h.call("POST", "/api/v1/floor/me/dial", a.agentTok, map[string]string{"number": "+441632960555"})
+	wantError(t, w, http.StatusConflict, callfloor.ErrPhoneOffline, "")
+	w = h.call("GET", "/api/v1/floor/me", a.agentTok, nil)
+	if v := decode[MyFloor](t, w); v.PhoneRegistered {
+		t.Fatal("the view says the phone is registered")
+	}
+}

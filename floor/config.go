@@ -14,6 +14,9 @@ type Config struct {
 	Participants map[int64]*ParticipantConfig // by extension ID
 	PauseReasons map[int64]*callfloor.PauseReason
 	Queues       map[int64]*SourceConfig // by queue ID
+	// RequirePhone refuses calls to and from agents whose phone is not
+	// registered; off when the simulated telephony plane plays the phones.
+	RequirePhone bool
 }
 
 // AgentConfig is an agent extension's Agent tab, as the engine needs it.

@@ -254,7 +254,7 @@ func (d *decider) participantPause(in ParticipantPause) ([]callfloor.Event, erro
 }
 
 // available refuses an agent who cannot take or make a call now.
-func available(a *Agent) error {
+func (d *decider) available(a *Agent) error {
 	switch {
 	case !a.LoggedIn:
 		return callfloor.Errorf(callfloor.ErrAgentLoggedOff, "the agent is logged off")
@@ -262,6 +262,8 @@ func available(a *Agent) error {
 		return callfloor.Errorf(callfloor.ErrAgentPaused, "the agent is paused (%s)", a.Pause.Name)
 	case len(a.Wrapups) > 0 && len(a.Lines) == 0:
 		return callfloor.Errorf(callfloor.ErrInWrapup, "the agent is in wrap-up")
+	case d.cfg.RequirePhone && !a.PhoneRegistered:
+		return callfloor.Errorf(callfloor.ErrPhoneOffline, "the agent's phone is not registered")
 	}
 	return nil
 }
@@ -271,7 +273,7 @@ func (d *decider) dial(in Dial) ([]callfloor.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := available(a); err != nil {
+	if err := d.available(a); err != nil {
 		return nil, err
 	}
 	switch {
@@ -305,7 +307,7 @@ func (d *decider) offer(in Offer) ([]callfloor.Event, error) {
 	if a.line(in.Call.ID) != nil {
 		return nil, nil
 	}
-	if err := available(a); err != nil {
+	if err := d.available(a); err != nil {
 		return nil, err
 	}
 	fromPreview := a.Preview != nil && in.Call.CampaignID == a.Preview.CampaignID
@@ -491,7 +493,7 @@ func (d *decider) startPreview(in StartPreview) ([]callfloor.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := available(a); err != nil {
+	if err := d.available(a); err != nil {
 		return nil, err
 	}
 	if len(a.Lines) > 0 || a.Preview != nil {

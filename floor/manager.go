@@ -31,6 +31,8 @@ type FloorConfig struct {
 	LiveCalls func() map[string]bool
 	// PhoneRegistered tells whether an extension's phone is registered.
 	PhoneRegistered func(accountID, ext int64) bool
+	// RequirePhone: see Config.RequirePhone.
+	RequirePhone bool
 }
 
 // New returns a Floor with no engine started.
@@ -71,7 +73,13 @@ func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
 	ec := EngineConfig{
 		AccountID: accountID, Journal: fc.Journal, Clock: fc.Clock, Logger: fc.Logger, Publish: fc.Publish,
 		Snapshots: fc.Snapshots, LiveCalls: fc.LiveCalls,
-		LoadConfig: func(ctx context.Context) (*Config, error) { return fc.LoadConfig(ctx, accountID) },
+		LoadConfig: func(ctx context.Context) (*Config, error) {
+			cfg, err := fc.LoadConfig(ctx, accountID)
+			if err == nil {
+				cfg.RequirePhone = fc.RequirePhone
+			}
+			return cfg, err
+		},
 	}
 	if fc.PhoneRegistered != nil {
 		ec.PhoneRegistered = func(ext int64) bool { return fc.PhoneRegistered(accountID, ext) }

@@ -208,6 +208,22 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
+func TestPhoneMustBeRegistered(t *testing.T) {
+	f := newFloor(t)
+	f.cfg.RequirePhone = true
+	f.do(Login{Ext: agentA})
+	for _, in := range []Input{Offer{Ext: agentA, Call: salesCall("p1")}, Dial{Ext: agentA, CallID: "p2", Number: "+441632960500"},
+		StartPreview{Ext: agentA, LeadID: 1, CampaignID: 3}} {
+		if _, err := Step(f.cfg, f.s, in, f.now); callfloor.ErrorCode(err) != callfloor.ErrPhoneOffline {
+			t.Fatalf("%T without a phone: %v", in, err)
+		}
+	}
+	f.do(Phone{Ext: agentA, Registered: true}, Offer{Ext: agentA, Call: salesCall("p1")})
+	if st := f.s.Agent(agentA).State; st != callfloor.StateRinging {
+		t.Fatalf("with a phone: %s", st)
+	}
+}
+
 func TestTwoLinesWrapUpInOrder(t *testing.T) {
 	f := newFloor(t)
 	f.do(setups[callfloor.StateOnCall]...)

@@ -67,7 +67,9 @@ func (m *Main) Open(ctx context.Context) error {
 	m.journal = floor.NewGroupWriter(st)
 	m.Floor = floor.New(floor.FloorConfig{
 		Journal: m.journal, Snapshots: st,
-		PhoneRegistered: func(acc, ext int64) bool { return m.Registrar != nil && m.Registrar.Registered(acc, ext) }, Clock: m.Clock, Logger: m.Logger, Publish: m.Hub.Publish,
+		PhoneRegistered: func(acc, ext int64) bool { return m.Registrar != nil && m.Registrar.Registered(acc, ext) },
+		// The simulated telephony plane plays the phones: no registration.
+		RequirePhone: !m.Config.Simulate, Clock: m.Clock, Logger: m.Logger, Publish: m.Hub.Publish,
 		LoadConfig: floor.StoreConfig(st),
 	})
 	accounts, err := st.ListAccounts(ctx)
