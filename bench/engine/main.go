@@ -59,10 +59,13 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	b.load(ctx, *clients, *duration)
+	// Latency first, at a steady offered rate; then saturation. (After a
+	// saturating burst SQLite spends a while copying its large WAL into
+	// the database, and latency measured then says more about that.)
 	if err := b.latency(ctx, *rate, *duration); err != nil {
 		log.Fatal(err)
 	}
+	b.load(ctx, *clients, *duration)
 	b.f.Close()
 	if *restartEvents > 0 {
 		if err := b.restart(ctx, *restartEvents); err != nil {
