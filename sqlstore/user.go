@@ -192,6 +192,14 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, fn func(*callfloor.Use
 		if err != nil {
 			return dbErr("update user", err)
 		}
+		// A new password is a fresh start: a lockout from failures with
+		// the old one no longer holds.
+		if u.PasswordHash != old.PasswordHash {
+			if _, err := c.exec(ctx, `UPDATE users SET login_failures = 0, locked_until = NULL WHERE account_id = ? AND id = ?`,
+				account, id); err != nil {
+				return dbErr("clear login failures", err)
+			}
+		}
 		out = &u
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 var authTests = []test{
 	{"Auth/FindCredentials", testFindCredentials},
 	{"Auth/Lockout", testLockout},
+	{"Auth/NewPasswordLiftsLockout", testNewPasswordLiftsLockout},
 	{"Auth/Sessions", testSessions},
 }
 
@@ -156,4 +157,32 @@ func testSessions(t *testing.T, st callfloor.Store) {
 	wantErr(t, err, callfloor.ErrNotFound, "")
 	_, _, err = st.FindSession(ctx, bobs.TokenHash, early)
 	ok(t, err)
+}
+
+// testNewPasswordLiftsLockout: an administrator's new password lets a
+// locked-out user in at once; other changes leave the lockout alone.
+func testNewPasswordLiftsLockout(t *testing.T, st callfloor.Store) {
+	ctx := context.Background()
+	acc, actx := newAccount(t, st, "Acme Ltd", callfloor.LicenceNone, 0)
+	mustUser(t, st, actx, "admin", callfloor.RoleAdmin, nil)
+	u := mustUser(t, st, actx, "anna", callfloor.RoleSupervisor, nil)
+	now := time.Now()
+	for i := 0; i < callfloor.MaxLoginFailures; i++ {
+		_, err := st.RecordLoginFailure(ctx, u.ID, now)
+		ok(t, err)
+	}
+	_, err := st.UpdateUser(actx, u.ID, func(u *callfloor.User) error { u.Name = "Anna"; return nil })
+	ok(t, err)
+	_, state, err := st.FindCredentials(ctx, acc.Name, "anna")
+	ok(t, err)
+	if !state.LockedUntil.After(now) {
+		t.Fatalf("renaming lifted the lockout: %+v", state)
+	}
+	_, err = st.UpdateUser(actx, u.ID, func(u *callfloor.User) error { u.PasswordHash = "new-hash"; return nil })
+	ok(t, err)
+	_, state, err = st.FindCredentials(ctx, acc.Name, "anna")
+	ok(t, err)
+	if state.Failures != 0 || state.LockedUntil.After(now) {
+		t.Fatalf("after a new password: %+v", state)
+	}
 }

@@ -232,7 +232,7 @@ func (c *adminCmd) resetPassword() error {
 	if err := c.store.DeleteUserSessions(c.ctx, u.ID); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "password of %q in account %q reset; their sessions are ended\n", u.Username, a.Name)
+	fmt.Fprintf(c.stdout, "password of %q in account %q reset; their sessions are ended and any lockout lifted\n", u.Username, a.Name)
 	if generated {
 		fmt.Fprintf(c.stdout, "password: %s\n", pw)
 	}
