@@ -8,17 +8,20 @@ STATICCHECK   := bin/staticcheck
 CALLFLOOR_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CALLFLOOR_TEST_POSTGRES
 
-.PHONY: all setup build run test vet lint fmt-check unit bench-engine clean
+.PHONY: all setup setup-run build run test vet lint fmt-check unit bench-engine clean
 
 all: build
 
 setup:
-	@scripts/setup
+	@scripts/setup test
 
-build: setup
+setup-run:
+	@scripts/setup run
+
+build: setup-run
 	$(GO) build -o bin/callfloor ./cmd/callfloor
 
-run: setup
+run: setup-run
 	$(GO) run ./cmd/callfloor demo
 
 test: setup fmt-check vet lint unit
@@ -38,7 +41,7 @@ unit:
 
 # The floor engine's load benchmark: 10,000 logged-in agents on SQLite, and
 # on PostgreSQL too when CALLFLOOR_BENCH_POSTGRES holds its URL.
-bench-engine: setup
+bench-engine: setup-run
 	$(GO) run ./bench/engine -agents 10000 -duration 20s
 	@if [ -n "$$CALLFLOOR_BENCH_POSTGRES" ]; then \
 		$(GO) run ./bench/engine -agents 10000 -duration 20s -database "$$CALLFLOOR_BENCH_POSTGRES"; fi
