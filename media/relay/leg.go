@@ -1,0 +1,261 @@
+package relay
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callfloor/callfloor/media/dtmf"
+	"github.com/callfloor/callfloor/media/rtp"
+)
+
+// maxPacket is the largest RTP packet handled: a UDP payload on Ethernet.
+const maxPacket = 1500
+
+// DefaultEventPayloadType is the telephone-event payload type a leg
+// assumes until SetEventPayloadType says otherwise: the one most phones
+// offer.
+const DefaultEventPayloadType = 101
+
+// Options configure Listen.
+type Options struct {
+	// IP is the address to bind; the zero value binds 127.0.0.1.
+	IP netip.Addr
+	// Ports is the range to take a port from; the zero value takes any.
+	Ports Ports
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Leg is the RTP endpoint of one call leg. Its socket is read by a
+// goroutine of its own from Listen until Close. Methods are safe for
+// concurrent use.
+type Leg struct {
+	conn  *net.UDPConn
+	local netip.AddrPort
+	now   func() time.Time
+	done  chan struct{} // closed when the reader returns
+	close sync.Once
+
+	mu      sync.Mutex
+	remote  netip.AddrPort // where to send, from SDP then latched
+	latched bool           // remote is the source of a received packet
+	pt      uint8          // audio payload type
+	evPT    uint8          // telephone-event payload type
+	sink    func(h rtp.Header, payload []byte, pt, evPT uint8)
+	holdID  uint64 // non-zero while a hold source feeds the leg
+	out     outStream
+	wbuf    [maxPacket]byte
+
+	// Owned by the reader goroutine.
+	inSSRC  uint32
+	inSeq   uint16
+	inOK    bool
+	det     dtmf.Detector
+	presses []dtmf.Press
+
+	packetsIn, packetsOut, bytesIn, bytesOut, lost, rejected atomic.Uint64
+}
+
+// Stats are a leg's counters since Listen.
+type Stats struct {
+	PacketsIn, PacketsOut uint64
+	BytesIn, BytesOut     uint64 // whole RTP packets, headers included
+	// Lost counts the packets missing from gaps in the sequence numbers
+	// received (a jump of 3000 or more counts as a restart, not a loss).
+	Lost uint64
+	// Rejected counts datagrams dropped on arrival: not RTP, or from an
+	// address other than the latched one.
+	Rejected uint64
+}
+
+// Listen opens a leg's socket and starts reading it. Packets received
+// before the leg joins a Bridge are counted and latched onto, then dropped.
+func Listen(opts Options) (*Leg, error) {
+	ip := opts.IP
+	if !ip.IsValid() {
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	conn, err := listen(ip, opts.Ports)
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	l := &Leg{
+		conn:  conn,
+		local: conn.LocalAddr().(*net.UDPAddr).AddrPort(),
+		now:   now,
+		done:  make(chan struct{}),
+		evPT:  DefaultEventPayloadType,
+		out:   newOutStream(),
+	}
+	go l.read()
+	return l, nil
+}
+
+// LocalAddr returns the address of the leg's socket, to put in our SDP.
+func (l *Leg) LocalAddr() netip.AddrPort { return l.local }
+
+// SetRemote sets the address and audio payload type (g711.PayloadTypePCMU
+// or PayloadTypePCMA) from the peer's SDP. The leg sends there until a
+// packet arrives, then to that packet's source (symmetric RTP); calling
+// SetRemote again, as on a re-INVITE, starts latching afresh.
+func (l *Leg) SetRemote(addr netip.AddrPort, payloadType uint8) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.remote = unmap(addr)
+	l.latched = false
+	l.pt = payloadType
+}
+
+// SetEventPayloadType sets the payload type of telephone-events in both
+// directions, from the peer's SDP (DefaultEventPayloadType until then).
+func (l *Leg) SetEventPayloadType(pt uint8) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.evPT = pt
+}
+
+// Remote returns where the leg sends: the SDP address, or the latched one.
+func (l *Leg) Remote() netip.AddrPort {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.remote
+}
+
+// Stats returns the leg's counters.
+func (l *Leg) Stats() Stats {
+	return Stats{
+		PacketsIn:  l.packetsIn.Load(),
+		PacketsOut: l.packetsOut.Load(),
+		BytesIn:    l.bytesIn.Load(),
+		BytesOut:   l.bytesOut.Load(),
+		Lost:       l.lost.Load(),
+		Rejected:   l.rejected.Load(),
+	}
+}
+
+// Close closes the socket and waits for the reader to return. Closing
+// twice does nothing.
+func (l *Leg) Close() error {
+	var err error
+	l.close.Do(func() {
+		err = l.conn.Close()
+		<-l.done
+	})
+	return err
+}
+
+func (l *Leg) setSink(sink func(h rtp.Header, payload []byte, pt, evPT uint8)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sink = sink
+}
+
+// read is the leg's reader goroutine.
+func (l *Leg) read() {
+	defer close(l.done)
+	var buf [maxPacket]byte
+	for {
+		n, from, err := l.conn.ReadFromUDPAddrPort(buf[:])
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		h, payload, err := rtp.Parse(buf[:n])
+		if err != nil {
+			l.rejected.Add(1)
+			continue
+		}
+		from = unmap(from)
+		l.mu.Lock()
+		if !l.latched {
+			l.remote, l.latched = from, true
+		} else if from != l.remote {
+			l.mu.Unlock()
+			l.rejected.Add(1)
+			continue
+		}
+		sink, pt, evPT := l.sink, l.pt, l.evPT
+		l.mu.Unlock()
+		l.packetsIn.Add(1)
+		l.bytesIn.Add(uint64(n))
+		l.track(h)
+		if sink != nil {
+			sink(h, payload, pt, evPT)
+		}
+	}
+}
+
+// track counts the packets lost in the incoming stream.
+func (l *Leg) track(h rtp.Header) {
+	if !l.inOK || h.SSRC != l.inSSRC {
+		l.inSSRC, l.inSeq, l.inOK = h.SSRC, h.Seq, true
+		return
+	}
+	d := h.Seq - l.inSeq
+	if d == 0 || d >= 0x8000 {
+		return // duplicate or late
+	}
+	if d < 3000 {
+		l.lost.Add(uint64(d - 1))
+	}
+	l.inSeq = h.Seq
+}
+
+// payload is what a leg is given to send: a telephone-event, G.711 audio
+// of payload type pt, or linear audio to encode.
+type payload struct {
+	event bool
+	pt    uint8
+	data  []byte
+	pcm   []int16
+}
+
+// send sends p to the remote, numbered as h in source src, if src is the
+// source feeding the leg: hold is its hold id, 0 for the other leg.
+// Audio is transcoded or encoded into the leg's payload type; audio the
+// leg cannot take (neither law of G.711) is dropped.
+func (l *Leg) send(src, hold uint64, h rtp.Header, p payload) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.holdID != hold || !l.remote.IsValid() {
+		return
+	}
+	b := l.wbuf[:rtp.HeaderSize]
+	switch {
+	case p.event:
+		h.PayloadType = l.evPT
+		b = append(b, p.data...)
+	case p.pcm != nil:
+		h.PayloadType = l.pt
+		if !encode(&b, l.pt, p.pcm) {
+			return
+		}
+	default:
+		h.PayloadType = l.pt
+		if !transcode(&b, l.pt, p.pt, p.data) {
+			return
+		}
+	}
+	seq, ts, marker := l.out.next(src, h.Seq, h.Timestamp, l.now())
+	h.Seq, h.Timestamp, h.SSRC = seq, ts, l.out.ssrc
+	h.Marker = h.Marker || (marker && !p.event)
+	h.Append(b[:0])
+	if _, err := l.conn.WriteToUDPAddrPort(b, l.remote); err == nil {
+		l.packetsOut.Add(1)
+		l.bytesOut.Add(uint64(len(b)))
+	}
+}
+
+func unmap(a netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+}
