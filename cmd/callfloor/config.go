@@ -20,6 +20,7 @@ type Config struct {
 	Data          string
 	HTTP          string
 	SIP           string
+	SIPWS         string
 	Database      string
 	LogLevel      string
 	LogFormat     string
@@ -74,6 +75,7 @@ func settings() []setting {
 		mk("data", "directory for the SQLite database and other state", false, func(c *Config) *string { return &c.Data }),
 		mk("http", "address the HTTP API listens on", false, func(c *Config) *string { return &c.HTTP }),
 		mk("sip", "address SIP listens on, UDP and TCP (port 0 picks one)", false, func(c *Config) *string { return &c.SIP }),
+		mk("sip-ws", "address SIP over WebSocket (browsers) listens on; empty: off", false, func(c *Config) *string { return &c.SIPWS }),
 		mk("database", "database URL: empty for SQLite in the data directory, or postgres://...", false, func(c *Config) *string { return &c.Database }),
 		{name: "log-level", usage: "log level: debug, info, warn or error",
 			get: func(c *Config) string { return c.LogLevel },

@@ -25,7 +25,7 @@ import (
 func startMain(t *testing.T, dir string) *Main {
 	t.Helper()
 	cfg := DefaultConfig()
-	cfg.Data, cfg.HTTP, cfg.SIP = dir, "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Data, cfg.HTTP, cfg.SIP, cfg.SIPWS = dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	m := NewMain(cfg, slog.New(slog.DiscardHandler))
 	m.Hasher = password.New(password.Fast)
 	if err := m.Open(context.Background()); err != nil {

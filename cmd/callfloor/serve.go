@@ -44,6 +44,7 @@ type Main struct {
 	stopWatch func()
 	sipUDP    net.PacketConn
 	sipTCP    net.Listener
+	sipWS     net.Listener
 	ln        net.Listener
 	srv       *http.Server
 }
@@ -136,6 +137,12 @@ func (m *Main) openSIP() error {
 	}
 	go r.ServeUDP(m.sipUDP)
 	go r.ServeTCP(m.sipTCP)
+	if m.Config.SIPWS != "" {
+		if m.sipWS, err = net.Listen("tcp", m.Config.SIPWS); err != nil {
+			return fmt.Errorf("sip websocket listener: %w", err)
+		}
+		go r.ServeWS(m.sipWS)
+	}
 	// Registrations reach the floor: an agent's view shows its phone.
 	changes, stop := r.Watch()
 	m.stopWatch = stop
@@ -193,6 +200,9 @@ func (m *Main) Close() error {
 	}
 	if m.sipTCP != nil {
 		m.sipTCP.Close()
+	}
+	if m.sipWS != nil {
+		m.sipWS.Close()
 	}
 	if m.Floor != nil {
 		m.Floor.Close()

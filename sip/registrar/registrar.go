@@ -182,6 +182,10 @@ func (r *Registrar) ServeUDP(conn net.PacketConn) error { return r.srv.ServeUDP(
 // ServeTCP serves SIP on ln until the registrar or ln is closed.
 func (r *Registrar) ServeTCP(ln net.Listener) error { return r.srv.ServeTCP(ln) }
 
+// ServeWS serves SIP over WebSocket (RFC 7118) on ln, for browsers, until
+// the registrar or ln is closed.
+func (r *Registrar) ServeWS(ln net.Listener) error { return r.srv.ServeWS(ln) }
+
 // Close stops the registrar and closes its listeners and connections.
 func (r *Registrar) Close() error {
 	var err error
