@@ -27,6 +27,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -135,13 +136,22 @@ type Registrar struct {
 	ua  *sipgo.UserAgent
 	srv *sipgo.Server
 
+	// methods are those answered, for the Allow header: REGISTER and
+	// OPTIONS, and what Handle added.
+	methodsMu sync.Mutex
+	methods   []string
+
 	done      chan struct{}
 	stopped   chan struct{}
 	closeOnce sync.Once
 }
 
 // allowed is the Allow header of every answer that has one.
-const allowed = "REGISTER, OPTIONS"
+func (r *Registrar) allowed() string {
+	r.methodsMu.Lock()
+	defer r.methodsMu.Unlock()
+	return strings.Join(append([]string{"REGISTER", "OPTIONS"}, r.methods...), ", ")
+}
 
 // New returns a registrar serving nothing yet; it starts the goroutine
 // that expires bindings.
@@ -280,9 +290,9 @@ func (r *Registrar) respond(req *sip.Request, tx sip.ServerTransaction, code int
 }
 
 func (r *Registrar) options(req *sip.Request, tx sip.ServerTransaction, _ netip.Addr) {
-	r.respond(req, tx, sip.StatusOK, "OK", sip.NewHeader("Allow", allowed))
+	r.respond(req, tx, sip.StatusOK, "OK", sip.NewHeader("Allow", r.allowed()))
 }
 
 func (r *Registrar) noRoute(req *sip.Request, tx sip.ServerTransaction, _ netip.Addr) {
-	r.respond(req, tx, sip.StatusMethodNotAllowed, "Method Not Allowed", sip.NewHeader("Allow", allowed))
+	r.respond(req, tx, sip.StatusMethodNotAllowed, "Method Not Allowed", sip.NewHeader("Allow", r.allowed()))
 }
