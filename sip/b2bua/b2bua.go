@@ -3,6 +3,7 @@ package b2bua
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
@@ -38,6 +39,11 @@ type Config struct {
 	// RingTimeout is how long the callee may ring (60 s); then the
 	// caller gets 480.
 	RingTimeout time.Duration
+	// Admit, if set, decides whether a call may go ahead, once the callee
+	// is found and registered and before it rings (the floor's rules: a
+	// logged-off or paused agent neither rings nor calls). A *Refusal
+	// says how the caller is answered; any other error is 480.
+	Admit func(ctx context.Context, a Admission) error
 	// OnEvent, if set, is called with each call event, in order per call.
 	// It must not block.
 	OnEvent func(Event)
@@ -45,6 +51,23 @@ type Config struct {
 	// Now is the clock of event times (time.Now).
 	Now func() time.Time
 }
+
+// Admission is a call asking to go ahead.
+type Admission struct {
+	CallID         string
+	AccountID      int64
+	Caller, Callee *callfloor.Extension
+	Number         string
+}
+
+// Refusal is Admit's answer for a call that may not go ahead: the SIP
+// status and reason phrase the caller gets.
+type Refusal struct {
+	Status int
+	Text   string
+}
+
+func (r *Refusal) Error() string { return fmt.Sprintf("b2bua: refused: %d %s", r.Status, r.Text) }
 
 // B2BUA bridges calls between registered extensions. Create it with New
 // before the registrar serves, and Close it.

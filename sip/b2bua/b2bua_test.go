@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -243,4 +244,35 @@ func TestRingTimeout(t *testing.T) {
 	}
 	waitSignal(t, b.canceled, "CANCEL at the callee")
 	h.waitEvents("ringing", "ended:"+ReasonUnavailable)
+}
+
+// TestAdmitRefuses: when Admit refuses (a paused agent, say), the caller
+// gets the refusal's status and the callee never rings.
+func TestAdmitRefuses(t *testing.T) {
+	var asked []Admission
+	var mu sync.Mutex
+	h := newHarness(t, func(c *Config) {
+		c.Admit = func(_ context.Context, a Admission) error {
+			mu.Lock()
+			asked = append(asked, a)
+			mu.Unlock()
+			return &Refusal{Status: sip.StatusForbidden, Text: "Agent Paused"}
+		}
+	})
+	a := h.phone(h.addExt(1, 10, "100"), false)
+	b := h.phone(h.addExt(1, 20, "200"), true)
+	a.register()
+	b.register()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, status, _ := a.call(ctx, "200", nil)
+	if status != sip.StatusForbidden {
+		t.Fatalf("status %d, want 403", status)
+	}
+	h.waitEvents("ended:" + ReasonRefused)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) != 1 || asked[0].Caller.ID != 10 || asked[0].Callee.ID != 20 || asked[0].Number != "200" || asked[0].CallID == "" {
+		t.Fatalf("admissions %+v", asked)
+	}
 }

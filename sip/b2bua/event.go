@@ -33,6 +33,7 @@ const (
 	ReasonUnavailable   = "unavailable"    // callee not registered, or no answer in time
 	ReasonRejected      = "rejected"       // callee answered with an error (busy, declined...)
 	ReasonNotAcceptable = "not_acceptable" // no common codec
+	ReasonRefused       = "refused"        // Admit refused it (the floor's rules)
 	ReasonError         = "error"          // a failure of ours or of the network
 	ReasonShutdown      = "shutdown"       // the B2BUA was closed
 )

@@ -119,6 +119,9 @@ func (s *setup) run() *failure {
 	if len(bindings) == 0 {
 		return fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, nil)
 	}
+	if f := s.admit(callee); f != nil {
+		return f
+	}
 
 	if s.legA, err = relay.Listen(relay.Options{IP: b.cfg.MediaIP, Ports: b.cfg.Ports}); err != nil {
 		return fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonError, err)
@@ -186,6 +189,25 @@ func (s *setup) run() *failure {
 		c.hangup(sideNone, ReasonError)
 	}
 	return nil
+}
+
+// admit asks Config.Admit whether the call may go ahead.
+func (s *setup) admit(callee *callfloor.Extension) *failure {
+	if s.b.cfg.Admit == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	err := s.b.cfg.Admit(ctx, Admission{CallID: s.ev.CallID, AccountID: s.caller.AccountID,
+		Caller: s.caller, Callee: callee, Number: s.ev.Number})
+	if err == nil {
+		return nil
+	}
+	var r *Refusal
+	if errors.As(err, &r) {
+		return fail(r.Status, r.Text, ReasonRefused, nil)
+	}
+	return fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonRefused, err)
 }
 
 // findCallee looks up the dialled number in the caller's account.
