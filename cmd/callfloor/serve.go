@@ -8,10 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/api"
@@ -20,9 +23,11 @@ import (
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/postgres"
+	"github.com/callfloor/callfloor/sip/b2bua"
 	"github.com/callfloor/callfloor/sip/registrar"
 	"github.com/callfloor/callfloor/sqlite"
 	"github.com/callfloor/callfloor/sqlstore"
+	"github.com/callfloor/callfloor/telephony"
 )
 
 // Main is one running server: its store, its floor engines, its event hub
@@ -41,6 +46,8 @@ type Main struct {
 	journal *floor.GroupWriter
 	// Registrar holds the SIP registrations, on sipUDP and sipTCP.
 	Registrar *registrar.Registrar
+	calls     *b2bua.B2BUA
+	link      *telephony.Link
 	stopWatch func()
 	sipUDP    net.PacketConn
 	sipTCP    net.Listener
@@ -135,6 +142,9 @@ func (m *Main) openSIP() error {
 			return fmt.Errorf("sip tcp listener: %w", err)
 		}
 	}
+	if err := m.openCalls(); err != nil {
+		return err
+	}
 	go r.ServeUDP(m.sipUDP)
 	go r.ServeTCP(m.sipTCP)
 	if m.Config.SIPWS != "" {
@@ -154,6 +164,40 @@ func (m *Main) openSIP() error {
 			}
 		}
 	}()
+	return nil
+}
+
+// openCalls starts the B2BUA on the registrar's sockets, with the floor
+// deciding who may ring and call.
+func (m *Main) openCalls() error {
+	addr := m.sipUDP.LocalAddr().(*net.UDPAddr)
+	ip, _ := netip.AddrFromSlice(addr.IP)
+	m.link = telephony.NewLink(m.Floor, m.Logger)
+	b, err := b2bua.New(b2bua.Config{
+		Registrar: m.Registrar,
+		FindExtensionByNumber: func(ctx context.Context, accountID int64, number string) (*callfloor.Extension, error) {
+			exts, err := m.Store.ListExtensions(callfloor.SystemContext(ctx, accountID))
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range exts {
+				if e.Number == number {
+					return e, nil
+				}
+			}
+			return nil, callfloor.Errorf(callfloor.ErrNotFound, "no extension %s", number)
+		},
+		Contact:  sip.Uri{Scheme: "sip", Host: addr.IP.String(), Port: addr.Port},
+		SendFrom: addr.String(),
+		MediaIP:  ip.Unmap(),
+		Admit:    m.link.Admit,
+		OnEvent:  m.link.OnEvent,
+		Logger:   m.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("sip calls: %w", err)
+	}
+	m.calls = b
 	return nil
 }
 
@@ -189,6 +233,12 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close stops SIP and the floor and releases the store.
 func (m *Main) Close() error {
+	if m.calls != nil {
+		m.calls.Close()
+	}
+	if m.link != nil {
+		m.link.Close()
+	}
 	if m.stopWatch != nil {
 		m.stopWatch()
 	}

@@ -1,0 +1,144 @@
+package telephony
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/sip/b2bua"
+	"github.com/callfloor/callfloor/sqlite"
+	"github.com/callfloor/callfloor/sqlstore"
+)
+
+type rig struct {
+	t                 *testing.T
+	f                 *floor.Floor
+	link              *Link
+	acc               int64
+	alice, bob, plain *callfloor.Extension
+	lunch             int64
+}
+
+// newRig is an account with two agents (alice 201, bob 202) and a plain
+// extension (300), on a real store and floor.
+func newRig(t *testing.T) *rig {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	acc := &callfloor.Account{Name: "acme", TimeZone: "UTC", LicenceKind: callfloor.LicenceAgentExtensions, AgentLicences: 5}
+	if err := st.CreateAccount(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	sctx := callfloor.SystemContext(ctx, acc.ID)
+	r := &rig{t: t, acc: acc.ID}
+	mk := func(num string, agent bool) *callfloor.Extension {
+		e := &callfloor.Extension{Number: num, Agent: callfloor.DefaultAgentSettings(), SIPUsername: callfloor.NewSIPUsername(num)}
+		e.Agent.Enabled = agent
+		e.SetSIPSecret("callfloor", "secret-123456")
+		if err := st.CreateExtension(sctx, e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	r.alice, r.bob, r.plain = mk("201", true), mk("202", true), mk("300", false)
+	p := &callfloor.PauseReason{Name: "Lunch", Code: 1}
+	if err := st.CreatePauseReason(sctx, p); err != nil {
+		t.Fatal(err)
+	}
+	r.lunch = p.ID
+	r.f = floor.New(floor.FloorConfig{Journal: st, Clock: callfloor.SystemClock{}, LoadConfig: floor.StoreConfig(st)})
+	t.Cleanup(r.f.Close)
+	r.link = NewLink(r.f, nil)
+	t.Cleanup(r.link.Close)
+	return r
+}
+
+func (r *rig) do(in floor.Input) {
+	r.t.Helper()
+	if _, err := r.f.Do(context.Background(), r.acc, in); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *rig) state(ext int64) callfloor.AgentState {
+	var st callfloor.AgentState
+	r.f.View(context.Background(), r.acc, func(s *floor.State, _ *floor.Config) { st = s.Agent(ext).State })
+	return st
+}
+
+// waitState waits for the link's goroutine to bring ext to want.
+func (r *rig) waitState(ext int64, want callfloor.AgentState) {
+	r.t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); r.state(ext) != want; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("extension %d is %s, want %s", ext, r.state(ext), want)
+		}
+	}
+}
+
+func (r *rig) admit(id string, from, to *callfloor.Extension) error {
+	return r.link.Admit(context.Background(), b2bua.Admission{CallID: id, AccountID: r.acc, Caller: from, Callee: to, Number: to.Number})
+}
+
+func TestCallBetweenAgentsFollowsOnTheFloor(t *testing.T) {
+	r := newRig(t)
+	r.do(floor.Login{Ext: r.alice.ID})
+	r.do(floor.Login{Ext: r.bob.ID})
+	if err := r.admit("c1", r.alice, r.bob); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := r.state(r.alice.ID), r.state(r.bob.ID); a != callfloor.StateOnCall || b != callfloor.StateRinging {
+		t.Fatalf("after admission: alice %s, bob %s", a, b)
+	}
+	r.link.OnEvent(b2bua.Event{Kind: b2bua.Answered, CallID: "c1", AccountID: r.acc, From: r.alice.ID, To: r.bob.ID})
+	r.waitState(r.bob.ID, callfloor.StateOnCall)
+	r.link.OnEvent(b2bua.Event{Kind: b2bua.Ended, CallID: "c1", AccountID: r.acc, From: r.alice.ID, To: r.bob.ID, Reason: b2bua.ReasonCallerHangup})
+	r.waitState(r.bob.ID, callfloor.StateIdle)
+	r.waitState(r.alice.ID, callfloor.StateIdle)
+}
+
+func TestFloorRulesRefuseCalls(t *testing.T) {
+	r := newRig(t)
+	refusal := func(err error) int {
+		var ref *b2bua.Refusal
+		if !errors.As(err, &ref) {
+			t.Fatalf("err %v is not a refusal", err)
+		}
+		return ref.Status
+	}
+	// A logged-off agent cannot call out.
+	if s := refusal(r.admit("c1", r.alice, r.bob)); s != sip.StatusForbidden {
+		t.Fatalf("logged-off caller: %d", s)
+	}
+	// A paused callee does not ring, and the caller's line ends with it.
+	r.do(floor.Login{Ext: r.alice.ID})
+	r.do(floor.Login{Ext: r.bob.ID})
+	r.do(floor.Pause{Ext: r.bob.ID, ReasonID: r.lunch})
+	if s := refusal(r.admit("c2", r.alice, r.bob)); s != sip.StatusTemporarilyUnavailable {
+		t.Fatalf("paused callee: %d", s)
+	}
+	if st := r.state(r.alice.ID); st != callfloor.StateIdle {
+		t.Fatalf("caller after a refused call: %s", st)
+	}
+	// A busy callee answers busy.
+	r.do(floor.Unpause{Ext: r.bob.ID})
+	if err := r.admit("c3", r.plain, r.bob); err != nil {
+		t.Fatal(err)
+	}
+	if s := refusal(r.admit("c4", r.alice, r.bob)); s != sip.StatusBusyHere {
+		t.Fatalf("busy callee: %d", s)
+	}
+	// Extensions that are not agents are not the floor's business.
+	if err := r.admit("c5", r.plain, r.alice); err != nil {
+		t.Fatalf("plain extension calling an idle agent: %v", err)
+	}
+}
