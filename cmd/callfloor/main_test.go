@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/password"
 )
 
@@ -231,47 +232,74 @@ func TestAdminCommandErrors(t *testing.T) {
 	}
 }
 
-// TestDemoPhoneRegistersWithSipp: a real SIP peer (sipp) registers agent
-// extension 201 with the demo password, and the supervisor's board shows
-// the agent's phone registered.
-func TestDemoPhoneRegistersWithSipp(t *testing.T) {
-	sipp, err := exec.LookPath("sipp")
+// sippPath finds sipp; in CI its absence fails the test.
+func sippPath(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("sipp")
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("sipp is not installed: scripts/setup installs it (Debian package sip-tester)")
 		}
 		t.Skip("sipp is not installed; run scripts/setup")
 	}
+	return p
+}
+
+// freePort returns a UDP port free on loopback (sipp does not take 0).
+func freePort(t *testing.T) int {
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.LocalAddr().(*net.UDPAddr).Port
+}
+
+// sipp runs a sipp scenario file (or, as "-sn name", a built-in one) as
+// user with the demo password against the server, once, from port;
+// extra arguments come before the target.
+func sipp(ctx context.Context, t *testing.T, m *Main, scenario, user string, port int, extra ...string) *exec.Cmd {
+	t.Helper()
+	inf := filepath.Join(t.TempDir(), "users.csv")
+	os.WriteFile(inf, []byte("SEQUENTIAL\n"+user+";demo-pass-1;\n"), 0o600)
+	args := []string{"-inf", inf, "-au", user, "-ap", "demo-pass-1", "-i", "127.0.0.1",
+		"-p", fmt.Sprint(port), "-t", "u1", "-m", "1", "-timeout", "15s", "-timeout_error", "-nostdin"}
+	if name, ok := strings.CutPrefix(scenario, "-sn "); ok {
+		args = append(args, "-sn", name)
+	} else {
+		args = append(args, "-sf", scenario)
+	}
+	args = append(append(args, extra...), m.SIPAddr())
+	return exec.CommandContext(ctx, sippPath(t), args...)
+}
+
+// demoExtensions returns the demo's extensions by number.
+func demoExtensions(t *testing.T, m *Main) map[string]*callfloor.Extension {
+	exts, err := m.Store.ListExtensions(callfloor.SystemContext(context.Background(), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*callfloor.Extension{}
+	for _, e := range exts {
+		out[e.Number] = e
+	}
+	return out
+}
+
+// TestDemoPhoneRegistersWithSipp: a real SIP peer (sipp) registers agent
+// extension 201 with the demo password, and the supervisor's board shows
+// the agent's phone registered.
+func TestDemoPhoneRegistersWithSipp(t *testing.T) {
+	sippPath(t)
 	m := startMain(t, t.TempDir())
 	ctx := context.Background()
 	if _, err := SeedDemo(ctx, m.Store, m.Hasher, "callfloor", "demo-pass-1"); err != nil {
 		t.Fatal(err)
 	}
-	exts, err := m.Store.ListExtensions(callfloor.SystemContext(ctx, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var user string
-	for _, e := range exts {
-		if e.Number == "201" {
-			user = e.SIPUsername
-		}
-	}
-	dir := t.TempDir()
-	inf := filepath.Join(dir, "users.csv")
-	os.WriteFile(inf, []byte("SEQUENTIAL\n"+user+";demo-pass-1;\n"), 0o600)
-	l, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
+	user := demoExtensions(t, m)["201"].SIPUsername
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(cctx, sipp, "-sf", "../../sip/registrar/testdata/register_auth.xml",
-		"-inf", inf, "-au", user, "-ap", "demo-pass-1", "-i", "127.0.0.1", "-p", fmt.Sprint(port), "-t", "u1",
-		"-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin", m.SIPAddr()).CombinedOutput()
-	if err != nil {
+	if out, err := sipp(cctx, t, m, "../../sip/registrar/testdata/register_auth.xml", user, freePort(t)).CombinedOutput(); err != nil {
 		t.Fatalf("sipp: %v\n%s", err, out)
 	}
 	sup := newClient(t, m.URL())
@@ -294,5 +322,76 @@ func TestDemoPhoneRegistersWithSipp(t *testing.T) {
 			t.Fatalf("agent 201's phone not shown registered: %+v", board.Items)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestDemoCallBetweenAgentsWithSipp: two real phones (sipp) register as
+// agents 201 and 202; 201 calls 202 through callfloor, which answers,
+// bridges and hangs up; the floor records the call for both agents.
+func TestDemoCallBetweenAgentsWithSipp(t *testing.T) {
+	sippPath(t)
+	m := startMain(t, t.TempDir())
+	ctx := context.Background()
+	if _, err := SeedDemo(ctx, m.Store, m.Hasher, "callfloor", "demo-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	exts := demoExtensions(t, m)
+	caller, callee := exts["201"], exts["202"]
+	for _, e := range []*callfloor.Extension{caller, callee} {
+		if _, err := m.Floor.Do(ctx, 1, floor.Login{Ext: e.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	register := "../../sip/registrar/testdata/register_auth.xml"
+	callerPort, calleePort := freePort(t), freePort(t)
+	for _, r := range []struct {
+		ext  *callfloor.Extension
+		port int
+	}{{caller, callerPort}, {callee, calleePort}} {
+		if out, err := sipp(cctx, t, m, register, r.ext.SIPUsername, r.port).CombinedOutput(); err != nil {
+			t.Fatalf("registering %s: %v\n%s", r.ext.Number, err, out)
+		}
+	}
+	// The callee's phone: sipp's built-in answering scenario on the port
+	// it registered from.
+	var calleeOut bytes.Buffer
+	answer := sipp(cctx, t, m, "-sn uas", callee.SIPUsername, calleePort, "-mp", fmt.Sprint(freePort(t)))
+	answer.Stdout, answer.Stderr = &calleeOut, &calleeOut
+	if err := answer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // let it bind its port
+	if out, err := sipp(cctx, t, m, "../../sip/b2bua/testdata/call_auth.xml", caller.SIPUsername, freePort(t), "-s", "202", "-mp", fmt.Sprint(freePort(t))).CombinedOutput(); err != nil {
+		t.Fatalf("calling: %v\n%s\ncallee:\n%s", err, out, calleeOut.String())
+	}
+	if err := answer.Wait(); err != nil {
+		t.Fatalf("callee: %v\n%s", err, calleeOut.String())
+	}
+	want := map[int64][]callfloor.EventType{
+		caller.ID: {callfloor.EventDialRequested, callfloor.EventCallAnswered, callfloor.EventCallEnded},
+		callee.ID: {callfloor.EventCallOffered, callfloor.EventCallAnswered, callfloor.EventCallEnded},
+	}
+	for ext, types := range want {
+		var got []callfloor.EventType
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			evs, err := m.Store.ReadExtensionEvents(ctx, 1, ext, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = got[:0]
+			for _, e := range evs {
+				if e.Call != nil {
+					got = append(got, e.Type)
+				}
+			}
+			if fmt.Sprint(got) == fmt.Sprint(types) || time.Now().After(deadline) {
+				break
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(types) {
+			t.Errorf("extension %d: call events %v, want %v", ext, got, types)
+		}
 	}
 }
