@@ -7,18 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/internal/sipptest"
 	"github.com/callfloor/callfloor/password"
 )
 
@@ -232,36 +230,12 @@ func TestAdminCommandErrors(t *testing.T) {
 	}
 }
 
-// sippPath finds sipp; in CI its absence fails the test.
-func sippPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("sipp is not installed: scripts/setup installs it (Debian package sip-tester)")
-		}
-		t.Skip("sipp is not installed; run scripts/setup")
-	}
-	return p
-}
-
-// freePort returns a UDP port free on loopback (sipp does not take 0).
-func freePort(t *testing.T) int {
-	l, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.LocalAddr().(*net.UDPAddr).Port
-}
-
 // sipp runs a sipp scenario file (or, as "-sn name", a built-in one) as
 // user with the demo password against the server, once, from port;
 // extra arguments come before the target.
 func sipp(ctx context.Context, t *testing.T, m *Main, scenario, user string, port int, extra ...string) *exec.Cmd {
 	t.Helper()
-	inf := filepath.Join(t.TempDir(), "users.csv")
-	os.WriteFile(inf, []byte("SEQUENTIAL\n"+user+";demo-pass-1;\n"), 0o600)
+	inf := sipptest.Users(t, user, "demo-pass-1")
 	args := []string{"-inf", inf, "-au", user, "-ap", "demo-pass-1", "-i", "127.0.0.1",
 		"-p", fmt.Sprint(port), "-t", "u1", "-m", "1", "-timeout", "15s", "-timeout_error", "-nostdin"}
 	if name, ok := strings.CutPrefix(scenario, "-sn "); ok {
@@ -270,7 +244,7 @@ func sipp(ctx context.Context, t *testing.T, m *Main, scenario, user string, por
 		args = append(args, "-sf", scenario)
 	}
 	args = append(append(args, extra...), m.SIPAddr())
-	return exec.CommandContext(ctx, sippPath(t), args...)
+	return exec.CommandContext(ctx, sipptest.Path(t), args...)
 }
 
 // demoExtensions returns the demo's extensions by number.
@@ -290,7 +264,7 @@ func demoExtensions(t *testing.T, m *Main) map[string]*callfloor.Extension {
 // extension 201 with the demo password, and the supervisor's board shows
 // the agent's phone registered.
 func TestDemoPhoneRegistersWithSipp(t *testing.T) {
-	sippPath(t)
+	sipptest.Path(t)
 	m := startMain(t, t.TempDir())
 	ctx := context.Background()
 	if _, err := SeedDemo(ctx, m.Store, m.Hasher, "callfloor", "demo-pass-1"); err != nil {
@@ -299,7 +273,7 @@ func TestDemoPhoneRegistersWithSipp(t *testing.T) {
 	user := demoExtensions(t, m)["201"].SIPUsername
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if out, err := sipp(cctx, t, m, "../../sip/registrar/testdata/register_auth.xml", user, freePort(t)).CombinedOutput(); err != nil {
+	if out, err := sipp(cctx, t, m, "../../sip/registrar/testdata/register_auth.xml", user, sipptest.FreePort(t)).CombinedOutput(); err != nil {
 		t.Fatalf("sipp: %v\n%s", err, out)
 	}
 	sup := newClient(t, m.URL())
@@ -329,7 +303,7 @@ func TestDemoPhoneRegistersWithSipp(t *testing.T) {
 // agents 201 and 202; 201 calls 202 through callfloor, which answers,
 // bridges and hangs up; the floor records the call for both agents.
 func TestDemoCallBetweenAgentsWithSipp(t *testing.T) {
-	sippPath(t)
+	sipptest.Path(t)
 	m := startMain(t, t.TempDir())
 	ctx := context.Background()
 	if _, err := SeedDemo(ctx, m.Store, m.Hasher, "callfloor", "demo-pass-1"); err != nil {
@@ -345,7 +319,7 @@ func TestDemoCallBetweenAgentsWithSipp(t *testing.T) {
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	register := "../../sip/registrar/testdata/register_auth.xml"
-	callerPort, calleePort := freePort(t), freePort(t)
+	callerPort, calleePort := sipptest.FreePort(t), sipptest.FreePort(t)
 	for _, r := range []struct {
 		ext  *callfloor.Extension
 		port int
@@ -357,13 +331,13 @@ func TestDemoCallBetweenAgentsWithSipp(t *testing.T) {
 	// The callee's phone: sipp's built-in answering scenario on the port
 	// it registered from.
 	var calleeOut bytes.Buffer
-	answer := sipp(cctx, t, m, "-sn uas", callee.SIPUsername, calleePort, "-mp", fmt.Sprint(freePort(t)))
+	answer := sipp(cctx, t, m, "-sn uas", callee.SIPUsername, calleePort, "-mp", fmt.Sprint(sipptest.FreePort(t)))
 	answer.Stdout, answer.Stderr = &calleeOut, &calleeOut
 	if err := answer.Start(); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(200 * time.Millisecond) // let it bind its port
-	if out, err := sipp(cctx, t, m, "../../sip/b2bua/testdata/call_auth.xml", caller.SIPUsername, freePort(t), "-s", "202", "-mp", fmt.Sprint(freePort(t))).CombinedOutput(); err != nil {
+	if out, err := sipp(cctx, t, m, "../../sip/b2bua/testdata/call_auth.xml", caller.SIPUsername, sipptest.FreePort(t), "-s", "202", "-mp", fmt.Sprint(sipptest.FreePort(t))).CombinedOutput(); err != nil {
 		t.Fatalf("calling: %v\n%s\ncallee:\n%s", err, out, calleeOut.String())
 	}
 	if err := answer.Wait(); err != nil {

@@ -2,45 +2,26 @@ package b2bua
 
 import (
 	"context"
-	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/callfloor/callfloor/internal/sipptest"
 )
 
 // TestSippCaller has sipp call a registered Go phone through the B2BUA,
 // authenticating its INVITE, and hang up.
 func TestSippCaller(t *testing.T) {
-	bin, err := exec.LookPath("sipp")
-	if err != nil {
-		msg := "sipp is not installed (Debian package sip-tester); run scripts/setup"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	bin := sipptest.Path(t)
 	h := newHarness(t)
 	caller := h.addExt(1, 10, "100")
 	b := h.phone(h.addExt(1, 20, "200"), false)
 	b.register()
 
-	dir := t.TempDir()
-	inf := filepath.Join(dir, "users.csv")
-	if err := os.WriteFile(inf, []byte("SEQUENTIAL\n"+caller.SIPUsername+";\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ports := make([]int, 2) // sipp's SIP and media ports (it does not take 0)
-	for i := range ports {
-		l, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ports[i] = l.LocalAddr().(*net.UDPAddr).Port
-		l.Close()
-	}
+	inf := sipptest.Users(t, caller.SIPUsername, "")
+	ports := []int{sipptest.FreePort(t), sipptest.FreePort(t)} // sipp's SIP and media ports
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin,

@@ -2,49 +2,24 @@ package registrar
 
 import (
 	"context"
-	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/callfloor/callfloor/internal/sipptest"
+
 	"github.com/callfloor/callfloor"
 )
-
-// sippPath finds sipp: missing, the test fails under CI and is skipped
-// elsewhere.
-func sippPath(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("sipp")
-	if err != nil {
-		msg := "sipp is not installed (Debian package sip-tester); run scripts/setup"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
-}
 
 // runSipp runs scenario once against the registrar as user with
 // password and returns its error (nil when sipp exits 0).
 func (h *harness) runSipp(t *testing.T, scenario, user, password string) error {
 	t.Helper()
-	bin := sippPath(t)
-	dir := t.TempDir()
-	inf := filepath.Join(dir, "users.csv")
-	if err := os.WriteFile(inf, []byte("SEQUENTIAL\n"+user+";"+password+";\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// A free local port for sipp (it does not take 0).
-	l, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
+	bin := sipptest.Path(t)
+	inf := sipptest.Users(t, user, password)
+	port := sipptest.FreePort(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
