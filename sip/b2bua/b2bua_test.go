@@ -19,13 +19,7 @@ func TestCallRelaysMediaAndCallerHangsUp(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d, status, err := a.call(ctx, "200", nil)
-	if err != nil || status != sip.StatusOK {
-		t.Fatalf("call: status %d, %v", status, err)
-	}
-	if err := d.Ack(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := a.answered(ctx, t, "200", nil)
 	inv := <-b.invites
 	if inv.From().Address.User != "100" {
 		t.Fatalf("callee sees caller %q", inv.From().Address.User)
@@ -64,13 +58,7 @@ func TestCalleeHangsUp(t *testing.T) {
 	b.register()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d, status, err := a.call(ctx, "200", nil)
-	if err != nil || status != sip.StatusOK {
-		t.Fatalf("call: status %d, %v", status, err)
-	}
-	if err := d.Ack(ctx); err != nil {
-		t.Fatal(err)
-	}
+	a.answered(ctx, t, "200", nil)
 	h.waitEvents("ringing", "answered")
 	<-b.invites
 	if err := b.session().Bye(ctx); err != nil {
@@ -185,13 +173,7 @@ func TestCallTranscodes(t *testing.T) {
 	offer.Media[0].Formats = []sdp.Format{{PT: 8, Name: "PCMA", Rate: 8000}}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d, status, err := a.call(ctx, "200", offer)
-	if err != nil || status != sip.StatusOK {
-		t.Fatalf("call: status %d, %v", status, err)
-	}
-	if err := d.Ack(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := a.answered(ctx, t, "200", offer)
 	if a.payloadType() != 8 || b.payloadType() != 0 {
 		t.Fatalf("payload types %d and %d", a.payloadType(), b.payloadType())
 	}

@@ -375,6 +375,19 @@ func (p *phone) remoteAddr() netip.AddrPort {
 
 // call invites number with an offer from the phone's RTP socket and
 // waits for the answer (or ctx); it returns the dialog and final status.
+// answered calls number, requires a 200 OK and acknowledges it.
+func (p *phone) answered(ctx context.Context, t *testing.T, number string, offer *sdp.Session) *sipgo.DialogClientSession {
+	t.Helper()
+	d, status, err := p.call(ctx, number, offer)
+	if err != nil || status != sip.StatusOK {
+		t.Fatalf("call: status %d, %v", status, err)
+	}
+	if err := d.Ack(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func (p *phone) call(ctx context.Context, number string, offer *sdp.Session) (*sipgo.DialogClientSession, int, error) {
 	if offer == nil {
 		offer = sdp.Offer(p.local())
