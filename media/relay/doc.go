@@ -8,6 +8,8 @@
 // rewritten into the numbering of the outgoing stream so the far end sees
 // one continuous stream whatever feeds it. RFC 4733 telephone-events are
 // relayed with each leg's payload type and reported once per key press.
-// A leg can be held: it then hears a tone.Generator (music on hold)
+// Beyond a bridge, legs are routed one by one (route.go): Connect, Play a
+// tone.Generator (music on hold, beeps), Silence, mute, send RFC 4733 digits,
+// or mix three or more in a Conference. A held leg hears a generator
 // encoded on a 20 ms ticker instead of the other leg, until unheld.
 package relay

@@ -28,25 +28,38 @@ type Options struct {
 	Ports Ports
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// NewTicker returns the 20 ms ticker that paces what the leg plays
+	// (music, tones, digits, a conference), and its stop function; nil
+	// means a time.Ticker. Tests step their own.
+	NewTicker func() (<-chan time.Time, func())
 }
 
 // Leg is the RTP endpoint of one call leg. Its socket is read by a
 // goroutine of its own from Listen until Close. Methods are safe for
 // concurrent use.
 type Leg struct {
-	conn  *net.UDPConn
-	local netip.AddrPort
-	now   func() time.Time
-	done  chan struct{} // closed when the reader returns
-	close sync.Once
+	id        uint64 // the leg's source id (see newSourceID)
+	conn      *net.UDPConn
+	local     netip.AddrPort
+	now       func() time.Time
+	newTicker func() (<-chan time.Time, func())
+	done      chan struct{} // closed when the reader returns
+	close     sync.Once
 
 	mu      sync.Mutex
 	remote  netip.AddrPort // where to send, from SDP then latched
 	latched bool           // remote is the source of a received packet
 	pt      uint8          // audio payload type
 	evPT    uint8          // telephone-event payload type
-	sink    func(h rtp.Header, payload []byte, pt, evPT uint8)
-	holdID  uint64 // non-zero while a hold source feeds the leg
+	// Routing (see route.go): what the leg receives goes to peer (or
+	// into party's conference), unless muted; it sends only what comes
+	// from source, 0 for nothing.
+	peer    *Leg
+	party   *party
+	source  uint64
+	muted   bool
+	onDigit func(dtmf.Press)
+	player  *player // the generator feeding the leg, if any
 	out     outStream
 	wbuf    [maxPacket]byte
 
@@ -87,7 +100,12 @@ func Listen(opts Options) (*Leg, error) {
 	if now == nil {
 		now = time.Now
 	}
+	if opts.NewTicker == nil {
+		opts.NewTicker = realTicker
+	}
 	l := &Leg{
+		id:        newSourceID(),
+		newTicker: opts.NewTicker,
 		conn:  conn,
 		local: conn.LocalAddr().(*net.UDPAddr).AddrPort(),
 		now:   now,
@@ -146,16 +164,11 @@ func (l *Leg) Stats() Stats {
 func (l *Leg) Close() error {
 	var err error
 	l.close.Do(func() {
+		l.Silence()
 		err = l.conn.Close()
 		<-l.done
 	})
 	return err
-}
-
-func (l *Leg) setSink(sink func(h rtp.Header, payload []byte, pt, evPT uint8)) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.sink = sink
 }
 
 // read is the leg's reader goroutine.
@@ -184,14 +197,10 @@ func (l *Leg) read() {
 			l.rejected.Add(1)
 			continue
 		}
-		sink, pt, evPT := l.sink, l.pt, l.evPT
-		l.mu.Unlock()
 		l.packetsIn.Add(1)
 		l.bytesIn.Add(uint64(n))
 		l.track(h)
-		if sink != nil {
-			sink(h, payload, pt, evPT)
-		}
+		l.route(h, payload) // unlocks l.mu
 	}
 }
 
@@ -221,15 +230,20 @@ type payload struct {
 }
 
 // send sends p to the remote, numbered as h in source src, if src is the
-// source feeding the leg: hold is its hold id, 0 for the other leg.
+// source the leg listens to.
 // Audio is transcoded or encoded into the leg's payload type; audio the
 // leg cannot take (neither law of G.711) is dropped.
-func (l *Leg) send(src, hold uint64, h rtp.Header, p payload) {
+func (l *Leg) send(src uint64, h rtp.Header, p payload) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.holdID != hold || !l.remote.IsValid() {
+	if l.source != src || src == 0 || !l.remote.IsValid() {
 		return
 	}
+	l.write(src, h, p)
+}
+
+// write sends p numbered as h in source src. l.mu is held.
+func (l *Leg) write(src uint64, h rtp.Header, p payload) {
 	b := l.wbuf[:rtp.HeaderSize]
 	switch {
 	case p.event:
