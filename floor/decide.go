@@ -54,6 +54,8 @@ func Decide(cfg *Config, s *State, in Input, now time.Time) ([]callfloor.Event, 
 		return d.phone(in)
 	case Timer:
 		return d.timer()
+	case Control:
+		return d.control(in)
 	}
 	return nil, callfloor.Errorf(callfloor.ErrInternal, "unknown input %T", in)
 }

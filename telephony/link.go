@@ -38,25 +38,63 @@ func NewLink(f *floor.Floor, log *slog.Logger) *Link {
 	return l
 }
 
-// Admit puts the call on the floor before it rings: the caller's line
-// (an internal dial, with the agent's rules) and the callee's offer. An
-// extension that is not an agent is not the floor's business.
-func (l *Link) Admit(ctx context.Context, a b2bua.Admission) error {
-	_, err := l.floor.Do(ctx, a.AccountID, floor.Dial{Ext: a.Caller.ID, CallID: a.CallID, Number: a.Number, Internal: true})
-	if err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotAgent {
-		return &b2bua.Refusal{Status: sip.StatusForbidden, Text: "Forbidden (" + callfloor.ErrorCode(err) + ")"}
+// Admit puts a leg on the floor before it rings: for a dialled call the
+// caller's line (with the agent's rules) and then the callee's offer; for
+// a transfer only the target's offer. An extension that is not an agent
+// is not the floor's business. The callee's auto answer (the Agent tab,
+// or the agent's choice where it is optional) comes back in Admitted.
+func (l *Link) Admit(ctx context.Context, a b2bua.Admission) (b2bua.Admitted, error) {
+	var adm b2bua.Admitted
+	if a.Kind == b2bua.KindClick {
+		return adm, nil
 	}
-	call := callfloor.CallRef{ID: a.CallID, Direction: callfloor.DirInternalIn, From: a.Caller.Number, To: a.Callee.Number}
-	_, err = l.floor.Do(ctx, a.AccountID, floor.Offer{Ext: a.Callee.ID, Call: call})
+	if a.Kind != b2bua.KindTransfer {
+		_, err := l.floor.Do(ctx, a.AccountID, floor.Dial{Ext: a.Caller.ID, CallID: a.CallID, Number: a.Number, Internal: true})
+		if err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotAgent {
+			code := callfloor.ErrorCode(err)
+			return adm, &b2bua.Refusal{Status: sip.StatusForbidden, Text: "Forbidden (" + code + ")", Code: code}
+		}
+	}
+	from := ""
+	if a.Caller != nil {
+		from = a.Caller.Number
+	}
+	call := callfloor.CallRef{ID: a.CallID, Direction: callfloor.DirInternalIn, From: from, To: a.Callee.Number}
+	_, err := l.floor.Do(ctx, a.AccountID, floor.Offer{Ext: a.Callee.ID, Call: call})
 	if err == nil || callfloor.ErrorCode(err) == callfloor.ErrNotAgent {
-		return nil
+		adm.AutoAnswer = l.autoAnswer(ctx, a.AccountID, a.Callee.ID)
+		return adm, nil
 	}
-	// The callee may not ring: the caller's line ends at once.
-	l.do(ctx, a.AccountID, floor.Hangup{Ext: a.Caller.ID, CallID: a.CallID, Reason: "refused"})
-	if callfloor.ErrorCode(err) == callfloor.ErrAgentBusy {
-		return &b2bua.Refusal{Status: sip.StatusBusyHere, Text: "Busy Here"}
+	// The callee may not ring: the caller's new line ends at once.
+	if a.Kind != b2bua.KindTransfer && a.Caller != nil {
+		l.do(ctx, a.AccountID, floor.Hangup{Ext: a.Caller.ID, CallID: a.CallID, Reason: "refused"})
 	}
-	return &b2bua.Refusal{Status: sip.StatusTemporarilyUnavailable, Text: "Temporarily Unavailable (" + callfloor.ErrorCode(err) + ")"}
+	code := callfloor.ErrorCode(err)
+	if code == callfloor.ErrAgentBusy {
+		return adm, &b2bua.Refusal{Status: sip.StatusBusyHere, Text: "Busy Here", Code: code}
+	}
+	return adm, &b2bua.Refusal{Status: sip.StatusTemporarilyUnavailable, Text: "Temporarily Unavailable (" + code + ")", Code: code}
+}
+
+// autoAnswer reports whether an agent's phone should answer at once.
+func (l *Link) autoAnswer(ctx context.Context, account, ext int64) bool {
+	on := false
+	err := l.floor.View(ctx, account, func(st *floor.State, cfg *floor.Config) {
+		ac := cfg.Agents[ext]
+		if ac == nil {
+			return
+		}
+		switch ac.AutoAnswer {
+		case callfloor.AutoAnswerOn:
+			on = true
+		case callfloor.AutoAnswerOptional:
+			on = st.Agent(ext).AutoAnswer
+		}
+	})
+	if err != nil {
+		l.log.Warn("auto answer not known", "account", account, "ext", ext, "err", err)
+	}
+	return on
 }
 
 // OnEvent queues a call event for the floor; it never blocks the B2BUA,
@@ -98,19 +136,33 @@ func (l *Link) run() {
 	}
 }
 
-// apply reports a call event for both ends of the call.
+// apply reports a call event to the floor, for each extension it
+// concerns.
 func (l *Link) apply(ev b2bua.Event) {
 	ctx := context.Background()
-	for _, ext := range []int64{ev.To, ev.From} {
-		if ext == 0 {
-			continue
-		}
-		switch ev.Kind {
-		case b2bua.Answered:
+	parties := ev.Parties
+	if len(parties) == 0 && (ev.Kind == b2bua.Answered || ev.Kind == b2bua.Ended) {
+		parties = []int64{ev.To, ev.From}
+	}
+	switch ev.Kind {
+	case b2bua.Answered:
+		for _, ext := range parties {
 			l.do(ctx, ev.AccountID, floor.Answer{Ext: ext, CallID: ev.CallID})
-		case b2bua.Ended:
+		}
+	case b2bua.Ended:
+		for _, ext := range parties {
 			l.do(ctx, ev.AccountID, floor.Hangup{Ext: ext, CallID: ev.CallID, Reason: ev.Reason})
 		}
+	case b2bua.Held:
+		l.do(ctx, ev.AccountID, floor.Hold{Ext: ev.Ext, CallID: ev.CallID, Held: ev.Held})
+	case b2bua.Left:
+		l.do(ctx, ev.AccountID, floor.Hangup{Ext: ev.Ext, CallID: ev.CallID, Reason: ev.Reason})
+	case b2bua.Joined:
+		// A transfer target: offered already when it was admitted, unless
+		// it took over from a consultation.
+		call := callfloor.CallRef{ID: ev.CallID, Direction: callfloor.DirInternalIn, To: ev.Number}
+		l.do(ctx, ev.AccountID, floor.Offer{Ext: ev.Ext, Call: call})
+		l.do(ctx, ev.AccountID, floor.Answer{Ext: ev.Ext, CallID: ev.CallID})
 	}
 }
 
@@ -119,7 +171,7 @@ func (l *Link) apply(ev b2bua.Event) {
 func (l *Link) do(ctx context.Context, account int64, in floor.Input) {
 	if _, err := l.floor.Do(ctx, account, in); err != nil {
 		switch callfloor.ErrorCode(err) {
-		case callfloor.ErrNotAgent, callfloor.ErrUnknownCall:
+		case callfloor.ErrNotAgent, callfloor.ErrUnknownCall, callfloor.ErrAgentLoggedOff:
 		default:
 			l.log.Warn("call event not recorded on the floor", "account", account, "err", err)
 		}

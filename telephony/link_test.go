@@ -86,7 +86,8 @@ func (r *rig) waitState(ext int64, want callfloor.AgentState) {
 }
 
 func (r *rig) admit(id string, from, to *callfloor.Extension) error {
-	return r.link.Admit(context.Background(), b2bua.Admission{CallID: id, AccountID: r.acc, Caller: from, Callee: to, Number: to.Number})
+	_, err := r.link.Admit(context.Background(), b2bua.Admission{Kind: b2bua.KindCall, CallID: id, AccountID: r.acc, Caller: from, Callee: to, Number: to.Number})
+	return err
 }
 
 func TestCallBetweenAgentsFollowsOnTheFloor(t *testing.T) {
@@ -140,5 +141,69 @@ func TestFloorRulesRefuseCalls(t *testing.T) {
 	// Extensions that are not agents are not the floor's business.
 	if err := r.admit("c5", r.plain, r.alice); err != nil {
 		t.Fatalf("plain extension calling an idle agent: %v", err)
+	}
+}
+
+func TestHoldAndTransferFollowOnTheFloor(t *testing.T) {
+	r := newRig(t)
+	r.do(floor.Login{Ext: r.alice.ID})
+	r.do(floor.Login{Ext: r.bob.ID})
+	if err := r.admit("c1", r.plain, r.alice); err != nil {
+		t.Fatal(err)
+	}
+	r.link.OnEvent(b2bua.Event{Kind: b2bua.Answered, CallID: "c1", AccountID: r.acc, Parties: []int64{r.alice.ID}})
+	r.waitState(r.alice.ID, callfloor.StateOnCall)
+
+	r.link.OnEvent(b2bua.Event{Kind: b2bua.Held, CallID: "c1", AccountID: r.acc, Ext: r.alice.ID, Held: true})
+	r.waitFor("alice's line held", func(st *floor.State) bool {
+		a := st.Agent(r.alice.ID)
+		return len(a.Lines) == 1 && a.Lines[0].Held
+	})
+
+	// Alice transfers the call to Bob: Bob is offered it, Alice leaves,
+	// Bob joins.
+	adm, err := r.link.Admit(context.Background(), b2bua.Admission{Kind: b2bua.KindTransfer, CallID: "c1", AccountID: r.acc,
+		Caller: r.alice, Callee: r.bob, Number: r.bob.Number})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adm.AutoAnswer {
+		t.Fatal("auto answer for an agent whose Agent tab says off")
+	}
+	if st := r.state(r.bob.ID); st != callfloor.StateRinging {
+		t.Fatalf("transfer target %s, want ringing", st)
+	}
+	r.link.OnEvent(b2bua.Event{Kind: b2bua.Left, CallID: "c1", AccountID: r.acc, Ext: r.alice.ID, Reason: b2bua.ReasonTransferred})
+	r.link.OnEvent(b2bua.Event{Kind: b2bua.Joined, CallID: "c1", AccountID: r.acc, Ext: r.bob.ID})
+	r.waitState(r.alice.ID, callfloor.StateIdle)
+	r.waitState(r.bob.ID, callfloor.StateOnCall)
+
+	// A transfer to a paused agent is refused with the floor's code.
+	r.do(floor.Pause{Ext: r.alice.ID, ReasonID: r.lunch})
+	_, err = r.link.Admit(context.Background(), b2bua.Admission{Kind: b2bua.KindTransfer, CallID: "c1", AccountID: r.acc,
+		Caller: r.bob, Callee: r.alice, Number: r.alice.Number})
+	var ref *b2bua.Refusal
+	if !errors.As(err, &ref) || ref.Code != callfloor.ErrAgentPaused {
+		t.Fatalf("transfer to a paused agent: %v", err)
+	}
+	if st := r.state(r.bob.ID); st != callfloor.StateOnCall {
+		t.Fatalf("the transferring agent's call ended: %s", st)
+	}
+}
+
+// waitFor waits until cond holds on the floor.
+func (r *rig) waitFor(what string, cond func(*floor.State) bool) {
+	r.t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		ok := false
+		if err := r.f.View(context.Background(), r.acc, func(st *floor.State, _ *floor.Config) { ok = cond(st) }); err != nil {
+			r.t.Fatal(err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }

@@ -273,3 +273,10 @@ func (l *Leg) write(src uint64, h rtp.Header, p payload) {
 func unmap(a netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 }
+
+// PayloadType returns the leg's audio payload type (from SetRemote).
+func (l *Leg) PayloadType() uint8 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pt
+}

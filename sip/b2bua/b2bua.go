@@ -39,11 +39,11 @@ type Config struct {
 	// RingTimeout is how long the callee may ring (60 s); then the
 	// caller gets 480.
 	RingTimeout time.Duration
-	// Admit, if set, decides whether a call may go ahead, once the callee
-	// is found and registered and before it rings (the floor's rules: a
-	// logged-off or paused agent neither rings nor calls). A *Refusal
-	// says how the caller is answered; any other error is 480.
-	Admit func(ctx context.Context, a Admission) error
+	// Admit, if set, decides whether a leg may ring, once the callee is
+	// found and registered (the floor's rules: a logged-off or paused
+	// agent neither rings nor calls). A *Refusal says how the caller is
+	// answered; any other error is 480.
+	Admit func(ctx context.Context, a Admission) (Admitted, error)
 	// OnEvent, if set, is called with each call event, in order per call.
 	// It must not block.
 	OnEvent func(Event)
@@ -52,12 +52,39 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Admission is a call asking to go ahead.
+// AdmissionKind says how a leg came to ring.
+type AdmissionKind int
+
+// Kinds of admission.
+const (
+	// KindCall: the caller dialled the callee.
+	KindCall AdmissionKind = iota + 1
+	// KindTransfer: Caller transferred a call in progress to the callee,
+	// blind or after consulting; only the callee's rules apply.
+	KindTransfer
+	// KindConsult: Caller, on a call, calls the callee from the
+	// workspace (a new line, or a consultation before a transfer).
+	KindConsult
+	// KindClick: click to dial rings the caller's own phone (Callee is
+	// the caller) and then the callee; the caller's dial was admitted
+	// already.
+	KindClick
+)
+
+// Admission is a leg asking to ring.
 type Admission struct {
+	Kind           AdmissionKind
 	CallID         string
 	AccountID      int64
 	Caller, Callee *callfloor.Extension
 	Number         string
+}
+
+// Admitted is Admit's answer for a leg that may ring.
+type Admitted struct {
+	// AutoAnswer asks the callee's phone to answer at once; the callee
+	// hears a short beep before the call connects.
+	AutoAnswer bool
 }
 
 // Refusal is Admit's answer for a call that may not go ahead: the SIP
@@ -65,6 +92,8 @@ type Admission struct {
 type Refusal struct {
 	Status int
 	Text   string
+	// Code is the callfloor error code behind the refusal, if any.
+	Code string
 }
 
 func (r *Refusal) Error() string { return fmt.Sprintf("b2bua: refused: %d %s", r.Status, r.Text) }
@@ -77,8 +106,8 @@ type B2BUA struct {
 	ua  sipgo.DialogUA
 
 	mu     sync.Mutex
-	byA    map[string]*call // by the dialog ID of the caller's leg
-	byB    map[string]*call // by the dialog ID of the callee's leg
+	legs   map[string]*leg  // by dialog ID
+	calls  map[string]*call // by call ID
 	closed bool
 }
 
@@ -112,13 +141,14 @@ func New(cfg Config) (*B2BUA, error) {
 	b := &B2BUA{
 		cfg: cfg, log: cfg.Logger,
 		ua:  sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: cfg.Contact}, RewriteContact: true},
-		byA: map[string]*call{}, byB: map[string]*call{},
+		legs: map[string]*leg{}, calls: map[string]*call{},
 	}
 	reg := cfg.Registrar
 	reg.Handle(sip.INVITE, b.onInvite)
 	reg.Handle(sip.ACK, b.onAck)
 	reg.Handle(sip.BYE, b.onBye)
 	reg.Handle(sip.CANCEL, b.onCancel)
+	reg.Handle(sip.REFER, b.onRefer)
 	return b, nil
 }
 
@@ -126,13 +156,15 @@ func New(cfg Config) (*B2BUA, error) {
 func (b *B2BUA) Close() error {
 	b.mu.Lock()
 	b.closed = true
-	calls := make([]*call, 0, len(b.byA))
-	for _, c := range b.byA {
-		calls = append(calls, c)
+	calls := make([]*call, 0, len(b.calls))
+	for _, c := range b.calls {
+		if c.answered {
+			calls = append(calls, c)
+		}
 	}
 	b.mu.Unlock()
 	for _, c := range calls {
-		c.hangup(sideNone, ReasonShutdown)
+		c.end(nil, ReasonShutdown)
 	}
 	return nil
 }
@@ -141,7 +173,19 @@ func (b *B2BUA) Close() error {
 func (b *B2BUA) Calls() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.byA)
+	n := 0
+	for _, c := range b.calls {
+		if c.answered {
+			n++
+		}
+	}
+	return n
+}
+
+func (b *B2BUA) isClosed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closed
 }
 
 func (b *B2BUA) emit(e Event) {
@@ -151,53 +195,20 @@ func (b *B2BUA) emit(e Event) {
 	}
 }
 
-// onAck confirms the caller's leg (the ACK of our 200 OK).
-func (b *B2BUA) onAck(req *sip.Request, _ sip.ServerTransaction) {
-	id, err := sip.DialogIDFromRequestUAS(req)
-	if err != nil {
-		return
-	}
+// findLeg finds the leg of an in-dialog request, from either side's
+// point of view.
+func (b *B2BUA) findLeg(req *sip.Request) *leg {
 	b.mu.Lock()
-	c := b.byA[id]
-	b.mu.Unlock()
-	if c != nil {
-		if err := c.a.ReadAck(req, nil); err != nil {
-			b.log.Debug("sip ACK not matched", "call", c.id, "err", err)
-		}
-	}
-}
-
-// onBye ends a call from either side.
-func (b *B2BUA) onBye(req *sip.Request, tx sip.ServerTransaction) {
-	b.mu.Lock()
-	var fromA, fromB *call
+	defer b.mu.Unlock()
 	if id, err := sip.DialogIDFromRequestUAS(req); err == nil {
-		fromA = b.byA[id]
-	}
-	if id, err := sip.DialogIDFromRequestUAC(req); err == nil && fromA == nil {
-		fromB = b.byB[id]
-	}
-	b.mu.Unlock()
-	switch {
-	case fromA != nil:
-		if err := fromA.a.ReadBye(req, tx); err != nil {
-			b.log.Debug("sip BYE from caller", "call", fromA.id, "err", err)
+		if l := b.legs[id]; l != nil {
+			return l
 		}
-		fromA.hangup(sideA, ReasonCallerHangup)
-	case fromB != nil:
-		if err := fromB.bs.ReadBye(req, tx); err != nil {
-			b.log.Debug("sip BYE from callee", "call", fromB.id, "err", err)
-		}
-		fromB.hangup(sideB, ReasonCalleeHangup)
-	default:
-		respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 	}
-}
-
-// onCancel gets the CANCELs the transaction layer matched to no INVITE
-// (those it matched it has answered itself, and the INVITE got 487).
-func (b *B2BUA) onCancel(req *sip.Request, tx sip.ServerTransaction) {
-	respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
+	if id, err := sip.DialogIDFromRequestUAC(req); err == nil {
+		return b.legs[id]
+	}
+	return nil
 }
 
 func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hs ...sip.Header) {

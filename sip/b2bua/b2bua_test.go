@@ -234,11 +234,11 @@ func TestAdmitRefuses(t *testing.T) {
 	var asked []Admission
 	var mu sync.Mutex
 	h := newHarness(t, func(c *Config) {
-		c.Admit = func(_ context.Context, a Admission) error {
+		c.Admit = func(_ context.Context, a Admission) (Admitted, error) {
 			mu.Lock()
 			asked = append(asked, a)
 			mu.Unlock()
-			return &Refusal{Status: sip.StatusForbidden, Text: "Agent Paused"}
+			return Admitted{}, &Refusal{Status: sip.StatusForbidden, Text: "Agent Paused"}
 		}
 	})
 	a := h.phone(h.addExt(1, 10, "100"), false)

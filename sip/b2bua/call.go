@@ -4,78 +4,182 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/callfloor/callfloor/media/relay"
-	"github.com/emiago/sipgo"
+	"github.com/callfloor/callfloor/media/tone"
 	"github.com/emiago/sipgo/sip"
 )
 
-// side is who hung up a call.
-type side int
-
-const (
-	sideNone side = iota
-	sideA
-	sideB
-)
-
-// byeTimeout bounds the BYE sent to the side that did not hang up.
-const byeTimeout = 5 * time.Second
-
-// call is an established call: two dialogs and the bridge between their
-// media.
+// call is one conversation, known to the floor by its ID: two legs, the
+// calling side's and the called side's. Transfers replace a leg; a
+// conference joins calls around one agent's phone. Guarded by B2BUA.mu.
 type call struct {
-	b      *B2BUA
-	id     string // the caller's Call-ID
-	base   Event  // the identity fields of the call's events
-	a      *sipgo.DialogServerSession
-	bs     *sipgo.DialogClientSession
-	bridge *relay.Bridge
-	// answered is closed once the caller's 200 OK is sent and ACKed (or
-	// given up on): a BYE to the caller must not overtake it.
-	answered chan struct{}
-	end      sync.Once
+	b    *B2BUA
+	id   string
+	base Event // the identity fields of the call's events
+	legs [2]*leg
+	// held[i]: side i put the call on hold (the other side hears music).
+	held [2]bool
+	// consultFor is the call an attended transfer would hand over to
+	// this call's target (set on a consultation).
+	consultFor *call
+	conf       *conference
+	// pending is the extension being rung to join the call (a transfer
+	// target, a dialled extension), and cancel stops that ringing.
+	pending  int64
+	cancel   context.CancelFunc
+	answered bool
+	ended    bool
 }
 
-// hangup ends the call once: it forgets the call, BYEs the side that did
-// not hang up (both when by is sideNone), closes the bridge and reports
-// the end.
-func (c *call) hangup(by side, reason string) {
-	c.end.Do(func() {
-		b := c.b
-		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-		defer cancel()
-		b.log.Debug("call hangup", "call", c.id, "by", int(by), "reason", reason)
-		if by != sideA {
-			select {
-			case <-c.answered:
-			case <-ctx.Done():
-			}
-			if err := c.a.Bye(ctx); err != nil {
-				b.log.Debug("sip BYE to caller failed", "call", c.id, "err", err)
-			}
-			c.a.Close()
+// side returns the index of l in c, -1 when absent.
+func (c *call) side(l *leg) int {
+	for i, m := range c.legs {
+		if m == l && l != nil {
+			return i
 		}
-		if by != sideB {
-			if err := c.bs.Bye(ctx); err != nil {
-				b.log.Debug("sip BYE to callee failed", "call", c.id, "err", err)
-			}
-			c.bs.Close()
+	}
+	return -1
+}
+
+// sideOf returns the index of the leg of extension ext, -1 when none.
+func (c *call) sideOf(ext int64) int {
+	for i, l := range c.legs {
+		if l != nil && l.extID() == ext && ext != 0 {
+			return i
 		}
-		// Forgotten only now: a BYE to the caller waits for the ACK of
-		// its 200 OK, which must still find the call.
-		b.mu.Lock()
-		delete(b.byA, c.a.ID)
-		delete(b.byB, c.bs.ID)
+	}
+	return -1
+}
+
+// parties are the extension IDs on the call.
+func (c *call) parties() []int64 {
+	var ps []int64
+	for _, l := range c.legs {
+		if id := l.extID(); id != 0 {
+			ps = append(ps, id)
+		}
+	}
+	if c.pending != 0 {
+		ps = append(ps, c.pending)
+	}
+	return ps
+}
+
+// event returns an event of the call.
+func (c *call) event(kind EventKind) Event {
+	e := c.base
+	e.Kind, e.Parties = kind, c.parties()
+	return e
+}
+
+// remedia routes the media of the call's legs from its state: talking,
+// held (music for the held side, silence for the holder), ringing
+// (ringback) or in a conference. Legs whose media follows another call
+// are left alone. B2BUA.mu is held.
+func (c *call) remedia() {
+	if c.ended || c.conf != nil {
+		return
+	}
+	on := func(i int) bool {
+		l := c.legs[i]
+		return l != nil && l.up && !l.gone && l.active == c
+	}
+	if on(0) && on(1) && !c.held[0] && !c.held[1] {
+		relay.Connect(c.legs[0].media, c.legs[1].media)
+		return
+	}
+	for i := range c.legs {
+		if !on(i) {
+			continue
+		}
+		me, other := c.legs[i].media, c.legs[1-i]
+		switch {
+		case c.held[1-i] || (other != nil && other.up && other.active != c):
+			me.Play(tone.NewMusic()) // held, or the other side is busy on another line
+		case c.held[i]:
+			me.Silence()
+		case other == nil || !other.up:
+			me.Play(tone.New(tone.UKRingback))
+		default:
+			me.Silence()
+		}
+	}
+}
+
+// join puts l in c on side i, as the leg whose media follows c.
+func (c *call) join(i int, l *leg) {
+	c.legs[i] = l
+	if !l.inCall(c) {
+		l.calls = append(l.calls, c)
+	}
+	l.active = c
+}
+
+// endLocked ends the call: it leaves every leg, and returns the legs now
+// in no call, to hang up (except by, the leg that hung up). B2BUA.mu is
+// held.
+func (c *call) endLocked(by *leg) []*leg {
+	if c.ended {
+		return nil
+	}
+	c.ended = true
+	delete(c.b.calls, c.id)
+	if c.cancel != nil {
+		c.cancel()
+	}
+	if c.conf != nil {
+		c.conf.remove(c)
+	}
+	var idle []*leg
+	for _, l := range c.legs {
+		if l == nil {
+			continue
+		}
+		l.drop(c)
+		if len(l.calls) == 0 && !l.gone {
+			if l != by {
+				idle = append(idle, l)
+			}
+			l.gone = true
+		} else if len(l.calls) > 0 && l.active == nil && l.up && !l.gone {
+			l.media.Silence() // its other lines stay on hold until resumed
+		}
+	}
+	return idle
+}
+
+// end ends the call for reason, hangs up the legs left idle and reports
+// it. by is the leg that hung up, if any.
+func (c *call) end(by *leg, reason string) {
+	b := c.b
+	b.mu.Lock()
+	if c.ended {
 		b.mu.Unlock()
-		if err := c.bridge.Close(); err != nil {
-			b.log.Debug("relay close failed", "call", c.id, "err", err)
-		}
-		e := c.base
-		e.Kind, e.Reason = Ended, reason
-		b.emit(e)
-	})
+		return
+	}
+	e := c.event(Ended)
+	idle := c.endLocked(by)
+	b.mu.Unlock()
+	hangupAll(idle)
+	if by != nil {
+		by.release()
+	}
+	e.Reason = reason
+	b.emit(e)
+}
+
+// hangupAll hangs up legs in parallel and waits.
+func hangupAll(legs []*leg) {
+	var wg sync.WaitGroup
+	for _, l := range legs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.hangup()
+		}()
+	}
+	wg.Wait()
 }
 
 // failure is why a call could not be set up: the status for the caller
@@ -101,5 +205,5 @@ func fail(status int, text, reason string, err error) *failure {
 // isCanceled reports whether err ends a wait for the callee because the
 // caller canceled.
 func isCanceled(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, sip.ErrTransactionCanceled)
+	return errors.Is(err, sip.ErrTransactionCanceled) || errors.Is(err, context.Canceled)
 }

@@ -3,12 +3,11 @@ package b2bua
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/media/relay"
-	"github.com/callfloor/callfloor/sip/registrar"
+	"github.com/callfloor/callfloor/media/tone"
 	"github.com/callfloor/callfloor/sip/sdp"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -17,12 +16,16 @@ import (
 // lookupTimeout bounds the callee look-up of one INVITE.
 const lookupTimeout = 5 * time.Second
 
-// onInvite handles a new call from a registered extension. It runs until
-// the call is answered or has failed.
+// beepTime is how long an agent hears the auto-answer beep before the
+// call connects.
+const beepTime = 250 * time.Millisecond
+
+// onInvite handles a new call from a registered extension, or a
+// re-INVITE in a call. A new call's handler runs until the call is
+// answered or has failed.
 func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if to := req.To(); to != nil && to.Params.Has("tag") {
-		// A re-INVITE (hold, codec change): not supported yet.
-		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
+		b.onReinvite(req, tx)
 		return
 	}
 	caller, ok := b.cfg.Registrar.Authenticate(req, tx)
@@ -36,14 +39,14 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	s := &setup{b: b, req: req, tx: tx, caller: caller, ev: ev}
 	f := s.run()
-	s.cleanup(f != nil)
 	if f == nil {
 		return
 	}
+	s.cleanup()
 	b.log.Info("call failed", "call", s.ev.CallID, "reason", f.reason, "status", f.status, "err", f.err)
 	if f.status != 0 {
 		if s.a != nil {
-			if err := s.a.Respond(f.status, f.text, nil); err != nil {
+			if err := s.a.in.Respond(f.status, f.text, nil); err != nil {
 				b.log.Debug("sip respond failed", "call", s.ev.CallID, "err", err)
 			}
 		} else {
@@ -58,34 +61,29 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	b.emit(e)
 }
 
-// setup is one call being set up.
+// setup is one incoming call being set up.
 type setup struct {
 	b      *B2BUA
 	req    *sip.Request
 	tx     sip.ServerTransaction
 	caller *callfloor.Extension
 	ev     Event
-
-	legA, legB *relay.Leg
-	a          *sipgo.DialogServerSession
-	bs         *sipgo.DialogClientSession
+	a      *leg // the caller's leg, once its dialog exists
+	c      *call
 }
 
 // cleanup releases what a failed setup holds.
-func (s *setup) cleanup(failed bool) {
-	if !failed {
-		return
+func (s *setup) cleanup() {
+	b := s.b
+	b.mu.Lock()
+	if s.c != nil {
+		s.c.ended = true
+		delete(b.calls, s.c.id)
 	}
-	for _, l := range []*relay.Leg{s.legA, s.legB} {
-		if l != nil {
-			l.Close()
-		}
-	}
-	if s.bs != nil {
-		s.bs.Close()
-	}
+	b.mu.Unlock()
 	if s.a != nil {
-		s.a.Close()
+		s.a.in.Close()
+		s.a.release()
 	}
 }
 
@@ -93,13 +91,9 @@ func (s *setup) cleanup(failed bool) {
 // means the call is established.
 func (s *setup) run() *failure {
 	b := s.b
-	b.mu.Lock()
-	closed := b.closed
-	b.mu.Unlock()
-	if closed {
+	if b.isClosed() {
 		return fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonShutdown, nil)
 	}
-
 	offerA, err := sdp.Parse(s.req.Body())
 	if err != nil {
 		return fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
@@ -109,137 +103,187 @@ func (s *setup) run() *failure {
 	if err != nil {
 		return fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
 	}
-
-	callee, f := s.findCallee()
+	callee, f := b.findCallee(s.caller.AccountID, s.ev.Number)
 	if f != nil {
 		return f
 	}
 	s.ev.To = callee.ID
-	bindings := b.cfg.Registrar.Contacts(callee.AccountID, callee.ID)
-	if len(bindings) == 0 {
+	if len(b.cfg.Registrar.Contacts(callee.AccountID, callee.ID)) == 0 {
 		return fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, nil)
 	}
-	if f := s.admit(callee); f != nil {
+	adm, f := b.admit(Admission{Kind: KindCall, CallID: s.ev.CallID, AccountID: s.caller.AccountID,
+		Caller: s.caller, Callee: callee, Number: s.ev.Number})
+	if f != nil {
 		return f
 	}
 
-	if s.legA, err = relay.Listen(relay.Options{IP: b.cfg.MediaIP, Ports: b.cfg.Ports}); err != nil {
+	media, err := b.listen()
+	if err != nil {
 		return fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonError, err)
 	}
-	if s.legB, err = relay.Listen(relay.Options{IP: b.cfg.MediaIP, Ports: b.cfg.Ports}); err != nil {
-		return fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonError, err)
-	}
-	if s.a, err = b.ua.ReadInvite(s.req, s.tx); err != nil {
+	dlg, err := b.ua.ReadInvite(s.req, s.tx)
+	if err != nil {
+		media.Close()
 		return fail(sip.StatusBadRequest, "Bad Request", ReasonError, err)
 	}
+	s.a = &leg{b: b, id: dlg.ID, ext: s.caller, number: s.caller.Number, media: media, local: local(media),
+		in: dlg, answered: make(chan struct{})}
+	s.c = &call{b: b, id: s.ev.CallID, base: s.ev}
+	b.mu.Lock()
+	b.legs[s.a.id] = s.a
+	b.calls[s.c.id] = s.c
+	s.c.join(0, s.a)
+	b.mu.Unlock()
 
-	// Offer the callee the caller's codec first: when it takes it, the
-	// relay forwards without transcoding.
-	offerB := sdp.Offer(local(s.legB))
-	preferCodec(offerB, probe.Codec.PT)
-	if f := s.inviteCallee(callee, bindings[len(bindings)-1], offerB); f != nil {
+	// A CANCEL from the caller cancels the wait, which CANCELs the
+	// callee; the transaction layer answers the caller 487.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s.tx.OnCancel(func(*sip.Request) { cancel() })
+	if errors.Is(s.tx.Err(), sip.ErrTransactionCanceled) {
+		return fail(0, "", ReasonCanceled, nil)
+	}
+	rang := false
+	bl, f := b.dialOut(ctx, outgoing{callID: s.ev.CallID, accountID: s.caller.AccountID, ext: callee,
+		from: s.caller.Number, codec: probe.Codec.PT, autoAnswer: adm.AutoAnswer}, func() {
+		if rang {
+			return
+		}
+		rang = true
+		if err := s.a.in.Respond(sip.StatusRinging, "Ringing", nil); err != nil {
+			b.log.Debug("sip 180 to caller failed", "call", s.ev.CallID, "err", err)
+		}
+		e := s.ev
+		e.Kind = Ringing
+		b.emit(e)
+	})
+	if f != nil {
+		if ctx.Err() != nil || errors.Is(s.tx.Err(), sip.ErrTransactionCanceled) {
+			return fail(0, "", ReasonCanceled, nil) // the transaction layer answered 487
+		}
 		return f
 	}
-
-	// The callee answered.
-	ansB, err := sdp.Parse(s.bs.InviteResponse.Body())
-	var nB sdp.Negotiated
-	if err == nil {
-		nB, err = sdp.ReadAnswer(offerB, ansB)
-	}
-	if err != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-		defer cancel()
-		_ = s.bs.Ack(ctx)
-		_ = s.bs.Bye(ctx)
-		return fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
-	}
-	ansA, nA, err := sdp.Answer(offerA, local(s.legA))
+	ansA, nA, err := s.a.answerSDP(offerA)
 	if err != nil { // checked above already
+		bl.hangup()
 		return fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
 	}
-	s.legB.SetRemote(nB.Remote, nB.Codec.PT)
-	if nB.DTMF != nil {
-		s.legB.SetEventPayloadType(nB.DTMF.PT)
-	}
-	s.legA.SetRemote(nA.Remote, nA.Codec.PT)
-	if nA.DTMF != nil {
-		s.legA.SetEventPayloadType(nA.DTMF.PT)
+	setRemote(s.a.media, nA)
+	if adm.AutoAnswer {
+		bl.media.Play(tone.New(tone.Beep))
+		time.Sleep(beepTime)
 	}
 
-	c := &call{b: b, id: s.ev.CallID, base: s.ev, a: s.a, bs: s.bs, answered: make(chan struct{}),
-		bridge: relay.NewBridge(s.legA, s.legB, relay.BridgeOptions{})}
-	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-	defer cancel()
-	if err := s.bs.Ack(ctx); err != nil {
-		b.log.Warn("sip ACK to callee failed", "call", c.id, "err", err)
-	}
 	b.mu.Lock()
-	b.byA[s.a.ID] = c
-	b.byB[s.bs.ID] = c
+	c := s.c
+	c.join(1, bl)
+	bl.up, s.a.up, c.answered = true, true, true
+	c.remedia()
+	e := c.event(Answered)
 	b.mu.Unlock()
-	e := s.ev
-	e.Kind = Answered
 	b.emit(e)
 	// RespondSDP returns once the caller has ACKed.
-	err = s.a.RespondSDP(ansA.Marshal())
-	close(c.answered)
+	err = s.a.in.RespondSDP(ansA.Marshal())
+	close(s.a.answered)
 	if err != nil {
 		b.log.Warn("caller did not confirm the answer", "call", c.id, "err", err)
-		c.hangup(sideNone, ReasonError)
+		c.end(nil, ReasonError)
 	}
 	return nil
 }
 
-// admit asks Config.Admit whether the call may go ahead.
-func (s *setup) admit(callee *callfloor.Extension) *failure {
-	if s.b.cfg.Admit == nil {
-		return nil
+// listen opens an RTP leg in the configured range.
+func (b *B2BUA) listen() (*relay.Leg, error) {
+	return relay.Listen(relay.Options{IP: b.cfg.MediaIP, Ports: b.cfg.Ports})
+}
+
+// admit asks Config.Admit whether a call may go ahead.
+func (b *B2BUA) admit(a Admission) (Admitted, *failure) {
+	if b.cfg.Admit == nil {
+		return Admitted{}, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 	defer cancel()
-	err := s.b.cfg.Admit(ctx, Admission{CallID: s.ev.CallID, AccountID: s.caller.AccountID,
-		Caller: s.caller, Callee: callee, Number: s.ev.Number})
+	adm, err := b.cfg.Admit(ctx, a)
 	if err == nil {
-		return nil
+		return adm, nil
 	}
 	var r *Refusal
 	if errors.As(err, &r) {
-		return fail(r.Status, r.Text, ReasonRefused, nil)
+		return adm, fail(r.Status, r.Text, ReasonRefused, r)
 	}
-	return fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonRefused, err)
+	return adm, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonRefused, err)
 }
 
-// findCallee looks up the dialled number in the caller's account.
-func (s *setup) findCallee() (*callfloor.Extension, *failure) {
+// findCallee looks up a dialled number in an account.
+func (b *B2BUA) findCallee(account int64, number string) (*callfloor.Extension, *failure) {
 	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
 	defer cancel()
-	callee, err := s.b.cfg.FindExtensionByNumber(ctx, s.caller.AccountID, s.ev.Number)
+	callee, err := b.cfg.FindExtensionByNumber(ctx, account, number)
 	switch {
 	case callfloor.ErrorCode(err) == callfloor.ErrNotFound || (err == nil && callee == nil):
 		return nil, fail(sip.StatusNotFound, "Not Found", ReasonNotFound, nil)
 	case err != nil:
 		return nil, fail(sip.StatusInternalServerError, "Server Internal Error", ReasonError, err)
-	case callee.AccountID != s.caller.AccountID:
+	case callee.AccountID != account:
 		return nil, fail(sip.StatusNotFound, "Not Found", ReasonNotFound, nil)
 	}
 	return callee, nil
 }
 
-// inviteCallee places the B leg and waits for its answer, relaying
-// ringing to the caller; a CANCEL from the caller cancels it.
-func (s *setup) inviteCallee(callee *callfloor.Extension, bind registrar.Binding, offer *sdp.Session) *failure {
-	b := s.b
+// outgoing is a leg to place: an extension's phone.
+type outgoing struct {
+	callID    string
+	accountID int64
+	ext       *callfloor.Extension
+	// from is the number the phone shows as calling.
+	from string
+	// codec is the payload type to offer first (0: PCMU).
+	codec uint8
+	// autoAnswer asks the phone to answer at once.
+	autoAnswer bool
+}
+
+// dialOut calls an extension's phone (its latest registration) and waits
+// for the answer; onRinging is called on each 180/183. Canceling ctx
+// CANCELs the call. The leg returned is answered (ACKed), in no call.
+func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg, *failure) {
+	bindings := b.cfg.Registrar.Contacts(o.ext.AccountID, o.ext.ID)
+	if len(bindings) == 0 {
+		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, nil)
+	}
+	bind := bindings[len(bindings)-1]
 	var target sip.Uri
 	if err := sip.ParseUri(bind.Contact, &target); err != nil {
-		return fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
+		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
 	}
+	media, err := b.listen()
+	if err != nil {
+		return nil, fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonError, err)
+	}
+	l := &leg{b: b, ext: o.ext, number: o.ext.Number, media: media, local: local(media),
+		dest: bind.Source, transport: bind.Transport, answered: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			media.Close()
+		}
+	}()
+	// Offer the caller's codec first: when the phone takes it, the relay
+	// forwards without transcoding.
+	offer := sdp.Offer(l.local)
+	preferCodec(offer, o.codec)
+
 	inv := sip.NewRequest(sip.INVITE, target)
-	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: s.caller.Number, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port},
+	from := &sip.FromHeader{DisplayName: o.from, Address: sip.Uri{Scheme: "sip", User: o.from, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port},
 		Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	inv.AppendHeader(from)
-	inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: callee.Number, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port}})
+	inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: o.ext.Number, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port}})
+	if o.autoAnswer {
+		inv.AppendHeader(sip.NewHeader("Call-Info", "<sip:"+b.cfg.Contact.Host+">;answer-after=0"))
+		inv.AppendHeader(sip.NewHeader("Alert-Info", "<http://localhost>;info=alert-autoanswer;delay=0"))
+	}
 	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	inv.SetBody(offer.Marshal())
 	inv.SetDestination(bind.Source)
@@ -247,54 +291,61 @@ func (s *setup) inviteCallee(callee *callfloor.Extension, bind registrar.Binding
 		inv.SetTransport(bind.Transport)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.RingTimeout)
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.RingTimeout)
 	defer cancel()
-	// A CANCEL from the caller cancels the wait, which CANCELs the
-	// callee; the transaction layer answers the caller 487.
-	var callerCanceled atomic.Bool
-	s.tx.OnCancel(func(*sip.Request) {
-		callerCanceled.Store(true)
-		cancel()
-	})
-	if errors.Is(s.tx.Err(), sip.ErrTransactionCanceled) {
-		// Canceled before we got here.
-		return fail(0, "", ReasonCanceled, nil)
+	if l.out, err = b.ua.WriteInvite(ctx, inv); err != nil {
+		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
 	}
-
-	var err error
-	if s.bs, err = b.ua.WriteInvite(ctx, inv); err != nil {
-		return fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
-	}
-	rang := false
-	err = s.bs.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
-		if (res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress) && !rang {
-			rang = true
-			if err := s.a.Respond(sip.StatusRinging, "Ringing", nil); err != nil {
-				return err
-			}
-			e := s.ev
-			e.Kind = Ringing
-			b.emit(e)
+	err = l.out.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+		if res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress {
+			onRinging()
 		}
 		return nil
 	}})
+	if err != nil {
+		l.out.Close()
+		var dr *sipgo.ErrDialogResponse
+		switch {
+		case errors.As(err, &dr) && dr.Res.StatusCode >= 400:
+			return nil, fail(dr.Res.StatusCode, dr.Res.Reason, ReasonRejected, err)
+		case errors.Is(err, context.DeadlineExceeded):
+			return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
+		case errors.Is(err, context.Canceled) || isCanceled(err):
+			return nil, fail(sip.StatusRequestTerminated, "Request Terminated", ReasonCanceled, err)
+		}
+		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
+	}
+	l.id = l.out.ID
+	ackCtx, ackCancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer ackCancel()
+	ans, err := sdp.Parse(l.out.InviteResponse.Body())
+	var n sdp.Negotiated
 	if err == nil {
-		return nil
+		n, err = sdp.ReadAnswer(offer, ans)
 	}
-	if callerCanceled.Load() || errors.Is(s.tx.Err(), sip.ErrTransactionCanceled) {
-		// The transaction layer has answered the caller 487.
-		return fail(0, "", ReasonCanceled, nil)
+	if aerr := l.out.Ack(ackCtx); aerr != nil {
+		b.log.Warn("sip ACK failed", "leg", l.id, "err", aerr)
 	}
-	var dr *sipgo.ErrDialogResponse
-	switch {
-	case errors.As(err, &dr) && dr.Res.StatusCode >= 400:
-		return fail(dr.Res.StatusCode, dr.Res.Reason, ReasonRejected, err)
-	case errors.Is(err, context.DeadlineExceeded):
-		return fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
-	case isCanceled(err):
-		return fail(0, "", ReasonCanceled, err)
+	if err != nil {
+		_ = l.out.Bye(ackCtx)
+		l.out.Close()
+		return nil, fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
 	}
-	return fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
+	setRemote(l.media, n)
+	close(l.answered)
+	b.mu.Lock()
+	b.legs[l.id] = l
+	b.mu.Unlock()
+	ok = true
+	return l, nil
+}
+
+// setRemote points a leg's media at the party's SDP.
+func setRemote(m *relay.Leg, n sdp.Negotiated) {
+	m.SetRemote(n.Remote, n.Codec.PT)
+	if n.DTMF != nil {
+		m.SetEventPayloadType(n.DTMF.PT)
+	}
 }
 
 // local is callfloor's SDP side of a relay leg.

@@ -1,0 +1,61 @@
+package floor
+
+import "github.com/callfloor/callfloor"
+
+// ControlAction is an in-call control of the Agent Workspace.
+type ControlAction string
+
+// In-call controls, each allowed by one permission of the Agent tab.
+const (
+	ControlHangup     ControlAction = "hangup"
+	ControlHold       ControlAction = "hold"
+	ControlMute       ControlAction = "mute"
+	ControlDTMF       ControlAction = "dtmf"
+	ControlTransfer   ControlAction = "transfer"
+	ControlConference ControlAction = "conference"
+)
+
+// Control asks whether the agent may use an in-call control on one of its
+// calls. It changes nothing: accepted, the telephony plane carries the
+// control out and reports what happened (held, ended...). Extensions that
+// are not agents have no Agent tab and may use every control.
+type Control struct {
+	Ext    int64
+	CallID string
+	Action ControlAction
+}
+
+func (i Control) agent() int64 { return i.Ext }
+
+// permitted reports whether the Agent tab permits action.
+func permitted(p callfloor.Permissions, action ControlAction) bool {
+	switch action {
+	case ControlHangup:
+		return p.Hangup
+	case ControlHold:
+		return p.Hold
+	case ControlMute:
+		return p.Mute
+	case ControlDTMF:
+		return p.DTMF
+	case ControlTransfer:
+		return p.Transfer
+	case ControlConference:
+		return p.Conference
+	}
+	return false
+}
+
+func (d *decider) control(in Control) ([]callfloor.Event, error) {
+	ac := d.cfg.Agents[in.Ext]
+	if ac == nil {
+		return nil, nil
+	}
+	if !permitted(ac.Permissions, in.Action) {
+		return nil, callfloor.Errorf(callfloor.ErrNotPermitted, "the Agent tab does not permit %s for this agent", in.Action)
+	}
+	if d.s.Agent(in.Ext).line(in.CallID) == nil {
+		return nil, callfloor.Errorf(callfloor.ErrUnknownCall, "the agent has no call %s", in.CallID)
+	}
+	return nil, nil
+}

@@ -1,0 +1,46 @@
+package floor
+
+import (
+	"testing"
+
+	"github.com/callfloor/callfloor"
+)
+
+func TestControlPermissions(t *testing.T) {
+	onCall := func(ext int64) []Input {
+		return []Input{Login{Ext: ext}, Offer{Ext: ext, Call: salesCall("c1")}, Answer{Ext: ext, CallID: "c1"}}
+	}
+	for _, tt := range []struct {
+		name   string
+		ext    int64
+		setup  []Input
+		in     Control
+		wantOK bool
+		code   string
+	}{
+		{"all permitted: hold", agentA, onCall(agentA), Control{Ext: agentA, CallID: "c1", Action: ControlHold}, true, ""},
+		{"all permitted: transfer", agentA, onCall(agentA), Control{Ext: agentA, CallID: "c1", Action: ControlTransfer}, true, ""},
+		{"no such call", agentA, onCall(agentA), Control{Ext: agentA, CallID: "zz", Action: ControlHangup}, false, callfloor.ErrUnknownCall},
+		{"logged off has no call", agentA, nil, Control{Ext: agentA, CallID: "c1", Action: ControlMute}, false, callfloor.ErrUnknownCall},
+		{"C may not hold", agentC, onCall(agentC), Control{Ext: agentC, CallID: "c1", Action: ControlHold}, false, callfloor.ErrNotPermitted},
+		{"C may not transfer", agentC, onCall(agentC), Control{Ext: agentC, CallID: "c1", Action: ControlTransfer}, false, callfloor.ErrNotPermitted},
+		{"C may not hang up", agentC, onCall(agentC), Control{Ext: agentC, CallID: "c1", Action: ControlHangup}, false, callfloor.ErrNotPermitted},
+		{"C may not send DTMF", agentC, onCall(agentC), Control{Ext: agentC, CallID: "c1", Action: ControlDTMF}, false, callfloor.ErrNotPermitted},
+		{"C may not conference", agentC, onCall(agentC), Control{Ext: agentC, CallID: "c1", Action: ControlConference}, false, callfloor.ErrNotPermitted},
+		{"unknown action", agentA, onCall(agentA), Control{Ext: agentA, CallID: "c1", Action: "teleport"}, false, callfloor.ErrNotPermitted},
+		{"a participant has no Agent tab", participant, nil, Control{Ext: participant, CallID: "any", Action: ControlTransfer}, true, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFloor(t)
+			f.do(tt.setup...)
+			before := len(f.log)
+			evs, err := Step(f.cfg, f.s, tt.in, f.now)
+			if tt.wantOK && err != nil || !tt.wantOK && callfloor.ErrorCode(err) != tt.code {
+				t.Fatalf("err %v, want code %q", err, tt.code)
+			}
+			if len(evs) != 0 || len(f.log) != before {
+				t.Fatalf("a control check changed the floor: %v", types(evs))
+			}
+		})
+	}
+}
