@@ -40,6 +40,7 @@ func floorRoutes() []route {
 
 		{"POST", "/api/v1/floor/participants/{id}/pause", agent, none, "pauseParticipant", "floor", "Pause or unpause a participant (by extension id) in one queue; supervisors, or the user bound to the extension", write((*Server).pauseParticipant)},
 	}
+	routes = append(routes, callRoutes()...)
 	return append(routes, simRoutes()...)
 }
 
@@ -288,7 +289,8 @@ var dialNumberRe = regexp.MustCompile(`^\+?[0-9*#]{1,32}$`)
 
 func (s *Server) agentDial(w http.ResponseWriter, r *http.Request, dec decoder[dialInput]) (*AgentView, error) {
 	ctx := r.Context()
-	return s.agentCommand(w, r, func(ext, by int64) (floor.Input, error) {
+	var dial floor.Dial
+	view, err := s.agentCommand(w, r, func(ext, by int64) (floor.Input, error) {
 		var in dialInput
 		if err := dec(&in); err != nil {
 			return nil, err
@@ -313,8 +315,25 @@ func (s *Server) agentDial(w http.ResponseWriter, r *http.Request, dec decoder[d
 			}
 			internal = true
 		}
-		return floor.Dial{Ext: ext, By: by, CallID: newCallID(), Number: in.Number, Internal: internal}, nil
+		dial = floor.Dial{Ext: ext, By: by, CallID: newCallID(), Number: in.Number, Internal: internal}
+		return dial, nil
 	})
+	if err != nil || s.calls == nil {
+		return view, err
+	}
+	// The telephony plane places the call: a new line on the agent's
+	// phone, or click to dial. When it cannot, the line ends at once.
+	me, err := s.store.FindExtensionByID(ctx, dial.Ext)
+	if err == nil {
+		err = s.calls.Dial(ctx, actorOf(r).AccountID, me, dial.CallID, dial.Number)
+	}
+	if err != nil {
+		if _, herr := s.floor.Do(ctx, actorOf(r).AccountID, floor.Hangup{Ext: dial.Ext, CallID: dial.CallID, Reason: "failed"}); herr != nil {
+			s.log.Warn("failed dial not ended on the floor", "call", dial.CallID, "err", herr)
+		}
+		return nil, err
+	}
+	return s.oneAgent(ctx, actorOf(r).AccountID, dial.Ext)
 }
 
 // newCallID returns a new random call ID.

@@ -47,6 +47,9 @@ type Config struct {
 	// Phones tells which extensions' phones are registered (the SIP
 	// registrar); nil shows every extension offline in the lookup.
 	Phones Phones
+	// Calls carries out the agents' in-call controls (the SIP B2BUA); nil
+	// answers them with telephony_unavailable.
+	Calls CallControl
 	// Simulate turns on the simulated telephony plane's endpoints, which
 	// let a test or a demo script report call events.
 	Simulate bool
@@ -71,6 +74,7 @@ type Server struct {
 	hub      *bus.Hub
 	simulate bool
 	phones   Phones
+	calls    CallControl
 }
 
 // New returns a Server for cfg.
@@ -83,6 +87,7 @@ func New(cfg Config) *Server {
 		realm: cfg.SIPRealm, version: cfg.Version, secure: cfg.SecureCookies, registry: cfg.Registry,
 		cop:   http.NewCrossOriginProtection(),
 		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate, phones: cfg.Phones,
+		calls: cfg.Calls,
 	}
 	if s.hasher == nil {
 		s.hasher = password.New(password.Default)
