@@ -478,7 +478,7 @@ func (b *B2BUA) handOverLocked(c1 *call, i1 int, c2 *call, i2 int, keep bool) ([
 	idle := c2.endLocked(nil)
 	p1.drop(c1)
 	c1.legs[i1] = nil
-	if len(p1.calls) == 0 && !p1.gone && p1 != p2 {
+	if len(p1.calls) == 0 && !p1.gone {
 		p1.gone = true
 		idle = append(idle, p1)
 	}

@@ -184,6 +184,10 @@ type phone struct {
 	invites  chan *sip.Request
 	byes     chan struct{}
 	canceled chan struct{}
+	// audio receives the decoded audio of each RTP packet that arrives;
+	// notifies the sipfrag bodies of NOTIFYs.
+	audio    chan []int16
+	notifies chan string
 
 	mu     sync.Mutex
 	remote netip.AddrPort // RTP peer from SDP
@@ -200,7 +204,8 @@ func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
 	t := h.t
 	t.Helper()
 	p := &phone{t: t, h: h, ext: ext, password: ext.SIPSecret, got: make(chan rtp.Header, 1000), answer: make(chan struct{}),
-		invites: make(chan *sip.Request, 10), byes: make(chan struct{}, 10), canceled: make(chan struct{}, 10)}
+		invites: make(chan *sip.Request, 10), byes: make(chan struct{}, 10), canceled: make(chan struct{}, 10),
+		audio: make(chan []int16, 1000), notifies: make(chan string, 10)}
 	if !holdAnswer {
 		close(p.answer)
 	}
@@ -238,6 +243,10 @@ func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
 		}
 		p.byes <- struct{}{}
 	})
+	srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
+		p.notifies <- strings.TrimSpace(string(req.Body()))
+	})
 	go srv.ServeUDP(conn)
 	p.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -252,10 +261,16 @@ func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
 			if err != nil {
 				return
 			}
-			if hd, _, err := rtp.Parse(buf[:n]); err == nil {
+			if hd, payload, err := rtp.Parse(buf[:n]); err == nil {
 				select {
 				case p.got <- hd:
 				default:
+				}
+				if pcm := decodeAudio(hd.PayloadType, payload); pcm != nil {
+					select {
+					case p.audio <- pcm:
+					default:
+					}
 				}
 			}
 		}
@@ -480,3 +495,6 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// addr is the B2BUA's SIP address.
+func (h *harness) addr() string { return fmt.Sprintf("127.0.0.1:%d", h.port) }
