@@ -106,12 +106,12 @@ func Listen(opts Options) (*Leg, error) {
 	l := &Leg{
 		id:        newSourceID(),
 		newTicker: opts.NewTicker,
-		conn:  conn,
-		local: conn.LocalAddr().(*net.UDPAddr).AddrPort(),
-		now:   now,
-		done:  make(chan struct{}),
-		evPT:  DefaultEventPayloadType,
-		out:   newOutStream(),
+		conn:      conn,
+		local:     conn.LocalAddr().(*net.UDPAddr).AddrPort(),
+		now:       now,
+		done:      make(chan struct{}),
+		evPT:      DefaultEventPayloadType,
+		out:       newOutStream(),
 	}
 	go l.read()
 	return l, nil

@@ -140,7 +140,7 @@ func New(cfg Config) (*B2BUA, error) {
 	}
 	b := &B2BUA{
 		cfg: cfg, log: cfg.Logger,
-		ua:  sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: cfg.Contact}, RewriteContact: true},
+		ua:   sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: cfg.Contact}, RewriteContact: true},
 		legs: map[string]*leg{}, calls: map[string]*call{},
 	}
 	reg := cfg.Registrar
