@@ -8,21 +8,24 @@ type EventType string
 
 // Event types.
 const (
-	EventLoggedIn          EventType = "agent.logged_in"
-	EventLoggedOff         EventType = "agent.logged_off"
-	EventPaused            EventType = "agent.paused"
-	EventUnpaused          EventType = "agent.unpaused"
-	EventPending           EventType = "agent.pending"
-	EventAutoAnswer        EventType = "agent.auto_answer"
-	EventPhone             EventType = "agent.phone"
-	EventPauseThreshold    EventType = "agent.pause_threshold"
-	EventPreview           EventType = "agent.preview"
-	EventPreviewEnded      EventType = "agent.preview_ended"
-	EventCallOffered       EventType = "call.offered"
-	EventCallAnswered      EventType = "call.answered"
-	EventCallHeld          EventType = "call.held"
-	EventCallResumed       EventType = "call.resumed"
-	EventCallEnded         EventType = "call.ended"
+	EventLoggedIn       EventType = "agent.logged_in"
+	EventLoggedOff      EventType = "agent.logged_off"
+	EventPaused         EventType = "agent.paused"
+	EventUnpaused       EventType = "agent.unpaused"
+	EventPending        EventType = "agent.pending"
+	EventAutoAnswer     EventType = "agent.auto_answer"
+	EventPhone          EventType = "agent.phone"
+	EventPauseThreshold EventType = "agent.pause_threshold"
+	EventPreview        EventType = "agent.preview"
+	EventPreviewEnded   EventType = "agent.preview_ended"
+	EventCallOffered    EventType = "call.offered"
+	EventCallAnswered   EventType = "call.answered"
+	EventCallHeld       EventType = "call.held"
+	EventCallResumed    EventType = "call.resumed"
+	EventCallEnded      EventType = "call.ended"
+	// EventCallRecord is a step of a call as the telephony plane saw it
+	// (Record), for every call and leg, agents' or not.
+	EventCallRecord        EventType = "call.record"
 	EventDialRequested     EventType = "call.dial_requested"
 	EventWrapupStarted     EventType = "wrapup.started"
 	EventDisposition       EventType = "disposition.submitted"
@@ -63,6 +66,31 @@ type Event struct {
 	LeadID      int64        `json:"lead_id,omitempty"`
 	CampaignID  int64        `json:"campaign_id,omitempty"`
 	Number      string       `json:"number,omitempty"`
+	Record      *CallRecord  `json:"record,omitempty"`
+}
+
+// CallRecord is one step of a call on the telephony plane: it rang,
+// was answered, held or resumed by a party, a party left or joined
+// (transfers), or it ended. Folded in order, a call's records give who
+// was on it, when it rang, was answered, held and ended, and why.
+type CallRecord struct {
+	CallID string `json:"call_id"`
+	// Step is ringing, answered, held, resumed, left, offered, joined or
+	// ended.
+	Step string `json:"step"`
+	// From and To are the calling and called extensions (0: outside).
+	From int64 `json:"from,omitempty"`
+	To   int64 `json:"to,omitempty"`
+	// Number is the number dialled.
+	Number string `json:"number,omitempty"`
+	// Ext is the party a held, resumed, left, offered or joined step is
+	// about; Parties the extensions on the call at an answer or an end.
+	Ext     int64   `json:"ext,omitempty"`
+	Parties []int64 `json:"parties,omitempty"`
+	// Reason is why the call ended or the party left; Status the SIP
+	// status the caller got when the call failed before an answer.
+	Reason string `json:"reason,omitempty"`
+	Status int    `json:"status,omitempty"`
 }
 
 // PauseRef is the pause reason as it was when the pause started, so

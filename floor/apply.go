@@ -29,6 +29,8 @@ func (s *State) Apply(ev *callfloor.Event) {
 	case callfloor.EventParticipantResume:
 		delete(s.Participants[ev.ExtensionID], ev.QueueID)
 		return
+	case callfloor.EventCallRecord:
+		return
 	case callfloor.EventDispositionLater:
 		if ev.Disposition != nil {
 			delete(s.Incomplete, ev.Disposition.CallID)

@@ -59,3 +59,15 @@ func (d *decider) control(in Control) ([]callfloor.Event, error) {
 	}
 	return nil, nil
 }
+
+// record journals a call step.
+func (d *decider) record(in Record) ([]callfloor.Event, error) {
+	if in.Call.CallID == "" || in.Call.Step == "" {
+		return nil, callfloor.Errorf(callfloor.ErrFieldRequired, "a call record needs a call ID and a step")
+	}
+	ev := d.event(callfloor.EventCallRecord, 0, 0)
+	rec := in.Call
+	rec.Parties = append([]int64(nil), in.Call.Parties...)
+	ev.Record = &rec
+	return []callfloor.Event{ev}, nil
+}

@@ -56,6 +56,8 @@ func Decide(cfg *Config, s *State, in Input, now time.Time) ([]callfloor.Event, 
 		return d.timer()
 	case Control:
 		return d.control(in)
+	case Record:
+		return d.record(in)
 	}
 	return nil, callfloor.Errorf(callfloor.ErrInternal, "unknown input %T", in)
 }

@@ -90,6 +90,10 @@ type Phone struct {
 	Registered bool
 }
 
+// Record journals a step of a call from the telephony plane: every call
+// and leg, whether or not agents are on it.
+type Record struct{ Call callfloor.CallRecord }
+
 // Timer fires the earliest due timer (see State.NextDue).
 type Timer struct{}
 
@@ -109,3 +113,4 @@ func (i StartPreview) agent() int64     { return i.Ext }
 func (i EndPreview) agent() int64       { return i.Ext }
 func (i Phone) agent() int64            { return i.Ext }
 func (i Timer) agent() int64            { return 0 }
+func (i Record) agent() int64           { return 0 }

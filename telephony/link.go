@@ -140,6 +140,7 @@ func (l *Link) run() {
 // concerns.
 func (l *Link) apply(ev b2bua.Event) {
 	ctx := context.Background()
+	l.do(ctx, ev.AccountID, floor.Record{Call: record(ev)})
 	parties := ev.Parties
 	if len(parties) == 0 && (ev.Kind == b2bua.Answered || ev.Kind == b2bua.Ended) {
 		parties = []int64{ev.To, ev.From}
@@ -176,4 +177,14 @@ func (l *Link) do(ctx context.Context, account int64, in floor.Input) {
 			l.log.Warn("call event not recorded on the floor", "account", account, "err", err)
 		}
 	}
+}
+
+// record is the journal's record of a call event.
+func record(ev b2bua.Event) callfloor.CallRecord {
+	step := ev.Kind.String()
+	if ev.Kind == b2bua.Held && !ev.Held {
+		step = "resumed"
+	}
+	return callfloor.CallRecord{CallID: ev.CallID, Step: step, From: ev.From, To: ev.To, Number: ev.Number,
+		Ext: ev.Ext, Parties: ev.Parties, Reason: ev.Reason, Status: ev.Status}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ type rig struct {
 	acc               int64
 	alice, bob, plain *callfloor.Extension
 	lunch             int64
+	store             callfloor.Journal
 }
 
 // newRig is an account with two agents (alice 201, bob 202) and a plain
@@ -39,7 +41,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	sctx := callfloor.SystemContext(ctx, acc.ID)
-	r := &rig{t: t, acc: acc.ID}
+	r := &rig{t: t, acc: acc.ID, store: st}
 	mk := func(num string, agent bool) *callfloor.Extension {
 		e := &callfloor.Extension{Number: num, Agent: callfloor.DefaultAgentSettings(), SIPUsername: callfloor.NewSIPUsername(num)}
 		e.Agent.Enabled = agent
@@ -105,6 +107,23 @@ func TestCallBetweenAgentsFollowsOnTheFloor(t *testing.T) {
 	r.link.OnEvent(b2bua.Event{Kind: b2bua.Ended, CallID: "c1", AccountID: r.acc, From: r.alice.ID, To: r.bob.ID, Reason: b2bua.ReasonCallerHangup})
 	r.waitState(r.bob.ID, callfloor.StateIdle)
 	r.waitState(r.alice.ID, callfloor.StateIdle)
+
+	// The call's steps are in the journal, durable.
+	// Records go in before the agents' inputs of the same call event, so
+	// they are in once both agents are idle.
+	evs, err := r.store.ReadEvents(context.Background(), r.acc, 0, 1000)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	var steps []string
+	for _, e := range evs {
+		if e.Type == callfloor.EventCallRecord && e.Record.CallID == "c1" {
+			steps = append(steps, e.Record.Step+":"+e.Record.Reason)
+		}
+	}
+	if got := strings.Join(steps, ","); got != "answered:,ended:"+b2bua.ReasonCallerHangup {
+		t.Fatalf("journaled call records %q", got)
+	}
 }
 
 func TestFloorRulesRefuseCalls(t *testing.T) {
