@@ -44,3 +44,19 @@ func TestControlPermissions(t *testing.T) {
 		})
 	}
 }
+
+func TestRecordJournalsACallStep(t *testing.T) {
+	f := newFloor(t)
+	if _, err := Step(f.cfg, f.s, Record{Call: callfloor.CallRecord{Step: "ended"}}, f.now); callfloor.ErrorCode(err) != callfloor.ErrFieldRequired {
+		t.Fatalf("a record without a call ID: %v", err)
+	}
+	rec := callfloor.CallRecord{CallID: "c9", Step: "ended", From: agentA, Parties: []int64{agentA}, Reason: "caller_hangup"}
+	evs := f.do(Record{Call: rec})
+	if len(evs) != 1 || evs[0].Type != callfloor.EventCallRecord || evs[0].Record == nil || evs[0].Record.CallID != "c9" ||
+		evs[0].Record.Reason != "caller_hangup" || evs[0].ExtensionID != 0 {
+		t.Fatalf("events %+v", evs)
+	}
+	if len(f.s.Agents) != 0 {
+		t.Fatalf("a call record made agents %v", f.s.Agents)
+	}
+}
