@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -35,4 +36,41 @@ func TestSippCaller(t *testing.T) {
 	}
 	waitSignal(t, b.byes, "BYE to the callee")
 	h.waitEvents("ringing", "answered", "ended:"+ReasonCallerHangup)
+}
+
+// TestSippHoldResumeAndReferTransfer has a sipp caller put its call on
+// hold and back with re-INVITEs, then transfer it with REFER to a third
+// phone: the hold and resume are reported for the caller, and the target
+// ends up talking to the callee (music on hold itself is checked by
+// TestPhoneHoldsWithReinvite).
+func TestSippHoldResumeAndReferTransfer(t *testing.T) {
+	bin := sipptest.Path(t)
+	h := newHarness(t)
+	caller := h.addExt(1, 10, "100")
+	b := h.phone(h.addExt(1, 20, "200"), false)
+	c := h.phone(h.addExt(1, 30, "300"), false)
+	for _, p := range []*phone{b, c} {
+		p.register()
+		p.speak()
+	}
+	inf := filepath.Join(t.TempDir(), "users.csv")
+	if err := os.WriteFile(inf, []byte("SEQUENTIAL\n"+caller.SIPUsername+";300;\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ports := []int{sipptest.FreePort(t), sipptest.FreePort(t)}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin,
+		"-sf", filepath.Join("testdata", "hold_refer.xml"), "-inf", inf,
+		"-au", caller.SIPUsername, "-ap", caller.SIPSecret, "-s", "200",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(ports[0]), "-mp", strconv.Itoa(ports[1]), "-t", "u1",
+		"-m", "1", "-timeout", "15s", "-timeout_error", "-nostdin",
+		"127.0.0.1:"+strconv.Itoa(h.port))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+	<-c.invites
+	b.hears("300")
+	c.hears("200")
+	h.waitSteps("held:10,resumed:10,left:10,joined:30")
 }
