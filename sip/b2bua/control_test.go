@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -291,4 +292,46 @@ func TestReferBlindTransferFromPhone(t *testing.T) {
 	tr.a.hears("300")
 	tr.c.hears("100")
 	tr.h.waitSteps("left:20,joined:30")
+}
+
+// TestReferReplacesFromPhone is an attended transfer done on the phone:
+// 200, talking to 100, calls 300 itself, then REFERs 100 to 300 with
+// Replaces naming its second call.
+func TestReferReplacesFromPhone(t *testing.T) {
+	tr := newTrio(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	first := tr.b.session()
+	second := tr.b.answered(ctx, t, "300", nil)
+	<-tr.c.invites
+	tr.c.hears("200")
+	replaces := second.InviteRequest.CallID().Value() +
+		";to-tag=" + tagOf(second.InviteResponse.To().Params) + ";from-tag=" + tagOf(second.InviteRequest.From().Params)
+	req := sip.NewRequest(sip.REFER, first.InviteRequest.Contact().Address)
+	req.AppendHeader(sip.NewHeader("Refer-To", "<sip:300@127.0.0.1?Replaces="+url.QueryEscape(replaces)+">"))
+	req.SetDestination(tr.h.addr())
+	res, err := first.Do(ctx, req)
+	if err != nil || res.StatusCode != sip.StatusAccepted {
+		t.Fatalf("REFER: %v %v", res, err)
+	}
+	for _, want := range []string{"SIP/2.0 100 Trying", "SIP/2.0 200 OK"} {
+		select {
+		case f := <-tr.b.notifies:
+			if f != want {
+				t.Fatalf("NOTIFY %q, want %q", f, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("no NOTIFY %q", want)
+		}
+	}
+	tr.a.hears("300")
+	tr.c.hears("100")
+	if !strings.HasSuffix(tr.h.steps(), "left:20,joined:30") {
+		t.Fatalf("steps %q", tr.h.steps())
+	}
+}
+
+func tagOf(p sip.HeaderParams) string {
+	v, _ := p.Get("tag")
+	return v
 }
