@@ -335,3 +335,66 @@ func tagOf(p sip.HeaderParams) string {
 	v, _ := p.Get("tag")
 	return v
 }
+
+func TestClickToDial(t *testing.T) {
+	h := newHarness(t)
+	agentExt := h.addExt(1, 10, "100")
+	a := h.phone(agentExt, false)
+	c := h.phone(h.addExt(1, 30, "300"), false)
+	for _, p := range []*phone{a, c} {
+		p.register()
+		p.speak()
+	}
+	if err := h.b.Dial(context.Background(), 1, agentExt, "click-1", "300"); err != nil {
+		t.Fatal(err)
+	}
+	inv := <-a.invites
+	if ci := inv.GetHeader("Call-Info"); ci == nil || !strings.Contains(ci.Value(), "answer-after=0") {
+		t.Fatalf("the agent's phone was not asked to answer at once: %v", ci)
+	}
+	if inv.From().Address.User != "300" {
+		t.Fatalf("the agent's phone shows %q, want the number dialled", inv.From().Address.User)
+	}
+	<-c.invites
+	a.hears("300")
+	c.hears("100")
+	h.waitEvents("ringing", "answered")
+	if e := h.eventsCopy()[1]; e.CallID != "click-1" || len(e.Parties) != 2 {
+		t.Fatalf("answered %+v", e)
+	}
+	if err := h.b.Dial(context.Background(), 1, agentExt, "click-1", "300"); callfloor.ErrorCode(err) != callfloor.ErrCallState {
+		t.Fatalf("dialling with a call ID in use: %v", err)
+	}
+}
+
+func TestLinesSwitchAndStayHeld(t *testing.T) {
+	tr := newTrio(t)
+	ctx := context.Background()
+	b := &callfloor.Extension{ID: 20, AccountID: 1, Number: "200"}
+	if err := tr.h.b.Dial(ctx, 1, b, "line-2", "300"); err != nil {
+		t.Fatal(err)
+	}
+	<-tr.c.invites
+	tr.a.hearsMusic() // the first line went on hold by itself
+	tr.b.hears("300")
+	tr.c.hears("200")
+
+	// Switch back to the first line: the second goes on hold.
+	if err := tr.h.b.Hold(ctx, 1, 20, tr.id, false); err != nil {
+		t.Fatal(err)
+	}
+	tr.b.hears("100")
+	tr.c.hearsMusic()
+
+	// The first line ends: the second stays on hold until resumed.
+	if err := tr.dlg.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tr.c.hearsMusic()
+	tr.b.hearsNothing()
+	if err := tr.h.b.Hold(ctx, 1, 20, "line-2", false); err != nil {
+		t.Fatal(err)
+	}
+	tr.b.hears("300")
+	tr.c.hears("200")
+}
