@@ -19,6 +19,8 @@ type Store interface {
 	QueueService
 	DirectoryService
 	CallerIDPoolService
+	TrunkService
+	InboundNumberService
 	Journal
 
 	// Ping checks that the database answers.

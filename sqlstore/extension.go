@@ -325,6 +325,9 @@ func (s *Store) DeleteExtension(ctx context.Context, id int64) error {
 		if n > 0 {
 			return callfloor.Errorf(callfloor.ErrInUse, "the extension is the overflow target of %d queues", n)
 		}
+		if err := inboundTargetInUse(ctx, c, account, callfloor.DestinationExtension, id); err != nil {
+			return err
+		}
 		if _, err := c.exec(ctx, `DELETE FROM queue_members WHERE account_id = ? AND extension_id = ?`, account, id); err != nil {
 			return dbErr("delete memberships", err)
 		}

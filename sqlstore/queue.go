@@ -284,6 +284,9 @@ func (s *Store) DeleteQueue(ctx context.Context, id int64) error {
 		if n > 0 {
 			return callfloor.Errorf(callfloor.ErrInUse, "the queue is the overflow target of %d queues", n)
 		}
+		if err := inboundTargetInUse(ctx, c, account, callfloor.DestinationQueue, id); err != nil {
+			return err
+		}
 		for _, q := range []string{
 			`DELETE FROM queue_members WHERE account_id = ? AND queue_id = ?`,
 			`DELETE FROM outcomes WHERE account_id = ? AND queue_id = ?`,
