@@ -304,6 +304,7 @@ func (h *harness) seedWith(marker string, kind callfloor.LicenceKind, licences i
 	actx := callfloor.NewContext(ctx, callfloor.Actor{AccountID: tn.acc.ID, UserID: tn.admin.ID, Role: callfloor.RoleAdmin})
 	tn.apiTokenPlain, tn.apiToken, err = h.srv.auth.CreateAPIToken(actx, marker+" token")
 	must(t, err)
+	h.seedTrunks(tn)
 	return tn
 }
 

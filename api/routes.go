@@ -98,5 +98,6 @@ func routeTable() []route {
 	}
 	routes := append(base, floorRoutes()...)
 	routes = append(routes, lookupRoutes()...)
+	routes = append(routes, trunkRoutes()...)
 	return append(routes, streamRoutes()...)
 }
