@@ -48,18 +48,22 @@ func (l *Link) Admit(ctx context.Context, a b2bua.Admission) (b2bua.Admitted, er
 	if a.Kind == b2bua.KindClick {
 		return adm, nil
 	}
-	if a.Kind != b2bua.KindTransfer {
-		_, err := l.floor.Do(ctx, a.AccountID, floor.Dial{Ext: a.Caller.ID, CallID: a.CallID, Number: a.Number, Internal: true})
+	if a.Kind != b2bua.KindTransfer && a.Caller != nil {
+		_, err := l.floor.Do(ctx, a.AccountID, floor.Dial{Ext: a.Caller.ID, CallID: a.CallID, Number: a.Number, Internal: a.Callee != nil})
 		if err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotAgent {
 			code := callfloor.ErrorCode(err)
 			return adm, &b2bua.Refusal{Status: sip.StatusForbidden, Text: "Forbidden (" + code + ")", Code: code}
 		}
 	}
-	from := ""
-	if a.Caller != nil {
-		from = a.Caller.Number
+	if a.Callee == nil {
+		return adm, nil // a call out through a trunk
 	}
-	call := callfloor.CallRef{ID: a.CallID, Direction: callfloor.DirInternalIn, From: from, To: a.Callee.Number}
+	call := callfloor.CallRef{ID: a.CallID, Direction: callfloor.DirInternalIn, From: a.From, To: a.Callee.Number}
+	if a.Caller == nil {
+		call.Direction = callfloor.DirExternalIn
+	} else if call.From == "" {
+		call.From = a.Caller.Number
+	}
 	_, err := l.floor.Do(ctx, a.AccountID, floor.Offer{Ext: a.Callee.ID, Call: call})
 	if err == nil || callfloor.ErrorCode(err) == callfloor.ErrNotAgent {
 		adm.AutoAnswer = l.autoAnswer(ctx, a.AccountID, a.Callee.ID)

@@ -25,6 +25,7 @@ type rig struct {
 	alice, bob, plain *callfloor.Extension
 	lunch             int64
 	store             callfloor.Journal
+	st                callfloor.Store
 }
 
 // newRig is an account with two agents (alice 201, bob 202) and a plain
@@ -41,7 +42,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	sctx := callfloor.SystemContext(ctx, acc.ID)
-	r := &rig{t: t, acc: acc.ID, store: st}
+	r := &rig{t: t, acc: acc.ID, store: st, st: st}
 	mk := func(num string, agent bool) *callfloor.Extension {
 		e := &callfloor.Extension{Number: num, Agent: callfloor.DefaultAgentSettings(), SIPUsername: callfloor.NewSIPUsername(num)}
 		e.Agent.Enabled = agent

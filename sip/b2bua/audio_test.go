@@ -13,7 +13,7 @@ import (
 // time, and the tests check which tones each phone hears.
 
 // tones are the phones' frequencies, by extension number.
-var tones = map[string]float64{"100": 440, "200": 1000, "300": 1700}
+var tones = map[string]float64{"100": 440, "200": 1000, "300": 1700, "carrier": 2300}
 
 func decodeAudio(pt uint8, payload []byte) []int16 {
 	pcm := make([]int16, len(payload))

@@ -47,7 +47,9 @@ type Config struct {
 	// OnEvent, if set, is called with each call event, in order per call.
 	// It must not block.
 	OnEvent func(Event)
-	Logger  *slog.Logger
+	// Trunks, if set, routes calls to and from carriers.
+	Trunks TrunkRouter
+	Logger *slog.Logger
 	// Now is the clock of event times (time.Now).
 	Now func() time.Time
 }
@@ -73,11 +75,15 @@ const (
 
 // Admission is a leg asking to ring.
 type Admission struct {
-	Kind           AdmissionKind
-	CallID         string
-	AccountID      int64
+	Kind      AdmissionKind
+	CallID    string
+	AccountID int64
+	// Caller is nil for a carrier's call, Callee nil for a call out
+	// through a trunk.
 	Caller, Callee *callfloor.Extension
 	Number         string
+	// From is the caller's number.
+	From string
 }
 
 // Admitted is Admit's answer for a leg that may ring.

@@ -3,6 +3,7 @@ package b2bua
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -28,16 +29,39 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		b.onReinvite(req, tx)
 		return
 	}
-	caller, ok := b.cfg.Registrar.Authenticate(req, tx)
-	if !ok {
-		return
+	s := &setup{b: b, req: req, tx: tx}
+	if b.cfg.Trunks != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		r, err := b.cfg.Trunks.Inbound(ctx, req, sourceIP(req))
+		cancel()
+		switch {
+		case callfloor.ErrorCode(err) == callfloor.ErrNotFound:
+			respond(tx, req, sip.StatusNotFound, "Not Found")
+			return
+		case err != nil:
+			b.log.Warn("inbound trunk call not routed", "err", err)
+			respond(tx, req, sip.StatusInternalServerError, "Server Internal Error")
+			return
+		}
+		s.inbound = r
+	}
+	if s.inbound != nil {
+		s.account, s.from = s.inbound.AccountID, s.inbound.From
+	} else {
+		caller, ok := b.cfg.Registrar.Authenticate(req, tx)
+		if !ok {
+			return
+		}
+		s.caller, s.account, s.from = caller, caller.AccountID, caller.Number
 	}
 	respond(tx, req, sip.StatusTrying, "Trying")
-	ev := Event{AccountID: caller.AccountID, From: caller.ID, Number: req.Recipient.User}
-	if h := req.CallID(); h != nil {
-		ev.CallID = h.Value()
+	s.ev = Event{AccountID: s.account, Number: req.Recipient.User}
+	if s.caller != nil {
+		s.ev.From = s.caller.ID
 	}
-	s := &setup{b: b, req: req, tx: tx, caller: caller, ev: ev}
+	if h := req.CallID(); h != nil {
+		s.ev.CallID = h.Value()
+	}
 	f := s.run()
 	if f == nil {
 		return
@@ -66,10 +90,15 @@ type setup struct {
 	b      *B2BUA
 	req    *sip.Request
 	tx     sip.ServerTransaction
-	caller *callfloor.Extension
-	ev     Event
-	a      *leg // the caller's leg, once its dialog exists
-	c      *call
+	caller *callfloor.Extension // nil for a carrier's call
+	// inbound is the route of a carrier's call; account and from are the
+	// call's account and the caller's number, whoever calls.
+	inbound *InboundRoute
+	account int64
+	from    string
+	ev      Event
+	a       *leg // the caller's leg, once its dialog exists
+	c       *call
 }
 
 // cleanup releases what a failed setup holds.
@@ -103,16 +132,18 @@ func (s *setup) run() *failure {
 	if err != nil {
 		return fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
 	}
-	callee, f := b.findCallee(s.caller.AccountID, s.ev.Number)
+	callee, route, f := s.destination()
 	if f != nil {
 		return f
 	}
-	s.ev.To = callee.ID
-	if len(b.cfg.Registrar.Contacts(callee.AccountID, callee.ID)) == 0 {
-		return fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, nil)
+	if callee != nil {
+		s.ev.To = callee.ID
+		if len(b.cfg.Registrar.Contacts(callee.AccountID, callee.ID)) == 0 {
+			return fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, nil)
+		}
 	}
-	adm, f := b.admit(Admission{Kind: KindCall, CallID: s.ev.CallID, AccountID: s.caller.AccountID,
-		Caller: s.caller, Callee: callee, Number: s.ev.Number})
+	adm, f := b.admit(Admission{Kind: KindCall, CallID: s.ev.CallID, AccountID: s.account,
+		Caller: s.caller, Callee: callee, Number: s.ev.Number, From: s.from})
 	if f != nil {
 		return f
 	}
@@ -126,7 +157,7 @@ func (s *setup) run() *failure {
 		media.Close()
 		return fail(sip.StatusBadRequest, "Bad Request", ReasonError, err)
 	}
-	s.a = &leg{b: b, id: dlg.ID, ext: s.caller, number: s.caller.Number, media: media, local: local(media),
+	s.a = &leg{b: b, id: dlg.ID, ext: s.caller, number: s.from, media: media, local: local(media),
 		in: dlg, answered: make(chan struct{})}
 	s.c = &call{b: b, id: s.ev.CallID, base: s.ev}
 	b.mu.Lock()
@@ -144,8 +175,12 @@ func (s *setup) run() *failure {
 		return fail(0, "", ReasonCanceled, nil)
 	}
 	rang := false
-	bl, f := b.dialOut(ctx, outgoing{callID: s.ev.CallID, accountID: s.caller.AccountID, ext: callee,
-		from: s.caller.Number, codec: probe.Codec.PT, autoAnswer: adm.AutoAnswer}, func() {
+	from := s.from
+	if route != nil {
+		from = route.CallerID
+	}
+	bl, f := b.dialOut(ctx, outgoing{callID: s.ev.CallID, accountID: s.account, ext: callee, route: route,
+		from: from, codec: probe.Codec.PT, autoAnswer: adm.AutoAnswer}, func() {
 		if rang {
 			return
 		}
@@ -192,6 +227,43 @@ func (s *setup) run() *failure {
 	return nil
 }
 
+// destination finds where a new call goes: the extension an inbound
+// number rings, an extension of the caller's account, or an outside
+// number through a trunk.
+func (s *setup) destination() (*callfloor.Extension, *OutboundRoute, *failure) {
+	b := s.b
+	if s.inbound != nil {
+		if s.inbound.Callee == nil {
+			return nil, nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable,
+				errors.New("the inbound number rings a queue, and queues do not take calls yet"))
+		}
+		return s.inbound.Callee, nil, nil
+	}
+	callee, f := b.findCallee(s.account, s.ev.Number)
+	if f == nil || f.reason != ReasonNotFound || b.cfg.Trunks == nil {
+		return callee, nil, f
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	route, err := b.cfg.Trunks.Outbound(ctx, s.caller, s.ev.Number)
+	switch {
+	case callfloor.ErrorCode(err) == callfloor.ErrNotFound:
+		return nil, nil, f
+	case err != nil:
+		return nil, nil, fail(sip.StatusInternalServerError, "Server Internal Error", ReasonError, err)
+	}
+	return nil, route, nil
+}
+
+// sourceIP is the address a request came from.
+func sourceIP(req *sip.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
 // listen opens an RTP leg in the configured range.
 func (b *B2BUA) listen() (*relay.Leg, error) {
 	return relay.Listen(relay.Options{IP: b.cfg.MediaIP, Ports: b.cfg.Ports})
@@ -231,11 +303,13 @@ func (b *B2BUA) findCallee(account int64, number string) (*callfloor.Extension, 
 	return callee, nil
 }
 
-// outgoing is a leg to place: an extension's phone.
+// outgoing is a leg to place: an extension's phone, or a number through
+// a trunk.
 type outgoing struct {
 	callID    string
 	accountID int64
 	ext       *callfloor.Extension
+	route     *OutboundRoute
 	// from is the number the phone shows as calling.
 	from string
 	// codec is the payload type to offer first (0: PCMU).
@@ -244,25 +318,34 @@ type outgoing struct {
 	autoAnswer bool
 }
 
-// dialOut calls an extension's phone (its latest registration) and waits
-// for the answer; onRinging is called on each 180/183. Canceling ctx
-// CANCELs the call. The leg returned is answered (ACKed), in no call.
+// dialOut calls an extension's phone (its latest registration) or a
+// number through a trunk, and waits for the answer; onRinging is called
+// on each 180/183. Canceling ctx CANCELs the call. The leg returned is
+// answered (ACKed), in no call.
 func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg, *failure) {
-	bindings := b.cfg.Registrar.Contacts(o.ext.AccountID, o.ext.ID)
-	if len(bindings) == 0 {
-		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, nil)
-	}
-	bind := bindings[len(bindings)-1]
 	var target sip.Uri
-	if err := sip.ParseUri(bind.Contact, &target); err != nil {
-		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
+	var dest, transport, toUser string
+	var auth sipgo.AnswerOptions
+	if o.route != nil {
+		target, dest, transport, toUser = o.route.Target, o.route.Dest, o.route.Transport, o.route.Target.User
+		auth = sipgo.AnswerOptions{Username: o.route.Username, Password: o.route.Password}
+	} else {
+		bindings := b.cfg.Registrar.Contacts(o.ext.AccountID, o.ext.ID)
+		if len(bindings) == 0 {
+			return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, nil)
+		}
+		bind := bindings[len(bindings)-1]
+		if err := sip.ParseUri(bind.Contact, &target); err != nil {
+			return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
+		}
+		dest, transport, toUser = bind.Source, bind.Transport, o.ext.Number
 	}
 	media, err := b.listen()
 	if err != nil {
 		return nil, fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonError, err)
 	}
-	l := &leg{b: b, ext: o.ext, number: o.ext.Number, media: media, local: local(media),
-		dest: bind.Source, transport: bind.Transport, answered: make(chan struct{})}
+	l := &leg{b: b, ext: o.ext, number: toUser, media: media, local: local(media),
+		dest: dest, transport: transport, answered: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -279,16 +362,20 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 		Params: sip.NewParams()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	inv.AppendHeader(from)
-	inv.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: o.ext.Number, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port}})
+	to := sip.Uri{Scheme: "sip", User: toUser, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port}
+	if o.route != nil {
+		to = target
+	}
+	inv.AppendHeader(&sip.ToHeader{Address: to})
 	if o.autoAnswer {
 		inv.AppendHeader(sip.NewHeader("Call-Info", "<sip:"+b.cfg.Contact.Host+">;answer-after=0"))
 		inv.AppendHeader(sip.NewHeader("Alert-Info", "<http://localhost>;info=alert-autoanswer;delay=0"))
 	}
 	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	inv.SetBody(offer.Marshal())
-	inv.SetDestination(bind.Source)
-	if bind.Transport != "" {
-		inv.SetTransport(bind.Transport)
+	inv.SetDestination(dest)
+	if transport != "" {
+		inv.SetTransport(transport)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.RingTimeout)
@@ -296,12 +383,13 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 	if l.out, err = b.ua.WriteInvite(ctx, inv); err != nil {
 		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
 	}
-	err = l.out.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
+	auth.OnResponse = func(res *sip.Response) error {
 		if res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress {
 			onRinging()
 		}
 		return nil
-	}})
+	}
+	err = l.out.WaitAnswer(ctx, auth)
 	if err != nil {
 		l.out.Close()
 		var dr *sipgo.ErrDialogResponse

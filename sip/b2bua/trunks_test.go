@@ -1,0 +1,118 @@
+package b2bua
+
+import (
+	"context"
+	"net/netip"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/sipptest"
+	"github.com/emiago/sipgo/sip"
+)
+
+// fakeTrunks routes one inbound number from 127.0.0.1 to an extension,
+// and every outside number to one carrier address.
+type fakeTrunks struct {
+	did      string
+	callee   *callfloor.Extension
+	carrier  string // host:port
+	callerID string
+}
+
+func (f *fakeTrunks) Outbound(_ context.Context, caller *callfloor.Extension, number string) (*OutboundRoute, error) {
+	if f.carrier == "" {
+		return nil, callfloor.Errorf(callfloor.ErrNotFound, "no trunk")
+	}
+	ap := netip.MustParseAddrPort(f.carrier)
+	return &OutboundRoute{TrunkID: 1, Target: sip.Uri{Scheme: "sip", User: "9" + number, Host: ap.Addr().String(), Port: int(ap.Port())},
+		Dest: f.carrier, Transport: "udp", CallerID: f.callerID}, nil
+}
+
+func (f *fakeTrunks) Inbound(_ context.Context, req *sip.Request, src netip.Addr) (*InboundRoute, error) {
+	if src != netip.MustParseAddr("127.0.0.1") || req.Recipient.User != f.did {
+		return nil, nil
+	}
+	return &InboundRoute{TrunkID: 1, AccountID: 1, Number: f.did, From: req.From().Address.User, Callee: f.callee}, nil
+}
+
+// TestSippCallFromTrunk: a carrier (sipp, no credentials) calls an
+// inbound number, which rings an extension's phone.
+func TestSippCallFromTrunk(t *testing.T) {
+	bin := sipptest.Path(t)
+	ft := &fakeTrunks{did: "441632960100"}
+	h := newHarness(t, func(c *Config) { c.Trunks = ft })
+	b := h.phone(h.addExt(1, 20, "200"), false)
+	ft.callee = b.ext
+	b.register()
+	ports := []int{sipptest.FreePort(t), sipptest.FreePort(t)}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-sn", "uac", "-s", ft.did,
+		"-i", "127.0.0.1", "-p", strconv.Itoa(ports[0]), "-mp", strconv.Itoa(ports[1]), "-t", "u1",
+		"-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin",
+		"127.0.0.1:"+strconv.Itoa(h.port))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+	inv := <-b.invites
+	if inv.From().Address.User != "sipp" {
+		t.Fatalf("the extension sees %q calling, want the carrier's caller", inv.From().Address.User)
+	}
+	waitSignal(t, b.byes, "BYE to the extension")
+	h.waitEvents("ringing", "answered", "ended:"+ReasonCallerHangup)
+	if e := h.eventsCopy()[1]; e.From != 0 || e.To != 20 || e.Number != ft.did {
+		t.Fatalf("answered %+v", e)
+	}
+
+	// Another number from the carrier is not found; a phone's call to it
+	// must authenticate like any other.
+	out, _ := exec.CommandContext(ctx, bin, "-sn", "uac", "-s", "441632960199",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(sipptest.FreePort(t)), "-mp", strconv.Itoa(sipptest.FreePort(t)), "-t", "u1",
+		"-m", "1", "-timeout", "5s", "-timeout_error", "-nostdin",
+		"127.0.0.1:"+strconv.Itoa(h.port)).CombinedOutput()
+	if !containsAny(string(out), "401", "Unauthorized") {
+		t.Fatalf("a call for an unknown inbound number was not challenged:\n%s", out)
+	}
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCallOutThroughTrunk: an extension dials an outside number, which
+// goes to the carrier with the route's number and caller ID.
+func TestCallOutThroughTrunk(t *testing.T) {
+	ft := &fakeTrunks{callerID: "+441632960555"}
+	h := newHarness(t, func(c *Config) { c.Trunks = ft })
+	a := h.phone(h.addExt(1, 10, "100"), false)
+	carrier := h.phone(&callfloor.Extension{ID: 99, AccountID: 1, Number: "carrier"}, false)
+	ft.carrier = carrier.addr
+	a.register()
+	a.speak()
+	carrier.speak()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d := a.answered(ctx, t, "01632960999", nil)
+	inv := <-carrier.invites
+	if inv.Recipient.User != "901632960999" || inv.From().Address.User != "+441632960555" {
+		t.Fatalf("carrier got INVITE for %q from %q", inv.Recipient.User, inv.From().Address.User)
+	}
+	a.hears("carrier")
+	if err := d.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, carrier.byes, "BYE to the carrier")
+	h.waitEvents("ringing", "answered", "ended:"+ReasonCallerHangup)
+	if e := h.eventsCopy()[1]; e.From != 10 || e.To != 0 {
+		t.Fatalf("answered %+v", e)
+	}
+}
