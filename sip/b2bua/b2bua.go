@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -109,7 +110,9 @@ func (r *Refusal) Error() string { return fmt.Sprintf("b2bua: refused: %d %s", r
 type B2BUA struct {
 	cfg Config
 	log *slog.Logger
-	ua  sipgo.DialogUA
+	// ua sends over UDP from SendFrom; uaStream over the phone's own
+	// stream connection.
+	ua, uaStream sipgo.DialogUA
 
 	mu     sync.Mutex
 	legs   map[string]*leg  // by dialog ID
@@ -137,6 +140,12 @@ func New(cfg Config) (*B2BUA, error) {
 	}
 	opts := []sipgo.ClientOption{sipgo.WithClientHostname(cfg.Contact.Host),
 		sipgo.WithClientPort(cfg.Contact.Port), sipgo.WithClientLogger(cfg.Logger)}
+	// Streams (TCP, TLS, WS, WSS) reuse the phone's connection, found by
+	// its address; only UDP is sent from the fixed SendFrom socket.
+	stream, err := sipgo.NewClient(cfg.Registrar.UserAgent(), opts...)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.SendFrom != "" {
 		opts = append(opts, sipgo.WithClientConnectionAddr(cfg.SendFrom))
 	}
@@ -144,10 +153,12 @@ func New(cfg Config) (*B2BUA, error) {
 	if err != nil {
 		return nil, err
 	}
+	contact := sip.ContactHeader{Address: cfg.Contact}
 	b := &B2BUA{
 		cfg: cfg, log: cfg.Logger,
-		ua:   sipgo.DialogUA{Client: client, ContactHDR: sip.ContactHeader{Address: cfg.Contact}, RewriteContact: true},
-		legs: map[string]*leg{}, calls: map[string]*call{},
+		ua:       sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true},
+		uaStream: sipgo.DialogUA{Client: stream, ContactHDR: contact, RewriteContact: true},
+		legs:     map[string]*leg{}, calls: map[string]*call{},
 	}
 	reg := cfg.Registrar
 	reg.Handle(sip.INVITE, b.onInvite)
@@ -186,6 +197,14 @@ func (b *B2BUA) Calls() int {
 		}
 	}
 	return n
+}
+
+// uaFor is the dialog UA for a transport.
+func (b *B2BUA) uaFor(transport string) *sipgo.DialogUA {
+	if transport == "" || strings.EqualFold(transport, "udp") {
+		return &b.ua
+	}
+	return &b.uaStream
 }
 
 func (b *B2BUA) isClosed() bool {

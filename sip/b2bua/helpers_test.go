@@ -194,10 +194,20 @@ type phone struct {
 	sess   *sipgo.DialogServerSession
 }
 
+// session waits for the dialog of the call the phone answered.
 func (p *phone) session() *sipgo.DialogServerSession {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.sess
+	p.t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		p.mu.Lock()
+		s := p.sess
+		p.mu.Unlock()
+		if s != nil {
+			return s
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s answered no call", p.ext.Number)
+		}
+	}
 }
 
 func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
@@ -247,7 +257,6 @@ func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
 		p.notifies <- strings.TrimSpace(string(req.Body()))
 	})
-	go srv.ServeUDP(conn)
 	p.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -275,6 +284,7 @@ func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
 			}
 		}
 	}()
+	go srv.ServeUDP(conn) // once the RTP socket is there
 	t.Cleanup(func() { ua.Close(); conn.Close(); p.rtp.Close(); <-done })
 	return p
 }
@@ -359,7 +369,6 @@ func (p *phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	p.setRemote(n.Remote)
 	p.mu.Lock()
 	p.pt = n.Codec.PT
-	p.sess = d
 	p.mu.Unlock()
 	_ = d.Respond(sip.StatusRinging, "Ringing", nil)
 	select {
@@ -373,7 +382,11 @@ func (p *phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if err := d.RespondSDP(ans.Marshal()); err != nil {
 		p.t.Errorf("callee answer: %v", err)
+		return
 	}
+	p.mu.Lock()
+	p.sess = d // once answered: tests send requests on it
+	p.mu.Unlock()
 }
 
 func (p *phone) setRemote(a netip.AddrPort) {

@@ -152,7 +152,7 @@ func (s *setup) run() *failure {
 	if err != nil {
 		return fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonError, err)
 	}
-	dlg, err := b.ua.ReadInvite(s.req, s.tx)
+	dlg, err := b.uaFor(s.req.Transport()).ReadInvite(s.req, s.tx)
 	if err != nil {
 		media.Close()
 		return fail(sip.StatusBadRequest, "Bad Request", ReasonError, err)
@@ -380,7 +380,7 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.RingTimeout)
 	defer cancel()
-	if l.out, err = b.ua.WriteInvite(ctx, inv); err != nil {
+	if l.out, err = b.uaFor(transport).WriteInvite(ctx, inv); err != nil {
 		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
 	}
 	auth.OnResponse = func(res *sip.Response) error {
