@@ -21,6 +21,12 @@ type Config struct {
 	HTTP          string
 	SIP           string
 	SIPWS         string
+	SIPTLS        string
+	SIPWSS        string
+	TLSCert       string
+	TLSKey        string
+	SIPKeepalive  time.Duration
+	RTPPorts      PortRange
 	Database      string
 	LogLevel      string
 	LogFormat     string
@@ -37,6 +43,8 @@ func DefaultConfig() Config {
 		Data:         "data",
 		HTTP:         "127.0.0.1:8080",
 		SIP:          "127.0.0.1:5060",
+		SIPKeepalive: 30 * time.Second,
+		RTPPorts:     PortRange{Min: 10000, Max: 20000},
 		LogLevel:     "info",
 		LogFormat:    "text",
 		SessionTTL:   12 * time.Hour,
@@ -76,6 +84,30 @@ func settings() []setting {
 		mk("http", "address the HTTP API listens on", false, func(c *Config) *string { return &c.HTTP }),
 		mk("sip", "address SIP listens on, UDP and TCP (port 0 picks one)", false, func(c *Config) *string { return &c.SIP }),
 		mk("sip-ws", "address SIP over WebSocket (browsers) listens on; empty: off", false, func(c *Config) *string { return &c.SIPWS }),
+		mk("sip-tls", "address SIP over TLS listens on (needs tls-cert and tls-key); empty: off", false, func(c *Config) *string { return &c.SIPTLS }),
+		mk("sip-wss", "address SIP over secure WebSocket (browsers) listens on (needs tls-cert and tls-key); empty: off", false, func(c *Config) *string { return &c.SIPWSS }),
+		mk("tls-cert", "PEM file of the certificate (and its chain) for sip-tls and sip-wss", false, func(c *Config) *string { return &c.TLSCert }),
+		mk("tls-key", "PEM file of the private key of tls-cert", false, func(c *Config) *string { return &c.TLSKey }),
+		{name: "sip-keepalive", usage: "how often registered phones are sent an OPTIONS keepalive (three unanswered remove a registration); 0: off",
+			get: func(c *Config) string { return c.SIPKeepalive.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || (d != 0 && (d < 5*time.Second || d > time.Hour)) {
+					return fmt.Errorf("sip keepalive must be 0 (off) or a duration between 5s and 1h")
+				}
+				c.SIPKeepalive = d
+				return nil
+			}},
+		{name: "rtp-ports", usage: "UDP ports for RTP, MIN-MAX (MIN even), e.g. 10000-20000",
+			get: func(c *Config) string { return c.RTPPorts.String() },
+			set: func(c *Config, v string) error {
+				r, err := ParsePortRange(v)
+				if err != nil {
+					return err
+				}
+				c.RTPPorts = r
+				return nil
+			}},
 		mk("database", "database URL: empty for SQLite in the data directory, or postgres://...", false, func(c *Config) *string { return &c.Database }),
 		{name: "log-level", usage: "log level: debug, info, warn or error",
 			get: func(c *Config) string { return c.LogLevel },
@@ -188,7 +220,53 @@ func LoadConfig(name string, args []string, env func(string) string, demo bool, 
 			}
 		}
 	})
-	return cfg, ferr
+	if ferr != nil {
+		return cfg, ferr
+	}
+	return cfg, cfg.check()
+}
+
+// check validates what spans settings, once every source is applied.
+func (c Config) check() error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("tls-cert and tls-key go together: set both or neither")
+	}
+	if (c.SIPTLS != "" || c.SIPWSS != "") && c.TLSCert == "" {
+		return errors.New("sip-tls and sip-wss need a certificate: set tls-cert and tls-key (PEM files)")
+	}
+	return nil
+}
+
+// PortRange is an inclusive range of ports, such as the RTP ports.
+type PortRange struct{ Min, Max int }
+
+func (r PortRange) String() string { return strconv.Itoa(r.Min) + "-" + strconv.Itoa(r.Max) }
+
+// ParsePortRange reads MIN-MAX with 1024 <= MIN < MAX <= 65535 and MIN
+// even: RTP takes an even port and RTCP the odd one after it.
+func ParsePortRange(s string) (PortRange, error) {
+	lo, hi, ok := strings.Cut(strings.TrimSpace(s), "-")
+	r := PortRange{Min: portNumber(lo), Max: portNumber(hi)}
+	if !ok || r.Min < 1024 || r.Max > 65535 || r.Min >= r.Max || r.Min%2 != 0 {
+		return PortRange{}, fmt.Errorf("rtp ports must be MIN-MAX with 1024 <= MIN < MAX <= 65535 and MIN even, e.g. 10000-20000")
+	}
+	return r, nil
+}
+
+// portNumber reads up to five decimal digits (no sign, no spaces), or
+// returns -1.
+func portNumber(s string) int {
+	if s == "" || len(s) > 5 {
+		return -1
+	}
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }
 
 func applyYAML(cfg *Config, path string, list []setting) error {

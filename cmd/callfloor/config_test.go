@@ -1,6 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"log/slog"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -8,7 +20,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 	"gopkg.in/yaml.v3"
+
+	"github.com/callfloor/callfloor/password"
 )
 
 func envMap(m map[string]string) func(string) string {
@@ -114,5 +130,205 @@ func TestSampleConfigIsTrue(t *testing.T) {
 	}
 	if !reflect.DeepEqual(c, DefaultConfig()) {
 		t.Errorf("sample values differ from the defaults:\n%+v\n%+v", c, DefaultConfig())
+	}
+}
+
+func TestParsePortRange(t *testing.T) {
+	tests := []struct {
+		in   string
+		want PortRange
+		ok   bool
+	}{
+		{"10000-20000", PortRange{10000, 20000}, true},
+		{" 10000-20001 ", PortRange{10000, 20001}, true},
+		{"1024-65535", PortRange{1024, 65535}, true},
+		{"30000-30001", PortRange{30000, 30001}, true},
+		{"10001-20000", PortRange{}, false}, // RTP ports are even
+		{"20000-10000", PortRange{}, false},
+		{"10000-10000", PortRange{}, false},
+		{"1022-2000", PortRange{}, false},
+		{"10000-65536", PortRange{}, false},
+		{"10000", PortRange{}, false},
+		{"10000-", PortRange{}, false},
+		{"-20000", PortRange{}, false},
+		{"10000 - 20000", PortRange{}, false},
+		{"+10000-20000", PortRange{}, false},
+		{"10000-20000-30000", PortRange{}, false},
+		{"010000-20000", PortRange{}, false},
+		{"ten-twenty", PortRange{}, false},
+		{"", PortRange{}, false},
+	}
+	for _, tc := range tests {
+		got, err := ParsePortRange(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParsePortRange(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "10000-20000") {
+			t.Errorf("ParsePortRange(%q): error %q shows no example", tc.in, err)
+		}
+	}
+}
+
+func FuzzParsePortRange(f *testing.F) {
+	for _, s := range []string{"10000-20000", "1024-65535", "10001-20000", "-", "99999-100000", "0-0", "1e4-2e4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParsePortRange(s)
+		if err != nil {
+			if r != (PortRange{}) {
+				t.Fatalf("%q: error with a range %v", s, r)
+			}
+			return
+		}
+		if r.Min < 1024 || r.Max > 65535 || r.Min >= r.Max || r.Min%2 != 0 {
+			t.Fatalf("%q: accepted %v", s, r)
+		}
+		if again, err := ParsePortRange(r.String()); err != nil || again != r {
+			t.Fatalf("%q: %v does not round-trip: %v, %v", s, r, again, err)
+		}
+	})
+}
+
+func TestSIPTransportSettings(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	tests := []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		want  string // part of the error; empty: no error
+		check func(Config) bool
+	}{
+		{"tls needs a certificate", []string{"--sip-tls", "127.0.0.1:5061"}, nil, "tls-cert and tls-key", nil},
+		{"wss needs a certificate", nil, map[string]string{"CALLFLOOR_SIP_WSS": "127.0.0.1:7443"}, "tls-cert and tls-key", nil},
+		{"cert without key", []string{"--sip-tls", "127.0.0.1:5061", "--tls-cert", cert}, nil, "go together", nil},
+		{"key without cert", []string{"--tls-key", key}, nil, "go together", nil},
+		{"tls and wss", []string{"--sip-tls", "127.0.0.1:5061", "--sip-wss", "127.0.0.1:7443"},
+			map[string]string{"CALLFLOOR_TLS_CERT": cert, "CALLFLOOR_TLS_KEY": key}, "", func(c Config) bool {
+				return c.SIPTLS == "127.0.0.1:5061" && c.SIPWSS == "127.0.0.1:7443" && c.TLSCert == cert && c.TLSKey == key
+			}},
+		{"certificate alone is fine", []string{"--tls-cert", cert, "--tls-key", key}, nil, "", func(c Config) bool { return c.SIPTLS == "" }},
+		{"keepalive off", []string{"--sip-keepalive", "0"}, nil, "", func(c Config) bool { return c.SIPKeepalive == 0 }},
+		{"keepalive", nil, map[string]string{"CALLFLOOR_SIP_KEEPALIVE": "90s"}, "", func(c Config) bool { return c.SIPKeepalive == 90*time.Second }},
+		{"keepalive too often", []string{"--sip-keepalive", "1s"}, nil, "--sip-keepalive", nil},
+		{"keepalive not a duration", []string{"--sip-keepalive", "often"}, nil, "--sip-keepalive", nil},
+		{"rtp ports", []string{"--rtp-ports", "40000-40999"}, nil, "", func(c Config) bool { return c.RTPPorts == PortRange{40000, 40999} }},
+		{"rtp ports from env", nil, map[string]string{"CALLFLOOR_RTP_PORTS": "20000-29999"}, "", func(c Config) bool { return c.RTPPorts == PortRange{20000, 29999} }},
+		{"bad rtp ports", []string{"--rtp-ports", "40001-40999"}, nil, "--rtp-ports", nil},
+		{"bad rtp ports from env", nil, map[string]string{"CALLFLOOR_RTP_PORTS": "5000"}, "CALLFLOOR_RTP_PORTS", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := LoadConfig("serve", tc.args, envMap(tc.env), false, nil)
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(c) {
+				t.Errorf("unexpected config %+v", c)
+			}
+		})
+	}
+}
+
+// writeTestCert writes a fresh self-signed certificate for 127.0.0.1 and
+// its key as PEM files and returns their paths and a pool trusting it.
+func writeTestCert(t *testing.T) (cert, key string, roots *x509.CertPool, keyPEM []byte) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "callfloor test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
+	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	roots = x509.NewCertPool()
+	roots.AddCert(leaf)
+	return cert, key, roots, keyPEM
+}
+
+// The server serves SIP over TLS and secure WebSocket with the configured
+// certificate; a bad certificate stops it with an error that names the
+// files and shows nothing of the key.
+func TestSIPOverTLSListeners(t *testing.T) {
+	cert, key, roots, keyPEM := writeTestCert(t)
+	keyLine := strings.Split(string(keyPEM), "\n")[1]
+	var logs bytes.Buffer
+	open := func(cert, key string) (*Main, error) {
+		cfg := DefaultConfig()
+		cfg.Data, cfg.HTTP, cfg.SIP = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
+		cfg.SIPTLS, cfg.SIPWSS, cfg.TLSCert, cfg.TLSKey = "127.0.0.1:0", "127.0.0.1:0", cert, key
+		m := NewMain(cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		m.Hasher = password.New(password.Fast)
+		return m, m.Open(context.Background())
+	}
+
+	m, err := open(cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgenTLSConfig(&tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for transport, ln := range map[string]net.Listener{"TLS": m.sipTLS, "WSS": m.sipWSS} {
+		req := sip.NewRequest(sip.OPTIONS, sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port})
+		req.SetTransport(transport)
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		res, err := client.Do(ctx, req)
+		cancel()
+		if err != nil || res.StatusCode != sip.StatusOK {
+			t.Fatalf("OPTIONS over %s: %v %v", transport, res, err)
+		}
+	}
+
+	for _, tc := range []struct{ cert, key, want string }{
+		{cert, filepath.Join(t.TempDir(), "none.pem"), "none.pem"},
+		{key, cert, "tls-cert " + key}, // swapped
+	} {
+		m, err := open(tc.cert, tc.key)
+		if err == nil {
+			m.Close()
+			t.Fatalf("opened with cert %s, key %s", tc.cert, tc.key)
+		}
+		if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), keyLine) {
+			t.Fatalf("error %q", err)
+		}
+	}
+	if strings.Contains(logs.String(), keyLine) {
+		t.Fatal("the key was logged")
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -52,6 +53,8 @@ type Main struct {
 	sipUDP    net.PacketConn
 	sipTCP    net.Listener
 	sipWS     net.Listener
+	sipTLS    net.Listener
+	sipWSS    net.Listener
 	ln        net.Listener
 	srv       *http.Server
 }
@@ -103,6 +106,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Store: st, Auth: authSvc, Hasher: m.Hasher, Clock: m.Clock, Logger: m.Logger,
 		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
 		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate, Phones: m.Registrar,
+		Calls: m.callControl(),
 	})
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {
@@ -119,9 +123,24 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// openSIP starts the registrar on UDP and TCP at the same address.
+// openSIP starts the registrar on UDP and TCP at the same address, and
+// on TLS, WebSocket and secure WebSocket when configured.
 func (m *Main) openSIP() error {
-	r, err := registrar.New(registrar.Config{Store: m.Store, Realm: m.Config.SIPRealm, Clock: m.Clock, Logger: m.Logger})
+	var tlsConf *tls.Config
+	if m.Config.SIPTLS != "" || m.Config.SIPWSS != "" {
+		// The error names the files, never what they hold.
+		cert, err := tls.LoadX509KeyPair(m.Config.TLSCert, m.Config.TLSKey)
+		if err != nil {
+			return fmt.Errorf("sip tls certificate (tls-cert %s, tls-key %s): %w", m.Config.TLSCert, m.Config.TLSKey, err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	keepalive := m.Config.SIPKeepalive
+	if keepalive == 0 {
+		keepalive = -1 // off
+	}
+	r, err := registrar.New(registrar.Config{Store: m.Store, Realm: m.Config.SIPRealm, Clock: m.Clock, Logger: m.Logger,
+		Keepalive: keepalive})
 	if err != nil {
 		return fmt.Errorf("sip registrar: %w", err)
 	}
@@ -152,6 +171,18 @@ func (m *Main) openSIP() error {
 			return fmt.Errorf("sip websocket listener: %w", err)
 		}
 		go r.ServeWS(m.sipWS)
+	}
+	if m.Config.SIPTLS != "" {
+		if m.sipTLS, err = net.Listen("tcp", m.Config.SIPTLS); err != nil {
+			return fmt.Errorf("sip tls listener: %w", err)
+		}
+		go r.ServeTLS(m.sipTLS, tlsConf)
+	}
+	if m.Config.SIPWSS != "" {
+		if m.sipWSS, err = net.Listen("tcp", m.Config.SIPWSS); err != nil {
+			return fmt.Errorf("sip secure websocket listener: %w", err)
+		}
+		go r.ServeWSS(m.sipWSS, tlsConf)
 	}
 	// Registrations reach the floor: an agent's view shows its phone.
 	changes, stop := r.Watch()
@@ -199,6 +230,15 @@ func (m *Main) openCalls() error {
 	}
 	m.calls = b
 	return nil
+}
+
+// callControl is the API's way to the in-call controls: none in
+// simulation mode, where the simulated plane reports calls instead.
+func (m *Main) callControl() api.CallControl {
+	if m.Config.Simulate || m.calls == nil {
+		return nil
+	}
+	return m.calls
 }
 
 // SIPAddr is the address the SIP registrar listens on.
@@ -253,6 +293,12 @@ func (m *Main) Close() error {
 	}
 	if m.sipWS != nil {
 		m.sipWS.Close()
+	}
+	if m.sipTLS != nil {
+		m.sipTLS.Close()
+	}
+	if m.sipWSS != nil {
+		m.sipWSS.Close()
 	}
 	if m.Floor != nil {
 		m.Floor.Close()

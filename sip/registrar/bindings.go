@@ -220,3 +220,37 @@ func sameContacts(a, b []Binding, now time.Time) bool {
 	}
 	return slices.Equal(set(a), set(b))
 }
+
+// all returns every unexpired binding at now.
+func (t *table) all(now time.Time) []Binding {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []Binding
+	for _, bs := range t.aors {
+		for _, b := range bs {
+			if b.Expires.After(now) {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// remove deletes the bindings of k that match and reports whether one
+// was; watchers are told.
+func (t *table) remove(k aor, match func(Binding) bool) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	bs := t.aors[k]
+	keep := slices.DeleteFunc(slices.Clone(bs), match)
+	if len(keep) == len(bs) {
+		return false
+	}
+	if len(keep) == 0 {
+		delete(t.aors, k)
+	} else {
+		t.aors[k] = keep
+	}
+	t.notify(k, len(keep))
+	return true
+}

@@ -74,6 +74,18 @@ type Config struct {
 	MaxAuthFailures int
 	FailureWindow   time.Duration
 	BanTime         time.Duration
+
+	// Keepalive is how often every binding is sent an OPTIONS over the
+	// flow it registered on (30 s); negative turns keepalives off.
+	// KeepaliveTimeout is how long one waits for an answer (10 s, at
+	// most Keepalive); KeepaliveFailures unanswered in a row remove the
+	// binding (3).
+	Keepalive         time.Duration
+	KeepaliveTimeout  time.Duration
+	KeepaliveFailures int
+
+	// trace sees each step of the keepalive loop (tests).
+	trace func(keepaliveEvent)
 }
 
 func (c *Config) setDefaults() error {
@@ -106,6 +118,14 @@ func (c *Config) setDefaults() error {
 	def(&c.DefaultExpires, time.Hour)
 	def(&c.FailureWindow, 5*time.Minute)
 	def(&c.BanTime, 15*time.Minute)
+	if c.Keepalive == 0 {
+		c.Keepalive = 30 * time.Second
+	}
+	def(&c.KeepaliveTimeout, 10*time.Second)
+	c.KeepaliveTimeout = min(c.KeepaliveTimeout, max(c.Keepalive, time.Millisecond))
+	if c.KeepaliveFailures <= 0 {
+		c.KeepaliveFailures = 3
+	}
 	if c.MaxContacts <= 0 {
 		c.MaxContacts = 10
 	}
@@ -124,7 +144,8 @@ func (c *Config) setDefaults() error {
 }
 
 // Registrar is a SIP registrar server. Create it with New, give it
-// listeners with ServeUDP and ServeTCP, and Close it.
+// listeners with ServeUDP, ServeTCP, ServeTLS, ServeWS and ServeWSS, and
+// Close it.
 type Registrar struct {
 	cfg    Config
 	log    *slog.Logger
@@ -143,6 +164,7 @@ type Registrar struct {
 
 	done      chan struct{}
 	stopped   chan struct{}
+	loops     sync.WaitGroup // keepalive
 	closeOnce sync.Once
 }
 
@@ -153,8 +175,8 @@ func (r *Registrar) allowed() string {
 	return strings.Join(append([]string{"REGISTER", "OPTIONS"}, r.methods...), ", ")
 }
 
-// New returns a registrar serving nothing yet; it starts the goroutine
-// that expires bindings.
+// New returns a registrar serving nothing yet; it starts the goroutines
+// that expire bindings and send keepalives.
 func New(cfg Config) (*Registrar, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
@@ -182,6 +204,18 @@ func New(cfg Config) (*Registrar, error) {
 	srv.OnRegister(r.guarded(r.register))
 	srv.OnOptions(r.guarded(r.options))
 	srv.OnNoRoute(r.guarded(r.noRoute))
+	if cfg.Keepalive > 0 {
+		k, err := newKeepalive(r)
+		if err != nil {
+			ua.Close()
+			return nil, err
+		}
+		r.loops.Add(1)
+		go func() {
+			defer r.loops.Done()
+			k.run(r.done)
+		}()
+	}
 	go r.run()
 	return r, nil
 }
@@ -192,16 +226,13 @@ func (r *Registrar) ServeUDP(conn net.PacketConn) error { return r.srv.ServeUDP(
 // ServeTCP serves SIP on ln until the registrar or ln is closed.
 func (r *Registrar) ServeTCP(ln net.Listener) error { return r.srv.ServeTCP(ln) }
 
-// ServeWS serves SIP over WebSocket (RFC 7118) on ln, for browsers, until
-// the registrar or ln is closed.
-func (r *Registrar) ServeWS(ln net.Listener) error { return r.srv.ServeWS(ln) }
-
 // Close stops the registrar and closes its listeners and connections.
 func (r *Registrar) Close() error {
 	var err error
 	r.closeOnce.Do(func() {
 		close(r.done)
 		<-r.stopped
+		r.loops.Wait()
 		err = r.ua.Close()
 	})
 	return err
@@ -235,7 +266,7 @@ func (r *Registrar) run() {
 		if next := r.table.expire(now); !next.IsZero() {
 			wait = min(wait, next.Sub(now))
 		}
-		t := r.clock.NewTimer(wait)
+		t := timerAt(r.clock, now.Add(wait))
 		select {
 		case <-t.C():
 		case <-r.table.wake:
@@ -289,8 +320,11 @@ func (r *Registrar) respond(req *sip.Request, tx sip.ServerTransaction, code int
 	}
 }
 
+// options answers an OPTIONS to the registrar (a phone's keepalive or
+// capability query): 200 with what it accepts.
 func (r *Registrar) options(req *sip.Request, tx sip.ServerTransaction, _ netip.Addr) {
-	r.respond(req, tx, sip.StatusOK, "OK", sip.NewHeader("Allow", r.allowed()))
+	r.respond(req, tx, sip.StatusOK, "OK", sip.NewHeader("Allow", r.allowed()),
+		sip.NewHeader("Accept", "application/sdp"))
 }
 
 func (r *Registrar) noRoute(req *sip.Request, tx sip.ServerTransaction, _ netip.Addr) {
