@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/callfloor/callfloor/sip/registrar"
 	"log/slog"
 	"os"
 	"strconv"
@@ -26,6 +27,7 @@ type Config struct {
 	TLSCert       string
 	TLSKey        string
 	SIPKeepalive  time.Duration
+	SIPDigest     []string
 	RTPPorts      PortRange
 	Database      string
 	LogLevel      string
@@ -44,6 +46,7 @@ func DefaultConfig() Config {
 		HTTP:         "127.0.0.1:8080",
 		SIP:          "127.0.0.1:5060",
 		SIPKeepalive: 30 * time.Second,
+		SIPDigest:    []string{"MD5"},
 		RTPPorts:     PortRange{Min: 10000, Max: 20000},
 		LogLevel:     "info",
 		LogFormat:    "text",
@@ -96,6 +99,16 @@ func settings() []setting {
 					return fmt.Errorf("sip keepalive must be 0 (off) or a duration between 5s and 1h")
 				}
 				c.SIPKeepalive = d
+				return nil
+			}},
+		{name: "sip-digest", usage: "digest algorithms SIP challenges offer: md5, or md5,sha-256 for phones that know RFC 8760 (some, like baresip 1.0, fail on any list naming sha-256)",
+			get: func(c *Config) string { return strings.ToLower(strings.Join(c.SIPDigest, ",")) },
+			set: func(c *Config, v string) error {
+				a, err := registrar.ParseAlgorithms(v)
+				if err != nil {
+					return err
+				}
+				c.SIPDigest = a
 				return nil
 			}},
 		{name: "rtp-ports", usage: "UDP ports for RTP, MIN-MAX (MIN even), e.g. 10000-20000",

@@ -22,10 +22,12 @@ import (
 	"github.com/callfloor/callfloor/auth"
 	"github.com/callfloor/callfloor/bus"
 	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/media/relay"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/postgres"
 	"github.com/callfloor/callfloor/sip/b2bua"
 	"github.com/callfloor/callfloor/sip/registrar"
+	"github.com/callfloor/callfloor/sip/trunk"
 	"github.com/callfloor/callfloor/sqlite"
 	"github.com/callfloor/callfloor/sqlstore"
 	"github.com/callfloor/callfloor/telephony"
@@ -49,6 +51,8 @@ type Main struct {
 	Registrar *registrar.Registrar
 	calls     *b2bua.B2BUA
 	link      *telephony.Link
+	// Trunks keeps the registration trunks registered with carriers.
+	Trunks    *trunk.Client
 	stopWatch func()
 	sipUDP    net.PacketConn
 	sipTCP    net.Listener
@@ -140,7 +144,7 @@ func (m *Main) openSIP() error {
 		keepalive = -1 // off
 	}
 	r, err := registrar.New(registrar.Config{Store: m.Store, Realm: m.Config.SIPRealm, Clock: m.Clock, Logger: m.Logger,
-		Keepalive: keepalive})
+		Keepalive: keepalive, Algorithms: m.Config.SIPDigest})
 	if err != nil {
 		return fmt.Errorf("sip registrar: %w", err)
 	}
@@ -221,14 +225,28 @@ func (m *Main) openCalls() error {
 		Contact:  sip.Uri{Scheme: "sip", Host: addr.IP.String(), Port: addr.Port},
 		SendFrom: addr.String(),
 		MediaIP:  ip.Unmap(),
+		Ports:    relay.Ports{Min: m.Config.RTPPorts.Min, Max: m.Config.RTPPorts.Max},
 		Admit:    m.link.Admit,
 		OnEvent:  m.link.OnEvent,
+		Trunks:   &telephony.Trunks{Store: m.Store},
 		Logger:   m.Logger,
 	})
 	if err != nil {
 		return fmt.Errorf("sip calls: %w", err)
 	}
 	m.calls = b
+	// Registration trunks register with their carriers; trunk changes
+	// made through the API are picked up within a poll.
+	tc, err := trunk.New(trunk.Config{Trunks: m.Store, Contact: sip.Uri{Scheme: "sip", Host: addr.IP.String(), Port: addr.Port},
+		UserAgent: m.Registrar.UserAgent(), SendFrom: addr.String(), Clock: m.Clock, Logger: m.Logger,
+		PollInterval: 30 * time.Second})
+	if err != nil {
+		return fmt.Errorf("sip trunks: %w", err)
+	}
+	m.Trunks = tc
+	if err := tc.Reload(context.Background()); err != nil {
+		m.Logger.Warn("trunk registrations not started", "err", err)
+	}
 	return nil
 }
 
@@ -273,6 +291,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close stops SIP and the floor and releases the store.
 func (m *Main) Close() error {
+	if m.Trunks != nil {
+		m.Trunks.Close()
+	}
 	if m.calls != nil {
 		m.calls.Close()
 	}

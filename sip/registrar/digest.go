@@ -13,15 +13,36 @@ import (
 	"github.com/icholy/digest"
 )
 
-// Digest algorithms offered, in the order of the WWW-Authenticate headers
-// of a challenge. MD5 comes first: many phones (and sipp) answer the first
-// challenge only and know no other algorithm; RFC 8760 clients pick
-// SHA-256 from the second.
-var algorithms = []string{"MD5", "SHA-256"}
+// DefaultAlgorithms are the digest algorithms offered unless
+// Config.Algorithms says otherwise, in the order of the WWW-Authenticate
+// headers of a challenge. MD5 comes first: many phones (and sipp) answer
+// the first challenge only and know no other algorithm; RFC 8760 clients
+// pick SHA-256 from the second. Some phones (libre before SHA-256
+// support, so Debian's baresip 1.0) give up on any challenge list that
+// holds an algorithm they do not know: offer MD5 alone for them.
+var DefaultAlgorithms = []string{"MD5", "SHA-256"}
+
+// ParseAlgorithms reads a comma-separated list of digest algorithms (md5,
+// sha-256), in the order to offer them.
+func ParseAlgorithms(s string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range strings.Split(s, ",") {
+		a := strings.ToUpper(strings.TrimSpace(f))
+		if _, ok := hashFor(a); !ok || a == "" {
+			return nil, fmt.Errorf("unknown digest algorithm %q: use md5, sha-256 or both", strings.TrimSpace(f))
+		}
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
 
 // challenge returns the WWW-Authenticate headers for nonce. They are the
 // same for every user, known or not, except for the nonce.
-func challenge(realm, nonce string, stale bool) []sip.Header {
+func challenge(algorithms []string, realm, nonce string, stale bool) []sip.Header {
 	hs := make([]sip.Header, 0, len(algorithms))
 	for _, alg := range algorithms {
 		c := digest.Challenge{Realm: realm, Nonce: nonce, Algorithm: alg, QOP: []string{"auth"}, Stale: stale}

@@ -120,7 +120,7 @@ func verify(cred *digest.Credentials, ext *callfloor.Extension, method string) b
 
 // challenge answers 401 with a fresh nonce.
 func (r *Registrar) challenge(req *sip.Request, tx sip.ServerTransaction, now time.Time, stale bool) {
-	r.respond(req, tx, sip.StatusUnauthorized, "Unauthorized", challenge(r.cfg.Realm, r.nonces.issue(now), stale)...)
+	r.respond(req, tx, sip.StatusUnauthorized, "Unauthorized", challenge(r.cfg.Algorithms, r.cfg.Realm, r.nonces.issue(now), stale)...)
 }
 
 // parseUpdate reads the contacts and expiries of a REGISTER. A non-zero

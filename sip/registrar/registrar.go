@@ -57,6 +57,9 @@ type Config struct {
 	NonceKey []byte
 	// NonceTTL is how long a nonce is accepted (5 minutes).
 	NonceTTL time.Duration
+	// Algorithms are the digest algorithms challenges offer, in order
+	// (DefaultAlgorithms).
+	Algorithms []string
 
 	// MinExpires, MaxExpires and DefaultExpires bound a registration's
 	// lifetime (60 s, 1 hour, 1 hour). Below the minimum the answer is
@@ -125,6 +128,9 @@ func (c *Config) setDefaults() error {
 	c.KeepaliveTimeout = min(c.KeepaliveTimeout, max(c.Keepalive, time.Millisecond))
 	if c.KeepaliveFailures <= 0 {
 		c.KeepaliveFailures = 3
+	}
+	if len(c.Algorithms) == 0 {
+		c.Algorithms = DefaultAlgorithms
 	}
 	if c.MaxContacts <= 0 {
 		c.MaxContacts = 10

@@ -444,3 +444,33 @@ func TestNoSecretsLogged(t *testing.T) {
 		t.Fatalf("expected log lines missing:\n%s", out)
 	}
 }
+
+func TestMD5OnlyChallenge(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Algorithms = []string{"MD5"} })
+	p := h.phone(h.ext.SIPUsername, h.secret)
+	chals := p.mustChallenges(t)
+	if len(chals) != 1 || chals[0].Algorithm != "MD5" {
+		t.Fatalf("challenges %+v, want MD5 alone", chals)
+	}
+	wantStatus(t, p.register(600, "<sip:md5@127.0.0.1>"), sip.StatusOK)
+}
+
+func TestParseAlgorithms(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"md5", "MD5", true},
+		{"MD5, sha-256", "MD5,SHA-256", true},
+		{"sha-256,md5,md5", "SHA-256,MD5", true},
+		{"sha-512", "", false},
+		{"", "", false},
+		{"md5,", "", false},
+	} {
+		got, err := ParseAlgorithms(tt.in)
+		if (err == nil) != tt.ok || strings.Join(got, ",") != tt.want {
+			t.Errorf("ParseAlgorithms(%q) = %v, %v", tt.in, got, err)
+		}
+	}
+}
