@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 
@@ -137,21 +138,8 @@ func (b *B2BUA) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusBadRequest, "Bad Request (no Refer-To)")
 		return
 	}
-	raw := strings.TrimSpace(h.Value())
-	if i := strings.IndexByte(raw, '<'); i >= 0 {
-		raw = raw[i+1:]
-		if j := strings.IndexByte(raw, '>'); j >= 0 {
-			raw = raw[:j]
-		}
-	}
-	number, replaces := raw, ""
-	if i := strings.IndexByte(raw, '?'); i >= 0 {
-		number = raw[:i]
-		q, _ := url.ParseQuery(raw[i+1:])
-		replaces = q.Get("Replaces")
-	}
-	var target sip.Uri
-	if err := sip.ParseUri(number, &target); err != nil || (target.User == "" && replaces == "") {
+	target, replaces, err := parseReferTo(h.Value())
+	if err != nil {
 		respond(tx, req, sip.StatusBadRequest, "Bad Request (Refer-To)")
 		return
 	}
@@ -162,7 +150,7 @@ func (b *B2BUA) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	var other *leg
 	if replaces != "" {
-		other = b.legByCallID(l.ext, strings.SplitN(replaces, ";", 2)[0], l)
+		other = b.legByCallID(l.ext, replaces, l)
 	}
 	b.mu.Unlock()
 	if c == nil || (replaces != "" && other == nil) {
@@ -213,4 +201,34 @@ func (b *B2BUA) legByCallID(ext *callfloor.Extension, callID string, not *leg) *
 		}
 	}
 	return nil
+}
+
+// parseReferTo reads a Refer-To value: the target's URI and, for an
+// attended transfer, the Call-ID its Replaces parameter names.
+func parseReferTo(v string) (target sip.Uri, replacesCallID string, err error) {
+	raw := strings.TrimSpace(v)
+	if i := strings.IndexByte(raw, '<'); i >= 0 {
+		raw = raw[i+1:]
+		j := strings.IndexByte(raw, '>')
+		if j < 0 {
+			return target, "", errors.New("b2bua: Refer-To without a closing >")
+		}
+		raw = raw[:j]
+	}
+	uri := raw
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		uri = raw[:i]
+		q, err := url.ParseQuery(raw[i+1:])
+		if err != nil {
+			return target, "", err
+		}
+		replacesCallID = strings.TrimSpace(strings.SplitN(q.Get("Replaces"), ";", 2)[0])
+	}
+	if err := sip.ParseUri(uri, &target); err != nil {
+		return target, "", err
+	}
+	if target.User == "" && replacesCallID == "" {
+		return target, "", errors.New("b2bua: Refer-To names nobody")
+	}
+	return target, replacesCallID, nil
 }
