@@ -11,5 +11,8 @@
 // Beyond a bridge, legs are routed one by one (route.go): Connect, Play a
 // tone.Generator (music on hold, beeps), Silence, mute, send RFC 4733 digits,
 // or mix three or more in a Conference. A held leg hears a generator
-// encoded on a 20 ms ticker instead of the other leg, until unheld.
+// encoded on a 20 ms ticker instead of the other leg, until unheld. Each
+// leg also has an RTCP socket on the port above its RTP one: it sends
+// sender or receiver reports (its counters, the loss and interarrival
+// jitter it measures) every 5 s and keeps what the phone reports back.
 package relay

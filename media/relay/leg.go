@@ -32,6 +32,8 @@ type Options struct {
 	// (music, tones, digits, a conference), and its stop function; nil
 	// means a time.Ticker. Tests step their own.
 	NewTicker func() (<-chan time.Time, func())
+	// ReportInterval is how often the leg sends its RTCP report (5 s).
+	ReportInterval time.Duration
 }
 
 // Leg is the RTP endpoint of one call leg. Its socket is read by a
@@ -40,6 +42,7 @@ type Options struct {
 type Leg struct {
 	id        uint64 // the leg's source id (see newSourceID)
 	conn      *net.UDPConn
+	rtcp      *control // the RTCP socket on the port above
 	local     netip.AddrPort
 	now       func() time.Time
 	newTicker func() (<-chan time.Time, func())
@@ -64,13 +67,19 @@ type Leg struct {
 	wbuf    [maxPacket]byte
 
 	// Owned by the reader goroutine.
-	inSSRC  uint32
-	inSeq   uint16
-	inOK    bool
-	det     dtmf.Detector
-	presses []dtmf.Press
+	inSSRC uint32
+	inSeq  uint16
+	inOK   bool
+	// Interarrival jitter (RFC 3550), in RTP timestamp units x 16, and
+	// the last packet's transit time.
+	jitter16    uint32
+	lastTransit int64
+	lastTransOK bool
+	det         dtmf.Detector
+	presses     []dtmf.Press
 
 	packetsIn, packetsOut, bytesIn, bytesOut, lost, rejected atomic.Uint64
+	jitter, highestSeq, inSSRCa                              atomic.Uint32
 }
 
 // Stats are a leg's counters since Listen.
@@ -83,6 +92,12 @@ type Stats struct {
 	// Rejected counts datagrams dropped on arrival: not RTP, or from an
 	// address other than the latched one.
 	Rejected uint64
+	// Jitter is the interarrival jitter of the received stream (RFC 3550),
+	// in RTP timestamp units (1/8000 s).
+	Jitter uint32
+	// RTCP is what the phone's own reports say about the stream the leg
+	// sends, and how many reports went each way.
+	RTCP RTCPStats
 }
 
 // Listen opens a leg's socket and starts reading it. Packets received
@@ -92,7 +107,7 @@ func Listen(opts Options) (*Leg, error) {
 	if !ip.IsValid() {
 		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	}
-	conn, err := listen(ip, opts.Ports)
+	conn, rtcpConn, err := listen(ip, opts.Ports)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +122,7 @@ func Listen(opts Options) (*Leg, error) {
 		id:        newSourceID(),
 		newTicker: opts.NewTicker,
 		conn:      conn,
+		rtcp:      newControl(rtcpConn),
 		local:     conn.LocalAddr().(*net.UDPAddr).AddrPort(),
 		now:       now,
 		done:      make(chan struct{}),
@@ -114,6 +130,8 @@ func Listen(opts Options) (*Leg, error) {
 		out:       newOutStream(),
 	}
 	go l.read()
+	go l.readControl()
+	l.rtcp.start(l, opts.ReportInterval)
 	return l, nil
 }
 
@@ -156,6 +174,8 @@ func (l *Leg) Stats() Stats {
 		BytesOut:   l.bytesOut.Load(),
 		Lost:       l.lost.Load(),
 		Rejected:   l.rejected.Load(),
+		Jitter:     l.jitter.Load(),
+		RTCP:       l.rtcp.stats(),
 	}
 }
 
@@ -165,8 +185,10 @@ func (l *Leg) Close() error {
 	var err error
 	l.close.Do(func() {
 		l.Silence()
-		err = l.conn.Close()
+		l.rtcp.stop()
+		err = errors.Join(l.conn.Close(), l.rtcp.conn.Close())
 		<-l.done
+		<-l.rtcp.done
 	})
 	return err
 }
@@ -189,7 +211,7 @@ func (l *Leg) read() {
 			continue
 		}
 		from = unmap(from)
-		l.mu.Lock()
+		l.mu.Lock() // held on to by route
 		if !l.latched {
 			l.remote, l.latched = from, true
 		} else if from != l.remote {
@@ -200,6 +222,9 @@ func (l *Leg) read() {
 		l.packetsIn.Add(1)
 		l.bytesIn.Add(uint64(n))
 		l.track(h)
+		if h.PayloadType == l.pt {
+			l.measureJitter(h.Timestamp)
+		}
 		l.route(h, payload) // unlocks l.mu
 	}
 }
@@ -208,6 +233,9 @@ func (l *Leg) read() {
 func (l *Leg) track(h rtp.Header) {
 	if !l.inOK || h.SSRC != l.inSSRC {
 		l.inSSRC, l.inSeq, l.inOK = h.SSRC, h.Seq, true
+		l.inSSRCa.Store(h.SSRC)
+		l.highestSeq.Store(uint32(h.Seq))
+		l.lastTransOK = false
 		return
 	}
 	d := h.Seq - l.inSeq
@@ -218,6 +246,7 @@ func (l *Leg) track(h rtp.Header) {
 		l.lost.Add(uint64(d - 1))
 	}
 	l.inSeq = h.Seq
+	l.highestSeq.Store(uint32(h.Seq))
 }
 
 // payload is what a leg is given to send: a telephone-event, G.711 audio

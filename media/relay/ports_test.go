@@ -22,7 +22,7 @@ func TestPorts(t *testing.T) {
 		}
 		base := probe.LocalAddr().(*net.UDPAddr).Port&^1 - 1 // odd: the range starts at base+1
 		probe.Close()
-		r = Ports{Min: base, Max: base + 3}
+		r = Ports{Min: base, Max: base + 4} // RTP on base+1 and base+3, RTCP above each
 		for range 2 {
 			l, err := Listen(Options{Ports: r})
 			if err != nil {
@@ -38,7 +38,7 @@ func TestPorts(t *testing.T) {
 	for _, l := range legs {
 		defer l.Close()
 		p := l.LocalAddr().Port()
-		if p%2 != 0 || int(p) < r.Min || int(p) > r.Max || seen[p] {
+		if p%2 != 0 || int(p) < r.Min || int(p)+1 > r.Max || seen[p] {
 			t.Fatalf("port %d from range %v (taken: %v)", p, r, seen)
 		}
 		seen[p] = true

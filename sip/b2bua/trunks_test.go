@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,12 +19,21 @@ import (
 // and every outside number to one carrier address.
 type fakeTrunks struct {
 	did      string
+	callerID string
+	mu       sync.Mutex
 	callee   *callfloor.Extension
 	carrier  string // host:port
-	callerID string
+}
+
+func (f *fakeTrunks) set(callee *callfloor.Extension, carrier string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.callee, f.carrier = callee, carrier
 }
 
 func (f *fakeTrunks) Outbound(_ context.Context, caller *callfloor.Extension, number string) (*OutboundRoute, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.carrier == "" {
 		return nil, callfloor.Errorf(callfloor.ErrNotFound, "no trunk")
 	}
@@ -36,6 +46,8 @@ func (f *fakeTrunks) Inbound(_ context.Context, req *sip.Request, src netip.Addr
 	if src != netip.MustParseAddr("127.0.0.1") || req.Recipient.User != f.did {
 		return nil, nil
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	return &InboundRoute{TrunkID: 1, AccountID: 1, Number: f.did, From: req.From().Address.User, Callee: f.callee}, nil
 }
 
@@ -46,7 +58,7 @@ func TestSippCallFromTrunk(t *testing.T) {
 	ft := &fakeTrunks{did: "441632960100"}
 	h := newHarness(t, func(c *Config) { c.Trunks = ft })
 	b := h.phone(h.addExt(1, 20, "200"), false)
-	ft.callee = b.ext
+	ft.set(b.ext, "")
 	b.register()
 	ports := []int{sipptest.FreePort(t), sipptest.FreePort(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -95,7 +107,7 @@ func TestCallOutThroughTrunk(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.Trunks = ft })
 	a := h.phone(h.addExt(1, 10, "100"), false)
 	carrier := h.phone(&callfloor.Extension{ID: 99, AccountID: 1, Number: "carrier"}, false)
-	ft.carrier = carrier.addr
+	ft.set(nil, carrier.addr)
 	a.register()
 	a.speak()
 	carrier.speak()
