@@ -27,10 +27,16 @@ type Phones interface {
 	Registered(accountID, extensionID int64) bool
 }
 
+// CallPresence tells whether an extension's phone is on a call; the
+// telephony plane's CallControl may implement it.
+type CallPresence interface {
+	OnCall(accountID, extensionID int64) bool
+}
+
 // LiveStatus is an extension's status in the lookup: "offline" when its
 // phone is not registered, otherwise the agent's state (idle, ringing,
-// on_call, wrapup, paused, preview, logged_off), or "idle" for a
-// participant or plain extension.
+// on_call, wrapup, paused, preview, logged_off), or "on_call" or "idle"
+// for a participant or plain extension.
 type LiveStatus string
 
 // LookupExtension is an extension found by the lookup.
@@ -105,6 +111,9 @@ func (s *Server) liveStatus(accountID int64, e *callfloor.Extension, states map[
 	}
 	if st, ok := states[e.ID]; ok {
 		return LiveStatus(st)
+	}
+	if p, ok := s.calls.(CallPresence); ok && p.OnCall(accountID, e.ID) {
+		return LiveStatus(callfloor.StateOnCall)
 	}
 	return "idle"
 }

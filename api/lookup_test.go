@@ -91,3 +91,26 @@ func TestPhoneRequired(t *testing.T) {
 		t.Fatal("the view says the phone is registered")
 	}
 }
+
+// presentCalls is a telephony plane whose OnCall is a set.
+type presentCalls struct {
+	fakeCalls
+	on map[int64]bool
+}
+
+func (p *presentCalls) OnCall(_, ext int64) bool { return p.on[ext] }
+
+func TestLookupShowsPlainExtensionsOnCall(t *testing.T) {
+	phones := phoneSet{}
+	calls := &presentCalls{on: map[int64]bool{}}
+	h := newHarness(t, func(c *Config) { c.Phones, c.Calls = phones, calls })
+	a := h.seed("alpha")
+	phones[a.plainExt.ID] = true
+	calls.on[a.plainExt.ID] = true
+	w := h.call("GET", "/api/v1/lookup?q=202", a.agentTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	res := decode[LookupResult](t, w)
+	if len(res.Extensions) != 1 || res.Extensions[0].Status != "on_call" {
+		t.Fatalf("lookup %+v, want 202 on_call", res.Extensions)
+	}
+}

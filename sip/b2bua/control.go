@@ -576,3 +576,16 @@ func newCallID() string {
 	_, _ = rand.Read(r[:])
 	return "cf-" + strings.ToLower(hex.EncodeToString(r[:]))
 }
+
+// OnCall reports whether the extension's phone is on an answered call
+// (for the live status of extensions that are not agents).
+func (b *B2BUA) OnCall(account, ext int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, l := range b.legs {
+		if l.extID() == ext && l.ext.AccountID == account && l.up && !l.gone && len(l.calls) > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -112,11 +112,19 @@ func TestHoldPlaysMusicAndResumes(t *testing.T) {
 	if err := tr.h.b.Hold(ctx, 2, 20, tr.id, true); callfloor.ErrorCode(err) != callfloor.ErrUnknownCall {
 		t.Fatalf("hold from another account: %v", err)
 	}
+	if !tr.h.b.OnCall(1, 20) || tr.h.b.OnCall(1, 30) || tr.h.b.OnCall(2, 20) {
+		t.Fatal("OnCall does not tell 200 (on the call) from 300 (not) or another account")
+	}
 	if err := tr.h.b.Hangup(ctx, 1, 20, tr.id); err != nil {
 		t.Fatal(err)
 	}
 	waitSignal(t, tr.a.byes, "BYE to 100")
 	waitSignal(t, tr.b.byes, "BYE to 200")
+	for deadline := time.Now().Add(3 * time.Second); tr.h.b.OnCall(1, 20); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("200 still on a call after the hangup")
+		}
+	}
 }
 
 func TestPhoneHoldsWithReinvite(t *testing.T) {
