@@ -1,0 +1,4 @@
+package main
+
+// sysSendmmsg is sendmmsg's system call number.
+const sysSendmmsg = 269
