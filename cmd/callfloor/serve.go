@@ -156,6 +156,12 @@ func (m *Main) openSIP() error {
 		if m.sipUDP, err = net.ListenPacket("udp", m.Config.SIP); err != nil {
 			return fmt.Errorf("sip udp listener: %w", err)
 		}
+		// Bursts of calls overflow the default receive buffer (about
+		// 200 KB), dropping INVITEs into retransmissions; the kernel caps
+		// this at net.core.rmem_max.
+		if u, ok := m.sipUDP.(*net.UDPConn); ok {
+			_ = u.SetReadBuffer(8 << 20)
+		}
 		if m.sipTCP, err = net.Listen("tcp", m.sipUDP.LocalAddr().String()); err == nil {
 			break
 		}
