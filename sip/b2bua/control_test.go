@@ -406,3 +406,29 @@ func TestLinesSwitchAndStayHeld(t *testing.T) {
 	tr.b.hears("300")
 	tr.c.hears("200")
 }
+
+// TestForkToEveryContact: an extension registered from two phones rings
+// on both; the one that answers takes the call and the other is canceled.
+func TestForkToEveryContact(t *testing.T) {
+	h := newHarness(t)
+	a := h.phone(h.addExt(1, 10, "100"), false)
+	ext := h.addExt(1, 20, "200")
+	desk := h.phone(ext, true) // rings, never answers
+	mobile := h.phone(ext, false)
+	a.register()
+	desk.registerContact()
+	mobile.registerContact()
+	if n := len(h.reg.Contacts(1, 20)); n != 2 {
+		t.Fatalf("%d contacts, want 2", n)
+	}
+	a.speak()
+	mobile.speak()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a.answered(ctx, t, "200", nil)
+	<-desk.invites
+	<-mobile.invites
+	waitSignal(t, desk.canceled, "CANCEL to the phone that did not answer")
+	a.hears("200")
+	mobile.hears("100")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -318,34 +319,50 @@ type outgoing struct {
 	autoAnswer bool
 }
 
-// dialOut calls an extension's phone (its latest registration) or a
-// number through a trunk, and waits for the answer; onRinging is called
-// on each 180/183. Canceling ctx CANCELs the call. The leg returned is
-// answered (ACKed), in no call.
+// branch is one place a leg is rung: a phone's registration, or a
+// carrier.
+type branch struct {
+	target          sip.Uri
+	dest, transport string
+}
+
+// forked is how one branch went.
+type forked struct {
+	sess *sipgo.DialogClientSession
+	br   branch
+	err  error
+}
+
+// dialOut calls an extension's phones (every registration at once: the
+// first to answer takes the call, the others are canceled) or a number
+// through a trunk, and waits for the answer; onRinging is called on each
+// 180/183. Canceling ctx CANCELs the call. The leg returned is answered
+// (ACKed), in no call.
 func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg, *failure) {
-	var target sip.Uri
-	var dest, transport, toUser string
+	var branches []branch
+	var toUser string
 	var auth sipgo.AnswerOptions
 	if o.route != nil {
-		target, dest, transport, toUser = o.route.Target, o.route.Dest, o.route.Transport, o.route.Target.User
+		branches = []branch{{target: o.route.Target, dest: o.route.Dest, transport: o.route.Transport}}
+		toUser = o.route.Target.User
 		auth = sipgo.AnswerOptions{Username: o.route.Username, Password: o.route.Password}
 	} else {
-		bindings := b.cfg.Registrar.Contacts(o.ext.AccountID, o.ext.ID)
-		if len(bindings) == 0 {
+		for _, bind := range b.cfg.Registrar.Contacts(o.ext.AccountID, o.ext.ID) {
+			var target sip.Uri
+			if err := sip.ParseUri(bind.Contact, &target); err == nil {
+				branches = append(branches, branch{target: target, dest: bind.Source, transport: bind.Transport})
+			}
+		}
+		if len(branches) == 0 {
 			return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, nil)
 		}
-		bind := bindings[len(bindings)-1]
-		if err := sip.ParseUri(bind.Contact, &target); err != nil {
-			return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
-		}
-		dest, transport, toUser = bind.Source, bind.Transport, o.ext.Number
+		toUser = o.ext.Number
 	}
 	media, err := b.listen()
 	if err != nil {
 		return nil, fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonError, err)
 	}
-	l := &leg{b: b, ext: o.ext, number: toUser, media: media, local: local(media),
-		dest: dest, transport: transport, answered: make(chan struct{})}
+	l := &leg{b: b, ext: o.ext, number: toUser, media: media, local: local(media), answered: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -353,56 +370,66 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 		}
 	}()
 	// Offer the caller's codec first: when the phone takes it, the relay
-	// forwards without transcoding.
+	// forwards without transcoding. Every branch gets the same offer.
 	offer := sdp.Offer(l.local)
 	preferCodec(offer, o.codec)
 
-	inv := sip.NewRequest(sip.INVITE, target)
-	from := &sip.FromHeader{DisplayName: o.from, Address: sip.Uri{Scheme: "sip", User: o.from, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port},
-		Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(16))
-	inv.AppendHeader(from)
-	to := sip.Uri{Scheme: "sip", User: toUser, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port}
-	if o.route != nil {
-		to = target
-	}
-	inv.AppendHeader(&sip.ToHeader{Address: to})
-	if o.autoAnswer {
-		inv.AppendHeader(sip.NewHeader("Call-Info", "<sip:"+b.cfg.Contact.Host+">;answer-after=0"))
-		inv.AppendHeader(sip.NewHeader("Alert-Info", "<http://localhost>;info=alert-autoanswer;delay=0"))
-	}
-	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	inv.SetBody(offer.Marshal())
-	inv.SetDestination(dest)
-	if transport != "" {
-		inv.SetTransport(transport)
-	}
-
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.RingTimeout)
 	defer cancel()
-	if l.out, err = b.uaFor(transport).WriteInvite(ctx, inv); err != nil {
-		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
-	}
+	var ringMu sync.Mutex
 	auth.OnResponse = func(res *sip.Response) error {
 		if res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress {
+			ringMu.Lock()
 			onRinging()
+			ringMu.Unlock()
 		}
 		return nil
 	}
-	err = l.out.WaitAnswer(ctx, auth)
-	if err != nil {
-		l.out.Close()
+	results := make(chan forked, len(branches))
+	for _, br := range branches {
+		go func() {
+			inv := b.invite(o, br, toUser, offer)
+			sess, err := b.uaFor(br.transport).WriteInvite(ctx, inv)
+			if err == nil {
+				err = sess.WaitAnswer(ctx, auth)
+			}
+			results <- forked{sess: sess, br: br, err: err}
+		}()
+	}
+	var win *forked
+	var lastErr error
+	left := len(branches)
+	for ; left > 0 && win == nil; left-- {
+		r := <-results
+		switch {
+		case r.err == nil:
+			win = &r
+		default:
+			if r.sess != nil {
+				r.sess.Close()
+			}
+			if better(r.err, lastErr) {
+				lastErr = r.err
+			}
+		}
+	}
+	if left > 0 {
+		cancel() // CANCEL the branches still ringing
+		go b.dropLosers(results, left)
+	}
+	if win == nil {
 		var dr *sipgo.ErrDialogResponse
 		switch {
-		case errors.As(err, &dr) && dr.Res.StatusCode >= 400:
-			return nil, fail(dr.Res.StatusCode, dr.Res.Reason, ReasonRejected, err)
-		case errors.Is(err, context.DeadlineExceeded):
-			return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
-		case errors.Is(err, context.Canceled) || isCanceled(err):
-			return nil, fail(sip.StatusRequestTerminated, "Request Terminated", ReasonCanceled, err)
+		case errors.As(lastErr, &dr) && dr.Res.StatusCode >= 400:
+			return nil, fail(dr.Res.StatusCode, dr.Res.Reason, ReasonRejected, lastErr)
+		case errors.Is(lastErr, context.DeadlineExceeded):
+			return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, lastErr)
+		case errors.Is(lastErr, context.Canceled) || isCanceled(lastErr):
+			return nil, fail(sip.StatusRequestTerminated, "Request Terminated", ReasonCanceled, lastErr)
 		}
-		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, err)
+		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, lastErr)
 	}
+	l.out, l.dest, l.transport = win.sess, win.br.dest, win.br.transport
 	l.id = l.out.ID
 	ackCtx, ackCancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer ackCancel()
@@ -426,6 +453,66 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 	b.mu.Unlock()
 	ok = true
 	return l, nil
+}
+
+// invite builds the INVITE of one branch of a leg.
+func (b *B2BUA) invite(o outgoing, br branch, toUser string, offer *sdp.Session) *sip.Request {
+	inv := sip.NewRequest(sip.INVITE, br.target)
+	from := &sip.FromHeader{DisplayName: o.from, Address: sip.Uri{Scheme: "sip", User: o.from, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port},
+		Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	inv.AppendHeader(from)
+	to := sip.Uri{Scheme: "sip", User: toUser, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port}
+	if o.route != nil {
+		to = br.target
+	}
+	inv.AppendHeader(&sip.ToHeader{Address: to})
+	if o.autoAnswer {
+		inv.AppendHeader(sip.NewHeader("Call-Info", "<sip:"+b.cfg.Contact.Host+">;answer-after=0"))
+		inv.AppendHeader(sip.NewHeader("Alert-Info", "<http://localhost>;info=alert-autoanswer;delay=0"))
+	}
+	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	inv.SetBody(offer.Marshal())
+	inv.SetDestination(br.dest)
+	if br.transport != "" {
+		inv.SetTransport(br.transport)
+	}
+	return inv
+}
+
+// dropLosers waits for the n branches still out after another answered:
+// one that answered all the same is acknowledged and hung up.
+func (b *B2BUA) dropLosers(results <-chan forked, n int) {
+	for range n {
+		r := <-results
+		if r.sess == nil {
+			continue
+		}
+		if r.err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+			_ = r.sess.Ack(ctx)
+			_ = r.sess.Bye(ctx)
+			cancel()
+		}
+		r.sess.Close()
+	}
+}
+
+// better reports whether err says more about why a leg failed than old:
+// a phone's own final answer (busy, declined) beats no answer.
+func better(err, old error) bool {
+	if old == nil {
+		return true
+	}
+	var dr, odr *sipgo.ErrDialogResponse
+	isResp, wasResp := errors.As(err, &dr), errors.As(old, &odr)
+	switch {
+	case isResp && !wasResp:
+		return true
+	case isResp && wasResp:
+		return dr.Res.StatusCode == sip.StatusBusyHere || dr.Res.StatusCode >= 600
+	}
+	return false
 }
 
 // setRemote points a leg's media at the party's SDP.
