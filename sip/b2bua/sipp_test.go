@@ -74,3 +74,32 @@ func TestSippHoldResumeAndReferTransfer(t *testing.T) {
 	c.hears("200")
 	h.waitSteps("held:10,resumed:10,left:10,joined:30")
 }
+
+// TestSippMalformed: sipp sends an authenticated INVITE whose body is not
+// SDP (answered 488, nobody rings) and then an OPTIONS the server still
+// answers.
+func TestSippMalformed(t *testing.T) {
+	bin := sipptest.Path(t)
+	h := newHarness(t)
+	caller := h.addExt(1, 10, "100")
+	b := h.phone(h.addExt(1, 20, "200"), false)
+	b.register()
+	inf := sipptest.Users(t, caller.SIPUsername, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin,
+		"-sf", filepath.Join("testdata", "malformed.xml"), "-inf", inf,
+		"-au", caller.SIPUsername, "-ap", caller.SIPSecret, "-s", "200",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(sipptest.FreePort(t)), "-t", "u1",
+		"-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin",
+		"127.0.0.1:"+strconv.Itoa(h.port))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+	select {
+	case <-b.invites:
+		t.Fatal("a malformed INVITE rang the callee")
+	default:
+	}
+	h.waitEvents("ended:" + ReasonNotAcceptable)
+}
