@@ -103,9 +103,20 @@ type Party struct {
 	conf *Conference
 	out  chan Frame
 
-	mu    sync.Mutex
-	in    Frame
-	fresh bool // in was written since the last tick
+	mu     sync.Mutex
+	in     Frame
+	fresh  bool // in was written since the last tick
+	source func(*Frame) bool
+}
+
+// SetSource makes the mixer pull the party's frame at each tick from
+// source (a jitter buffer, say) instead of the last Write: it fills the
+// frame and reports whether it did (false: silence). It is called from
+// the mixer's goroutine and must not block.
+func (p *Party) SetSource(source func(*Frame) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.source = source
 }
 
 // Write sets the party's latest frame from up to FrameSamples samples (a
@@ -123,6 +134,12 @@ func (p *Party) Write(samples []int16) {
 func (p *Party) take(f *Frame) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.source != nil {
+		if !p.source(f) {
+			*f = Frame{}
+		}
+		return
+	}
 	if p.fresh {
 		*f = p.in
 		p.fresh = false

@@ -244,3 +244,35 @@ func BenchmarkTick10(b *testing.B) {
 		}
 	}
 }
+
+func TestSourceIsPulledEachTick(t *testing.T) {
+	s := start(t)
+	a, b := s.join(), s.join()
+	pulls := 0
+	a.SetSource(func(f *Frame) bool {
+		pulls++
+		if pulls%2 == 0 {
+			return false // nothing this tick: silence
+		}
+		for i := range f {
+			f[i] = 1000
+		}
+		return true
+	})
+	a.Write(make([]int16, FrameSamples)) // ignored: the source wins
+	for i := range 4 {
+		s.step()
+		got := <-b.C()
+		want := int16(1000)
+		if i%2 == 1 {
+			want = 0
+		}
+		if got[0] != want || got[FrameSamples-1] != want {
+			t.Fatalf("tick %d: b hears %d, want %d", i, got[0], want)
+		}
+		<-a.C()
+	}
+	if pulls != 4 {
+		t.Fatalf("source pulled %d times in 4 ticks", pulls)
+	}
+}

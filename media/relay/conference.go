@@ -6,9 +6,9 @@ import (
 	"context"
 	"sync"
 
+	"github.com/callfloor/callfloor/media/jitter"
 	"github.com/callfloor/callfloor/media/mixer"
 	"github.com/callfloor/callfloor/media/rtp"
-	"github.com/callfloor/callfloor/media/tone"
 )
 
 // Conference mixes three or more legs: each hears the sum of the others
@@ -45,7 +45,8 @@ func (c *Conference) Add(l *Leg) error {
 	if err != nil {
 		return err
 	}
-	p := &party{mp: mp, done: make(chan struct{})}
+	p := &party{mp: mp, done: make(chan struct{}), jb: jitter.New(jitterDepth)}
+	mp.SetSource(p.pop)
 	l.mu.Lock()
 	l.party, l.peer, l.source = p, nil, c.id
 	l.mu.Unlock()
@@ -78,21 +79,45 @@ func (c *Conference) Close() {
 	<-c.done
 }
 
-// party is a leg's place in a conference.
+// jitterDepth is how many 20 ms frames a conference party's jitter
+// buffer holds back: packets arrive unevenly, the mixer ticks evenly.
+const jitterDepth = 2
+
+// party is a leg's place in a conference. What the leg receives goes
+// through a jitter buffer, which the mixer pulls a frame from each tick.
 type party struct {
 	mp   *mixer.Party
 	done chan struct{} // closed when the sender goroutine returns
 	once sync.Once
-	pcm  []int16 // decode buffer, used by the leg's reader only
+
+	mu  sync.Mutex
+	jb  *jitter.Buffer
+	pcm []int16 // decode buffer, used by the mixer's goroutine only
 }
 
-// write gives the mixer a received G.711 frame.
-func (p *party) write(pt uint8, data []byte) {
-	p.pcm = decodeG711(p.pcm[:0], pt, data)
-	if len(p.pcm) > tone.FrameSamples {
-		p.pcm = p.pcm[:tone.FrameSamples]
+// push buffers a received G.711 packet (the leg's reader).
+func (p *party) push(seq uint16, pt uint8, data []byte) {
+	b := make([]byte, 1+len(data))
+	b[0] = pt
+	copy(b[1:], data)
+	p.mu.Lock()
+	p.jb.Push(seq, b)
+	p.mu.Unlock()
+}
+
+// pop fills f with the party's next frame (the mixer's goroutine); a
+// frame lost or not there yet is silence.
+func (p *party) pop(f *mixer.Frame) bool {
+	p.mu.Lock()
+	_, b, st := p.jb.Pop()
+	p.mu.Unlock()
+	if st != jitter.Played || len(b) < 1 {
+		return false
 	}
-	p.mp.Write(p.pcm)
+	p.pcm = decodeG711(p.pcm[:0], b[0], b[1:])
+	n := copy(f[:], p.pcm)
+	clear(f[n:])
+	return true
 }
 
 // leave takes the party out of the mix and waits for its sender.

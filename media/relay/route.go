@@ -49,7 +49,7 @@ func (l *Leg) route(h rtp.Header, data []byte) {
 		switch {
 		case muted:
 		case party != nil:
-			party.write(pt, data)
+			party.push(h.Seq, pt, data)
 		case peer != nil:
 			peer.send(l.id, h, payload{pt: pt, data: data})
 		}

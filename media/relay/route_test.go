@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor/media/dtmf"
+	"github.com/callfloor/callfloor/media/jitter"
+	"github.com/callfloor/callfloor/media/mixer"
 	"github.com/callfloor/callfloor/media/tone"
 )
 
@@ -175,5 +177,25 @@ func hears3(t *testing.T, pcm []int16, freq float64) {
 	t.Helper()
 	if got := tone.Dominant(pcm, []float64{440, 1000, 1700}); got != freq {
 		t.Fatalf("dominant %v Hz, want %v", got, freq)
+	}
+}
+
+func TestConferencePartyReordersWithItsJitterBuffer(t *testing.T) {
+	p := &party{jb: jitter.New(jitterDepth)}
+	low, high := make([]byte, 160), make([]byte, 160)
+	for i := range low {
+		low[i], high[i] = 0xFF, 0x80 // PCMU silence, and a loud sample
+	}
+	p.push(11, pcmu, high)
+	p.push(10, pcmu, low)
+	var f mixer.Frame
+	if !p.pop(&f) || f[0] != 0 {
+		t.Fatalf("first frame %d, want the quiet seq 10", f[0])
+	}
+	if !p.pop(&f) || f[0] == 0 {
+		t.Fatal("second frame silent, want the loud seq 11")
+	}
+	if p.pop(&f) {
+		t.Fatal("a frame from an empty buffer")
 	}
 }
