@@ -243,3 +243,33 @@ func TestStreamCommands(t *testing.T) {
 		t.Fatalf("garbage frame: %+v", m)
 	}
 }
+
+func TestStreamCarriesInCallControls(t *testing.T) {
+	fc := &fakeCalls{}
+	r := &streamRig{}
+	r.harness = newHarness(t, func(c *Config) {
+		r.hub = bus.NewHub(1000, 100)
+		r.floor = floor.New(floor.FloorConfig{Journal: c.Store, Clock: c.Clock.(callfloor.TimerClock),
+			Publish: r.hub.Publish, LoadConfig: floor.StoreConfig(c.Store)})
+		c.Floor, c.Hub, c.Calls = r.floor, r.hub, fc
+	})
+	t.Cleanup(r.floor.Close)
+	srv := httptest.NewServer(r.srv)
+	t.Cleanup(srv.Close)
+	r.url = "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/stream"
+	a := r.seed("alpha")
+	r.setLicences(a, 5)
+	ext, tok := r.newAgent(a, "241", nil)
+	r.do(a, floor.Login{Ext: ext.ID})
+	r.do(a, floor.Offer{Ext: ext.ID, Call: callfloor.CallRef{ID: "c1", Direction: callfloor.DirInternalIn, From: "299"}})
+	r.do(a, floor.Answer{Ext: ext.ID, CallID: "c1"})
+	ag := r.dial(tok, "")
+	ag.next() // snapshot
+	ag.send(StreamCommand{ID: "h", Method: "POST", Path: "/api/v1/floor/me/calls/hold", Body: json.RawMessage(`{"call_id":"c1"}`)})
+	if rep, _ := ag.reply("h"); rep.Status != 200 {
+		t.Fatalf("hold over the stream: %+v (%s)", rep, rep.Body)
+	}
+	if got, want := fc.got(), "hold "+itoa(ext.ID)+" c1 true"; got != want {
+		t.Fatalf("telephony got %q, want %q", got, want)
+	}
+}
