@@ -175,6 +175,9 @@ type ExtensionService interface {
 	// sets SIPHA1 and SIPHA1SHA256 from a secret first.
 	CreateExtension(ctx context.Context, e *Extension) error
 	FindExtensionByID(ctx context.Context, id int64) (*Extension, error)
+	// FindExtensionByNumber finds the extension with that number in the
+	// caller's account (ErrNotFound when there is none).
+	FindExtensionByNumber(ctx context.Context, number string) (*Extension, error)
 	ListExtensions(ctx context.Context) ([]*Extension, error)
 	// UpdateExtension loads, lets fn change and stores the extension in
 	// one transaction with the account's licence rules applied.

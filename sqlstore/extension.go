@@ -149,6 +149,27 @@ func (s *Store) FindExtensionByID(ctx context.Context, id int64) (*callfloor.Ext
 	return e, err
 }
 
+// FindExtensionByNumber returns the extension of the caller's account with
+// that number.
+func (s *Store) FindExtensionByNumber(ctx context.Context, number string) (*callfloor.Extension, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var e *callfloor.Extension
+	err = s.read(ctx, func(c conn) error {
+		e, err = scanExtension(c.row(ctx, `SELECT `+extensionCols+extensionFrom+` WHERE e.account_id = ? AND e.number = ?`, account, number))
+		if errors.Is(err, sql.ErrNoRows) {
+			return callfloor.Errorf(callfloor.ErrNotFound, "no extension %s", number)
+		}
+		if err != nil {
+			return dbErr("find extension by number", err)
+		}
+		return nil
+	})
+	return e, err
+}
+
 // ListExtensions returns the extensions of the caller's account by number.
 func (s *Store) ListExtensions(ctx context.Context) ([]*callfloor.Extension, error) {
 	account, err := callfloor.AccountFrom(ctx)

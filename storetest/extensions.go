@@ -46,6 +46,12 @@ func testExtensionRoundTrip(t *testing.T, st callfloor.Store) {
 	got, err := st.FindExtensionByID(ctx, e.ID)
 	ok(t, err)
 	same(t, "found", got, stored(e))
+	byNumber, err := st.FindExtensionByNumber(ctx, e.Number)
+	ok(t, err)
+	same(t, "found by number", byNumber, stored(e))
+	if _, err := st.FindExtensionByNumber(ctx, e.Number+"9"); callfloor.ErrorCode(err) != callfloor.ErrNotFound {
+		t.Fatalf("an unknown number: %v", err)
+	}
 	list, err := st.ListExtensions(ctx)
 	ok(t, err)
 	same(t, "list", list, []*callfloor.Extension{stored(e)})

@@ -217,16 +217,7 @@ func (m *Main) openCalls() error {
 	b, err := b2bua.New(b2bua.Config{
 		Registrar: m.Registrar,
 		FindExtensionByNumber: func(ctx context.Context, accountID int64, number string) (*callfloor.Extension, error) {
-			exts, err := m.Store.ListExtensions(callfloor.SystemContext(ctx, accountID))
-			if err != nil {
-				return nil, err
-			}
-			for _, e := range exts {
-				if e.Number == number {
-					return e, nil
-				}
-			}
-			return nil, callfloor.Errorf(callfloor.ErrNotFound, "no extension %s", number)
+			return m.Store.FindExtensionByNumber(callfloor.SystemContext(ctx, accountID), number)
 		},
 		Contact:  sip.Uri{Scheme: "sip", Host: addr.IP.String(), Port: addr.Port},
 		SendFrom: addr.String(),
