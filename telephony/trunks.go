@@ -74,7 +74,9 @@ func (t *Trunks) Outbound(ctx context.Context, caller *callfloor.Extension, numb
 // trunk's account.
 func (t *Trunks) Inbound(ctx context.Context, req *sip.Request, src netip.Addr) (*b2bua.InboundRoute, error) {
 	var candidates []*callfloor.Trunk
+	named := false
 	if id, ok := trunk.TrunkIDFromURI(req.Recipient); ok {
+		named = true
 		all, err := t.Store.ListEnabledTrunks(ctx)
 		if err != nil {
 			return nil, err
@@ -94,7 +96,13 @@ func (t *Trunks) Inbound(ctx context.Context, req *sip.Request, src netip.Addr) 
 		return nil, nil // an extension's phone, which must authenticate
 	}
 	did, err := t.Store.FindInboundNumber(ctx, req.Recipient.User)
-	if err != nil {
+	switch {
+	case callfloor.ErrorCode(err) == callfloor.ErrNotFound && !named:
+		// An address an IP trunk admits may be shared with phones (a
+		// PBX's own host, a NAT): a number that is no DID is a phone's
+		// call, which must authenticate.
+		return nil, nil
+	case err != nil:
 		return nil, err // not_found: 404 to the carrier
 	}
 	var tr *callfloor.Trunk

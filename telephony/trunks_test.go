@@ -65,8 +65,10 @@ func TestTrunkRoutes(t *testing.T) {
 	if in, err := trunks.Inbound(ctx, invite("441632960100"), netip.MustParseAddr("127.0.0.2")); err != nil || in != nil {
 		t.Fatalf("from an address no trunk admits: %+v %v", in, err)
 	}
-	if _, err := trunks.Inbound(ctx, invite("441632960177"), netip.MustParseAddr("127.0.0.1")); callfloor.ErrorCode(err) != callfloor.ErrNotFound {
-		t.Fatalf("an unknown number from the carrier: %v", err)
+	// A number that is no DID, from an address the IP trunk admits, may
+	// be a phone on the same host: it is left to digest authentication.
+	if in, err := trunks.Inbound(ctx, invite("201"), netip.MustParseAddr("127.0.0.1")); err != nil || in != nil {
+		t.Fatalf("an extension's number from the trunk's address: %+v %v", in, err)
 	}
 
 	// Without an enabled trunk there is no way out.
