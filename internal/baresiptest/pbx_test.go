@@ -1,17 +1,16 @@
 package baresiptest_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/memext"
 	"github.com/callfloor/callfloor/sip/b2bua"
 	"github.com/callfloor/callfloor/sip/registrar"
 	"github.com/emiago/sipgo/sip"
@@ -39,41 +38,10 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// store is the extensions of the PBX: the registrar's credential store
-// and the B2BUA's number directory (as in sip/b2bua's tests).
-type store struct {
-	mu   sync.Mutex
-	exts []*callfloor.Extension
-}
-
-func (s *store) FindSIPCredentials(_ context.Context, username string) (*callfloor.Extension, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, e := range s.exts {
-		if e.SIPUsername == username {
-			c := *e
-			return &c, nil
-		}
-	}
-	return nil, callfloor.Errorf(callfloor.ErrNotFound, "no such SIP username")
-}
-
-func (s *store) byNumber(_ context.Context, account int64, number string) (*callfloor.Extension, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, e := range s.exts {
-		if e.AccountID == account && e.Number == number {
-			c := *e
-			return &c, nil
-		}
-	}
-	return nil, callfloor.Errorf(callfloor.ErrNotFound, "no such extension")
-}
-
 // pbx is callfloor's SIP stack in process: a registrar and the B2BUA on
 // one UDP socket of 127.0.0.1.
 type pbx struct {
-	store *store
+	store *memext.Store
 	reg   *registrar.Registrar
 	b     *b2bua.B2BUA
 	addr  string // host:port of the registrar
@@ -84,7 +52,7 @@ type pbx struct {
 
 func newPBX(t *testing.T) *pbx {
 	t.Helper()
-	x := &pbx{store: &store{}, events: make(chan b2bua.Event, 100)}
+	x := &pbx{store: &memext.Store{}, events: make(chan b2bua.Event, 100)}
 	reg, err := registrar.New(registrar.Config{Store: x.store, Logger: logger(t), Algorithms: []string{"MD5"}})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +63,7 @@ func newPBX(t *testing.T) *pbx {
 	}
 	x.addr = conn.LocalAddr().String()
 	b, err := b2bua.New(b2bua.Config{
-		Registrar: reg, FindExtensionByNumber: x.store.byNumber,
+		Registrar: reg, FindExtensionByNumber: x.store.ByNumber,
 		Contact:  sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: conn.LocalAddr().(*net.UDPAddr).Port},
 		SendFrom: x.addr,
 		OnEvent: func(e b2bua.Event) {
@@ -119,9 +87,7 @@ func newPBX(t *testing.T) *pbx {
 func (x *pbx) addExt(id int64, number string) *callfloor.Extension {
 	e := &callfloor.Extension{ID: id, AccountID: 1, Number: number, SIPUsername: callfloor.NewSIPUsername(number)}
 	e.SetSIPSecret(callfloor.DefaultSIPRealm, callfloor.NewSIPSecret())
-	x.store.mu.Lock()
-	x.store.exts = append(x.store.exts, e)
-	x.store.mu.Unlock()
+	x.store.Add(e)
 	return e
 }
 

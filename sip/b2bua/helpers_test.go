@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/memext"
 	"github.com/callfloor/callfloor/media/rtp"
 	"github.com/callfloor/callfloor/sip/registrar"
 	"github.com/callfloor/callfloor/sip/sdp"
@@ -29,40 +30,10 @@ func TestMain(m *testing.M) {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// store is a credential store and number directory of extensions.
-type store struct {
-	mu   sync.Mutex
-	exts []*callfloor.Extension
-}
-
-func (s *store) FindSIPCredentials(_ context.Context, username string) (*callfloor.Extension, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, e := range s.exts {
-		if e.SIPUsername == username {
-			c := *e
-			return &c, nil
-		}
-	}
-	return nil, callfloor.Errorf(callfloor.ErrNotFound, "no such SIP username")
-}
-
-func (s *store) byNumber(_ context.Context, account int64, number string) (*callfloor.Extension, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, e := range s.exts {
-		if e.AccountID == account && e.Number == number {
-			c := *e
-			return &c, nil
-		}
-	}
-	return nil, callfloor.Errorf(callfloor.ErrNotFound, "no such extension")
-}
-
 // harness is a registrar and B2BUA on 127.0.0.1 UDP.
 type harness struct {
 	t      *testing.T
-	store  *store
+	store  *memext.Store
 	reg    *registrar.Registrar
 	b      *B2BUA
 	port   int
@@ -72,7 +43,7 @@ type harness struct {
 
 func newHarness(t *testing.T, mods ...func(*Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, store: &store{}}
+	h := &harness{t: t, store: &memext.Store{}}
 	reg, err := registrar.New(registrar.Config{Store: h.store, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +54,7 @@ func newHarness(t *testing.T, mods ...func(*Config)) *harness {
 	}
 	h.port = conn.LocalAddr().(*net.UDPAddr).Port
 	cfg := Config{
-		Registrar: reg, FindExtensionByNumber: h.store.byNumber,
+		Registrar: reg, FindExtensionByNumber: h.store.ByNumber,
 		Contact:  sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: h.port},
 		SendFrom: conn.LocalAddr().String(),
 		OnEvent: func(e Event) {
@@ -150,9 +121,7 @@ func (h *harness) waitEvents(want ...string) {
 func (h *harness) addExt(account, id int64, number string) *callfloor.Extension {
 	e := &callfloor.Extension{ID: id, AccountID: account, Number: number, SIPUsername: callfloor.NewSIPUsername(number)}
 	e.SetSIPSecret(callfloor.DefaultSIPRealm, callfloor.NewSIPSecret())
-	h.store.mu.Lock()
-	h.store.exts = append(h.store.exts, e)
-	h.store.mu.Unlock()
+	h.store.Add(e)
 	return e
 }
 
