@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -506,41 +505,48 @@ func (b *B2BUA) handOverLocked(c1 *call, i1 int, c2 *call, i2 int, keep bool) ([
 // Conference joins the extension's calls (two or more lines on the same
 // phone) into one conference: every party hears the others.
 func (b *B2BUA) Conference(_ context.Context, account, ext int64, callIDs []string) error {
-	b.mu.Lock()
-	defer func() { b.mu.Unlock() }()
 	if len(callIDs) < 2 {
 		return callfloor.FieldError(callfloor.ErrInvalidField, "call_ids", "a conference needs at least two calls")
 	}
+	b.mu.Lock()
+	evs, err := b.conferenceLocked(account, ext, callIDs)
+	b.mu.Unlock()
+	for _, e := range evs {
+		b.emit(e)
+	}
+	return err
+}
+
+// conferenceLocked joins the calls into the conference one of them is
+// already in, or a new one, and returns the resumes to report.
+// B2BUA.mu is held.
+func (b *B2BUA) conferenceLocked(account, ext int64, callIDs []string) ([]Event, error) {
 	var hub *leg
 	var calls []*call
+	var cf *conference
 	for _, id := range callIDs {
 		c, i, err := b.established(account, ext, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if hub == nil {
 			hub = c.legs[i]
 		}
 		if c.legs[i] != hub {
-			return callfloor.Errorf(callfloor.ErrCallState, "call %s is on another phone", id)
+			return nil, callfloor.Errorf(callfloor.ErrCallState, "call %s is on another phone", id)
 		}
 		if c.conf != nil && (hub.active == nil || c.conf != hub.active.conf) {
-			return callfloor.Errorf(callfloor.ErrCallState, "call %s is in another conference", id)
+			return nil, callfloor.Errorf(callfloor.ErrCallState, "call %s is in another conference", id)
+		}
+		if c.conf != nil {
+			cf = c.conf
 		}
 		calls = append(calls, c)
-	}
-	cf := calls[0].conf
-	if cf == nil {
-		for _, c := range calls {
-			if c.conf != nil {
-				cf = c.conf
-			}
-		}
 	}
 	if cf == nil {
 		cf = &conference{mix: relay.NewConference(nil), hub: hub, calls: map[*call]*leg{}}
 		if err := cf.mix.Add(hub.media); err != nil {
-			return callfloor.Errorf(callfloor.ErrInternal, "conference: %v", err)
+			return nil, callfloor.Errorf(callfloor.ErrInternal, "conference: %v", err)
 		}
 	}
 	var evs []Event
@@ -551,10 +557,10 @@ func (b *B2BUA) Conference(_ context.Context, account, ext int64, callIDs []stri
 		i := c.side(hub)
 		far := c.legs[1-i]
 		if err := cf.mix.Add(far.media); err != nil {
-			return callfloor.Errorf(callfloor.ErrInternal, "conference: %v", err)
+			return evs, callfloor.Errorf(callfloor.ErrInternal, "conference: %v", err)
 		}
 		c.conf, cf.calls[c] = cf, far
-		if c.held[i] {
+		if c.held[i] { // taken off hold by joining
 			e := c.event(Held)
 			e.Ext = ext
 			evs = append(evs, e)
@@ -562,19 +568,14 @@ func (b *B2BUA) Conference(_ context.Context, account, ext int64, callIDs []stri
 		c.held = [2]bool{}
 	}
 	hub.active = calls[0]
-	b.mu.Unlock()
-	for _, e := range evs {
-		b.emit(e)
-	}
-	b.mu.Lock()
-	return nil
+	return evs, nil
 }
 
 // newCallID makes an ID for a call the B2BUA places itself.
 func newCallID() string {
 	var r [12]byte
 	_, _ = rand.Read(r[:])
-	return "cf-" + strings.ToLower(hex.EncodeToString(r[:]))
+	return "cf-" + hex.EncodeToString(r[:])
 }
 
 // OnCall reports whether the extension's phone is on an answered call

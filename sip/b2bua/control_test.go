@@ -3,6 +3,7 @@ package b2bua
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func newTrio(t *testing.T) *trio {
 	return tr
 }
 
-// kinds lists the events of kinds other than ringing, as kind:ext.
+// steps lists the events other than ringing and answered, as kind:ext.
 func (h *harness) steps() string {
 	var out []string
 	for _, e := range h.eventsCopy() {
@@ -62,13 +63,7 @@ func (h *harness) steps() string {
 	return strings.Join(out, ",")
 }
 
-func itoa(i int64) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
-}
+func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 
 func (h *harness) waitSteps(want string) {
 	h.t.Helper()
@@ -258,18 +253,11 @@ func TestConferenceEachHearsTheOthers(t *testing.T) {
 		t.Fatalf("hold in a conference: %v", err)
 	}
 	// 300 leaves: 100 and 200 go on as a plain call.
-	c, _ := sipDialog(tr.c)
-	if err := c.Bye(ctx); err != nil {
+	if err := tr.c.session().Bye(ctx); err != nil {
 		t.Fatal(err)
 	}
 	tr.a.hears("200")
 	tr.b.hears("100")
-}
-
-// sipDialog is the phone's answered dialog.
-func sipDialog(p *phone) (*sipgo.DialogServerSession, bool) {
-	s := p.session()
-	return s, s != nil
 }
 
 func TestReferBlindTransferFromPhone(t *testing.T) {

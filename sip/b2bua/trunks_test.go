@@ -86,18 +86,9 @@ func TestSippCallFromTrunk(t *testing.T) {
 		"-i", "127.0.0.1", "-p", strconv.Itoa(sipptest.FreePort(t)), "-mp", strconv.Itoa(sipptest.FreePort(t)), "-t", "u1",
 		"-m", "1", "-timeout", "5s", "-timeout_error", "-nostdin",
 		"127.0.0.1:"+strconv.Itoa(h.port)).CombinedOutput()
-	if !containsAny(string(out), "401", "Unauthorized") {
+	if !strings.Contains(string(out), "401") {
 		t.Fatalf("a call for an unknown inbound number was not challenged:\n%s", out)
 	}
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }
 
 // TestCallOutThroughTrunk: an extension dials an outside number, which
