@@ -331,13 +331,13 @@ func TestDemoCallBetweenAgentsWithSipp(t *testing.T) {
 	// The callee's phone: sipp's built-in answering scenario on the port
 	// it registered from.
 	var calleeOut bytes.Buffer
-	answer := sipp(cctx, t, m, "-sn uas", callee.SIPUsername, calleePort, "-mp", fmt.Sprint(sipptest.FreePort(t)))
+	answer := sipp(cctx, t, m, "-sn uas", callee.SIPUsername, calleePort)
 	answer.Stdout, answer.Stderr = &calleeOut, &calleeOut
 	if err := answer.Start(); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(200 * time.Millisecond) // let it bind its port
-	if out, err := sipp(cctx, t, m, "../../sip/b2bua/testdata/call_auth.xml", caller.SIPUsername, sipptest.FreePort(t), "-s", "202", "-mp", fmt.Sprint(sipptest.FreePort(t))).CombinedOutput(); err != nil {
+	if out, err := sipp(cctx, t, m, "../../sip/b2bua/testdata/call_auth.xml", caller.SIPUsername, sipptest.FreePort(t), "-s", "202").CombinedOutput(); err != nil {
 		t.Fatalf("calling: %v\n%s\ncallee:\n%s", err, out, calleeOut.String())
 	}
 	if err := answer.Wait(); err != nil {

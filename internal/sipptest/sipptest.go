@@ -25,7 +25,11 @@ func Path(t testing.TB) string {
 	return p
 }
 
-// FreePort returns a UDP port free on loopback now (sipp does not take 0).
+// FreePort returns a UDP port free on loopback now, for sipp's SIP socket
+// (-p; sipp reads 0 as 5060). Give sipp no media port (-mp): left alone
+// it searches from 6000 for a free audio port with a free video port two
+// above, whereas a given one makes it exit when either is taken, and
+// the video port is one nobody checked.
 func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.ListenPacket("udp", "127.0.0.1:0")

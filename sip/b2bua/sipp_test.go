@@ -22,13 +22,13 @@ func TestSippCaller(t *testing.T) {
 	b.register()
 
 	inf := sipptest.Users(t, caller.SIPUsername, "")
-	ports := []int{sipptest.FreePort(t), sipptest.FreePort(t)} // sipp's SIP and media ports
+	port := sipptest.FreePort(t) // sipp's SIP port
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin,
 		"-sf", filepath.Join("testdata", "call_auth.xml"), "-inf", inf,
 		"-au", caller.SIPUsername, "-ap", caller.SIPSecret, "-s", "200",
-		"-i", "127.0.0.1", "-p", strconv.Itoa(ports[0]), "-mp", strconv.Itoa(ports[1]), "-t", "u1",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-t", "u1",
 		"-m", "1", "-timeout", "10s", "-timeout_error", "-nostdin",
 		"127.0.0.1:"+strconv.Itoa(h.port))
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -57,13 +57,13 @@ func TestSippHoldResumeAndReferTransfer(t *testing.T) {
 	if err := os.WriteFile(inf, []byte("SEQUENTIAL\n"+caller.SIPUsername+";300;\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ports := []int{sipptest.FreePort(t), sipptest.FreePort(t)}
+	port := sipptest.FreePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin,
 		"-sf", filepath.Join("testdata", "hold_refer.xml"), "-inf", inf,
 		"-au", caller.SIPUsername, "-ap", caller.SIPSecret, "-s", "200",
-		"-i", "127.0.0.1", "-p", strconv.Itoa(ports[0]), "-mp", strconv.Itoa(ports[1]), "-t", "u1",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-t", "u1",
 		"-m", "1", "-timeout", "15s", "-timeout_error", "-nostdin",
 		"127.0.0.1:"+strconv.Itoa(h.port))
 	if out, err := cmd.CombinedOutput(); err != nil {
