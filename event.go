@@ -32,6 +32,9 @@ const (
 	EventDispositionLater  EventType = "disposition.completed"
 	EventParticipantPaused EventType = "participant.paused"
 	EventParticipantResume EventType = "participant.unpaused"
+	// EventQueueStats carries a queue's live figures (QueueStats) when
+	// they change; it is published, not journaled.
+	EventQueueStats EventType = "queue.stats"
 	// EventMidnight marks 00:00 in the account's time zone; DueAt is the
 	// next one.
 	EventMidnight EventType = "floor.midnight"
@@ -67,6 +70,7 @@ type Event struct {
 	CampaignID  int64        `json:"campaign_id,omitempty"`
 	Number      string       `json:"number,omitempty"`
 	Record      *CallRecord  `json:"record,omitempty"`
+	QueueStats  *QueueStats  `json:"queue_stats,omitempty"`
 }
 
 // CallRecord is one step of a call on the telephony plane: it rang,
@@ -76,7 +80,8 @@ type Event struct {
 type CallRecord struct {
 	CallID string `json:"call_id"`
 	// Step is ringing, answered, held, resumed, left, offered, joined or
-	// ended.
+	// ended; for queues also queued, missed (an offer nobody answered),
+	// abandoned (the caller hung up waiting) and overflowed.
 	Step string `json:"step"`
 	// From and To are the calling and called extensions (0: outside).
 	From int64 `json:"from,omitempty"`
@@ -91,6 +96,11 @@ type CallRecord struct {
 	// status the caller got when the call failed before an answer.
 	Reason string `json:"reason,omitempty"`
 	Status int    `json:"status,omitempty"`
+	// QueueID is the queue of a queue step (queued, offered, missed,
+	// answered from the queue, abandoned, overflowed); WaitMillis how long
+	// the caller had waited in it then.
+	QueueID    int64 `json:"queue_id,omitempty"`
+	WaitMillis int64 `json:"wait_ms,omitempty"`
 }
 
 // PauseRef is the pause reason as it was when the pause started, so

@@ -93,6 +93,9 @@ type Queue struct {
 	MissedOffersPause   int  `json:"missed_offers_pause"`
 	AnnouncePosition    bool `json:"announce_position"`
 	DispositionsEnabled bool `json:"dispositions_enabled"`
+	// ParticipantCallWaiting: participants who are on a call may still be
+	// offered this queue's calls; agents never are.
+	ParticipantCallWaiting bool `json:"participant_call_waiting"`
 	// Outcomes is the queue's disposition list.
 	Outcomes  []Outcome     `json:"outcomes"`
 	Members   []QueueMember `json:"members"`
@@ -105,7 +108,8 @@ func NewQueue(number, name string) *Queue {
 	return &Queue{
 		Number: number, Name: name, Strategy: StrategyLongestIdle,
 		RingTimeoutSeconds: 20, OverflowAction: OverflowHangup,
-		ServiceLevelSeconds: 20, Outcomes: []Outcome{}, Members: []QueueMember{},
+		ServiceLevelSeconds: 20, ParticipantCallWaiting: false,
+		Outcomes: []Outcome{}, Members: []QueueMember{},
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 
 const queueCols = `id, account_id, number, name, strategy, ring_timeout_seconds, max_wait_seconds, max_callers,
 	overflow_action, overflow_queue_id, overflow_extension_id, service_level_seconds, missed_offers_pause,
-	announce_position, dispositions_enabled, created_at, updated_at`
+	announce_position, dispositions_enabled, participant_call_waiting, created_at, updated_at`
 
 func scanQueue(sc scanner) (*callfloor.Queue, error) {
 	var q callfloor.Queue
@@ -19,7 +19,7 @@ func scanQueue(sc scanner) (*callfloor.Queue, error) {
 	var created, updated int64
 	err := sc.Scan(&q.ID, &q.AccountID, &q.Number, &q.Name, &q.Strategy, &q.RingTimeoutSeconds, &q.MaxWaitSeconds,
 		&q.MaxCallers, &q.OverflowAction, &ovQueue, &ovExt, &q.ServiceLevelSeconds, &q.MissedOffersPause,
-		&q.AnnouncePosition, &q.DispositionsEnabled, &created, &updated)
+		&q.AnnouncePosition, &q.DispositionsEnabled, &q.ParticipantCallWaiting, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -114,11 +114,11 @@ func (s *Store) CreateQueue(ctx context.Context, q *callfloor.Queue) error {
 		var id int64
 		err := c.row(ctx, `INSERT INTO queues (account_id, number, name, strategy, ring_timeout_seconds, max_wait_seconds,
 			max_callers, overflow_action, overflow_queue_id, overflow_extension_id, service_level_seconds,
-			missed_offers_pause, announce_position, dispositions_enabled, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			missed_offers_pause, announce_position, dispositions_enabled, participant_call_waiting, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			account, q.Number, q.Name, string(q.Strategy), q.RingTimeoutSeconds, q.MaxWaitSeconds,
 			q.MaxCallers, string(q.OverflowAction), ovQueue, ovExt, q.ServiceLevelSeconds,
-			q.MissedOffersPause, q.AnnouncePosition, q.DispositionsEnabled, toMS(now), toMS(now)).Scan(&id)
+			q.MissedOffersPause, q.AnnouncePosition, q.DispositionsEnabled, q.ParticipantCallWaiting, toMS(now), toMS(now)).Scan(&id)
 		if err != nil {
 			return dbErr("insert queue", err)
 		}
@@ -234,11 +234,13 @@ func (s *Store) UpdateQueue(ctx context.Context, id int64, fn func(*callfloor.Qu
 		ovQueue, ovExt := overflowTargets(&q)
 		_, err = c.exec(ctx, `UPDATE queues SET number = ?, name = ?, strategy = ?, ring_timeout_seconds = ?,
 			max_wait_seconds = ?, max_callers = ?, overflow_action = ?, overflow_queue_id = ?, overflow_extension_id = ?,
-			service_level_seconds = ?, missed_offers_pause = ?, announce_position = ?, dispositions_enabled = ?, updated_at = ?
+			service_level_seconds = ?, missed_offers_pause = ?, announce_position = ?, dispositions_enabled = ?,
+			participant_call_waiting = ?, updated_at = ?
 			WHERE account_id = ? AND id = ?`,
 			q.Number, q.Name, string(q.Strategy), q.RingTimeoutSeconds,
 			q.MaxWaitSeconds, q.MaxCallers, string(q.OverflowAction), ovQueue, ovExt,
-			q.ServiceLevelSeconds, q.MissedOffersPause, q.AnnouncePosition, q.DispositionsEnabled, toMS(s.now()),
+			q.ServiceLevelSeconds, q.MissedOffersPause, q.AnnouncePosition, q.DispositionsEnabled,
+			q.ParticipantCallWaiting, toMS(s.now()),
 			account, id)
 		if err != nil {
 			return dbErr("update queue", err)

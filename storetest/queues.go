@@ -8,6 +8,7 @@ import (
 
 var queueTests = []test{
 	{"Queue/RoundTrip", testQueueRoundTrip},
+	{"Queue/ParticipantCallWaiting", testQueueParticipantCallWaiting},
 	{"Queue/Outcomes", testQueueOutcomes},
 	{"Queue/Members", testQueueMembers},
 	{"Queue/Overflow", testQueueOverflow},
@@ -24,6 +25,7 @@ func testQueueRoundTrip(t *testing.T, st callfloor.Store) {
 		Number: "500", Name: " Sales ", Strategy: callfloor.StrategyRoundRobin, RingTimeoutSeconds: 25,
 		MaxWaitSeconds: 300, MaxCallers: 10, OverflowAction: callfloor.OverflowQueue, OverflowTargetID: ptr(overflow.ID),
 		ServiceLevelSeconds: 30, MissedOffersPause: 3, AnnouncePosition: true, DispositionsEnabled: true,
+		ParticipantCallWaiting: true,
 		Outcomes: []callfloor.Outcome{
 			{Category: callfloor.CategorySuccess, Name: "Sale"},
 			{Category: callfloor.CategoryFail, Name: "Wrong number", FailScope: callfloor.FailNumber},
@@ -62,6 +64,7 @@ func testQueueRoundTrip(t *testing.T, st callfloor.Store) {
 		x.Number, x.Name, x.Strategy, x.RingTimeoutSeconds = "510", "Support", callfloor.StrategyRingAll, 5
 		x.MaxWaitSeconds, x.MaxCallers, x.OverflowAction, x.OverflowTargetID = 0, 0, callfloor.OverflowExtension, ptr(part.ID)
 		x.ServiceLevelSeconds, x.MissedOffersPause, x.AnnouncePosition, x.DispositionsEnabled = 10, 0, false, false
+		x.ParticipantCallWaiting = false
 		x.Outcomes = []callfloor.Outcome{}
 		x.Members = []callfloor.QueueMember{{ExtensionID: part.ID, Penalty: 0}}
 		return nil
@@ -93,6 +96,62 @@ func testQueueRoundTrip(t *testing.T, st callfloor.Store) {
 	ok(t, err)
 	same(t, "empty list", list, []*callfloor.Queue{})
 	wantErr(t, st.CreateQueue(ctx, callfloor.NewQueue("520", "")), callfloor.ErrFieldRequired, "name")
+}
+
+// testQueueParticipantCallWaiting round-trips participant_call_waiting
+// through create, find, list and update, both ways, and checks that a
+// new queue has it off.
+func testQueueParticipantCallWaiting(t *testing.T, st callfloor.Store) {
+	_, ctx := agentAccount(t, st, "Acme", 5)
+	if callfloor.NewQueue("500", "Q").ParticipantCallWaiting {
+		t.Fatal("NewQueue has participant_call_waiting on")
+	}
+	check := func(what string, id int64, want bool) {
+		t.Helper()
+		got, err := st.FindQueueByID(ctx, id)
+		ok(t, err)
+		if got.ParticipantCallWaiting != want {
+			t.Fatalf("%s: found participant_call_waiting %v, want %v", what, got.ParticipantCallWaiting, want)
+		}
+		list, err := st.ListQueues(ctx)
+		ok(t, err)
+		for _, q := range list {
+			if q.ID == id && q.ParticipantCallWaiting != want {
+				t.Fatalf("%s: listed participant_call_waiting %v, want %v", what, q.ParticipantCallWaiting, want)
+			}
+		}
+	}
+	off := mustQueue(t, st, ctx, "500")
+	if off.ParticipantCallWaiting {
+		t.Fatal("created with participant_call_waiting on by default")
+	}
+	check("created off", off.ID, false)
+	on := mustQueue(t, st, ctx, "501", func(q *callfloor.Queue) { q.ParticipantCallWaiting = true })
+	if !on.ParticipantCallWaiting {
+		t.Fatal("created with participant_call_waiting on, returned off")
+	}
+	check("created on", on.ID, true)
+	check("the other queue after creating one on", off.ID, false)
+
+	set := func(id int64, v bool) {
+		t.Helper()
+		got, err := st.UpdateQueue(ctx, id, func(x *callfloor.Queue) error { x.ParticipantCallWaiting = v; return nil })
+		ok(t, err)
+		if got.ParticipantCallWaiting != v {
+			t.Fatalf("updated to %v, returned %v", v, got.ParticipantCallWaiting)
+		}
+	}
+	set(off.ID, true)
+	check("updated to on", off.ID, true)
+	set(on.ID, false)
+	check("updated to off", on.ID, false)
+	check("the other queue after updating one", off.ID, true)
+	// An update that changes other fields keeps it.
+	_, err := st.UpdateQueue(ctx, off.ID, func(x *callfloor.Queue) error { x.Name = "Renamed"; return nil })
+	ok(t, err)
+	check("after an unrelated update", off.ID, true)
+	set(off.ID, false)
+	check("updated back to off", off.ID, false)
 }
 
 func testQueueOutcomes(t *testing.T, st callfloor.Store) {
