@@ -14,6 +14,8 @@ type Config struct {
 	Participants map[int64]*ParticipantConfig // by extension ID
 	PauseReasons map[int64]*callfloor.PauseReason
 	Queues       map[int64]*SourceConfig // by queue ID
+	// QueueNumbers finds a queue by its number.
+	QueueNumbers map[string]int64
 	// RequirePhone refuses calls to and from agents whose phone is not
 	// registered; off when the simulated telephony plane plays the phones.
 	RequirePhone bool
@@ -36,10 +38,13 @@ type ParticipantConfig struct {
 	Queues      map[int64]bool
 }
 
-// SourceConfig is the disposition list of a call source.
+// SourceConfig is the disposition list of a call source; for a queue,
+// Queue is its whole definition (strategy, limits, members), which the
+// ACD routes with.
 type SourceConfig struct {
 	DispositionsEnabled bool
 	Outcomes            []callfloor.Outcome
+	Queue               *callfloor.Queue
 }
 
 // outcome finds the configured outcome of a source.
@@ -72,6 +77,7 @@ func NewConfig(acc *callfloor.Account, exts []*callfloor.Extension, users []*cal
 		Participants: map[int64]*ParticipantConfig{},
 		PauseReasons: map[int64]*callfloor.PauseReason{},
 		Queues:       map[int64]*SourceConfig{},
+		QueueNumbers: map[string]int64{},
 	}
 	owner := map[int64]int64{}
 	for _, u := range users {
@@ -103,7 +109,8 @@ func NewConfig(acc *callfloor.Account, exts []*callfloor.Extension, users []*cal
 		c.PauseReasons[p.ID] = p
 	}
 	for _, q := range queues {
-		c.Queues[q.ID] = &SourceConfig{DispositionsEnabled: q.DispositionsEnabled, Outcomes: q.Outcomes}
+		c.Queues[q.ID] = &SourceConfig{DispositionsEnabled: q.DispositionsEnabled, Outcomes: q.Outcomes, Queue: q}
+		c.QueueNumbers[q.Number] = q.ID
 		for _, m := range q.Members {
 			if p := c.Participants[m.ExtensionID]; p != nil {
 				p.Queues[q.ID] = true

@@ -60,3 +60,37 @@ func TestRecordJournalsACallStep(t *testing.T) {
 		t.Fatalf("a call record made agents %v", f.s.Agents)
 	}
 }
+
+func TestSystemPause(t *testing.T) {
+	f := newFloor(t)
+	f.do(Login{Ext: agentA})
+	evs := f.do(SystemPause{Ext: agentA, Reason: "Missed calls"})
+	if len(evs) != 1 || evs[0].Type != callfloor.EventPaused || evs[0].Pause == nil || !evs[0].Pause.System ||
+		evs[0].Pause.Name != "Missed calls" || evs[0].Pause.Productive {
+		t.Fatalf("events %+v, want an unproductive system pause", evs)
+	}
+	if a := f.s.Agent(agentA); a.State != callfloor.StatePaused {
+		t.Fatalf("agent %s, want paused", a.State)
+	}
+	// Already paused: nothing more; the agent unpauses as from any pause.
+	if evs := f.do(SystemPause{Ext: agentA, Reason: "Missed calls"}); len(evs) != 0 {
+		t.Fatalf("a second system pause: %v", types(evs))
+	}
+	f.do(Unpause{Ext: agentA})
+	if a := f.s.Agent(agentA); a.State != callfloor.StateIdle {
+		t.Fatalf("agent %s after unpause, want idle", a.State)
+	}
+	// On a call the pause waits for the end of it.
+	f.do(Offer{Ext: agentA, Call: salesCall("c1")}, Answer{Ext: agentA, CallID: "c1"})
+	if evs := f.do(SystemPause{Ext: agentA, Reason: "Missed calls"}); len(evs) != 1 || evs[0].Type != callfloor.EventPending {
+		t.Fatalf("system pause on a call: %v, want pending", types(evs))
+	}
+	// Logged off, or no reason: refused.
+	if _, err := Step(f.cfg, f.s, SystemPause{Ext: agentB, Reason: "Missed calls"}, f.now); callfloor.ErrorCode(err) != callfloor.ErrAgentLoggedOff {
+		t.Fatalf("logged-off agent: %v", err)
+	}
+	f.do(Login{Ext: agentB})
+	if _, err := Step(f.cfg, f.s, SystemPause{Ext: agentB}, f.now); callfloor.ErrorCode(err) != callfloor.ErrFieldRequired {
+		t.Fatalf("no reason: %v", err)
+	}
+}

@@ -30,6 +30,8 @@ func Decide(cfg *Config, s *State, in Input, now time.Time) ([]callfloor.Event, 
 		return d.pause(in)
 	case Unpause:
 		return d.unpause(in)
+	case SystemPause:
+		return d.systemPause(in)
 	case SetAutoAnswer:
 		return d.setAutoAnswer(in)
 	case Dispose:
@@ -185,6 +187,24 @@ func (d *decider) pause(in Pause) ([]callfloor.Event, error) {
 	}
 	evs := d.closeActivity(a, in.By)
 	ev := d.event(callfloor.EventPaused, in.Ext, in.By)
+	ev.Pause = p
+	return append(evs, ev), nil
+}
+
+func (d *decider) systemPause(in SystemPause) ([]callfloor.Event, error) {
+	_, a, err := d.loggedIn(in.Ext)
+	if err != nil || a.Pause != nil || a.Pending.Pause != nil {
+		return nil, err
+	}
+	if in.Reason == "" {
+		return nil, callfloor.FieldError(callfloor.ErrFieldRequired, "reason", "a system pause needs a reason")
+	}
+	p := &callfloor.PauseRef{Name: in.Reason, System: true}
+	if len(a.Lines) > 0 || len(a.Wrapups) > 0 {
+		return d.setPending(a, 0, callfloor.Pending{Pause: p, Logoff: a.Pending.Logoff}), nil
+	}
+	evs := d.closeActivity(a, 0)
+	ev := d.event(callfloor.EventPaused, in.Ext, 0)
 	ev.Pause = p
 	return append(evs, ev), nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -65,6 +66,15 @@ type Engine struct {
 	done  chan struct{}
 	ended chan struct{}
 
+	// commits carries decided batches, in order, to the committer
+	// goroutine, which journals them and only then answers and
+	// publishes; committed is closed when it has stopped. failures tells
+	// the engine a journal write failed (see commit).
+	commits   chan commitJob
+	committed chan struct{}
+	failures  chan struct{}
+	inflight  atomic.Int64
+
 	// owned by the goroutine
 	cfg      *Config
 	state    *State
@@ -74,15 +84,40 @@ type Engine struct {
 }
 
 type request struct {
-	in     Input
-	view   func(*State, *Config)
-	reload bool
-	reply  chan result
+	in   Input
+	view func(*State, *Config)
+	// early answers a view as soon as its batch is decided, before the
+	// batch's events are journaled (see Peek).
+	early bool
+	// decided, if set, hears whether the input was accepted as soon as
+	// it is decided (see DoDecided).
+	decided func(error)
+	reload  bool
+	reply   chan result
+	// replied: the answer went out early.
+	replied bool
 }
 
 type result struct {
 	evs []callfloor.Event
 	err error
+}
+
+// commitJob is a decided batch on its way to the journal; resume marks
+// the point after which batches were decided on a rebuilt state.
+type commitJob struct {
+	batch   []request
+	results []result
+	evs     []callfloor.Event
+	snap    *snapshotJob
+	resume  bool
+}
+
+// snapshotJob is a copy of the state taken with its batch, encoded and
+// saved once the batch is journaled.
+type snapshotJob struct {
+	state *State
+	done  chan struct{}
 }
 
 // ErrEngineStopped is returned for inputs sent after Close.
@@ -103,7 +138,8 @@ func Start(ctx context.Context, ec EngineConfig) (*Engine, error) {
 	if ec.SnapshotEvery <= 0 {
 		ec.SnapshotEvery = 50000
 	}
-	e := &Engine{ec: ec, reqs: make(chan request, 1024), done: make(chan struct{}), ended: make(chan struct{})}
+	e := &Engine{ec: ec, reqs: make(chan request, 1024), done: make(chan struct{}), ended: make(chan struct{}),
+		commits: make(chan commitJob, 4096), committed: make(chan struct{}), failures: make(chan struct{}, 1)}
 	cfg, err := ec.LoadConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("floor config of account %d: %w", ec.AccountID, err)
@@ -176,6 +212,37 @@ func (e *Engine) View(ctx context.Context, fn func(*State, *Config)) error {
 	return err
 }
 
+// Peek is View without waiting for the journal: fn may see the events of
+// inputs decided in the same batch whose journal write is still under way
+// (and, if that write fails, never happen). It is for routing decisions
+// that the floor checks again (the ACD picking whom to offer a call),
+// never for showing anyone the state.
+func (e *Engine) Peek(ctx context.Context, fn func(*State, *Config)) error {
+	_, err := e.call(ctx, request{view: fn, early: true})
+	return err
+}
+
+// DoDecided is Do that also calls decided once, as soon as the input is
+// decided (on the engine goroutine): nil when accepted (its events are
+// then being journaled; Do's answer says whether they were), or the
+// refusal; or, if it never reaches a decision (the engine stopped, ctx
+// ended), with that error. decided must not block. The ACD rings a
+// member the floor admitted without waiting for the journal write, and
+// withdraws the ring if that write fails.
+func (e *Engine) DoDecided(ctx context.Context, in Input, decided func(error)) ([]callfloor.Event, error) {
+	var fired atomic.Bool
+	once := func(err error) {
+		if fired.CompareAndSwap(false, true) {
+			decided(err)
+		}
+	}
+	evs, err := e.call(ctx, request{in: in, decided: once})
+	if err != nil {
+		once(err)
+	}
+	return evs, err
+}
+
 // Reload rereads the account's configuration.
 func (e *Engine) Reload(ctx context.Context) error {
 	_, err := e.call(ctx, request{reload: true})
@@ -214,7 +281,10 @@ func (e *Engine) Close() {
 }
 
 func (e *Engine) run() {
+	go e.commit()
 	defer func() {
+		close(e.commits)
+		<-e.committed
 		if e.snapping != nil {
 			<-e.snapping
 		}
@@ -239,8 +309,23 @@ func (e *Engine) run() {
 			if e.broken {
 				return
 			}
+		case <-e.failures:
+			timer.Stop()
+			if e.rebuild(); e.broken {
+				return
+			}
 		case r := <-e.reqs:
 			timer.Stop()
+			// A failed write is dealt with first, so nothing is decided
+			// on the state that holds its lost events.
+			select {
+			case <-e.failures:
+				if e.rebuild(); e.broken {
+					r.reply <- result{err: ErrEngineStopped}
+					return
+				}
+			default:
+			}
 			batch := []request{r}
 		drain:
 			for len(batch) < e.ec.MaxBatch {
@@ -272,6 +357,7 @@ func (e *Engine) process(batch []request) {
 			cfg, err := e.ec.LoadConfig(ctx)
 			if err == nil {
 				e.cfg = cfg
+				all = append(all, e.syncPhones(now)...)
 			}
 			results[i].err = err
 		case r.in != nil:
@@ -285,6 +371,17 @@ func (e *Engine) process(batch []request) {
 			all = append(all, evs...)
 		}
 	}
+	for i := range batch {
+		r := &batch[i]
+		if r.decided != nil {
+			r.decided(results[i].err)
+		}
+		if r.view != nil && r.early {
+			r.view(e.state, e.cfg)
+			r.reply <- results[i]
+			r.replied = true
+		}
+	}
 	for !e.state.NextDue().After(now) {
 		evs, _ := Decide(e.cfg, e.state, Timer{}, now)
 		if len(evs) == 0 {
@@ -293,20 +390,122 @@ func (e *Engine) process(batch []request) {
 		e.apply(evs)
 		all = append(all, evs...)
 	}
-	if len(all) > 0 {
-		if err := e.ec.Journal.AppendEvents(ctx, e.ec.AccountID, all); err != nil {
-			e.failed(batch, results, err)
-			return
-		}
-		e.ec.Publish(all)
-		e.maybeSnapshot()
-	}
-	for i, r := range batch {
-		if r.view != nil {
+	// The views see the state their batch leaves; they are answered,
+	// like everyone, once it is journaled.
+	for i := range batch {
+		if r := batch[i]; !r.replied && r.view != nil {
 			r.view(e.state, e.cfg)
 		}
-		r.reply <- results[i]
 	}
+	if len(all) == 0 && e.inflight.Load() == 0 {
+		for i, r := range batch {
+			if !r.replied {
+				r.reply <- results[i]
+			}
+		}
+		return
+	}
+	// Journal in the background: the next batch is decided meanwhile,
+	// on the state this one left.
+	e.inflight.Add(1)
+	e.commits <- commitJob{batch: batch, results: results, evs: all, snap: e.maybeSnapshot()}
+}
+
+// errNotSaved answers the inputs of a batch whose events were not
+// journaled.
+func errNotSaved(err error) error {
+	return errors.Join(callfloor.Errorf(callfloor.ErrInternal, "the change could not be saved; try again"), err)
+}
+
+// commit journals the decided batches in order, then publishes their
+// events and answers their inputs. The batches waiting when it is free
+// are journaled together, in one write. When a write fails, those
+// batches and every one decided after them (on a state that holds the
+// lost events) are answered with an error and not written, until the
+// engine has rebuilt its state from the journal (a resume job).
+func (e *Engine) commit() {
+	defer close(e.committed)
+	var failed error
+	for job := range e.commits {
+		group := []commitJob{job}
+	more:
+		for len(group) < e.ec.MaxBatch && !group[len(group)-1].resume {
+			select {
+			case j, ok := <-e.commits:
+				if !ok {
+					break more
+				}
+				group = append(group, j)
+			default:
+				break more
+			}
+		}
+		var evs []callfloor.Event
+		for _, j := range group {
+			evs = append(evs, j.evs...)
+		}
+		err := failed
+		if err == nil && len(evs) > 0 {
+			err = e.ec.Journal.AppendEvents(context.Background(), e.ec.AccountID, evs)
+			if err != nil {
+				failed = err
+				e.ec.Logger.Error("journal append failed; rebuilding the floor", "account", e.ec.AccountID, "err", err)
+				select {
+				case e.failures <- struct{}{}:
+				default:
+				}
+			}
+		}
+		if err == nil && len(evs) > 0 {
+			e.ec.Publish(evs)
+		}
+		for _, j := range group {
+			if j.resume {
+				failed = nil
+				continue
+			}
+			e.answer(j, err)
+		}
+	}
+}
+
+// answer answers a journaled batch's inputs (err: it was not written)
+// and saves its snapshot.
+func (e *Engine) answer(job commitJob, err error) {
+	for i, r := range job.batch {
+		if r.replied {
+			continue
+		}
+		res := job.results[i]
+		if err != nil && (res.evs != nil || r.view != nil) {
+			res = result{err: errNotSaved(err)}
+		}
+		r.reply <- res
+	}
+	if job.snap != nil {
+		if err == nil {
+			go e.saveSnapshot(job.snap)
+		} else {
+			close(job.snap.done)
+		}
+	}
+	e.inflight.Add(-1)
+}
+
+// rebuild replaces the state with the journal's after a failed write:
+// nothing of the lost batches counts.
+func (e *Engine) rebuild() {
+	s, err := Recover(context.Background(), e.ec.Journal, e.ec.AccountID, e.cfg.Location, e.ec.Clock.Now())
+	if err != nil {
+		// The state holds events that were never saved and cannot be
+		// rebuilt now: stop, so nobody sees them; Start recovers later.
+		e.ec.Logger.Error("rebuilding the floor failed; engine stopped", "account", e.ec.AccountID, "err", err)
+		e.broken = true
+		return
+	}
+	e.state = s
+	e.snapSeq = s.Seq
+	e.commits <- commitJob{resume: true}
 }
 
 func (e *Engine) apply(evs []callfloor.Event) {
@@ -317,29 +516,25 @@ func (e *Engine) apply(evs []callfloor.Event) {
 	}
 }
 
-// failed handles a journal write that did not happen: nothing of the batch
-// counts, so the state is rebuilt from the journal and every input of the
-// batch that caused events is answered with an error.
-func (e *Engine) failed(batch []request, results []result, err error) {
-	e.ec.Logger.Error("journal append failed; rebuilding the floor", "account", e.ec.AccountID, "err", err)
-	s, rerr := Recover(context.Background(), e.ec.Journal, e.ec.AccountID, e.cfg.Location, e.ec.Clock.Now())
-	if rerr != nil {
-		// The state holds events that were never saved and cannot be
-		// rebuilt now: stop, so nobody sees them; Start recovers later.
-		e.ec.Logger.Error("rebuilding the floor failed; engine stopped", "account", e.ec.AccountID, "err", rerr)
-		e.broken = true
-	} else {
-		e.state = s
+// syncPhones brings the agents' phone status up to date after the
+// configuration changed: an extension that just became an agent may have
+// had its phone registered for a while.
+func (e *Engine) syncPhones(now time.Time) []callfloor.Event {
+	if e.ec.PhoneRegistered == nil {
+		return nil
 	}
-	for i, r := range batch {
-		if results[i].evs != nil {
-			results[i] = result{err: errors.Join(callfloor.Errorf(callfloor.ErrInternal, "the change could not be saved; try again"), err)}
+	var all []callfloor.Event
+	for ext := range e.cfg.Agents {
+		reg := e.ec.PhoneRegistered(ext)
+		if e.state.Agent(ext).PhoneRegistered == reg {
+			continue
 		}
-		if r.view != nil {
-			r.view(e.state, e.cfg)
+		if evs, err := Decide(e.cfg, e.state, Phone{Ext: ext, Registered: reg}, now); err == nil {
+			e.apply(evs)
+			all = append(all, evs...)
 		}
-		r.reply <- results[i]
 	}
+	return all
 }
 
 // endLostCalls hangs up every line the telephony plane no longer carries
@@ -373,38 +568,40 @@ func (e *Engine) endLostCalls() {
 	if len(all) == 0 {
 		return
 	}
-	if err := e.ec.Journal.AppendEvents(context.Background(), e.ec.AccountID, all); err != nil {
-		e.failed(nil, nil, err)
-		return
-	}
-	e.ec.Publish(all)
+	e.inflight.Add(1)
+	e.commits <- commitJob{evs: all}
 }
 
-// maybeSnapshot saves a snapshot every SnapshotEvery events. The state is
-// encoded here, on the engine goroutine, and saved in the background; a
+// maybeSnapshot copies the state every SnapshotEvery events, here on
+// the engine goroutine; the copy is encoded and saved in the background
+// once the batch that reached it is journaled (encoding 10,000 agents
+// takes tens of milliseconds, which the engine does not wait for). A
 // save still running skips this one.
-func (e *Engine) maybeSnapshot() {
+func (e *Engine) maybeSnapshot() *snapshotJob {
 	if e.ec.Snapshots == nil || e.state.Seq-e.snapSeq < e.ec.SnapshotEvery {
-		return
+		return nil
 	}
 	if e.snapping != nil {
 		select {
 		case <-e.snapping:
 		default:
-			return
+			return nil
 		}
 	}
-	body, err := json.Marshal(e.state)
+	job := &snapshotJob{state: e.state.clone(), done: make(chan struct{})}
+	e.snapSeq, e.snapping = job.state.Seq, job.done
+	return job
+}
+
+// saveSnapshot encodes and saves a snapshot whose events are journaled.
+func (e *Engine) saveSnapshot(job *snapshotJob) {
+	defer close(job.done)
+	body, err := json.Marshal(job.state)
 	if err != nil {
 		e.ec.Logger.Error("encoding a floor snapshot", "account", e.ec.AccountID, "err", err)
 		return
 	}
-	seq, done := e.state.Seq, make(chan struct{})
-	e.snapSeq, e.snapping = seq, done
-	go func() {
-		defer close(done)
-		if err := e.ec.Snapshots.SaveSnapshot(context.Background(), e.ec.AccountID, seq, body); err != nil {
-			e.ec.Logger.Error("saving a floor snapshot", "account", e.ec.AccountID, "seq", seq, "err", err)
-		}
-	}()
+	if err := e.ec.Snapshots.SaveSnapshot(context.Background(), e.ec.AccountID, job.state.Seq, body); err != nil {
+		e.ec.Logger.Error("saving a floor snapshot", "account", e.ec.AccountID, "seq", job.state.Seq, "err", err)
+	}
 }

@@ -2,6 +2,7 @@ package floor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -365,5 +366,95 @@ func TestEngineForgetsPhonesLostInARestart(t *testing.T) {
 	e.View(context.Background(), func(s *State, _ *Config) { a, b = s.Agent(agentA).PhoneRegistered, s.Agent(agentB).PhoneRegistered })
 	if a || !b {
 		t.Fatalf("after restart: A registered %v (want false), B %v (want true)", a, b)
+	}
+}
+
+// TestEngineLearnsPhonesOnReload: an extension whose phone registered
+// before it became an agent is known registered once the configuration
+// is reloaded (the registrar reported the phone when the floor still
+// ignored it).
+func TestEngineLearnsPhonesOnReload(t *testing.T) {
+	j := &memJournal{}
+	clock := clocktest.New(t0)
+	cfg := testConfig()
+	delete(cfg.Agents, agentB)
+	var mu sync.Mutex
+	current := cfg
+	e, err := Start(context.Background(), EngineConfig{AccountID: 7, Journal: j, Clock: clock,
+		LoadConfig: func(context.Context) (*Config, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return current, nil
+		},
+		PhoneRegistered: func(ext int64) bool { return ext == agentB }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	// B is not an agent yet: its phone is not the floor's business.
+	if _, err := e.Do(context.Background(), Phone{Ext: agentB, Registered: true}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	current = testConfig()
+	mu.Unlock()
+	if err := e.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var b bool
+	e.View(context.Background(), func(s *State, _ *Config) { b = s.Agent(agentB).PhoneRegistered })
+	if !b {
+		t.Fatal("after the reload, the new agent's registered phone is not known")
+	}
+}
+
+// TestSnapshotCopyIsItsOwn: the copy a snapshot is encoded from does not
+// change when the engine goes on applying events.
+func TestSnapshotCopyIsItsOwn(t *testing.T) {
+	f := newFloor(t)
+	f.do(Login{Ext: agentA}, Offer{Ext: agentA, Call: salesCall("c1")})
+	c := f.s.clone()
+	f.do(Answer{Ext: agentA, CallID: "c1"}, Hold{Ext: agentA, CallID: "c1", Held: true})
+	if l := c.Agents[agentA].Lines[0]; l.Answered || l.Held {
+		t.Fatalf("the copy's line changed: %+v", l)
+	}
+	f.do(Hangup{Ext: agentA, CallID: "c1"})
+	if len(c.Agents[agentA].Lines) != 1 || len(f.s.Agents[agentA].Lines) != 0 {
+		t.Fatalf("the copy has %d lines, the state %d: want 1 and 0", len(c.Agents[agentA].Lines), len(f.s.Agents[agentA].Lines))
+	}
+	a, b := mustJSON(t, c), mustJSON(t, f.s.clone())
+	if a == b {
+		t.Fatal("copies of different states encode the same")
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestDoDecidedHearsOnce: decided hears the decision before the answer,
+// once; and the error when the engine never decides.
+func TestDoDecidedHearsOnce(t *testing.T) {
+	r := newRig(t, &memJournal{}, clocktest.New(t0))
+	var heard []error
+	decided := func(err error) { heard = append(heard, err) }
+	if _, err := r.e.DoDecided(context.Background(), Login{Ext: agentA}, decided); err != nil || len(heard) != 1 || heard[0] != nil {
+		t.Fatalf("accepted: %v, heard %v", err, heard)
+	}
+	heard = nil
+	_, err := r.e.DoDecided(context.Background(), Pause{Ext: agentA, ReasonID: 999}, decided)
+	if err == nil || len(heard) != 1 || callfloor.ErrorCode(heard[0]) != callfloor.ErrorCode(err) {
+		t.Fatalf("refused: %v, heard %v", err, heard)
+	}
+	r.e.Close()
+	heard = nil
+	_, err = r.e.DoDecided(context.Background(), Logoff{Ext: agentA}, decided)
+	if err == nil || len(heard) != 1 || heard[0] != err {
+		t.Fatalf("stopped engine: %v, heard %v", err, heard)
 	}
 }

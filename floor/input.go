@@ -94,6 +94,14 @@ type Phone struct {
 // and leg, whether or not agents are on it.
 type Record struct{ Call callfloor.CallRecord }
 
+// SystemPause pauses an agent for a reason of the system's (too many
+// missed queue offers in a row). An agent already paused stays as they
+// are; one on a call or in wrap-up pauses when it is over.
+type SystemPause struct {
+	Ext    int64
+	Reason string
+}
+
 // Timer fires the earliest due timer (see State.NextDue).
 type Timer struct{}
 
@@ -112,5 +120,6 @@ func (i Hangup) agent() int64           { return i.Ext }
 func (i StartPreview) agent() int64     { return i.Ext }
 func (i EndPreview) agent() int64       { return i.Ext }
 func (i Phone) agent() int64            { return i.Ext }
+func (i SystemPause) agent() int64      { return i.Ext }
 func (i Timer) agent() int64            { return 0 }
 func (i Record) agent() int64           { return 0 }

@@ -110,6 +110,27 @@ func (f *Floor) View(ctx context.Context, accountID int64, fn func(*State, *Conf
 	return e.View(ctx, fn)
 }
 
+// Peek runs fn on the account's engine goroutine without waiting for
+// the journal (see Engine.Peek).
+func (f *Floor) Peek(ctx context.Context, accountID int64, fn func(*State, *Config)) error {
+	e, err := f.Engine(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	return e.Peek(ctx, fn)
+}
+
+// DoDecided submits an input, hearing its decision before its journal
+// write (see Engine.DoDecided).
+func (f *Floor) DoDecided(ctx context.Context, accountID int64, in Input, decided func(error)) ([]callfloor.Event, error) {
+	e, err := f.Engine(ctx, accountID)
+	if err != nil {
+		decided(err)
+		return nil, err
+	}
+	return e.DoDecided(ctx, in, decided)
+}
+
 // Reload makes a running engine reread its configuration, after an
 // administrator changed something.
 func (f *Floor) Reload(ctx context.Context, accountID int64) error {

@@ -45,7 +45,11 @@ func randomRun(t *testing.T, seed uint64, steps int) {
 		case 2:
 			in = Pause{Ext: ext, ReasonID: []int64{lunch, training}[r.IntN(2)]}
 		case 3:
-			in = Unpause{Ext: ext}
+			if r.IntN(4) == 0 {
+				in = SystemPause{Ext: ext, Reason: "Missed calls"} // the ACD's
+			} else {
+				in = Unpause{Ext: ext}
+			}
 		case 4, 5:
 			calls++
 			q := []int64{salesQ, supportQ}[r.IntN(2)]

@@ -164,3 +164,45 @@ func (a *Agent) derive() callfloor.AgentState {
 	}
 	return callfloor.StateIdle
 }
+
+// clone copies the state, so that a snapshot can be encoded off the
+// engine goroutine: what Apply changes in place (agents, their lines and
+// wrap-ups, the participants' pauses, incomplete dispositions) is
+// copied; what it only ever replaces (pause references, previews) is
+// shared.
+func (s *State) clone() *State {
+	c := &State{NextMidnight: s.NextMidnight, Seq: s.Seq,
+		Agents:       make(map[int64]*Agent, len(s.Agents)),
+		Participants: make(map[int64]map[int64]time.Time, len(s.Participants)),
+		Incomplete:   make(map[string]*Incomplete, len(s.Incomplete))}
+	for id, a := range s.Agents {
+		ac := *a
+		ac.Lines, ac.Wrapups = cloneAll(a.Lines), cloneAll(a.Wrapups)
+		c.Agents[id] = &ac
+	}
+	for ext, queues := range s.Participants {
+		m := make(map[int64]time.Time, len(queues))
+		for q, t := range queues {
+			m[q] = t
+		}
+		c.Participants[ext] = m
+	}
+	for id, inc := range s.Incomplete {
+		ic := *inc
+		c.Incomplete[id] = &ic
+	}
+	return c
+}
+
+// cloneAll copies a slice of pointers and what they point to.
+func cloneAll[T any](xs []*T) []*T {
+	if xs == nil {
+		return nil
+	}
+	out := make([]*T, len(xs))
+	for i, x := range xs {
+		v := *x
+		out[i] = &v
+	}
+	return out
+}

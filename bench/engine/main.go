@@ -12,7 +12,6 @@ import (
 	"log"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -21,10 +20,9 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/bench/internal/benchstore"
 	"github.com/callfloor/callfloor/bus"
 	"github.com/callfloor/callfloor/floor"
-	"github.com/callfloor/callfloor/postgres"
-	"github.com/callfloor/callfloor/sqlite"
 	"github.com/callfloor/callfloor/sqlstore"
 )
 
@@ -39,12 +37,12 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the load phases to this file")
 	flag.Parse()
 	ctx := context.Background()
-	st, cleanup, err := open(ctx, *database)
+	st, cleanup, err := benchstore.Open(ctx, *database, "callfloor-bench-")
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer cleanup()
-	fmt.Printf("# store: %s, %d agents over %d accounts, %d clients, %s\n", storeName(*database), *agents, *accounts, *clients, *duration)
+	fmt.Printf("# store: %s, %d agents over %d accounts, %d clients, %s\n", benchstore.Name(*database), *agents, *accounts, *clients, *duration)
 
 	b := &bench{st: st, perAccount: *agents / *accounts}
 	if err := b.setup(ctx, *accounts); err != nil {
@@ -72,26 +70,6 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-}
-
-func storeName(db string) string {
-	if db == "" {
-		return "sqlite"
-	}
-	return "postgres"
-}
-
-func open(ctx context.Context, db string) (*sqlstore.Store, func(), error) {
-	if db != "" {
-		st, err := postgres.Open(ctx, db, sqlstore.Options{})
-		return st, func() { st.Close() }, err
-	}
-	dir, err := os.MkdirTemp("", "callfloor-bench-")
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlstore.Options{})
-	return st, func() { st.Close(); os.RemoveAll(dir) }, err
 }
 
 type bench struct {
