@@ -29,7 +29,9 @@ func streamRoutes() []route {
 
 // StreamMessage is one WebSocket text frame the server sends.
 type StreamMessage struct {
-	// Type is "snapshot", "event" or "reply".
+	// Type is "snapshot", "event", "live" (a figure outside the
+	// sequence, such as a queue's queue.stats, for supervisors) or
+	// "reply".
 	Type string `json:"type"`
 	// Seq is the account's sequence number the message brings the client
 	// to; send the last one back as ?after= when reconnecting. On a reply,
@@ -183,6 +185,16 @@ func (st *streamConn) forward(ctx context.Context, sub *bus.Subscription, ping *
 		case ev, ok := <-sub.C():
 			if !ok {
 				return nil
+			}
+			if ev.Seq == 0 {
+				// A live figure (queue.stats): for the boards, not
+				// part of the sequence a client resumes from.
+				if st.scope == 0 {
+					if err := st.send(ctx, StreamMessage{Type: "live", Event: &ev}); err != nil {
+						return err
+					}
+				}
+				continue
 			}
 			if st.scope != 0 && ev.ExtensionID != st.scope {
 				continue

@@ -273,3 +273,27 @@ func TestStreamCarriesInCallControls(t *testing.T) {
 		t.Fatalf("telephony got %q, want %q", got, want)
 	}
 }
+
+// TestStreamLiveFigures: a queue's live figures reach supervisors as
+// "live" messages, outside the sequence; agents do not get them.
+func TestStreamLiveFigures(t *testing.T) {
+	r := newStreamRig(t, 1000)
+	a, b := r.seed("alpha"), r.seed("beta")
+	sup, ag := r.dial(a.supTok, ""), r.dial(a.agentTok, "")
+	snap := sup.next()
+	ag.next()
+	stats := &callfloor.QueueStats{QueueID: a.queue.ID, Number: a.queue.Number, Waiting: 3}
+	r.hub.PublishLive([]callfloor.Event{{AccountID: b.acc.ID, Type: callfloor.EventQueueStats, QueueStats: &callfloor.QueueStats{Waiting: 9}}})
+	r.hub.PublishLive([]callfloor.Event{{AccountID: a.acc.ID, Type: callfloor.EventQueueStats, QueueID: a.queue.ID, QueueStats: stats}})
+	r.do(a, floor.Login{Ext: a.agentExt.ID})
+	m := sup.next()
+	if m.Type != "live" || m.Seq != 0 || m.Event.QueueStats == nil || m.Event.QueueStats.Waiting != 3 {
+		t.Fatalf("supervisor's first message %+v, want account alpha's live figures", m)
+	}
+	if m := sup.next(); m.Type != "event" || m.Seq != snap.Seq+1 {
+		t.Fatalf("then %+v, want the login, next in the sequence", m)
+	}
+	if m := ag.next(); m.Type != "event" || m.Event.Type != callfloor.EventLoggedIn {
+		t.Fatalf("agent's message %+v, want its login only", m)
+	}
+}

@@ -76,6 +76,25 @@ func (h *Hub) Publish(evs []callfloor.Event) {
 	}
 }
 
+// PublishLive delivers events that are not part of an account's
+// sequence (Seq 0: a queue's live figures) to the subscribers of the
+// moment, in order with the others; they are not kept for replay, and a
+// subscriber whose buffer is full misses them (the next figures replace
+// them) rather than being dropped.
+func (h *Hub) PublishLive(evs []callfloor.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, e := range evs {
+		e.Seq = 0
+		for s := range h.account(e.AccountID).subs {
+			select {
+			case s.ch <- e:
+			default:
+			}
+		}
+	}
+}
+
 // Subscription receives an account's events in order.
 type Subscription struct {
 	hub      *Hub

@@ -121,3 +121,32 @@ func TestRestartedHubAsksForASnapshot(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+func TestLiveEventsAreNotKept(t *testing.T) {
+	h := NewHub(10, 2)
+	h.Publish(evs(1, 1, 2))
+	s, err := h.Subscribe(1, 2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := callfloor.Event{AccountID: 1, Type: callfloor.EventQueueStats}
+	h.PublishLive([]callfloor.Event{live, live, live}) // the third finds the buffer full
+	if got := drain(s); len(got) != 2 || got[0] != 0 || got[1] != 0 {
+		t.Fatalf("got %v, want two live events", got)
+	}
+	h.Publish(evs(1, 3, 3))
+	if got := drain(s); len(got) != 1 || got[0] != 3 {
+		t.Fatalf("got %v, want event 3", got)
+	}
+	if s.Overflowed() || h.Last(1) != 3 {
+		t.Fatalf("overflowed %v, last %d: live events must neither drop the subscriber nor count", s.Overflowed(), h.Last(1))
+	}
+	// A later subscriber catching up gets the sequence only.
+	s2, err := h.Subscribe(1, 0, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := drain(s2); len(got) != 3 || got[0] != 1 || got[2] != 3 {
+		t.Fatalf("replay %v, want 1..3", got)
+	}
+}
