@@ -49,14 +49,14 @@ func (l *Link) Admit(ctx context.Context, a b2bua.Admission) (b2bua.Admitted, er
 		return adm, nil
 	}
 	if a.Kind != b2bua.KindTransfer && a.Caller != nil {
-		_, err := l.floor.Do(ctx, a.AccountID, floor.Dial{Ext: a.Caller.ID, CallID: a.CallID, Number: a.Number, Internal: a.Callee != nil})
+		_, err := l.floor.Do(ctx, a.AccountID, floor.Dial{Ext: a.Caller.ID, CallID: a.CallID, Number: a.Number, Internal: a.Callee != nil || a.QueueID != 0})
 		if err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotAgent {
 			code := callfloor.ErrorCode(err)
 			return adm, &b2bua.Refusal{Status: sip.StatusForbidden, Text: "Forbidden (" + code + ")", Code: code}
 		}
 	}
 	if a.Callee == nil {
-		return adm, nil // a call out through a trunk
+		return adm, nil // a call out through a trunk, or into a queue
 	}
 	call := callfloor.CallRef{ID: a.CallID, Direction: callfloor.DirInternalIn, From: a.From, To: a.Callee.Number}
 	if a.Caller == nil {
@@ -190,5 +190,5 @@ func record(ev b2bua.Event) callfloor.CallRecord {
 		step = "resumed"
 	}
 	return callfloor.CallRecord{CallID: ev.CallID, Step: step, From: ev.From, To: ev.To, Number: ev.Number,
-		Ext: ev.Ext, Parties: ev.Parties, Reason: ev.Reason, Status: ev.Status}
+		Ext: ev.Ext, Parties: ev.Parties, Reason: ev.Reason, Status: ev.Status, QueueID: ev.QueueID}
 }

@@ -50,6 +50,8 @@ type Config struct {
 	OnEvent func(Event)
 	// Trunks, if set, routes calls to and from carriers.
 	Trunks TrunkRouter
+	// Queues, if set, takes the calls to queue numbers (the ACD).
+	Queues QueueRouter
 	Logger *slog.Logger
 	// Now is the clock of event times (time.Now).
 	Now func() time.Time
@@ -85,6 +87,9 @@ type Admission struct {
 	Number         string
 	// From is the caller's number.
 	From string
+	// QueueID is the queue a call to a queue number waits in (Callee is
+	// nil then).
+	QueueID int64
 }
 
 // Admitted is Admit's answer for a leg that may ring.
@@ -175,7 +180,7 @@ func (b *B2BUA) Close() error {
 	b.closed = true
 	calls := make([]*call, 0, len(b.calls))
 	for _, c := range b.calls {
-		if c.answered {
+		if c.answered || c.queue != 0 {
 			calls = append(calls, c)
 		}
 	}

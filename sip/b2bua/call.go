@@ -30,6 +30,11 @@ type call struct {
 	cancel   context.CancelFunc
 	answered bool
 	ended    bool
+	// queue is the queue a caller waits in (0: not a queue call), with
+	// what they hear meanwhile; rings stops each member being rung.
+	queue     int64
+	waitSound tone.Generator
+	rings     map[int64]context.CancelFunc
 }
 
 // side returns the index of l in c, -1 when absent.
@@ -99,6 +104,8 @@ func (c *call) remedia() {
 			me.Play(tone.NewMusic()) // held, or the other side is busy on another line
 		case c.held[i]:
 			me.Silence()
+		case (other == nil || !other.up) && c.queue != 0 && i == 0:
+			me.Play(c.waitSound)
 		case other == nil || !other.up:
 			me.Play(tone.New(tone.UKRingback))
 		default:
@@ -127,6 +134,9 @@ func (c *call) endLocked(by *leg) []*leg {
 	delete(c.b.calls, c.id)
 	if c.cancel != nil {
 		c.cancel()
+	}
+	for _, stop := range c.rings {
+		stop()
 	}
 	if c.conf != nil {
 		c.conf.remove(c)

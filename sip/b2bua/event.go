@@ -22,6 +22,9 @@ const (
 	Offered
 	// Joined: Ext answered and is now a party of the call.
 	Joined
+	// Queued: the B2BUA answered the caller for queue QueueID, where they
+	// wait (with music) until a member answers: then Answered.
+	Queued
 )
 
 func (k EventKind) String() string {
@@ -40,6 +43,8 @@ func (k EventKind) String() string {
 		return "offered"
 	case Joined:
 		return "joined"
+	case Queued:
+		return "queued"
 	}
 	return "unknown"
 }
@@ -52,6 +57,7 @@ const (
 	ReasonCanceled      = "canceled"       // CANCEL from the caller before the answer
 	ReasonNotFound      = "not_found"      // no extension with that number
 	ReasonUnavailable   = "unavailable"    // callee not registered, or no answer in time
+	ReasonNoAnswer      = "no_answer"      // a queue member rang out (RingFailure)
 	ReasonRejected      = "rejected"       // callee answered with an error (busy, declined...)
 	ReasonNotAcceptable = "not_acceptable" // no common codec
 	ReasonRefused       = "refused"        // Admit refused it (the floor's rules)
@@ -78,6 +84,8 @@ type Event struct {
 	Parties []int64
 	// Number is the number dialled.
 	Number string
+	// QueueID is the queue of a queue call (Queued, and what follows).
+	QueueID int64
 	// Held tells a Held event from a resume.
 	Held bool
 	// Reason says why an Ended call ended or a party Left; Status is the

@@ -97,6 +97,8 @@ type setup struct {
 	inbound *InboundRoute
 	account int64
 	from    string
+	// queueID is the queue the call is for, if it is for one.
+	queueID int64
 	ev      Event
 	a       *leg // the caller's leg, once its dialog exists
 	c       *call
@@ -144,22 +146,17 @@ func (s *setup) run() *failure {
 		}
 	}
 	adm, f := b.admit(Admission{Kind: KindCall, CallID: s.ev.CallID, AccountID: s.account,
-		Caller: s.caller, Callee: callee, Number: s.ev.Number, From: s.from})
+		Caller: s.caller, Callee: callee, Number: s.ev.Number, From: s.from, QueueID: s.queueID})
 	if f != nil {
 		return f
 	}
+	if s.queueID != 0 {
+		return s.queueCall(offerA)
+	}
 
-	media, err := b.listen()
-	if err != nil {
-		return fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonError, err)
+	if f := s.callerLeg(); f != nil {
+		return f
 	}
-	dlg, err := b.uaFor(s.req.Transport()).ReadInvite(s.req, s.tx)
-	if err != nil {
-		media.Close()
-		return fail(sip.StatusBadRequest, "Bad Request", ReasonError, err)
-	}
-	s.a = &leg{b: b, id: dlg.ID, ext: s.caller, number: s.from, media: media, local: local(media),
-		in: dlg, answered: make(chan struct{})}
 	s.c = &call{b: b, id: s.ev.CallID, base: s.ev}
 	b.mu.Lock()
 	b.legs[s.a.id] = s.a
@@ -228,6 +225,24 @@ func (s *setup) run() *failure {
 	return nil
 }
 
+// callerLeg opens the caller's leg: its RTP endpoint and the dialog of
+// its INVITE.
+func (s *setup) callerLeg() *failure {
+	b := s.b
+	media, err := b.listen()
+	if err != nil {
+		return fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonError, err)
+	}
+	dlg, err := b.uaFor(s.req.Transport()).ReadInvite(s.req, s.tx)
+	if err != nil {
+		media.Close()
+		return fail(sip.StatusBadRequest, "Bad Request", ReasonError, err)
+	}
+	s.a = &leg{b: b, id: dlg.ID, ext: s.caller, number: s.from, media: media, local: local(media),
+		in: dlg, answered: make(chan struct{})}
+	return nil
+}
+
 // destination finds where a new call goes: the extension an inbound
 // number rings, an extension of the caller's account, or an outside
 // number through a trunk.
@@ -235,12 +250,27 @@ func (s *setup) destination() (*callfloor.Extension, *OutboundRoute, *failure) {
 	b := s.b
 	if s.inbound != nil {
 		if s.inbound.Callee == nil {
-			return nil, nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable,
-				errors.New("the inbound number rings a queue, and queues do not take calls yet"))
+			if s.inbound.QueueID == 0 || b.cfg.Queues == nil {
+				return nil, nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable,
+					errors.New("the inbound number rings a queue, and no ACD takes queue calls"))
+			}
+			s.queueID = s.inbound.QueueID
 		}
 		return s.inbound.Callee, nil, nil
 	}
 	callee, f := b.findCallee(s.account, s.ev.Number)
+	if f != nil && f.reason == ReasonNotFound && b.cfg.Queues != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		q, err := b.cfg.Queues.QueueByNumber(ctx, s.account, s.ev.Number)
+		cancel()
+		switch {
+		case err != nil:
+			return nil, nil, fail(sip.StatusInternalServerError, "Server Internal Error", ReasonError, err)
+		case q != 0:
+			s.queueID = q
+			return nil, nil, nil
+		}
+	}
 	if f == nil || f.reason != ReasonNotFound || b.cfg.Trunks == nil {
 		return callee, nil, f
 	}
