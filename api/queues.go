@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/callfloor/callfloor"
@@ -23,8 +24,11 @@ type queueInput struct {
 	MissedOffersPause   int                      `json:"missed_offers_pause"`
 	AnnouncePosition    bool                     `json:"announce_position"`
 	DispositionsEnabled bool                     `json:"dispositions_enabled"`
-	Outcomes            []callfloor.Outcome      `json:"outcomes"`
-	Members             []memberInput            `json:"members"`
+	// ParticipantCallWaiting lets participants who are on a call still be
+	// offered this queue's calls; agents never are.
+	ParticipantCallWaiting bool                `json:"participant_call_waiting"`
+	Outcomes               []callfloor.Outcome `json:"outcomes"`
+	Members                []memberInput       `json:"members"`
 }
 
 type memberInput struct {
@@ -41,7 +45,8 @@ func (in *queueInput) from(q *callfloor.Queue) {
 		OverflowAction: q.OverflowAction, OverflowTargetID: q.OverflowTargetID,
 		ServiceLevelSeconds: q.ServiceLevelSeconds, MissedOffersPause: q.MissedOffersPause,
 		AnnouncePosition: q.AnnouncePosition, DispositionsEnabled: q.DispositionsEnabled,
-		Outcomes: q.Outcomes, Members: make([]memberInput, len(q.Members)),
+		ParticipantCallWaiting: q.ParticipantCallWaiting, Outcomes: q.Outcomes,
+		Members: make([]memberInput, len(q.Members)),
 	}
 	for i, m := range q.Members {
 		in.Members[i] = memberInput{ExtensionID: m.ExtensionID, Penalty: m.Penalty}
@@ -54,6 +59,7 @@ func (in *queueInput) to(q *callfloor.Queue) {
 	q.OverflowAction, q.OverflowTargetID = in.OverflowAction, in.OverflowTargetID
 	q.ServiceLevelSeconds, q.MissedOffersPause = in.ServiceLevelSeconds, in.MissedOffersPause
 	q.AnnouncePosition, q.DispositionsEnabled = in.AnnouncePosition, in.DispositionsEnabled
+	q.ParticipantCallWaiting = in.ParticipantCallWaiting
 	q.Outcomes = in.Outcomes
 	q.Members = make([]callfloor.QueueMember, len(in.Members))
 	for i, m := range in.Members {
@@ -63,6 +69,18 @@ func (in *queueInput) to(q *callfloor.Queue) {
 
 func (s *Server) listQueues(_ http.ResponseWriter, r *http.Request) (list[*callfloor.Queue], error) {
 	return listOf(s.store.ListQueues(r.Context()))
+}
+
+// QueueFigures is the ACD's view of the queues (dispatch.Dispatcher).
+type QueueFigures interface {
+	Stats(ctx context.Context, accountID int64) ([]callfloor.QueueStats, error)
+}
+
+func (s *Server) queueStats(_ http.ResponseWriter, r *http.Request) (list[callfloor.QueueStats], error) {
+	if s.queues == nil {
+		return list[callfloor.QueueStats]{}, errorf(callfloor.ErrTelephonyOff, "the server runs without its telephony plane, so queues take no calls")
+	}
+	return listOf(s.queues.Stats(r.Context(), actorOf(r).AccountID))
 }
 
 func (s *Server) getQueue(_ http.ResponseWriter, r *http.Request) (*callfloor.Queue, error) {

@@ -80,6 +80,7 @@ func routeTable() []route {
 
 		{"GET", "/api/v1/queues", sup, ok, "listQueues", "queues", "List the account's queues with members and outcomes", read((*Server).listQueues)},
 		{"POST", "/api/v1/queues", admin, created, "createQueue", "queues", "Create a queue", write((*Server).createQueue)},
+		{"GET", "/api/v1/queues/stats", sup, ok, "queueStats", "queues", "The queues' live figures: callers waiting, longest wait, answered, abandoned, service level, average speed of answer (since midnight)", read((*Server).queueStats)},
 		{"GET", "/api/v1/queues/{id}", sup, ok, "getQueue", "queues", "Get a queue", read((*Server).getQueue)},
 		{"PATCH", "/api/v1/queues/{id}", admin, ok, "updateQueue", "queues", "Change a queue; members and outcomes given are replaced whole", write((*Server).updateQueue)},
 		{"DELETE", "/api/v1/queues/{id}", admin, none, "deleteQueue", "queues", "Delete a queue", read((*Server).deleteQueue)},

@@ -50,6 +50,9 @@ type Config struct {
 	// Calls carries out the agents' in-call controls (the SIP B2BUA); nil
 	// answers them with telephony_unavailable.
 	Calls CallControl
+	// Queues gives the queues' live figures (the ACD); nil answers
+	// telephony_unavailable.
+	Queues QueueFigures
 	// Simulate turns on the simulated telephony plane's endpoints, which
 	// let a test or a demo script report call events.
 	Simulate bool
@@ -75,6 +78,7 @@ type Server struct {
 	simulate bool
 	phones   Phones
 	calls    CallControl
+	queues   QueueFigures
 }
 
 // New returns a Server for cfg.
@@ -87,7 +91,7 @@ func New(cfg Config) *Server {
 		realm: cfg.SIPRealm, version: cfg.Version, secure: cfg.SecureCookies, registry: cfg.Registry,
 		cop:   http.NewCrossOriginProtection(),
 		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate, phones: cfg.Phones,
-		calls: cfg.Calls,
+		calls: cfg.Calls, queues: cfg.Queues,
 	}
 	if s.hasher == nil {
 		s.hasher = password.New(password.Default)
