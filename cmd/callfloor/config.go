@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"github.com/callfloor/callfloor/sip/registrar"
 	"log/slog"
+	"math"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -37,6 +39,12 @@ type Config struct {
 	SIPRealm      string
 	Simulate      bool
 	DemoPassword  string
+	// DemoCarrier is the SIP (UDP) address of the demo's simulated
+	// carrier; empty runs none.
+	DemoCarrier string
+	// DemoInboundRate is how many calls a minute the simulated carrier
+	// places into the demo's inbound numbers.
+	DemoInboundRate float64
 }
 
 // DefaultConfig returns the settings used when nothing else is given.
@@ -53,6 +61,9 @@ func DefaultConfig() Config {
 		SessionTTL:   12 * time.Hour,
 		SIPRealm:     "callfloor",
 		DemoPassword: "callfloor",
+		DemoCarrier:  "127.0.0.1:5080",
+		// About one call every 30 seconds: enough to watch, not a flood.
+		DemoInboundRate: 2,
 	}
 }
 
@@ -155,7 +166,47 @@ func settings() []setting {
 		mk("sip-realm", "SIP digest realm for extension credentials", false, func(c *Config) *string { return &c.SIPRealm }),
 		boolSetting("simulate", "serve the simulated telephony plane's endpoints (tests and scripted demos)", func(c *Config) *bool { return &c.Simulate }),
 		mk("demo-password", "password of every demo user and SIP secret, used when the demo is first seeded", true, func(c *Config) *string { return &c.DemoPassword }),
+		{name: "demo-carrier", demo: true,
+			usage: "UDP address of the simulated carrier the demo's trunk registers with, IP:port; empty: no carrier",
+			get:   func(c *Config) string { return c.DemoCarrier },
+			set: func(c *Config, v string) error {
+				if err := checkDemoCarrier(v); err != nil {
+					return err
+				}
+				c.DemoCarrier = v
+				return nil
+			}},
+		{name: "demo-inbound-rate", demo: true,
+			usage: fmt.Sprintf("calls a minute the simulated carrier places into the demo's inbound numbers, 0 to %d; 0: none", maxDemoInboundRate),
+			get:   func(c *Config) string { return strconv.FormatFloat(c.DemoInboundRate, 'g', -1, 64) },
+			set: func(c *Config, v string) error {
+				r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || math.IsNaN(r) || r < 0 || r > maxDemoInboundRate {
+					return fmt.Errorf("demo inbound rate must be a number of calls a minute from 0 (none) to %d, e.g. 2", maxDemoInboundRate)
+				}
+				c.DemoInboundRate = r
+				return nil
+			}},
 	}
+}
+
+// maxDemoInboundRate caps the simulated carrier's calls a minute: its
+// calls come from loopback like the phones', and the registrar lets one
+// address send 10 requests a second.
+const maxDemoInboundRate = 120
+
+// checkDemoCarrier accepts an empty address (no carrier) or IP:port with
+// an address the demo's trunk can register with: a given IP (not 0.0.0.0
+// or ::, no zone) and a given port (not 0).
+func checkDemoCarrier(v string) error {
+	if v == "" {
+		return nil
+	}
+	ap, err := netip.ParseAddrPort(v)
+	if err != nil || ap.Addr().IsUnspecified() || ap.Addr().Zone() != "" || ap.Port() == 0 {
+		return fmt.Errorf("demo carrier must be an IP address and port such as 127.0.0.1:5080 (IPv6 in brackets), or empty for no carrier")
+	}
+	return nil
 }
 
 func boolSetting(name, usage string, p func(*Config) *bool) setting {

@@ -97,6 +97,8 @@ func TestConfigErrors(t *testing.T) {
 		{"bad bool", []string{"--secure-cookies=maybe"}, nil, "secure"},
 		{"stray argument", []string{"extra"}, nil, "unexpected argument"},
 		{"demo flag outside demo", []string{"--demo-password", "x"}, nil, "demo-password"},
+		{"demo carrier outside demo", []string{"--demo-carrier", "127.0.0.1:5080"}, nil, "demo-carrier"},
+		{"demo inbound rate outside demo", []string{"--demo-inbound-rate", "2"}, nil, "demo-inbound-rate"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/password"
+	"github.com/callfloor/callfloor/sim/carrier"
 )
 
 // DemoAccount is the name of the seeded demo account.
@@ -19,6 +23,9 @@ type DemoResult struct {
 	// Created is false when the demo account was already there; then the
 	// passwords are the ones from the first seeding.
 	Created bool
+	// Carrier is the simulated carrier's trunk and numbers; nil when the
+	// demo runs without it.
+	Carrier *DemoCarrier
 }
 
 // demoSeeder creates each demo object only if it is missing, so seeding is
@@ -65,7 +72,9 @@ func (s *demoSeeder) seed() error {
 			return err
 		}
 	}
-	pool, err := s.pool("Main lines", []string{"+441632960001", "+441632960002", "+441632960003", "+441632960004"})
+	// The agents present the demo's own inbound numbers, so a callback
+	// reaches the company.
+	pool, err := s.pool("Main lines", []string{"+" + demoMainLine, "+" + demoSalesLine, "+" + demoSupportLine})
 	if err != nil {
 		return err
 	}
@@ -256,6 +265,202 @@ func (s *demoSeeder) directory(d callfloor.DirectoryEntry) error {
 	return s.st.CreateDirectoryEntry(s.ctx, &d)
 }
 
+// The demo's inbound numbers (DIDs), in Ofcom's range for drama in London
+// (020 7946 0000-0999), as the carrier sends them: numbers that reach no
+// one outside the demo.
+const (
+	demoMainLine    = "442079460000"
+	demoSalesLine   = "442079460600"
+	demoSupportLine = "442079460601"
+)
+
+// DemoTrunkName names the demo's registration trunk to the simulated
+// carrier; DemoTrunkUser is the user it registers as.
+const (
+	DemoTrunkName = "Simulated carrier"
+	DemoTrunkUser = "callfloor-demo"
+)
+
+// demoDID is one inbound number the demo seeds and where it goes.
+type demoDID struct {
+	number, name string
+	kind         callfloor.DestinationKind
+	dest         string // the queue's or extension's number
+}
+
+var demoDIDs = []demoDID{
+	{demoMainLine, "Main line", callfloor.DestinationExtension, "210"},
+	{demoSalesLine, "Sales", callfloor.DestinationQueue, "600"},
+	{demoSupportLine, "Support", callfloor.DestinationQueue, "601"},
+}
+
+// DemoCarrier is what the demo's simulated carrier works with: the trunk
+// registered with it and the inbound numbers it calls.
+type DemoCarrier struct {
+	Addr    netip.AddrPort
+	Trunk   *callfloor.Trunk
+	Numbers []DemoNumber // the enabled ones, which the carrier calls
+	// PerMinute is the carrier's rate of inbound calls.
+	PerMinute float64
+}
+
+// DemoNumber is an inbound number and where it goes, for people
+// ("queue 600 (Sales)").
+type DemoNumber struct{ Number, Destination string }
+
+// DIDs lists the numbers the carrier calls.
+func (d *DemoCarrier) DIDs() []string {
+	out := make([]string, len(d.Numbers))
+	for i, n := range d.Numbers {
+		out[i] = n.Number
+	}
+	return out
+}
+
+// SeedDemoCarrier makes sure the demo account (SeedDemo first) has a
+// registration trunk to the simulated carrier at addr, enabled and
+// pointing there (an earlier one is moved), with the main line as its
+// default caller ID and pw as its password, and the inbound numbers of
+// demoDIDs on it. Numbers already there are left as they are.
+func SeedDemoCarrier(ctx context.Context, st callfloor.Store, accountID int64, addr netip.AddrPort, pw string) (*DemoCarrier, error) {
+	s := &demoSeeder{st: st, pw: pw, ctx: callfloor.SystemContext(ctx, accountID)}
+	tr, err := s.trunk(addr.String())
+	if err != nil {
+		return nil, fmt.Errorf("demo trunk: %w", err)
+	}
+	out := &DemoCarrier{Addr: addr, Trunk: tr}
+	dests, err := s.destinations()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range demoDIDs {
+		n, err := s.inboundNumber(d, tr.ID, dests)
+		if err != nil {
+			return nil, fmt.Errorf("demo inbound number %s: %w", d.number, err)
+		}
+		if n.Enabled {
+			out.Numbers = append(out.Numbers, DemoNumber{Number: n.Number, Destination: dests.describe(n.Destination)})
+		}
+	}
+	return out, nil
+}
+
+// DisableDemoCarrier turns the simulated carrier's trunk off, if there is
+// one, when the demo runs without the carrier: it would only fail to
+// register.
+func DisableDemoCarrier(ctx context.Context, st callfloor.Store, accountID int64) error {
+	sctx := callfloor.SystemContext(ctx, accountID)
+	tr, err := findTrunk(sctx, st, DemoTrunkName)
+	if err != nil || tr == nil || !tr.Enabled {
+		return err
+	}
+	_, err = st.UpdateTrunk(sctx, tr.ID, func(t *callfloor.Trunk) error {
+		t.Enabled = false
+		return nil
+	})
+	return err
+}
+
+// trunk finds the demo trunk, moves it to host and enables it if need
+// be, or creates it.
+func (s *demoSeeder) trunk(host string) (*callfloor.Trunk, error) {
+	have, err := findTrunk(s.ctx, s.st, DemoTrunkName)
+	switch {
+	case err != nil:
+		return nil, err
+	case have != nil && have.Host == host && have.Enabled:
+		return have, nil
+	case have != nil:
+		return s.st.UpdateTrunk(s.ctx, have.ID, func(t *callfloor.Trunk) error {
+			t.Host, t.Enabled = host, true
+			return nil
+		})
+	}
+	t := callfloor.NewTrunk(DemoTrunkName, host)
+	t.Username, t.Password = DemoTrunkUser, s.pw
+	t.DefaultCallerID = "+" + demoMainLine
+	return t, s.st.CreateTrunk(s.ctx, t)
+}
+
+// findTrunk returns the account's trunk named name, or nil.
+func findTrunk(ctx context.Context, st callfloor.Store, name string) (*callfloor.Trunk, error) {
+	all, err := st.ListTrunks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range all {
+		if strings.EqualFold(t.Name, name) {
+			return t, nil
+		}
+	}
+	return nil, nil
+}
+
+// inboundNumber finds d's number in the account or creates it on the
+// trunk.
+func (s *demoSeeder) inboundNumber(d demoDID, trunkID int64, dests *demoDestinations) (*callfloor.InboundNumber, error) {
+	all, err := s.st.ListInboundNumbers(s.ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, have := range all {
+		if callfloor.InboundNumberKey(have.Number) == callfloor.InboundNumberKey(d.number) {
+			return have, nil
+		}
+	}
+	dest, ok := dests.find(d.kind, d.dest)
+	if !ok {
+		return nil, fmt.Errorf("%s %s is missing", d.kind, d.dest)
+	}
+	n := &callfloor.InboundNumber{Number: d.number, Name: d.name, TrunkID: &trunkID, Destination: dest, Enabled: true}
+	return n, s.st.CreateInboundNumber(s.ctx, n)
+}
+
+// demoDestinations are the account's queues and extensions, to route and
+// describe inbound numbers.
+type demoDestinations struct {
+	queues []*callfloor.Queue
+	exts   []*callfloor.Extension
+}
+
+func (s *demoSeeder) destinations() (*demoDestinations, error) {
+	qs, err := s.st.ListQueues(s.ctx)
+	if err != nil {
+		return nil, err
+	}
+	es, err := s.st.ListExtensions(s.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &demoDestinations{queues: qs, exts: es}, nil
+}
+
+// find returns the destination of the queue or extension with number.
+func (d *demoDestinations) find(kind callfloor.DestinationKind, number string) (callfloor.Destination, bool) {
+	if kind == callfloor.DestinationQueue {
+		if i := slices.IndexFunc(d.queues, func(q *callfloor.Queue) bool { return q.Number == number }); i >= 0 {
+			return callfloor.Destination{Kind: kind, ID: d.queues[i].ID}, true
+		}
+		return callfloor.Destination{}, false
+	}
+	if i := slices.IndexFunc(d.exts, func(e *callfloor.Extension) bool { return e.Number == number }); i >= 0 {
+		return callfloor.Destination{Kind: kind, ID: d.exts[i].ID}, true
+	}
+	return callfloor.Destination{}, false
+}
+
+// describe names a destination for people: "queue 600 (Sales)".
+func (d *demoDestinations) describe(dest callfloor.Destination) string {
+	if dest.Kind == callfloor.DestinationQueue {
+		if i := slices.IndexFunc(d.queues, func(q *callfloor.Queue) bool { return q.ID == dest.ID }); i >= 0 {
+			return fmt.Sprintf("queue %s (%s)", d.queues[i].Number, d.queues[i].Name)
+		}
+	} else if i := slices.IndexFunc(d.exts, func(e *callfloor.Extension) bool { return e.ID == dest.ID }); i >= 0 {
+		return fmt.Sprintf("extension %s (%s)", d.exts[i].Number, d.exts[i].Name)
+	}
+	return fmt.Sprintf("%s %d", dest.Kind, dest.ID)
+}
+
 func printDemo(w io.Writer, url, sipAddr string, cfg Config, res DemoResult, exts []*callfloor.Extension) {
 	pw := cfg.DemoPassword
 	if !res.Created {
@@ -276,13 +481,94 @@ callfloor demo is running.
   Password     %[3]s   (every demo user and SIP secret)
   Data         %[4]s
   Extensions
-%[8]s
+%[8]s%[9]s
 Try:
   curl -s -c cookies -H 'Content-Type: application/json' \
        -d '{"account":"demo","username":"admin","password":"%[5]s"}' %[1]s/api/v1/auth/login
   curl -s -b cookies %[1]s/api/v1/extensions
 
-`, url, res.Account.Name, pw, dataWhere(cfg), shellPw(cfg.DemoPassword, res.Created), sipAddr, cfg.SIPRealm, phones.String())
+`, url, res.Account.Name, pw, dataWhere(cfg), shellPw(cfg.DemoPassword, res.Created), sipAddr, cfg.SIPRealm, phones.String(), carrierBanner(res.Carrier))
+}
+
+// carrierBanner tells where the simulated carrier is, where its calls go
+// and which numbers to dial for each outcome; nothing without a carrier.
+func carrierBanner(c *DemoCarrier) string {
+	if c == nil {
+		return ""
+	}
+	var b strings.Builder
+	rate := "no inbound calls (demo-inbound-rate 0)"
+	if c.PerMinute > 0 && len(c.Numbers) > 0 {
+		rate = fmt.Sprintf("%s inbound calls a minute", strconv.FormatFloat(c.PerMinute, 'g', -1, 64))
+	}
+	fmt.Fprintf(&b, "  Carrier      %s, simulated: trunk %q registers with it; %s\n", c.Addr, c.Trunk.Name, rate)
+	for _, n := range c.Numbers {
+		fmt.Fprintf(&b, "    %-14s → %s\n", n.Number, n.Destination)
+	}
+	b.WriteString("    Dial out through it (the last digit decides):\n")
+	for _, t := range outboundTestNumbers() {
+		fmt.Fprintf(&b, "    %-14s → %s\n", t.number, t.what)
+	}
+	return b.String()
+}
+
+// outcomeText says what the caller gets for each of the carrier's
+// outcomes.
+var outcomeText = map[carrier.Outcome]string{
+	carrier.Answered:    "answered: a voice talks, then hangs up",
+	carrier.Busy:        "busy (486)",
+	carrier.NoAnswer:    "rings, no answer (480 after a minute)",
+	carrier.Unreachable: "unreachable (503)",
+	carrier.Machine:     "an answering machine: greeting, beep, silence",
+}
+
+// testNumber is a number to dial for one of the carrier's outcomes.
+type testNumber struct{ number, what string }
+
+// outboundTestNumbers lists a mobile number in Ofcom's range for drama
+// (07700 900000-900999) for each outcome, with the last digits that get
+// it, as carrier.OutcomeFor decides.
+func outboundTestNumbers() []testNumber {
+	digits := map[carrier.Outcome][]int{}
+	var order []carrier.Outcome
+	for _, d := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 0} {
+		o := carrier.OutcomeFor(strconv.Itoa(d))
+		if digits[o] == nil {
+			order = append(order, o)
+		}
+		digits[o] = append(digits[o], d)
+	}
+	out := make([]testNumber, len(order))
+	for i, o := range order {
+		ds := digits[o]
+		what, ok := outcomeText[o]
+		if !ok {
+			what = o.String()
+		}
+		if len(ds) > 1 {
+			what += " (last digit " + digitRanges(slices.Sorted(slices.Values(ds))) + ")"
+		}
+		out[i] = testNumber{number: fmt.Sprintf("0770090000%d", ds[0]), what: what}
+	}
+	return out
+}
+
+// digitRanges writes sorted digits as ranges: "0-4, 9".
+func digitRanges(ds []int) string {
+	var parts []string
+	for i := 0; i < len(ds); {
+		j := i
+		for j+1 < len(ds) && ds[j+1] == ds[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", ds[i], ds[j]))
+		} else {
+			parts = append(parts, strconv.Itoa(ds[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
 }
 
 func dataWhere(cfg Config) string {

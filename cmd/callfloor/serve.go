@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -21,6 +22,7 @@ import (
 	"github.com/callfloor/callfloor/api"
 	"github.com/callfloor/callfloor/auth"
 	"github.com/callfloor/callfloor/bus"
+	"github.com/callfloor/callfloor/dispatch"
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/media/relay"
 	"github.com/callfloor/callfloor/password"
@@ -51,6 +53,9 @@ type Main struct {
 	Registrar *registrar.Registrar
 	calls     *b2bua.B2BUA
 	link      *telephony.Link
+	// acd routes the queues' callers; the floor's publisher reads it
+	// from its own goroutine.
+	acd atomic.Pointer[dispatch.Dispatcher]
 	// Trunks keeps the registration trunks registered with carriers.
 	Trunks    *trunk.Client
 	stopWatch func()
@@ -84,7 +89,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Journal: m.journal, Snapshots: st,
 		PhoneRegistered: func(acc, ext int64) bool { return m.Registrar != nil && m.Registrar.Registered(acc, ext) },
 		// The simulated telephony plane plays the phones: no registration.
-		RequirePhone: !m.Config.Simulate, Clock: m.Clock, Logger: m.Logger, Publish: m.Hub.Publish,
+		RequirePhone: !m.Config.Simulate, Clock: m.Clock, Logger: m.Logger, Publish: m.publish,
 		LoadConfig: floor.StoreConfig(st),
 	})
 	accounts, err := st.ListAccounts(ctx)
@@ -110,7 +115,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Store: st, Auth: authSvc, Hasher: m.Hasher, Clock: m.Clock, Logger: m.Logger,
 		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
 		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate, Phones: m.Registrar,
-		Calls: m.callControl(),
+		Calls: m.callControl(), Queues: m.queueFigures(),
 	})
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {
@@ -176,6 +181,11 @@ func (m *Main) openSIP() error {
 	}
 	go r.ServeUDP(m.sipUDP)
 	go r.ServeTCP(m.sipTCP)
+	// Trunks register once the socket they send from is served (their
+	// answers come back to it).
+	if err := m.Trunks.Reload(context.Background()); err != nil {
+		m.Logger.Warn("trunk registrations not started", "err", err)
+	}
 	if m.Config.SIPWS != "" {
 		if m.sipWS, err = net.Listen("tcp", m.Config.SIPWS); err != nil {
 			return fmt.Errorf("sip websocket listener: %w", err)
@@ -214,6 +224,15 @@ func (m *Main) openCalls() error {
 	addr := m.sipUDP.LocalAddr().(*net.UDPAddr)
 	ip, _ := netip.AddrFromSlice(addr.IP)
 	m.link = telephony.NewLink(m.Floor, m.Logger)
+	phones := &laterB2BUA{}
+	acd := dispatch.New(dispatch.Config{
+		Floor: m.Floor, Phones: phones, Registered: m.Registrar.Registered,
+		Extension: func(ctx context.Context, accountID, id int64) (*callfloor.Extension, error) {
+			return m.Store.FindExtensionByID(callfloor.SystemContext(ctx, accountID), id)
+		},
+		Journal: m.Store, Publish: m.Hub.PublishLive, Clock: m.Clock, Logger: m.Logger,
+	})
+	m.acd.Store(acd)
 	b, err := b2bua.New(b2bua.Config{
 		Registrar: m.Registrar,
 		FindExtensionByNumber: func(ctx context.Context, accountID int64, number string) (*callfloor.Extension, error) {
@@ -224,14 +243,19 @@ func (m *Main) openCalls() error {
 		MediaIP:  ip.Unmap(),
 		Ports:    relay.Ports{Min: m.Config.RTPPorts.Min, Max: m.Config.RTPPorts.Max},
 		Admit:    m.link.Admit,
-		OnEvent:  m.link.OnEvent,
-		Trunks:   &telephony.Trunks{Store: m.Store},
-		Logger:   m.Logger,
+		OnEvent: func(ev b2bua.Event) {
+			m.link.OnEvent(ev)
+			acd.OnCallEvent(ev)
+		},
+		Trunks: &telephony.Trunks{Store: m.Store},
+		Queues: acd,
+		Logger: m.Logger,
 	})
 	if err != nil {
 		return fmt.Errorf("sip calls: %w", err)
 	}
 	m.calls = b
+	phones.B2BUA = b
 	// Registration trunks register with their carriers; trunk changes
 	// made through the API are picked up within a poll.
 	tc, err := trunk.New(trunk.Config{Trunks: m.Store, Contact: sip.Uri{Scheme: "sip", Host: addr.IP.String(), Port: addr.Port},
@@ -241,11 +265,21 @@ func (m *Main) openCalls() error {
 		return fmt.Errorf("sip trunks: %w", err)
 	}
 	m.Trunks = tc
-	if err := tc.Reload(context.Background()); err != nil {
-		m.Logger.Warn("trunk registrations not started", "err", err)
-	}
 	return nil
 }
+
+// publish sends the floor's events to the realtime hub, and tells the
+// ACD of agents becoming free.
+func (m *Main) publish(evs []callfloor.Event) {
+	m.Hub.Publish(evs)
+	if d := m.acd.Load(); d != nil {
+		d.OnFloorEvents(evs)
+	}
+}
+
+// laterB2BUA is the ACD's way to the B2BUA, which is made after the ACD
+// (each needs the other); it is set before SIP is served.
+type laterB2BUA struct{ *b2bua.B2BUA }
 
 // callControl is the API's way to the in-call controls: none in
 // simulation mode, where the simulated plane reports calls instead.
@@ -254,6 +288,14 @@ func (m *Main) callControl() api.CallControl {
 		return nil
 	}
 	return m.calls
+}
+
+// queueFigures is the API's way to the queues' live figures.
+func (m *Main) queueFigures() api.QueueFigures {
+	if d := m.acd.Load(); d != nil {
+		return d
+	}
+	return nil
 }
 
 // SIPAddr is the address the SIP registrar listens on.
@@ -290,6 +332,9 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) Close() error {
 	if m.Trunks != nil {
 		m.Trunks.Close()
+	}
+	if d := m.acd.Load(); d != nil {
+		d.Close()
 	}
 	if m.calls != nil {
 		m.calls.Close()
@@ -349,17 +394,18 @@ func serve(ctx context.Context, cfg Config, demo bool, stdout io.Writer) error {
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
-	defer m.Close()
+	var sim *demoRun
+	// The demo's simulated carrier stops after the server, which first
+	// withdraws its trunk's registration from it and hangs up their calls.
+	defer func() {
+		m.Close()
+		sim.Close()
+	}()
 	if demo {
-		res, err := SeedDemo(ctx, m.Store, m.Hasher, cfg.SIPRealm, cfg.DemoPassword)
-		if err != nil {
-			return fmt.Errorf("seeding the demo: %w", err)
-		}
-		exts, err := m.Store.ListExtensions(callfloor.SystemContext(ctx, res.Account.ID))
-		if err != nil {
+		var err error
+		if sim, err = startDemo(ctx, m, stdout); err != nil {
 			return err
 		}
-		printDemo(stdout, m.URL(), m.SIPAddr(), cfg, res, exts)
 	}
 	return m.Run(ctx)
 }
