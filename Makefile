@@ -8,7 +8,7 @@ STATICCHECK   := bin/staticcheck
 CALLFLOOR_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CALLFLOOR_TEST_POSTGRES
 
-.PHONY: all setup setup-run build run test vet lint fmt-check unit bench-engine bench-sip clean
+.PHONY: all setup setup-run build run test vet lint fmt-check unit bench-engine bench-acd bench-sip clean
 
 all: build
 
@@ -45,6 +45,12 @@ bench-engine: setup-run
 	$(GO) run ./bench/engine -agents 10000 -duration 20s
 	@if [ -n "$$CALLFLOOR_BENCH_POSTGRES" ]; then \
 		$(GO) run ./bench/engine -agents 10000 -duration 20s -database "$$CALLFLOOR_BENCH_POSTGRES"; fi
+
+# The ACD's routing benchmark: 10,000 logged-in agents in 200 queues on
+# SQLite, callers at 200/s, and the time from a caller queued to the
+# member's phone rung.
+bench-acd: setup-run
+	$(GO) run ./bench/acd
 
 # The telephony plane's load benchmark: callfloor serve as its own process,
 # sipp phones and a Go RTP generator hold 1000 bridged calls for a minute,
