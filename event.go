@@ -81,7 +81,8 @@ type CallRecord struct {
 	CallID string `json:"call_id"`
 	// Step is ringing, answered, held, resumed, left, offered, joined or
 	// ended; for queues also queued, missed (an offer nobody answered),
-	// abandoned (the caller hung up waiting) and overflowed.
+	// abandoned (the caller hung up waiting), overflowed and outbound (an
+	// agent's manual call out, counted against their outbound queue).
 	Step string `json:"step"`
 	// From and To are the calling and called extensions (0: outside).
 	From int64 `json:"from,omitempty"`

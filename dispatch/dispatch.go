@@ -317,6 +317,10 @@ func (d *Dispatcher) OnFloorEvents(evs []callfloor.Event) {
 			q.outbound++
 			q.changed = true
 			a.poke()
+			// Journaled as a queue step too, so a restart takes the
+			// day's count up again (see restore).
+			d.journal(ev.AccountID, callfloor.CallRecord{CallID: ev.Call.ID, Step: "outbound",
+				QueueID: ev.Call.QueueID, Ext: ev.ExtensionID, Number: ev.Call.To})
 			continue
 		}
 		if ev.State != callfloor.StateIdle && ev.Type != callfloor.EventParticipantResume {
@@ -353,6 +357,11 @@ func (d *Dispatcher) record(account int64, w *waiter, r callfloor.CallRecord, no
 	if w.w.Caller != nil {
 		r.From = w.w.Caller.ID
 	}
+	d.journal(account, r)
+}
+
+// journal writes a queue step as a call record, on its own goroutine.
+func (d *Dispatcher) journal(account int64, r callfloor.CallRecord) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -324,15 +324,36 @@ func TestFiguresSurviveARestart(t *testing.T) {
 	x.enqueue("c2", q) // the agent is on c1: c2 waits, then hangs up
 	x.clock.Advance(3 * time.Second)
 	x.d.OnCallEvent(b2bua.Event{Kind: b2bua.Ended, CallID: "c2", AccountID: x.acc, Reason: b2bua.ReasonCallerHangup})
-	eventually(t, "both steps journaled", func() bool {
+	// Another agent, whose outbound queue is Sales, calls out; the
+	// floor's events reach the ACD as callfloor serve publishes them.
+	out := x.ext("202", true)
+	if _, err := x.st.UpdateExtension(x.ctx, out.ID, func(e *callfloor.Extension) error {
+		e.Agent.OutboundQueueID = &q.ID
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.f.Reload(context.Background(), x.acc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.f.Do(context.Background(), x.acc, floor.Login{Ext: out.ID}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := x.f.Do(context.Background(), x.acc, floor.Dial{Ext: out.ID, CallID: "o1", Number: "+447700900456"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.d.OnFloorEvents(evs)
+	eventually(t, "the three steps journaled", func() bool {
 		evs, _ := x.st.ReadExtensionEvents(context.Background(), x.acc, 0, x.clock.Now().Add(-time.Hour), x.clock.Now().Add(time.Hour))
 		n := 0
 		for _, ev := range evs {
-			if ev.Record != nil && (ev.Record.Step == "queue_answered" || ev.Record.Step == "abandoned") {
+			if r := ev.Record; r != nil && (r.Step == "queue_answered" || r.Step == "abandoned" ||
+				(r.Step == "outbound" && r.Ext == out.ID && r.QueueID == q.ID && r.Number == "+447700900456")) {
 				n++
 			}
 		}
-		return n == 2
+		return n == 3
 	})
 	x.d.Close()
 
@@ -343,7 +364,7 @@ func TestFiguresSurviveARestart(t *testing.T) {
 	if err != nil || len(all) != 1 {
 		t.Fatalf("figures %+v, %v", all, err)
 	}
-	if s := all[0]; s.Answered != 1 || s.Abandoned != 1 || s.ASASeconds != 5 || s.AbandonWaitSeconds != 3 || s.AnsweredInSL != 1 {
-		t.Errorf("figures after the restart %+v, want 1 answered in 5 s and 1 abandoned after 3 s", s)
+	if s := all[0]; s.Answered != 1 || s.Abandoned != 1 || s.ASASeconds != 5 || s.AbandonWaitSeconds != 3 || s.AnsweredInSL != 1 || s.Outbound != 1 {
+		t.Errorf("figures after the restart %+v, want 1 answered in 5 s, 1 abandoned after 3 s and 1 call out", s)
 	}
 }

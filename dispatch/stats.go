@@ -225,6 +225,8 @@ func (d *Dispatcher) restore(ctx context.Context, a *account) {
 			q.abandoned(wait)
 		case "overflowed":
 			q.overflowed++
+		case "outbound":
+			q.outbound++
 		}
 	}
 }
