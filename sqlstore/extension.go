@@ -268,7 +268,7 @@ func (s *Store) checkExtension(ctx context.Context, c conn, account int64, e, ol
 		return err
 	}
 	if e.Agent.Enabled && (old == nil || !old.Agent.Enabled) {
-		if err := checkLicence(ctx, c, account, self); err != nil {
+		if err := checkLicence(ctx, c, account); err != nil {
 			return err
 		}
 	}
@@ -297,9 +297,11 @@ func (s *Store) checkExtension(ctx context.Context, c conn, account int64, e, ol
 	return nil
 }
 
-// checkLicence allows one more agent extension in the account: it needs
-// an activation and a licence that no other extension uses.
-func checkLicence(ctx context.Context, c conn, account, self int64) error {
+// checkLicence allows one more agent extension in the account, for an
+// extension that is not one yet: it needs an activation and a licence
+// that no extension uses. The account's count of agents in use comes
+// from the extensions_agents index (migration 0006).
+func checkLicence(ctx context.Context, c conn, account int64) error {
 	a, err := loadAccount(ctx, c, `a.id = ?`, account)
 	if err != nil {
 		return err
@@ -307,11 +309,7 @@ func checkLicence(ctx context.Context, c conn, account, self int64) error {
 	if !a.Activated() {
 		return callfloor.FieldError(callfloor.ErrAgentNotActivated, "agent.enabled", "the account has no agent activation")
 	}
-	others, err := count(ctx, c, "count agents", `SELECT COUNT(*) FROM extensions WHERE account_id = ? AND agent_enabled AND id <> ?`, account, self)
-	if err != nil {
-		return err
-	}
-	if others >= a.AgentLicences {
+	if a.AgentsInUse >= a.AgentLicences {
 		return callfloor.FieldError(callfloor.ErrLicenceExhausted, "agent.enabled", "all %d agent licences are in use", a.AgentLicences)
 	}
 	return nil
