@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/internal/baresiptest"
 	"github.com/callfloor/callfloor/internal/sipptest"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/sim/carrier"
@@ -341,4 +344,71 @@ func TestDemoWithoutCarrier(t *testing.T) {
 	if trunks, err := m.Store.ListTrunks(callfloor.SystemContext(context.Background(), d.Result.Account.ID)); err != nil || len(trunks) != 0 {
 		t.Fatalf("trunks %v, %v", trunks, err)
 	}
+}
+
+// TestDemoCarrierCallReachesAnAgent is what someone trying the demo does
+// with a softphone: a baresip phone registers as agent 204 (an External
+// Client agent in Support), the agent logs in, and the carrier's next
+// call to Support's number rings that phone, which answers: the floor
+// has the agent on a queue call of Support from the carrier's caller, and
+// the phone hears the caller's voice.
+func TestDemoCarrierCallReachesAnAgent(t *testing.T) {
+	baresiptest.Path(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", sipptest.FreePort(t))
+	m, d, _, err := runDemo(t, demoConfig(t, addr, 240))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	acc := d.Result.Account.ID
+	ext := demoExtensions(t, m)["204"]
+	qs, err := m.Store.ListQueues(callfloor.SystemContext(ctx, acc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	support := qs[slices.IndexFunc(qs, func(q *callfloor.Queue) bool { return q.Number == "601" })]
+	phone := baresiptest.New(t, baresiptest.Options{User: ext.SIPUsername, Password: "demo-pass-1",
+		Registrar: m.SIPAddr(), AutoAnswer: true})
+	waitFor(t, 5*time.Second, func() (bool, string) {
+		_, err := m.Floor.Do(ctx, acc, floor.Login{Ext: ext.ID})
+		return err == nil, fmt.Sprintf("login: %v", err)
+	})
+
+	var line floor.Line
+	waitFor(t, 30*time.Second, func() (bool, string) {
+		_ = m.Floor.View(ctx, acc, func(s *floor.State, _ *floor.Config) {
+			if a := s.Agent(ext.ID); len(a.Lines) > 0 {
+				line = *a.Lines[0]
+			}
+		})
+		return line.Answered, fmt.Sprintf("agent 204's line %+v, carrier %+v", line, d.Carrier.Stats())
+	})
+	if c := line.Call; c.Direction != callfloor.DirQueueIn || c.QueueID != support.ID || !strings.HasPrefix(c.From, "+44") {
+		t.Errorf("the agent's call %+v, want a call of Support (queue %d) from the carrier's caller", c, support.ID)
+	}
+	// The carrier's callers talk: what the phone receives is not silence.
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		a, err := phone.Received()
+		if err == nil && a.Duration() >= 2*time.Second && rms(a.Last(2*time.Second).Samples) > 300 {
+			break
+		}
+		if cctx.Err() != nil {
+			t.Fatalf("the phone heard no voice: %v, %v received, rms %.0f", err, a.Duration(), rms(a.Samples))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// rms is the root mean square of samples.
+func rms(s []int16) float64 {
+	if len(s) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, v := range s {
+		sum += float64(v) * float64(v)
+	}
+	return math.Sqrt(sum / float64(len(s)))
 }
