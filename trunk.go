@@ -64,6 +64,35 @@ const (
 
 const credentialsRequired = "a registration trunk needs a username and a password"
 
+// TrunkState is where a trunk's registration stands.
+type TrunkState string
+
+// Registration states (see TrunkStatus).
+const (
+	TrunkRegistering TrunkState = "registering"
+	TrunkRegistered  TrunkState = "registered"
+	TrunkFailing     TrunkState = "failing"
+)
+
+// TrunkStates lists the registration states.
+var TrunkStates = []TrunkState{TrunkRegistering, TrunkRegistered, TrunkFailing}
+
+// TrunkStatus is where a registration trunk's REGISTER with its carrier
+// stands, as the server last saw it: registering (the first attempt is
+// under way), registered (until Expires, refreshed before) or failing
+// (LastError says why, the next try is at NextAttempt; an earlier
+// registration may hold until Expires). The times are absent when they
+// have not happened.
+type TrunkStatus struct {
+	TrunkID      int64      `json:"trunk_id"`
+	State        TrunkState `json:"state"`
+	LastError    string     `json:"last_error,omitempty"`
+	Failures     int        `json:"failures"`
+	RegisteredAt time.Time  `json:"registered_at,omitzero"`
+	Expires      time.Time  `json:"expires,omitzero"`
+	NextAttempt  time.Time  `json:"next_attempt,omitzero"`
+}
+
 // Trunk is an outbound (and inbound) SIP trunk to a carrier.
 //
 // The password is kept in clear, because answering the carrier's digest

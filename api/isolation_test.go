@@ -67,7 +67,7 @@ func pathFor(t *testing.T, rt route, tn *tenant) string {
 }
 
 func TestIsolationMatrix(t *testing.T) {
-	h := newHarness(t, func(c *Config) { c.Queues = fakeFigures{} })
+	h := newHarness(t, func(c *Config) { c.Queues, c.Trunks = fakeFigures{}, fakeRegistrations{} })
 	a, b := h.seed("alpha"), h.seed("zeta")
 	before := h.snapshot(b)
 	journalBefore := len(h.journalOf(b))

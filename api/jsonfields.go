@@ -52,7 +52,7 @@ func jsonFields(t reflect.Type) []jsonField {
 			name:      name,
 			index:     f.Index,
 			typ:       f.Type,
-			omitempty: strings.Contains(","+opts+",", ",omitempty,"),
+			omitempty: strings.Contains(","+opts+",", ",omitempty,") || strings.Contains(","+opts+",", ",omitzero,"),
 			required:  f.Tag.Get("api") == "required",
 		})
 	}

@@ -53,6 +53,9 @@ type Config struct {
 	// Queues gives the queues' live figures (the ACD); nil answers
 	// telephony_unavailable.
 	Queues QueueFigures
+	// Trunks reports the trunks' registrations (the SIP trunk client);
+	// nil answers telephony_unavailable.
+	Trunks TrunkRegistrations
 	// Simulate turns on the simulated telephony plane's endpoints, which
 	// let a test or a demo script report call events.
 	Simulate bool
@@ -79,6 +82,7 @@ type Server struct {
 	phones   Phones
 	calls    CallControl
 	queues   QueueFigures
+	trunks   TrunkRegistrations
 }
 
 // New returns a Server for cfg.
@@ -91,7 +95,7 @@ func New(cfg Config) *Server {
 		realm: cfg.SIPRealm, version: cfg.Version, secure: cfg.SecureCookies, registry: cfg.Registry,
 		cop:   http.NewCrossOriginProtection(),
 		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate, phones: cfg.Phones,
-		calls: cfg.Calls, queues: cfg.Queues,
+		calls: cfg.Calls, queues: cfg.Queues, trunks: cfg.Trunks,
 	}
 	if s.hasher == nil {
 		s.hasher = password.New(password.Default)

@@ -11,6 +11,7 @@ func init() {
 	enums[reflect.TypeFor[callfloor.TrunkTransport]()] = strs(callfloor.TrunkTransports)
 	enums[reflect.TypeFor[callfloor.TrunkAuth]()] = strs(callfloor.TrunkAuths)
 	enums[reflect.TypeFor[callfloor.DestinationKind]()] = strs(callfloor.DestinationKinds)
+	enums[reflect.TypeFor[callfloor.TrunkState]()] = strs(callfloor.TrunkStates)
 }
 
 // trunkRoutes are the SIP trunks and inbound numbers: admins configure
@@ -28,6 +29,7 @@ func trunkRoutes() []route {
 		{"GET", "/api/v1/trunks/{id}", sup, ok, "getTrunk", "trunks", "Get a SIP trunk (without its password)", read((*Server).getTrunk)},
 		{"PATCH", "/api/v1/trunks/{id}", admin, ok, "updateTrunk", "trunks", "Change a SIP trunk; an omitted or null password keeps the stored one", write((*Server).updateTrunk)},
 		{"DELETE", "/api/v1/trunks/{id}", admin, none, "deleteTrunk", "trunks", "Delete a SIP trunk that no inbound number arrives on", read((*Server).deleteTrunk)},
+		{"GET", "/api/v1/trunks/status", sup, ok, "trunkStatus", "trunks", "Where each registration trunk's registration with its carrier stands now", read((*Server).trunkStatus)},
 
 		{"GET", "/api/v1/inbound-numbers", sup, ok, "listInboundNumbers", "inbound-numbers", "List the account's inbound numbers (DIDs)", read((*Server).listInboundNumbers)},
 		{"POST", "/api/v1/inbound-numbers", admin, created, "createInboundNumber", "inbound-numbers", "Route an inbound number to an extension or a queue; a number belongs to one account only", write((*Server).createInboundNumber)},
@@ -79,6 +81,19 @@ func (in *trunkInput) to(t *callfloor.Trunk) {
 
 func (s *Server) listTrunks(_ http.ResponseWriter, r *http.Request) (list[*callfloor.Trunk], error) {
 	return listOf(s.store.ListTrunks(r.Context()))
+}
+
+// TrunkRegistrations reports the registrations of the trunks that
+// register with their carrier (the SIP trunk client).
+type TrunkRegistrations interface {
+	Registrations(accountID int64) []callfloor.TrunkStatus
+}
+
+func (s *Server) trunkStatus(_ http.ResponseWriter, r *http.Request) (list[callfloor.TrunkStatus], error) {
+	if s.trunks == nil {
+		return list[callfloor.TrunkStatus]{}, errorf(callfloor.ErrTelephonyOff, "the server runs without its telephony plane, so no trunk registers")
+	}
+	return listOf(s.trunks.Registrations(actorOf(r).AccountID), nil)
 }
 
 func (s *Server) getTrunk(_ http.ResponseWriter, r *http.Request) (*callfloor.Trunk, error) {

@@ -255,3 +255,35 @@ func TestTrunksOfAnotherAccount(t *testing.T) {
 		t.Errorf("A changed B's trunks:\nbefore %s\nafter %s", before, after)
 	}
 }
+
+// fakeRegistrations answers with a registration that names the account
+// asked for.
+type fakeRegistrations struct{}
+
+func (fakeRegistrations) Registrations(account int64) []callfloor.TrunkStatus {
+	return []callfloor.TrunkStatus{{TrunkID: account * 100, State: "failing", LastError: "carrier answered 403 Forbidden", Failures: 2}}
+}
+
+func TestTrunkStatus(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Trunks = fakeRegistrations{} })
+	a, b := h.seed("trunks-a"), h.seed("trunks-b")
+	for _, tn := range []*tenant{a, b} {
+		w := h.call("GET", "/api/v1/trunks/status", tn.supTok, nil)
+		wantStatus(t, w, http.StatusOK)
+		got := decode[list[callfloor.TrunkStatus]](t, w)
+		if len(got.Items) != 1 || got.Items[0].TrunkID != tn.acc.ID*100 || got.Items[0].State != "failing" || got.Items[0].Failures != 2 {
+			t.Errorf("registrations %+v, want account %d's only", got.Items, tn.acc.ID)
+		}
+		// Times that have not happened are left out, not shown as year 1.
+		if strings.Contains(w.Body.String(), "registered_at") || strings.Contains(w.Body.String(), "0001-01-01") {
+			t.Errorf("answer %s shows a time that never was", w.Body.String())
+		}
+	}
+	wantStatus(t, h.call("GET", "/api/v1/trunks/status", a.agentTok, nil), http.StatusForbidden)
+}
+
+func TestTrunkStatusWithoutTelephony(t *testing.T) {
+	h := newHarness(t)
+	a := h.seed("trunks-none")
+	wantError(t, h.call("GET", "/api/v1/trunks/status", a.supTok, nil), http.StatusServiceUnavailable, callfloor.ErrTelephonyOff, "")
+}

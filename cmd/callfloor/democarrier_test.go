@@ -258,12 +258,23 @@ func TestDemoCarrierEndToEnd(t *testing.T) {
 		t.Errorf("trunk host %s, want %s", tr.Host, addr)
 	}
 
-	// (a) The trunk registered with the carrier.
+	// (a) The trunk registered with the carrier, and an administrator
+	// sees so through the API.
 	waitFor(t, 5*time.Second, func() (bool, string) {
 		st := m.Trunks.Status()
 		i := slices.IndexFunc(st, func(s trunk.Status) bool { return s.TrunkID == tr.ID })
 		return i >= 0 && st[i].State == trunk.StateRegistered, fmt.Sprintf("trunk status %+v", st)
 	})
+	admin := newClient(t, m.URL())
+	if code := admin.do("POST", "/api/v1/auth/login", map[string]string{"account": "demo", "username": "admin", "password": "demo-pass-1"}, nil); code != 200 {
+		t.Fatalf("login: %d", code)
+	}
+	var regs items[callfloor.TrunkStatus]
+	if code := admin.do("GET", "/api/v1/trunks/status", nil, &regs); code != 200 || len(regs.Items) != 1 ||
+		regs.Items[0].TrunkID != tr.ID || regs.Items[0].State != callfloor.TrunkRegistered ||
+		!regs.Items[0].Expires.After(time.Now()) || regs.Items[0].LastError != "" {
+		t.Errorf("GET /api/v1/trunks/status: %d %+v, want the carrier's trunk registered", code, regs.Items)
+	}
 
 	// (b) The carrier's calls reached callfloor through the registration
 	// and got final answers that show them routed.

@@ -115,7 +115,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Store: st, Auth: authSvc, Hasher: m.Hasher, Clock: m.Clock, Logger: m.Logger,
 		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
 		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate, Phones: m.Registrar,
-		Calls: m.callControl(), Queues: m.queueFigures(),
+		Calls: m.callControl(), Queues: m.queueFigures(), Trunks: m.trunkRegistrations(),
 	})
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {
@@ -296,6 +296,29 @@ func (m *Main) queueFigures() api.QueueFigures {
 		return d
 	}
 	return nil
+}
+
+// trunkRegistrations is the API's way to the trunks' registrations.
+func (m *Main) trunkRegistrations() api.TrunkRegistrations {
+	if m.Trunks == nil {
+		return nil
+	}
+	return trunkStatus{m.Trunks}
+}
+
+// trunkStatus gives the API an account's share of the trunk client's
+// registrations.
+type trunkStatus struct{ c *trunk.Client }
+
+func (t trunkStatus) Registrations(account int64) []callfloor.TrunkStatus {
+	var out []callfloor.TrunkStatus
+	for _, s := range t.c.Status() {
+		if s.AccountID == account {
+			out = append(out, callfloor.TrunkStatus{TrunkID: s.TrunkID, State: callfloor.TrunkState(s.State), LastError: s.LastError,
+				Failures: s.Failures, RegisteredAt: s.RegisteredAt, Expires: s.Expires, NextAttempt: s.NextAttempt})
+		}
+	}
+	return out
 }
 
 // SIPAddr is the address the SIP registrar listens on.
