@@ -95,8 +95,9 @@ type TrunkStatus struct {
 
 // Trunk is an outbound (and inbound) SIP trunk to a carrier.
 //
-// The password is kept in clear, because answering the carrier's digest
-// challenge needs it; it is write-only: never in JSON (HasPassword says
+// The password is kept readable, because answering the carrier's digest
+// challenge needs it (the stores seal it at rest with the server's secret
+// key); it is write-only: never in JSON (HasPassword says
 // whether one is set) and never in logs (LogValue leaves it out).
 type Trunk struct {
 	ID        int64  `json:"id"`

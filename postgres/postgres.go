@@ -76,5 +76,10 @@ func Open(ctx context.Context, url string, opts sqlstore.Options) (*sqlstore.Sto
 			opts.Logger.InfoContext(ctx, "applied migration", "db", "postgres", "migration", m)
 		}
 	}
-	return sqlstore.New(db, db, dialect, opts), nil
+	st, err := sqlstore.New(db, db, dialect, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return st, nil
 }

@@ -154,3 +154,31 @@ func TestBadURL(t *testing.T) {
 		t.Fatal("Open of a bad URL worked")
 	}
 }
+
+func TestTrunkPasswordsSealed(t *testing.T) {
+	baseURL(t)
+	storetest.RunSecrets(t, func(t *testing.T) storetest.SecretsDB {
+		url := freshSchema(t)
+		return storetest.SecretsDB{
+			Open: func(key []byte) storetest.SealingStore {
+				st, err := postgres.Open(context.Background(), url, sqlstore.Options{SecretKey: key})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st
+			},
+			StoredPassword: func(id int64) string {
+				db, err := sql.Open("pgx", url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				var v string
+				if err := db.QueryRow(`SELECT password FROM trunks WHERE id = $1`, id).Scan(&v); err != nil {
+					t.Fatal(err)
+				}
+				return v
+			},
+		}
+	})
+}

@@ -92,7 +92,13 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*sqlstore.St
 		reader.Close()
 		return nil, err
 	}
-	st := sqlstore.New(writer, reader, dialect, opts)
+	st, err := sqlstore.New(writer, reader, dialect, opts)
+	if err != nil {
+		_ = cp.stop()
+		writer.Close()
+		reader.Close()
+		return nil, err
+	}
 	st.OnClose(cp.stop)
 	return st, nil
 }

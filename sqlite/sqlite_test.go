@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,5 +174,34 @@ func TestCheckpointer(t *testing.T) {
 	evs, err := st.ReadEvents(context.Background(), a.ID, 0, 1000)
 	if err != nil || len(evs) != 300 {
 		t.Fatalf("after reopening: %d events, %v", len(evs), err)
+	}
+}
+
+func TestTrunkPasswordsSealed(t *testing.T) {
+	storetest.RunSecrets(t, func(t *testing.T) storetest.SecretsDB {
+		path := filepath.Join(t.TempDir(), "callfloor.db")
+		return storetest.SecretsDB{
+			Open: func(key []byte) storetest.SealingStore {
+				st, err := sqlite.Open(context.Background(), path, sqlstore.Options{SecretKey: key})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st
+			},
+			StoredPassword: func(id int64) string {
+				var v string
+				if err := rawDB(t, path).QueryRow(`SELECT password FROM trunks WHERE id = ?`, id).Scan(&v); err != nil {
+					t.Fatal(err)
+				}
+				return v
+			},
+		}
+	})
+}
+
+func TestSecretKeySize(t *testing.T) {
+	_, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "callfloor.db"), sqlstore.Options{SecretKey: []byte("short")})
+	if err == nil || !strings.Contains(err.Error(), "secret key has 5 bytes, want 32") {
+		t.Errorf("a 5-byte key: %v", err)
 	}
 }

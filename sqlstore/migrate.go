@@ -63,7 +63,7 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS) ([]string, 
 		return nil, dbErr("begin migration", err)
 	}
 	defer tx.Rollback()
-	c := conn{tx, &d}
+	c := conn{q: tx, d: &d}
 	if d.MigrationLock != "" {
 		if _, err := c.exec(ctx, d.MigrationLock); err != nil {
 			return nil, dbErr("lock for migration", err)

@@ -17,6 +17,11 @@ type Options struct {
 	Clock callfloor.Clock
 	// Logger receives the store's few log lines; discarded when nil.
 	Logger *slog.Logger
+	// SecretKey (SecretKeySize bytes) seals the secrets the store must
+	// read back in clear, the trunks' passwords; nil stores them as they
+	// are. The same key must open what it sealed: every server of one
+	// database needs it.
+	SecretKey []byte
 }
 
 // Store implements callfloor.Store over database/sql.
@@ -27,14 +32,16 @@ type Store struct {
 	d       Dialect
 	clock   callfloor.Clock
 	log     *slog.Logger
+	box     *secretBox
 }
 
 var _ callfloor.Store = (*Store)(nil)
 
 // New returns a store that writes through writer and reads through reader
 // (writer when reader is nil). The schema must already be migrated. The
-// store owns both pools: Close closes them.
-func New(writer, reader *sql.DB, d Dialect, opts Options) *Store {
+// store owns both pools: Close closes them. Only a secret key of the wrong
+// size is an error.
+func New(writer, reader *sql.DB, d Dialect, opts Options) (*Store, error) {
 	if reader == nil {
 		reader = writer
 	}
@@ -44,7 +51,11 @@ func New(writer, reader *sql.DB, d Dialect, opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Store{writer: writer, reader: reader, d: d, clock: opts.Clock, log: opts.Logger}
+	box, err := newSecretBox(opts.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{writer: writer, reader: reader, d: d, clock: opts.Clock, log: opts.Logger, box: box}, nil
 }
 
 // Ping checks that the database answers on both pools.
@@ -90,6 +101,10 @@ type querier interface {
 type conn struct {
 	q querier
 	d *Dialect
+	// box seals and opens secrets; log takes a secret that cannot be
+	// opened.
+	box *secretBox
+	log *slog.Logger
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -122,7 +137,7 @@ func (s *Store) read(ctx context.Context, fn func(c conn) error) error {
 		return fmt.Errorf("sqlstore: begin read: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(conn{tx, &s.d}); err != nil {
+	if err := fn(conn{q: tx, d: &s.d, box: s.box, log: s.log}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -141,7 +156,7 @@ func (s *Store) write(ctx context.Context, accountID int64, fn func(c conn) erro
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	defer tx.Rollback()
-	c := conn{tx, &s.d}
+	c := conn{q: tx, d: &s.d, box: s.box, log: s.log}
 	if accountID != 0 {
 		if err := s.lockAccount(ctx, c, accountID); err != nil {
 			return err

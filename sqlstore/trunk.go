@@ -38,6 +38,14 @@ func loadTrunks(ctx context.Context, c conn, where string, args ...any) ([]*call
 		if err != nil {
 			return nil, dbErr("load trunks", err)
 		}
+		if t.Password, err = c.box.open(t.Password); err != nil {
+			// The trunk still lists, with a password to set again; it
+			// cannot register until then. The value is never logged.
+			if c.log != nil {
+				c.log.WarnContext(ctx, "trunk password cannot be opened with this server's secret key; set it again",
+					"account", t.AccountID, "trunk", t.ID)
+			}
+		}
 		list = append(list, t)
 		byID[t.ID] = t
 	}
@@ -116,6 +124,10 @@ func (s *Store) CreateTrunk(ctx context.Context, t *callfloor.Trunk) error {
 		return err
 	}
 	now := s.now()
+	stored, err := s.box.seal(t.Password)
+	if err != nil {
+		return err
+	}
 	err = s.write(ctx, account, func(c conn) error {
 		if err := checkTrunkName(ctx, c, account, t.Name, 0); err != nil {
 			return err
@@ -124,7 +136,7 @@ func (s *Store) CreateTrunk(ctx context.Context, t *callfloor.Trunk) error {
 			password, realm, domain, expiry_seconds, default_caller_id, strip_digits, prefix, enabled, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			account, t.Name, foldKey(t.Name), t.Host, string(t.Transport), string(t.Auth), t.Username, t.AuthUsername,
-			t.Password, t.Realm, t.Domain, t.ExpirySeconds, t.DefaultCallerID, t.StripDigits, t.Prefix, t.Enabled,
+			stored, t.Realm, t.Domain, t.ExpirySeconds, t.DefaultCallerID, t.StripDigits, t.Prefix, t.Enabled,
 			toMS(now), toMS(now)).Scan(&t.ID)
 		if err != nil {
 			return dbErr("insert trunk", err)
@@ -196,11 +208,15 @@ func (s *Store) UpdateTrunk(ctx context.Context, id int64, fn func(*callfloor.Tr
 		if err := checkTrunkName(ctx, c, account, t.Name, id); err != nil {
 			return err
 		}
+		stored, err := s.box.seal(t.Password)
+		if err != nil {
+			return err
+		}
 		_, err = c.exec(ctx, `UPDATE trunks SET name = ?, name_key = ?, host = ?, transport = ?, auth = ?, username = ?,
 			auth_username = ?, password = ?, realm = ?, domain = ?, expiry_seconds = ?, default_caller_id = ?,
 			strip_digits = ?, prefix = ?, enabled = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
 			t.Name, foldKey(t.Name), t.Host, string(t.Transport), string(t.Auth), t.Username,
-			t.AuthUsername, t.Password, t.Realm, t.Domain, t.ExpirySeconds, t.DefaultCallerID,
+			t.AuthUsername, stored, t.Realm, t.Domain, t.ExpirySeconds, t.DefaultCallerID,
 			t.StripDigits, t.Prefix, t.Enabled, toMS(s.now()), account, id)
 		if err != nil {
 			return dbErr("update trunk", err)
@@ -248,4 +264,51 @@ func (s *Store) DeleteTrunk(ctx context.Context, id int64) error {
 		}
 		return nil
 	})
+}
+
+// SealTrunkPasswords seals the trunk passwords stored in clear (before the
+// store had a secret key), in every account, and returns how many it
+// sealed. Without a key it does nothing.
+func (s *Store) SealTrunkPasswords(ctx context.Context) (int, error) {
+	if s.box == nil {
+		return 0, nil
+	}
+	n := 0
+	err := s.write(ctx, 0, func(c conn) error {
+		rows, err := c.query(ctx, `SELECT id, password FROM trunks WHERE password <> ''`)
+		if err != nil {
+			return dbErr("read trunk passwords", err)
+		}
+		plain := map[int64]string{}
+		for rows.Next() {
+			var id int64
+			var v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return dbErr("read trunk passwords", err)
+			}
+			if !sealed(v) {
+				plain[id] = v
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return dbErr("read trunk passwords", err)
+		}
+		for id, v := range plain {
+			stored, err := s.box.seal(v)
+			if err != nil {
+				return err
+			}
+			if _, err := c.exec(ctx, `UPDATE trunks SET password = ? WHERE id = ?`, stored, id); err != nil {
+				return dbErr("seal trunk password", err)
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
