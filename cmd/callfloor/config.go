@@ -20,18 +20,21 @@ import (
 // file, a CALLFLOOR_* environment variable or a flag; flags win over the
 // environment, which wins over the file.
 type Config struct {
-	Data          string
-	HTTP          string
-	SIP           string
-	SIPWS         string
-	SIPTLS        string
-	SIPWSS        string
-	TLSCert       string
-	TLSKey        string
-	SIPKeepalive  time.Duration
-	SIPDigest     []string
-	RTPPorts      PortRange
-	Database      string
+	Data         string
+	HTTP         string
+	SIP          string
+	SIPWS        string
+	SIPTLS       string
+	SIPWSS       string
+	TLSCert      string
+	TLSKey       string
+	SIPKeepalive time.Duration
+	SIPDigest    []string
+	RTPPorts     PortRange
+	Database     string
+	// SecretKeyFile holds the key that seals the trunks' passwords in
+	// the database; empty: secret.key in the data directory.
+	SecretKeyFile string
 	LogLevel      string
 	LogFormat     string
 	SessionTTL    time.Duration
@@ -133,6 +136,9 @@ func settings() []setting {
 				return nil
 			}},
 		mk("database", "database URL: empty for SQLite in the data directory, or postgres://...", false, func(c *Config) *string { return &c.Database }),
+		mk("secret-key-file", "file of the key (64 hex digits) that seals the trunks' passwords in the database, created when missing; "+
+			"every server of one PostgreSQL database needs the same one; empty: secret.key in the data directory", false,
+			func(c *Config) *string { return &c.SecretKeyFile }),
 		{name: "log-level", usage: "log level: debug, info, warn or error",
 			get: func(c *Config) string { return c.LogLevel },
 			set: func(c *Config, v string) error {

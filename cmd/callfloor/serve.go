@@ -398,17 +398,40 @@ func (m *Main) Close() error {
 	return nil
 }
 
+// openStore opens the configured database with the secret key, and seals
+// any trunk password still stored in clear.
 func openStore(ctx context.Context, cfg Config, opts sqlstore.Options) (callfloor.Store, error) {
+	var st *sqlstore.Store
+	var err error
 	switch {
 	case cfg.Database == "":
 		if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
-		return sqlite.Open(ctx, filepath.Join(cfg.Data, "callfloor.db"), opts)
+		if opts.SecretKey, err = loadSecretKey(cfg); err != nil {
+			return nil, err
+		}
+		st, err = sqlite.Open(ctx, filepath.Join(cfg.Data, "callfloor.db"), opts)
 	case strings.HasPrefix(cfg.Database, "postgres://"), strings.HasPrefix(cfg.Database, "postgresql://"):
-		return postgres.Open(ctx, cfg.Database, opts)
+		if opts.SecretKey, err = loadSecretKey(cfg); err != nil {
+			return nil, err
+		}
+		st, err = postgres.Open(ctx, cfg.Database, opts)
+	default:
+		return nil, fmt.Errorf("database URL must be empty (SQLite) or start with postgres://")
 	}
-	return nil, fmt.Errorf("database URL must be empty (SQLite) or start with postgres://")
+	if err != nil {
+		return nil, err
+	}
+	n, err := st.SealTrunkPasswords(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("sealing trunk passwords: %w", err)
+	}
+	if n > 0 && opts.Logger != nil {
+		opts.Logger.InfoContext(ctx, "sealed trunk passwords stored in clear", "count", n, "key_file", secretKeyPath(cfg))
+	}
+	return st, nil
 }
 
 func serve(ctx context.Context, cfg Config, demo bool, stdout io.Writer) error {
