@@ -59,6 +59,12 @@ func main() {
 		log.Fatal(err)
 	}
 	defer cleanup()
+	// log.Fatal skips the deferred cleanup: fatal cleans up first, so a
+	// failed run leaves no temporary directory or schema behind.
+	fatal := func(v ...any) {
+		cleanup()
+		log.Fatal(v...)
+	}
 	fmt.Printf("# store: %s, %d agents over %d queues, %d calls/s for %s, answer after %s, talk %s, GOMAXPROCS %d\n",
 		benchstore.Name(*database), *agents, *queues, *rate, *duration, *answer, *talk, runtime.GOMAXPROCS(0))
 
@@ -66,12 +72,12 @@ func main() {
 		log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	t0 := time.Now()
 	if err := b.seed(ctx, *agents, *queues, *viaStore); err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	seeded := time.Since(t0)
 	t0 = time.Now()
 	if err := b.start(ctx); err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	started := time.Since(t0)
 	fmt.Printf("seed_time: %.2f s\n", seeded.Seconds())
@@ -80,10 +86,10 @@ func main() {
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
-			log.Fatal(err)
+			fatal(err)
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
+			fatal(err)
 		}
 	}
 	r := b.run(ctx, *rate, *duration)

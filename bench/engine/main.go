@@ -42,17 +42,23 @@ func main() {
 		log.Fatal(err)
 	}
 	defer cleanup()
+	// log.Fatal skips the deferred cleanup: fatal cleans up first, so a
+	// failed run leaves no temporary directory or schema behind.
+	fatal := func(v ...any) {
+		cleanup()
+		log.Fatal(v...)
+	}
 	fmt.Printf("# store: %s, %d agents over %d accounts, %d clients, %s\n", benchstore.Name(*database), *agents, *accounts, *clients, *duration)
 
 	b := &bench{st: st, perAccount: *agents / *accounts}
 	if err := b.setup(ctx, *accounts); err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	b.memory(ctx)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
-			log.Fatal(err)
+			fatal(err)
 		}
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
@@ -61,13 +67,13 @@ func main() {
 	// saturating burst SQLite spends a while copying its large WAL into
 	// the database, and latency measured then says more about that.)
 	if err := b.latency(ctx, *rate, *duration); err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	b.load(ctx, *clients, *duration)
 	b.f.Close()
 	if *restartEvents > 0 {
 		if err := b.restart(ctx, *restartEvents); err != nil {
-			log.Fatal(err)
+			fatal(err)
 		}
 	}
 }
