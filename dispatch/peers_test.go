@@ -448,3 +448,50 @@ func fromHeader(log string) string {
 	}
 	return ""
 }
+
+// TestTransferToAnotherQueue: a Sales agent's baresip phone transfers the
+// sipp customer (REFER, blind) to Support's number: the customer waits in
+// Support and the Support agent answers; the Sales agent's line ends as
+// transferred, and each queue counts its answer.
+func TestTransferToAnotherQueue(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	a := r.ext("201", "agent")
+	pa := r.phone(a, 440, false)
+	r.reload()
+	r.do(floor.Login{Ext: a.ID})
+	r.waitState(a, callfloor.StateIdle)
+	b, pb := r.agent("202", 1000)
+	cust := r.ext("300", "plain")
+	support := r.queue(callfloor.NewQueue("601", "Support"), b)
+	sales := r.queue(callfloor.NewQueue("600", "Sales"), a)
+
+	c := r.call(cust, "600", "queue_caller.xml", 6*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if _, err := pa.WaitFor(ctx, baresiptest.CallIncoming); err != nil {
+		t.Fatal(err)
+	}
+	if err := pa.Accept(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, next := r.answeredBy(sales, 0)
+	if got != a.ID {
+		t.Fatalf("Sales call answered by %d, want %s", got, a.Number)
+	}
+	if err := pa.Transfer(ctx, "sip:601@"+r.addr); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.answeredBy(support, next); got != b.ID {
+		t.Errorf("Support call answered by %d, want %s", got, b.Number)
+	}
+	if _, err := pb.WaitFor(ctx, baresiptest.CallEstablished); err != nil {
+		t.Errorf("the Support agent's phone: %v", err)
+	}
+	r.waitState(a, callfloor.StateIdle) // Sales has no dispositions: no wrap-up
+	c.done(t)
+	r.waitStats(sales, "one answered", func(s callfloor.QueueStats) bool { return s.Answered == 1 })
+	r.waitStats(support, "one answered", func(s callfloor.QueueStats) bool { return s.Answered == 1 })
+	if q := r.records("queued"); len(q) != 2 || q[0].QueueID != sales.ID || q[1].QueueID != support.ID {
+		t.Errorf("queued records %+v, want Sales then Support", q)
+	}
+}

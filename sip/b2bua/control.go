@@ -145,6 +145,9 @@ func (b *B2BUA) Transfer(_ context.Context, account, ext int64, callID, number s
 	if err != nil {
 		return err
 	}
+	if q := b.queueNumber(account, number); q != 0 {
+		return b.transferToQueue(c, l, q, number, false)
+	}
 	callee, adm, err := b.admitTarget(KindTransfer, c.id, account, l.ext, number)
 	if err != nil {
 		return err
@@ -157,11 +160,77 @@ func (b *B2BUA) Transfer(_ context.Context, account, ext int64, callID, number s
 // it returns once the target answered or failed. The phone hangs up its
 // leg itself.
 func (b *B2BUA) transfer(c *call, l *leg, number string) error {
+	if q := b.queueNumber(c.base.AccountID, number); q != 0 {
+		return b.transferToQueue(c, l, q, number, true)
+	}
 	callee, adm, err := b.admitTarget(KindTransfer, c.id, c.base.AccountID, l.ext, number)
 	if err != nil {
 		return err
 	}
 	return b.runTransfer(c, l, callee, adm, true)
+}
+
+// queueNumber returns the ID of the account's queue with number, 0 when
+// number is no queue's (or the B2BUA takes no queue calls).
+func (b *B2BUA) queueNumber(account int64, number string) int64 {
+	if b.cfg.Queues == nil {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	q, err := b.cfg.Queues.QueueByNumber(ctx, account, number)
+	if err != nil {
+		b.log.Warn("queue lookup failed", "account", account, "err", err)
+		return 0
+	}
+	return q
+}
+
+// transferToQueue hands the other party of call c over to queue q (a
+// blind transfer to a queue's number): l leaves, and the party waits in
+// the queue with its music, as a caller of the queue, until the ACD
+// connects a member. keep leaves l's dialog up (a REFER: the phone
+// hangs up itself).
+func (b *B2BUA) transferToQueue(c *call, l *leg, q int64, number string, keep bool) error {
+	b.mu.Lock()
+	i := c.side(l)
+	far := (*leg)(nil)
+	if i >= 0 {
+		far = c.legs[1-i]
+	}
+	switch {
+	case c.ended || i < 0:
+		b.mu.Unlock()
+		return callfloor.Errorf(callfloor.ErrUnknownCall, "call %s ended", c.id)
+	case c.conf != nil || c.pending != 0 || c.consultFor != nil:
+		b.mu.Unlock()
+		return callfloor.Errorf(callfloor.ErrCallState, "call %s is in a conference or a transfer", c.id)
+	case far == nil || !far.up || far.gone || far.active != c:
+		b.mu.Unlock()
+		return callfloor.Errorf(callfloor.ErrCallState, "call %s has nobody to hand over", c.id)
+	}
+	l.drop(c)
+	idle := len(l.calls) == 0 && !l.gone && !keep
+	if idle {
+		l.gone = true
+	}
+	left := c.base
+	left.Kind, left.Ext, left.Reason, left.Parties = Left, l.extID(), ReasonTransferred, nil
+	// The party waits on side 0, the caller's side of a queue call.
+	c.legs[0], c.legs[1], c.held = far, nil, [2]bool{}
+	c.queue, c.base.QueueID, c.base.Number, c.waitSound = q, q, number, tone.NewMusic()
+	c.remedia()
+	queued := c.event(Queued)
+	w := Waiting{CallID: c.id, AccountID: c.base.AccountID, QueueID: q, Caller: far.ext, From: far.number,
+		Number: number, At: b.cfg.Now()}
+	b.mu.Unlock()
+	b.emit(left)
+	if idle {
+		go l.hangup()
+	}
+	b.emit(queued)
+	b.cfg.Queues.Enqueue(w)
+	return nil
 }
 
 // admitTarget finds a transfer or consultation target and asks Admit.
@@ -268,6 +337,10 @@ func (b *B2BUA) Consult(_ context.Context, account, ext int64, callID, number st
 	b.mu.Unlock()
 	if err != nil {
 		return "", err
+	}
+	if b.queueNumber(account, number) != 0 {
+		return "", callfloor.FieldError(callfloor.ErrInvalidField, "number",
+			"%s is a queue: a call is handed to a queue with a blind transfer (Transfer Now), not called first", number)
 	}
 	id := newCallID()
 	callee, adm, err := b.admitTarget(KindConsult, id, account, l.ext, number)

@@ -190,3 +190,60 @@ func (h *harness) waitEvent(kind EventKind) Event {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestTransferToQueue: an extension on a call hands the other party to a
+// queue's number (blind transfer): it leaves, the party hears the queue's
+// music and is handed to the router as a caller of that queue; Ring then
+// connects a member, and the party and the member hear each other. A
+// consultation ("call first") to a queue is refused: nothing moves.
+func TestTransferToQueue(t *testing.T) {
+	h, r := queueHarness(t)
+	cust, agent, member := h.phone(h.addExt(1, 10, "100"), false), h.phone(h.addExt(1, 20, "200"), false),
+		h.phone(h.addExt(1, 30, "300"), false)
+	for _, p := range []*phone{cust, agent, member} {
+		p.register()
+		p.speak()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dlg := cust.answered(ctx, t, "200", nil)
+	id := dlg.InviteRequest.CallID().Value()
+	<-agent.invites
+	cust.hears("200")
+
+	if _, err := h.b.Consult(ctx, 1, 20, id, "600"); callfloor.ErrorCode(err) != callfloor.ErrInvalidField {
+		t.Fatalf("consulting a queue: %v, want invalid_field", err)
+	}
+	cust.hears("200")
+
+	if err := h.b.Transfer(ctx, 1, 20, id, "600"); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, agent.byes, "BYE to the transferring phone")
+	var w Waiting
+	select {
+	case w = <-r.waiting:
+	case <-ctx.Done():
+		t.Fatal("the party was not handed to the queue")
+	}
+	if w.CallID != id || w.QueueID != 7 || w.Caller == nil || w.Caller.Number != "100" || w.Number != "600" {
+		t.Fatalf("waiting %+v, want call %s of extension 100 in queue 7", w, id)
+	}
+	cust.hearsMusic()
+	if e := h.waitEvent(Queued); e.QueueID != 7 || e.CallID != id {
+		t.Errorf("queued %+v", e)
+	}
+	if e := h.waitEvent(Left); e.Ext != 20 || e.Reason != ReasonTransferred {
+		t.Errorf("left %+v, want 200 transferred", e)
+	}
+
+	if err := h.b.Ring(ctx, 1, id, member.ext, RingOptions{Timeout: 5 * time.Second}); err != nil {
+		t.Fatalf("ring: %v", err)
+	}
+	cust.hears("300")
+	member.hears("100")
+	if err := dlg.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, member.byes, "BYE to the member")
+}
