@@ -82,7 +82,8 @@ type CallRecord struct {
 	// Step is ringing, answered, held, resumed, left, offered, joined or
 	// ended; for queues also queued, missed (an offer nobody answered),
 	// abandoned (the caller hung up waiting), overflowed and outbound (an
-	// agent's manual call out, counted against their outbound queue).
+	// agent's manual call out, or with Reason "transfer" a transfer out,
+	// counted against their outbound queue).
 	Step string `json:"step"`
 	// From and To are the calling and called extensions (0: outside).
 	From int64 `json:"from,omitempty"`

@@ -303,24 +303,22 @@ func (d *Dispatcher) OnCallEvent(ev b2bua.Event) {
 
 // OnFloorEvents takes the floor's published events: an agent becoming
 // free (idle, unpaused, logged in, phone back) wakes the account's ACD;
-// a manual call out is counted against its outbound queue.
+// a manual call out, or a transfer out, is counted against its outbound
+// queue.
 func (d *Dispatcher) OnFloorEvents(evs []callfloor.Event) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, ev := range evs {
 		if ev.Type == callfloor.EventDialRequested && ev.Call != nil && ev.Call.QueueID != 0 && !d.closed {
-			a := d.account(ev.AccountID)
-			q := a.queue(ev.Call.QueueID)
-			if !q.dayEnd.IsZero() { // else the first round starts the day, knowing the time zone
-				q.rollDay(ev.At, a.loc)
-			}
-			q.outbound++
-			q.changed = true
-			a.poke()
+			d.countOutbound(ev.AccountID, ev.Call.QueueID, ev.At)
 			// Journaled as a queue step too, so a restart takes the
 			// day's count up again (see restore).
 			d.journal(ev.AccountID, callfloor.CallRecord{CallID: ev.Call.ID, Step: "outbound",
 				QueueID: ev.Call.QueueID, Ext: ev.ExtensionID, Number: ev.Call.To})
+			continue
+		}
+		if r := ev.Record; r != nil && r.Step == "outbound" && r.Reason == floor.OutboundTransfer && r.QueueID != 0 && !d.closed {
+			d.countOutbound(ev.AccountID, r.QueueID, ev.At) // the floor journaled this step itself
 			continue
 		}
 		if ev.State != callfloor.StateIdle && ev.Type != callfloor.EventParticipantResume {
@@ -330,6 +328,18 @@ func (d *Dispatcher) OnFloorEvents(evs []callfloor.Event) {
 			a.poke()
 		}
 	}
+}
+
+// countOutbound counts a call out at at against queue. d.mu is held.
+func (d *Dispatcher) countOutbound(account, queue int64, at time.Time) {
+	a := d.account(account)
+	q := a.queue(queue)
+	if !q.dayEnd.IsZero() { // else the first round starts the day, knowing the time zone
+		q.rollDay(at, a.loc)
+	}
+	q.outbound++
+	q.changed = true
+	a.poke()
 }
 
 // leave takes a caller out of their queue and stops their offers. d.mu

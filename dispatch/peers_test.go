@@ -495,3 +495,97 @@ func TestTransferToAnotherQueue(t *testing.T) {
 		t.Errorf("queued records %+v, want Sales then Support", q)
 	}
 }
+
+// TestTransferOutThroughTheOutboundQueue: an agent hands a queue caller
+// to an outside number (REFER from baresip): the sipp carrier gets the
+// call from the agent's pool number, and the agent's outbound queue
+// counts it; an agent without an outbound queue is refused with
+// no_outbound_queue and keeps the call.
+func TestTransferOutThroughTheOutboundQueue(t *testing.T) {
+	r := newRig(t, rigOptions{trunks: true})
+	carrierPort := sipptest.FreePort(t)
+	tr := callfloor.NewTrunk("Carrier", fmt.Sprintf("127.0.0.1:%d", carrierPort))
+	tr.Username, tr.Password, tr.DefaultCallerID = "acme", "trunk-pass-1", "+441632960000"
+	if err := r.st.CreateTrunk(r.ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	pool := &callfloor.CallerIDPool{Name: "UK", Numbers: []string{"+441632960101"}}
+	if err := r.st.CreateCallerIDPool(r.ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	out := r.queue(callfloor.NewQueue("690", "Outbound"))
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	messages := filepath.Join(t.TempDir(), "carrier.log")
+	carrier := exec.CommandContext(ctx, sipptest.Path(t), "-sn", "uas", "-i", "127.0.0.1", "-p", fmt.Sprint(carrierPort),
+		"-t", "u1", "-m", "1", "-trace_msg", "-message_file", messages, "-timeout", "35s", "-nostdin")
+	carrierOut := &strings.Builder{}
+	carrier.Stdout, carrier.Stderr = carrierOut, carrierOut
+	if err := carrier.Start(); err != nil {
+		t.Fatal(err)
+	}
+	carrierDone := make(chan error, 1)
+	go func() { carrierDone <- carrier.Wait() }()
+
+	// An agent with no outbound queue may not transfer out.
+	lone, _ := r.agent("201", 440)
+	cust := r.ext("300", "plain")
+	sales := r.queue(callfloor.NewQueue("600", "Sales"), lone)
+	c1 := r.call(cust, "600", "queue_caller.xml", 3*time.Second)
+	_, next := r.answeredBy(sales, 0)
+	err := r.b.Transfer(ctx, r.acc, lone.ID, r.lastCall(lone.ID), "07700900001")
+	if callfloor.ErrorCode(err) != callfloor.ErrNoOutboundQueue {
+		t.Errorf("transfer out without an outbound queue: %v, want no_outbound_queue", err)
+	}
+	if st, _ := r.agentState(lone.ID); st != callfloor.StateOnCall {
+		t.Errorf("the refused agent is %s, want still on the call", st)
+	}
+	c1.done(t)
+
+	// With an outbound queue and a pool: the customer goes out to the
+	// carrier, the agent leaves.
+	e := r.ext("202", "agent")
+	if _, err := r.st.UpdateExtension(r.ctx, e.ID, func(e *callfloor.Extension) error {
+		e.Agent.OutboundQueueID, e.Agent.CallerIDPoolID = &out.ID, &pool.ID
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	phone := r.phone(e, 1000, true)
+	support := r.queue(callfloor.NewQueue("601", "Support"), e)
+	r.reload()
+	r.do(floor.Login{Ext: e.ID})
+	r.waitState(e, callfloor.StateIdle)
+	c2 := r.call(cust, "601", "queue_caller.xml", 4*time.Second)
+	if got, _ := r.answeredBy(support, next); got != e.ID {
+		t.Fatalf("answered by %d, want %s", got, e.Number)
+	}
+	if err := phone.Transfer(ctx, "sip:07700900001@"+r.addr); err != nil {
+		t.Fatal(err)
+	}
+	r.waitState(e, callfloor.StateIdle)
+	c2.done(t) // the customer, talking to the carrier now, hangs up
+	select {
+	case err := <-carrierDone:
+		if err != nil {
+			t.Fatalf("sipp carrier: %v\n%s", err, carrierOut.String())
+		}
+	case <-ctx.Done():
+		t.Fatalf("the carrier's call did not end\n%s", carrierOut.String())
+	}
+	log, err := os.ReadFile(messages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from := fromHeader(string(log)); !strings.Contains(from, "sip:+441632960101@") {
+		t.Errorf("the carrier's INVITE comes from %q, want the pool's number +441632960101", from)
+	}
+	r.waitStats(out, "one call out", func(s callfloor.QueueStats) bool { return s.Outbound == 1 })
+	found := false
+	for _, rec := range r.records("outbound") {
+		found = found || (rec.Reason == floor.OutboundTransfer && rec.Ext == e.ID && rec.QueueID == out.ID && rec.Number == "07700900001")
+	}
+	if !found {
+		t.Errorf("outbound records %+v, want the transfer by %s against %s", r.records("outbound"), e.Number, out.Number)
+	}
+}

@@ -45,6 +45,60 @@ func TestControlPermissions(t *testing.T) {
 	}
 }
 
+// TestTransferOut: handing a call to an outside number needs the
+// transfer permission, the call, and an outbound queue; accepted, it is
+// journaled as that queue's outbound step and changes no agent.
+func TestTransferOut(t *testing.T) {
+	onCall := func(ext int64) []Input {
+		return []Input{Login{Ext: ext}, Offer{Ext: ext, Call: salesCall("c1")}, Answer{Ext: ext, CallID: "c1"}}
+	}
+	for _, tt := range []struct {
+		name    string
+		setup   []Input
+		in      TransferOut
+		noQueue bool
+		code    string
+	}{
+		{"agent with an outbound queue", onCall(agentA), TransferOut{Ext: agentA, CallID: "c1", Number: "+441632960999"}, false, ""},
+		{"no outbound queue", onCall(agentA), TransferOut{Ext: agentA, CallID: "c1", Number: "+441632960999"}, true, callfloor.ErrNoOutboundQueue},
+		{"no transfer permission", onCall(agentC), TransferOut{Ext: agentC, CallID: "c1", Number: "+441632960999"}, false, callfloor.ErrNotPermitted},
+		{"not on that call", onCall(agentA), TransferOut{Ext: agentA, CallID: "zz", Number: "+441632960999"}, false, callfloor.ErrUnknownCall},
+		{"no number", onCall(agentA), TransferOut{Ext: agentA, CallID: "c1"}, false, callfloor.ErrFieldRequired},
+		{"not an agent", nil, TransferOut{Ext: participant, CallID: "c1", Number: "+441632960999"}, false, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFloor(t)
+			if tt.noQueue {
+				ac := *f.cfg.Agents[agentA]
+				ac.OutboundQueueID = 0
+				f.cfg.Agents[agentA] = &ac
+			}
+			f.do(tt.setup...)
+			before := f.s.Agent(tt.in.Ext).State
+			evs, err := Step(f.cfg, f.s, tt.in, f.now)
+			if callfloor.ErrorCode(err) != tt.code {
+				t.Fatalf("err %v, want code %q", err, tt.code)
+			}
+			if after := f.s.Agent(tt.in.Ext).State; after != before {
+				t.Errorf("the agent went from %s to %s", before, after)
+			}
+			switch {
+			case tt.code != "" || tt.in.Ext == participant:
+				if len(evs) != 0 {
+					t.Errorf("events %v, want none", types(evs))
+				}
+			case len(evs) != 1 || evs[0].Type != callfloor.EventCallRecord || evs[0].Record == nil:
+				t.Errorf("events %+v, want one call record", evs)
+			default:
+				if r := evs[0].Record; r.Step != "outbound" || r.Reason != OutboundTransfer || r.QueueID != 90 ||
+					r.Ext != agentA || r.CallID != "c1" || r.Number != "+441632960999" {
+					t.Errorf("record %+v, want the outbound step of queue 90 for the transfer", r)
+				}
+			}
+		})
+	}
+}
+
 func TestRecordJournalsACallStep(t *testing.T) {
 	f := newFloor(t)
 	if _, err := Step(f.cfg, f.s, Record{Call: callfloor.CallRecord{Step: "ended"}}, f.now); callfloor.ErrorCode(err) != callfloor.ErrFieldRequired {

@@ -60,6 +60,8 @@ func Decide(cfg *Config, s *State, in Input, now time.Time) ([]callfloor.Event, 
 		return d.control(in)
 	case Record:
 		return d.record(in)
+	case TransferOut:
+		return d.transferOut(in)
 	}
 	return nil, callfloor.Errorf(callfloor.ErrInternal, "unknown input %T", in)
 }

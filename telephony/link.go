@@ -55,6 +55,16 @@ func (l *Link) Admit(ctx context.Context, a b2bua.Admission) (b2bua.Admitted, er
 			return adm, &b2bua.Refusal{Status: sip.StatusForbidden, Text: "Forbidden (" + code + ")", Code: code}
 		}
 	}
+	if a.Kind == b2bua.KindTransfer && a.Callee == nil && a.Caller != nil {
+		// A transfer out through a trunk: counted in the transferring
+		// agent's outbound queue, refused without one.
+		_, err := l.floor.Do(ctx, a.AccountID, floor.TransferOut{Ext: a.Caller.ID, CallID: a.CallID, Number: a.Number})
+		if err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotAgent {
+			code := callfloor.ErrorCode(err)
+			return adm, &b2bua.Refusal{Status: sip.StatusForbidden, Text: "Forbidden (" + code + ")", Code: code}
+		}
+		return adm, nil
+	}
 	if a.Callee == nil {
 		return adm, nil // a call out through a trunk, or into a queue
 	}
@@ -164,7 +174,11 @@ func (l *Link) apply(ev b2bua.Event) {
 		l.do(ctx, ev.AccountID, floor.Hangup{Ext: ev.Ext, CallID: ev.CallID, Reason: ev.Reason})
 	case b2bua.Joined:
 		// A transfer target: offered already when it was admitted, unless
-		// it took over from a consultation.
+		// it took over from a consultation. An outside number (a transfer
+		// out) is no extension.
+		if ev.Ext == 0 {
+			return
+		}
 		call := callfloor.CallRef{ID: ev.CallID, Direction: callfloor.DirInternalIn, To: ev.Number}
 		l.do(ctx, ev.AccountID, floor.Offer{Ext: ev.Ext, Call: call})
 		l.do(ctx, ev.AccountID, floor.Answer{Ext: ev.Ext, CallID: ev.CallID})

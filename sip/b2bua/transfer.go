@@ -29,11 +29,11 @@ func (b *B2BUA) Transfer(_ context.Context, account, ext int64, callID, number s
 	if q := b.queueNumber(account, number); q != 0 {
 		return b.transferToQueue(c, l, q, number, false)
 	}
-	callee, adm, err := b.admitTarget(KindTransfer, c.id, account, l.ext, number)
+	tg, err := b.transferTarget(c.id, account, l.ext, number)
 	if err != nil {
 		return err
 	}
-	go b.runTransfer(c, l, callee, adm, false)
+	go b.runTransfer(c, l, tg, false)
 	return nil
 }
 
@@ -44,11 +44,66 @@ func (b *B2BUA) transfer(c *call, l *leg, number string) error {
 	if q := b.queueNumber(c.base.AccountID, number); q != 0 {
 		return b.transferToQueue(c, l, q, number, true)
 	}
-	callee, adm, err := b.admitTarget(KindTransfer, c.id, c.base.AccountID, l.ext, number)
+	tg, err := b.transferTarget(c.id, c.base.AccountID, l.ext, number)
 	if err != nil {
 		return err
 	}
-	return b.runTransfer(c, l, callee, adm, true)
+	return b.runTransfer(c, l, tg, true)
+}
+
+// target is where a blind transfer goes: an extension's phones, or an
+// outside number through a trunk (route).
+type target struct {
+	ext   *callfloor.Extension
+	route *OutboundRoute
+	adm   Admitted
+}
+
+// extID is the target extension's ID, 0 for an outside number.
+func (tg target) extID() int64 {
+	if tg.ext == nil {
+		return 0
+	}
+	return tg.ext.ID
+}
+
+// transferTarget finds where a blind transfer to number goes and asks
+// Admit: an extension of the account, else an outside number through
+// the account's trunks (for an extension transferring: its caller ID
+// pool and outbound queue apply).
+func (b *B2BUA) transferTarget(callID string, account int64, by *callfloor.Extension, number string) (target, error) {
+	if _, f := b.findCallee(account, number); f == nil || f.reason != ReasonNotFound || b.cfg.Trunks == nil || by == nil {
+		callee, adm, err := b.admitTarget(KindTransfer, callID, account, by, number)
+		return target{ext: callee, adm: adm}, err
+	}
+	// The leg may know its extension only by ID and number (a queue
+	// member's): the route needs its Agent tab (the caller-ID pool).
+	if full, f := b.findCallee(account, by.Number); f == nil && full.ID == by.ID {
+		by = full
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	route, err := b.cfg.Trunks.Outbound(ctx, by, number)
+	switch {
+	case callfloor.ErrorCode(err) == callfloor.ErrNotFound:
+		return target{}, callfloor.FieldError(callfloor.ErrNotFound, "number", "no extension %s, and no trunk reaches it", number)
+	case err != nil:
+		return target{}, err
+	}
+	adm, f := b.admit(Admission{Kind: KindTransfer, CallID: callID, AccountID: account, Caller: by, Number: number})
+	if f != nil {
+		return target{}, refusedTarget(f, number)
+	}
+	return target{route: route, adm: adm}, nil
+}
+
+// refusedTarget is the API error of a target Admit refused.
+func refusedTarget(f *failure, number string) error {
+	var r *Refusal
+	if errors.As(f.err, &r) && r.Code != "" {
+		return callfloor.FieldError(r.Code, "number", "%s", r.Text)
+	}
+	return callfloor.FieldError(callfloor.ErrCallState, "number", "%s cannot take the call now", number)
 }
 
 // queueNumber returns the ID of the account's queue with number, 0 when
@@ -125,19 +180,15 @@ func (b *B2BUA) admitTarget(kind AdmissionKind, callID string, account int64, by
 	}
 	adm, f := b.admit(Admission{Kind: kind, CallID: callID, AccountID: account, Caller: by, Callee: callee, Number: number})
 	if f != nil {
-		var r *Refusal
-		if errors.As(f.err, &r) && r.Code != "" {
-			return nil, adm, callfloor.FieldError(r.Code, "number", "%s", r.Text)
-		}
-		return nil, adm, callfloor.FieldError(callfloor.ErrCallState, "number", "extension %s cannot take the call now", number)
+		return nil, adm, refusedTarget(f, "extension "+number)
 	}
 	return callee, adm, nil
 }
 
-// runTransfer moves side l of c to callee: l leaves, the other party
-// hears ringing, and the callee joins when it answers. keep leaves l's
+// runTransfer moves side l of c to the target: l leaves, the other party
+// hears ringing, and the target joins when it answers. keep leaves l's
 // dialog up (a REFER: the phone hangs up itself).
-func (b *B2BUA) runTransfer(c *call, l *leg, callee *callfloor.Extension, adm Admitted, keep bool) error {
+func (b *B2BUA) runTransfer(c *call, l *leg, tg target, keep bool) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	b.mu.Lock()
@@ -148,7 +199,7 @@ func (b *B2BUA) runTransfer(c *call, l *leg, callee *callfloor.Extension, adm Ad
 	}
 	l.drop(c)
 	c.legs[i], c.held[i] = nil, false
-	c.pending, c.cancel = callee.ID, cancel
+	c.pending, c.cancel = tg.extID(), cancel
 	idle := len(l.calls) == 0 && !l.gone && !keep
 	if idle {
 		l.gone = true
@@ -166,13 +217,16 @@ func (b *B2BUA) runTransfer(c *call, l *leg, callee *callfloor.Extension, adm Ad
 	if far != nil {
 		from = far.number
 	}
-	nl, f := b.dialOut(ctx, outgoing{callID: c.id, accountID: c.base.AccountID, ext: callee, from: from,
-		codec: payloadType(far), autoAnswer: adm.AutoAnswer}, func() {})
+	if tg.route != nil {
+		from = tg.route.CallerID
+	}
+	nl, f := b.dialOut(ctx, outgoing{callID: c.id, accountID: c.base.AccountID, ext: tg.ext, route: tg.route, from: from,
+		codec: payloadType(far), autoAnswer: tg.adm.AutoAnswer}, func() {})
 	if f != nil {
 		c.end(nil, ReasonTransferFail)
 		return f
 	}
-	if adm.AutoAnswer {
+	if tg.adm.AutoAnswer {
 		nl.media.Play(tone.New(tone.Beep))
 		time.Sleep(beepTime)
 	}
@@ -187,7 +241,7 @@ func (b *B2BUA) runTransfer(c *call, l *leg, callee *callfloor.Extension, adm Ad
 	nl.up = true
 	c.remedia()
 	joined := c.event(Joined)
-	joined.Ext = callee.ID
+	joined.Ext = tg.extID()
 	b.mu.Unlock()
 	b.emit(joined)
 	return nil

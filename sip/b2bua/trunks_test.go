@@ -119,3 +119,73 @@ func TestCallOutThroughTrunk(t *testing.T) {
 		t.Fatalf("answered %+v", e)
 	}
 }
+
+// TestTransferOutThroughTrunk: an extension on a call hands the other
+// party to an outside number (blind transfer): it leaves, the carrier is
+// called with the trunk's number as caller ID, and the party and the
+// carrier hear each other. Admit sees a transfer with no callee.
+func TestTransferOutThroughTrunk(t *testing.T) {
+	ft := &fakeTrunks{callerID: "+441632960555"}
+	var mu sync.Mutex
+	var admitted []Admission
+	h := newHarness(t, func(c *Config) {
+		c.Trunks = ft
+		c.Admit = func(_ context.Context, a Admission) (Admitted, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			admitted = append(admitted, a)
+			return Admitted{}, nil
+		}
+	})
+	cust, agent := h.phone(h.addExt(1, 10, "100"), false), h.phone(h.addExt(1, 20, "200"), false)
+	carrier := h.phone(&callfloor.Extension{ID: 99, AccountID: 1, Number: "carrier"}, false)
+	ft.set(nil, carrier.addr)
+	for _, p := range []*phone{cust, agent} {
+		p.register()
+	}
+	for _, p := range []*phone{cust, agent, carrier} {
+		p.speak()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dlg := cust.answered(ctx, t, "200", nil)
+	id := dlg.InviteRequest.CallID().Value()
+	<-agent.invites
+	cust.hears("200")
+
+	if err := h.b.Transfer(ctx, 1, 20, id, "01632960999"); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, agent.byes, "BYE to the transferring phone")
+	inv := <-carrier.invites
+	if inv.Recipient.User != "901632960999" || inv.From().Address.User != "+441632960555" {
+		t.Fatalf("carrier got INVITE for %q from %q", inv.Recipient.User, inv.From().Address.User)
+	}
+	cust.hears("carrier")
+	carrier.hears("100")
+	h.waitSteps("left:20,joined:0")
+	mu.Lock()
+	last := admitted[len(admitted)-1]
+	mu.Unlock()
+	if last.Kind != KindTransfer || last.Callee != nil || last.Caller == nil || last.Caller.ID != 20 || last.Number != "01632960999" || last.CallID != id {
+		t.Errorf("admission %+v, want the transfer out by 200", last)
+	}
+	if err := dlg.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, carrier.byes, "BYE to the carrier")
+
+	// Without a trunk that reaches the number, nothing moves.
+	ft.set(nil, "")
+	dlg2 := cust.answered(ctx, t, "200", nil)
+	id2 := dlg2.InviteRequest.CallID().Value()
+	<-agent.invites
+	if err := h.b.Transfer(ctx, 1, 20, id2, "01632960999"); callfloor.ErrorCode(err) != callfloor.ErrNotFound {
+		t.Fatalf("transfer with no trunk: %v, want not_found", err)
+	}
+	cust.hears("200")
+	if err := dlg2.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, agent.byes, "BYE to 200")
+}
