@@ -99,6 +99,26 @@ func TestTransferOut(t *testing.T) {
 	}
 }
 
+// TestDialAskedTwice: the API asks the floor for a call out, then the
+// telephony plane asks again as it places it; the second ask changes
+// nothing, even for an agent who may not add a line.
+func TestDialAskedTwice(t *testing.T) {
+	f := newFloor(t)
+	f.do(Login{Ext: agentC})
+	first := f.do(Dial{Ext: agentC, CallID: "d1", Number: "201", Internal: true})
+	if len(first) != 1 || first[0].Type != callfloor.EventDialRequested {
+		t.Fatalf("first dial: %v", types(first))
+	}
+	evs, err := Step(f.cfg, f.s, Dial{Ext: agentC, CallID: "d1", Number: "201", Internal: true}, f.now)
+	if err != nil || len(evs) != 0 {
+		t.Fatalf("the same dial again: %v, %v; want nothing", types(evs), err)
+	}
+	// A different call is a second line, which agent C may not have.
+	if _, err := Step(f.cfg, f.s, Dial{Ext: agentC, CallID: "d2", Number: "202", Internal: true}, f.now); callfloor.ErrorCode(err) != callfloor.ErrNotPermitted {
+		t.Fatalf("a second line: %v, want not_permitted", err)
+	}
+}
+
 func TestRecordJournalsACallStep(t *testing.T) {
 	f := newFloor(t)
 	if _, err := Step(f.cfg, f.s, Record{Call: callfloor.CallRecord{Step: "ended"}}, f.now); callfloor.ErrorCode(err) != callfloor.ErrFieldRequired {

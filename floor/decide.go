@@ -299,6 +299,11 @@ func (d *decider) dial(in Dial) ([]callfloor.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	if in.CallID != "" && a.line(in.CallID) != nil {
+		// Asked again for the line it has (the API asks, then the
+		// telephony plane as it places the call): nothing changes.
+		return nil, nil
+	}
 	if err := d.available(a); err != nil {
 		return nil, err
 	}

@@ -423,3 +423,64 @@ func rms(s []int16) float64 {
 	}
 	return math.Sqrt(sum / float64(len(s)))
 }
+
+// TestDemoClickToDialOut: agent 204 clicks to dial an outside number
+// through the API. callfloor rings the agent's own phone (baresip, which
+// answers at once), then calls the number through the demo's carrier,
+// with a caller ID of the agent's pool; the call is the agent's
+// external_out line, counted in their outbound queue (690).
+func TestDemoClickToDialOut(t *testing.T) {
+	baresiptest.Path(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", sipptest.FreePort(t))
+	m, d, _, err := runDemo(t, demoConfig(t, addr, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	acc := d.Result.Account.ID
+	ext := demoExtensions(t, m)["204"]
+	baresiptest.New(t, baresiptest.Options{User: ext.SIPUsername, Password: "demo-pass-1", Registrar: m.SIPAddr(), AutoAnswer: true})
+	agent := newClient(t, m.URL())
+	if code := agent.do("POST", "/api/v1/auth/login", map[string]string{"account": "demo", "username": "agent4", "password": "demo-pass-1"}, nil); code != 200 {
+		t.Fatalf("login: %d", code)
+	}
+	waitFor(t, 5*time.Second, func() (bool, string) {
+		code := agent.do("POST", "/api/v1/floor/me/login", nil, nil)
+		return code == 200, fmt.Sprintf("floor login: %d", code)
+	})
+	// The carrier must have the trunk registered to take the call.
+	waitFor(t, 5*time.Second, func() (bool, string) {
+		st := m.Trunks.Status()
+		return len(st) == 1 && st[0].State == trunk.StateRegistered, fmt.Sprintf("trunk %+v", st)
+	})
+	var e apiError
+	if code := agent.do("POST", "/api/v1/floor/me/dial", map[string]string{"number": "07700900001"}, &e); code != 200 {
+		t.Fatalf("dial: %d %+v", code, e)
+	}
+
+	var line floor.Line
+	waitFor(t, 15*time.Second, func() (bool, string) {
+		_ = m.Floor.View(ctx, acc, func(s *floor.State, _ *floor.Config) {
+			if a := s.Agent(ext.ID); len(a.Lines) > 0 {
+				line = *a.Lines[0]
+			}
+		})
+		return line.Answered, fmt.Sprintf("agent 204's line %+v, carrier %+v", line, d.Carrier.Stats())
+	})
+	qs, err := m.Store.ListQueues(callfloor.SystemContext(ctx, acc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := qs[slices.IndexFunc(qs, func(q *callfloor.Queue) bool { return q.Number == "690" })]
+	if c := line.Call; c.Direction != callfloor.DirExternalOut || c.QueueID != out.ID || c.To != "07700900001" {
+		t.Errorf("the agent's call %+v, want external_out to 07700900001 through queue %d", c, out.ID)
+	}
+	if s := d.Carrier.Stats(); s.OutboundAnswered != 1 {
+		t.Errorf("carrier %+v, want one outbound call answered", s)
+	}
+	waitFor(t, 5*time.Second, func() (bool, string) {
+		figures, err := m.acd.Load().Stats(ctx, acc)
+		i := slices.IndexFunc(figures, func(f callfloor.QueueStats) bool { return f.QueueID == out.ID })
+		return err == nil && i >= 0 && figures[i].Outbound == 1, fmt.Sprintf("figures %+v, %v", figures, err)
+	})
+}

@@ -148,25 +148,25 @@ func (b *B2BUA) Dial(_ context.Context, account int64, ext *callfloor.Extension,
 		return callfloor.Errorf(callfloor.ErrCallState, "call %s exists", callID)
 	}
 	b.mu.Unlock()
-	callee, adm, err := b.admitTarget(KindConsult, callID, account, ext, number)
+	tg, err := b.dialTarget(KindConsult, callID, account, ext, number)
 	if err != nil {
 		return err
 	}
-	c := &call{b: b, id: callID, base: Event{CallID: callID, AccountID: account, From: ext.ID, To: callee.ID, Number: number}}
+	c := &call{b: b, id: callID, base: Event{CallID: callID, AccountID: account, From: ext.ID, To: tg.extID(), Number: number}}
 	if phone != nil {
-		b.startLine(c, phone.active, phone, callee, adm)
+		b.startLine(c, phone.active, phone, tg)
 		return nil
 	}
 	b.mu.Lock()
 	b.calls[callID] = c
 	b.mu.Unlock()
-	go b.clickToDial(c, ext, callee, adm)
+	go b.clickToDial(c, ext, tg)
 	return nil
 }
 
-// startLine puts held on hold and rings callee on a new line c from the
-// phone leg l.
-func (b *B2BUA) startLine(c, held *call, l *leg, callee *callfloor.Extension, adm Admitted) {
+// startLine puts held on hold and rings the target on a new line c from
+// the phone leg l.
+func (b *B2BUA) startLine(c, held *call, l *leg, tg target) {
 	ctx, cancel := context.WithCancel(context.Background())
 	b.mu.Lock()
 	var evs []Event
@@ -175,7 +175,7 @@ func (b *B2BUA) startLine(c, held *call, l *leg, callee *callfloor.Extension, ad
 	}
 	b.calls[c.id] = c
 	c.join(0, l)
-	c.pending, c.cancel = callee.ID, cancel
+	c.pending, c.cancel = tg.extID(), cancel
 	c.remedia()
 	b.mu.Unlock()
 	for _, e := range evs {
@@ -183,16 +183,20 @@ func (b *B2BUA) startLine(c, held *call, l *leg, callee *callfloor.Extension, ad
 	}
 	go func() {
 		defer cancel()
-		b.ringInto(ctx, c, l.number, callee, adm)
+		b.ringInto(ctx, c, l.number, tg)
 	}()
 }
 
-// ringInto rings callee as side 1 of c and connects it on answer; a
-// failure ends c.
-func (b *B2BUA) ringInto(ctx context.Context, c *call, from string, callee *callfloor.Extension, adm Admitted) {
+// ringInto rings the target as side 1 of c and connects it on answer; a
+// failure ends c. An outside number sees the route's caller ID, an
+// extension from.
+func (b *B2BUA) ringInto(ctx context.Context, c *call, from string, tg target) {
+	if tg.route != nil {
+		from = tg.route.CallerID
+	}
 	ringing := false
-	nl, f := b.dialOut(ctx, outgoing{callID: c.id, accountID: c.base.AccountID, ext: callee, from: from,
-		autoAnswer: adm.AutoAnswer}, func() {
+	nl, f := b.dialOut(ctx, outgoing{callID: c.id, accountID: c.base.AccountID, ext: tg.ext, route: tg.route, from: from,
+		autoAnswer: tg.adm.AutoAnswer}, func() {
 		if !ringing {
 			ringing = true
 			e := c.base
@@ -204,7 +208,7 @@ func (b *B2BUA) ringInto(ctx context.Context, c *call, from string, callee *call
 		c.end(nil, f.reason)
 		return
 	}
-	if adm.AutoAnswer {
+	if tg.adm.AutoAnswer {
 		nl.media.Play(tone.New(tone.Beep))
 		time.Sleep(beepTime)
 	}
@@ -224,14 +228,14 @@ func (b *B2BUA) ringInto(ctx context.Context, c *call, from string, callee *call
 }
 
 // clickToDial rings the agent's own phone, asking it to answer at once,
-// then the callee.
-func (b *B2BUA) clickToDial(c *call, ext, callee *callfloor.Extension, adm Admitted) {
+// then the target.
+func (b *B2BUA) clickToDial(c *call, ext *callfloor.Extension, tg target) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	b.mu.Lock()
 	c.pending, c.cancel = ext.ID, cancel
 	b.mu.Unlock()
-	phone, f := b.dialOut(ctx, outgoing{callID: c.id, accountID: c.base.AccountID, ext: ext, from: callee.Number, autoAnswer: true}, func() {})
+	phone, f := b.dialOut(ctx, outgoing{callID: c.id, accountID: c.base.AccountID, ext: ext, from: c.base.Number, autoAnswer: true}, func() {})
 	if f != nil {
 		c.end(nil, f.reason)
 		return
@@ -244,12 +248,12 @@ func (b *B2BUA) clickToDial(c *call, ext, callee *callfloor.Extension, adm Admit
 		phone.hangup()
 		return
 	}
-	c.pending, c.cancel = callee.ID, cancel
+	c.pending, c.cancel = tg.extID(), cancel
 	c.join(0, phone)
 	phone.up = true
 	c.remedia()
 	b.mu.Unlock()
-	b.ringInto(ctx, c, ext.Number, callee, adm)
+	b.ringInto(ctx, c, ext.Number, tg)
 }
 
 // Conference joins the extension's calls (two or more lines on the same

@@ -5,7 +5,6 @@ package b2bua
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -29,7 +28,7 @@ func (b *B2BUA) Transfer(_ context.Context, account, ext int64, callID, number s
 	if q := b.queueNumber(account, number); q != 0 {
 		return b.transferToQueue(c, l, q, number, false)
 	}
-	tg, err := b.transferTarget(c.id, account, l.ext, number)
+	tg, err := b.dialTarget(KindTransfer, c.id, account, l.ext, number)
 	if err != nil {
 		return err
 	}
@@ -44,66 +43,11 @@ func (b *B2BUA) transfer(c *call, l *leg, number string) error {
 	if q := b.queueNumber(c.base.AccountID, number); q != 0 {
 		return b.transferToQueue(c, l, q, number, true)
 	}
-	tg, err := b.transferTarget(c.id, c.base.AccountID, l.ext, number)
+	tg, err := b.dialTarget(KindTransfer, c.id, c.base.AccountID, l.ext, number)
 	if err != nil {
 		return err
 	}
 	return b.runTransfer(c, l, tg, true)
-}
-
-// target is where a blind transfer goes: an extension's phones, or an
-// outside number through a trunk (route).
-type target struct {
-	ext   *callfloor.Extension
-	route *OutboundRoute
-	adm   Admitted
-}
-
-// extID is the target extension's ID, 0 for an outside number.
-func (tg target) extID() int64 {
-	if tg.ext == nil {
-		return 0
-	}
-	return tg.ext.ID
-}
-
-// transferTarget finds where a blind transfer to number goes and asks
-// Admit: an extension of the account, else an outside number through
-// the account's trunks (for an extension transferring: its caller ID
-// pool and outbound queue apply).
-func (b *B2BUA) transferTarget(callID string, account int64, by *callfloor.Extension, number string) (target, error) {
-	if _, f := b.findCallee(account, number); f == nil || f.reason != ReasonNotFound || b.cfg.Trunks == nil || by == nil {
-		callee, adm, err := b.admitTarget(KindTransfer, callID, account, by, number)
-		return target{ext: callee, adm: adm}, err
-	}
-	// The leg may know its extension only by ID and number (a queue
-	// member's): the route needs its Agent tab (the caller-ID pool).
-	if full, f := b.findCallee(account, by.Number); f == nil && full.ID == by.ID {
-		by = full
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-	defer cancel()
-	route, err := b.cfg.Trunks.Outbound(ctx, by, number)
-	switch {
-	case callfloor.ErrorCode(err) == callfloor.ErrNotFound:
-		return target{}, callfloor.FieldError(callfloor.ErrNotFound, "number", "no extension %s, and no trunk reaches it", number)
-	case err != nil:
-		return target{}, err
-	}
-	adm, f := b.admit(Admission{Kind: KindTransfer, CallID: callID, AccountID: account, Caller: by, Number: number})
-	if f != nil {
-		return target{}, refusedTarget(f, number)
-	}
-	return target{route: route, adm: adm}, nil
-}
-
-// refusedTarget is the API error of a target Admit refused.
-func refusedTarget(f *failure, number string) error {
-	var r *Refusal
-	if errors.As(f.err, &r) && r.Code != "" {
-		return callfloor.FieldError(r.Code, "number", "%s", r.Text)
-	}
-	return callfloor.FieldError(callfloor.ErrCallState, "number", "%s cannot take the call now", number)
 }
 
 // queueNumber returns the ID of the account's queue with number, 0 when
@@ -167,22 +111,6 @@ func (b *B2BUA) transferToQueue(c *call, l *leg, q int64, number string, keep bo
 	b.emit(queued)
 	b.cfg.Queues.Enqueue(w)
 	return nil
-}
-
-// admitTarget finds a transfer or consultation target and asks Admit.
-func (b *B2BUA) admitTarget(kind AdmissionKind, callID string, account int64, by *callfloor.Extension, number string) (*callfloor.Extension, Admitted, error) {
-	callee, f := b.findCallee(account, number)
-	if f != nil {
-		return nil, Admitted{}, callfloor.FieldError(callfloor.ErrNotFound, "number", "no extension %s", number)
-	}
-	if len(b.cfg.Registrar.Contacts(account, callee.ID)) == 0 {
-		return nil, Admitted{}, callfloor.FieldError(callfloor.ErrPhoneOffline, "number", "extension %s has no registered phone", number)
-	}
-	adm, f := b.admit(Admission{Kind: kind, CallID: callID, AccountID: account, Caller: by, Callee: callee, Number: number})
-	if f != nil {
-		return nil, adm, refusedTarget(f, "extension "+number)
-	}
-	return callee, adm, nil
 }
 
 // runTransfer moves side l of c to the target: l leaves, the other party
@@ -278,12 +206,12 @@ func (b *B2BUA) Consult(_ context.Context, account, ext int64, callID, number st
 			"%s is a queue: a call is handed to a queue with a blind transfer (Transfer Now), not called first", number)
 	}
 	id := newCallID()
-	callee, adm, err := b.admitTarget(KindConsult, id, account, l.ext, number)
+	tg, err := b.dialTarget(KindConsult, id, account, l.ext, number)
 	if err != nil {
 		return "", err
 	}
-	c2 := &call{b: b, id: id, base: Event{CallID: id, AccountID: account, From: ext, To: callee.ID, Number: number}, consultFor: c}
-	b.startLine(c2, c, l, callee, adm)
+	c2 := &call{b: b, id: id, base: Event{CallID: id, AccountID: account, From: ext, To: tg.extID(), Number: number}, consultFor: c}
+	b.startLine(c2, c, l, tg)
 	return id, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,4 +189,64 @@ func TestTransferOutThroughTrunk(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitSignal(t, agent.byes, "BYE to 200")
+}
+
+// TestClickToDialOutThroughTrunk: click to dial an outside number rings
+// the agent's own phone (answer at once), then the carrier through the
+// trunk with the trunk's caller ID; then "call first" to another outside
+// number from that call, completed, leaves the carrier connected to the
+// second one.
+func TestClickToDialOutThroughTrunk(t *testing.T) {
+	ft := &fakeTrunks{callerID: "+441632960555"}
+	h := newHarness(t, func(c *Config) { c.Trunks = ft })
+	agentExt := h.addExt(1, 10, "100")
+	a := h.phone(agentExt, false)
+	carrier := h.phone(&callfloor.Extension{ID: 99, AccountID: 1, Number: "carrier"}, false)
+	ft.set(nil, carrier.addr)
+	a.register()
+	a.speak()
+	carrier.speak()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	if err := h.b.Dial(ctx, 1, agentExt, "click-out", "01632960999"); err != nil {
+		t.Fatal(err)
+	}
+	inv := <-a.invites
+	if inv.From().Address.User != "01632960999" {
+		t.Fatalf("the agent's phone shows %q, want the number dialled", inv.From().Address.User)
+	}
+	out := <-carrier.invites
+	if out.Recipient.User != "901632960999" || out.From().Address.User != "+441632960555" {
+		t.Fatalf("carrier got INVITE for %q from %q", out.Recipient.User, out.From().Address.User)
+	}
+	a.hears("carrier")
+	carrier.hears("100")
+	if e := h.waitEvent(Answered); e.CallID != "click-out" || e.From != 10 || e.To != 0 {
+		t.Fatalf("answered %+v", e)
+	}
+
+	// Call first to a second outside number (the same test carrier),
+	// then hand the first over to it.
+	consult, err := h.b.Consult(ctx, 1, 10, "click-out", "01632960888")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second := <-carrier.invites; second.Recipient.User != "901632960888" {
+		t.Fatalf("the consultation went to %q", second.Recipient.User)
+	}
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if slices.ContainsFunc(h.eventsCopy(), func(e Event) bool { return e.Kind == Answered && e.CallID == consult }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the consultation was not answered: %q", h.eventKinds())
+		}
+	}
+	if err := h.b.CompleteTransfer(ctx, 1, 10, consult); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, a.byes, "BYE to the agent's phone")
+	carrier.hears("carrier") // the two outside calls now talk to each other
+	h.b.Close()
 }
