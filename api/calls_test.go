@@ -191,4 +191,16 @@ func TestDialGoesToTheTelephonyPlane(t *testing.T) {
 	if f := myFloor(t, h, tok); len(f.Lines) != 0 {
 		t.Fatalf("a refused dial left lines %+v", f.Lines)
 	}
+	// A queue's number is no call to place from the workspace: refused
+	// before the floor or the telephony plane hear of it.
+	fc.mu.Lock()
+	fc.err, fc.log = nil, nil
+	fc.mu.Unlock()
+	wantError(t, h.call("POST", "/api/v1/floor/me/dial", tok, map[string]any{"number": tn.queue.Number}), http.StatusUnprocessableEntity, callfloor.ErrInvalidField, "number")
+	if got := fc.got(); got != "" {
+		t.Errorf("the telephony plane was asked %q", got)
+	}
+	if f := myFloor(t, h, tok); len(f.Lines) != 0 {
+		t.Fatalf("dialling a queue left lines %+v", f.Lines)
+	}
 }

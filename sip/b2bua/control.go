@@ -148,6 +148,10 @@ func (b *B2BUA) Dial(_ context.Context, account int64, ext *callfloor.Extension,
 		return callfloor.Errorf(callfloor.ErrCallState, "call %s exists", callID)
 	}
 	b.mu.Unlock()
+	if b.queueNumber(account, number) != 0 {
+		return callfloor.FieldError(callfloor.ErrInvalidField, "number",
+			"%s is a queue: a queue is called from the phone, or a call handed to it with a blind transfer", number)
+	}
 	tg, err := b.dialTarget(KindConsult, callID, account, ext, number)
 	if err != nil {
 		return err

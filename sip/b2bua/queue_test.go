@@ -214,6 +214,9 @@ func TestTransferToQueue(t *testing.T) {
 	if _, err := h.b.Consult(ctx, 1, 20, id, "600"); callfloor.ErrorCode(err) != callfloor.ErrInvalidField {
 		t.Fatalf("consulting a queue: %v, want invalid_field", err)
 	}
+	if err := h.b.Dial(ctx, 1, agent.ext, "line-q", "600"); callfloor.ErrorCode(err) != callfloor.ErrInvalidField {
+		t.Fatalf("a new line to a queue: %v, want invalid_field", err)
+	}
 	cust.hears("200")
 
 	if err := h.b.Transfer(ctx, 1, 20, id, "600"); err != nil {
