@@ -1,18 +1,14 @@
 package dispatch_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-
 	"context"
 	"fmt"
-	"github.com/callfloor/callfloor/internal/sipptest"
 	"strings"
 
-	"github.com/callfloor/callfloor/internal/baresiptest"
 	"testing"
 	"time"
+
+	"github.com/callfloor/callfloor/internal/baresiptest"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/floor"
@@ -346,30 +342,10 @@ func rang(p *baresiptest.Phone) bool {
 // The agent's phone is baresip, the carrier sipp.
 func TestOutboundThroughTheOutboundQueue(t *testing.T) {
 	r := newRig(t, rigOptions{trunks: true})
-	carrierPort := sipptest.FreePort(t)
-	tr := callfloor.NewTrunk("Carrier", fmt.Sprintf("127.0.0.1:%d", carrierPort))
-	tr.Username, tr.Password, tr.DefaultCallerID = "acme", "trunk-pass-1", "+441632960000"
-	if err := r.st.CreateTrunk(r.ctx, tr); err != nil {
-		t.Fatal(err)
-	}
-	pool := &callfloor.CallerIDPool{Name: "UK", Numbers: []string{"+441632960101"}}
-	if err := r.st.CreateCallerIDPool(r.ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	out := r.queue(callfloor.NewQueue("690", "Outbound"))
-
-	messages := filepath.Join(t.TempDir(), "carrier.log")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	carrier := exec.CommandContext(ctx, sipptest.Path(t), "-sn", "uas", "-i", "127.0.0.1", "-p", fmt.Sprint(carrierPort), "-t", "u1", "-m", "1", "-trace_msg", "-message_file", messages,
-		"-timeout", "25s", "-nostdin")
-	carrierOut := &strings.Builder{}
-	carrier.Stdout, carrier.Stderr = carrierOut, carrierOut
-	if err := carrier.Start(); err != nil {
-		t.Fatal(err)
-	}
-	carrierDone := make(chan error, 1)
-	go func() { carrierDone <- carrier.Wait() }()
+	carrier := r.carrier(ctx)
+	out, pool := carrier.out, carrier.pool
 
 	// No outbound queue: refused before anything goes out.
 	lone, lonePhone := r.agent("201", 440)
@@ -403,28 +379,17 @@ func TestOutboundThroughTheOutboundQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := phone.WaitFor(ctx, baresiptest.CallEstablished); err != nil {
-		t.Fatalf("the call out was not answered: %v\n%s", err, carrierOut.String())
+		t.Fatalf("the call out was not answered: %v\n%s", err, carrier.output.String())
 	}
 	if err := phone.Hangup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-carrierDone:
-		if err != nil {
-			t.Fatalf("sipp carrier: %v\n%s", err, carrierOut.String())
-		}
-	case <-ctx.Done():
-		t.Fatal("the carrier's call did not end")
-	}
-	log, err := os.ReadFile(messages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	invites := strings.Count(string(log), "INVITE sip:")
+	log := carrier.log(ctx, t)
+	invites := strings.Count(log, "INVITE sip:")
 	if invites != 1 {
 		t.Errorf("the carrier saw %d INVITEs, want 1 (the refused call must not go out)", invites)
 	}
-	if from := fromHeader(string(log)); !strings.Contains(from, "sip:+441632960101@") {
+	if from := fromHeader(log); !strings.Contains(from, "sip:+441632960101@") {
 		t.Errorf("the carrier's INVITE comes from %q, want the pool's number +441632960101", from)
 	}
 	recs := r.dialRequests(e.ID)
@@ -503,29 +468,10 @@ func TestTransferToAnotherQueue(t *testing.T) {
 // no_outbound_queue and keeps the call.
 func TestTransferOutThroughTheOutboundQueue(t *testing.T) {
 	r := newRig(t, rigOptions{trunks: true})
-	carrierPort := sipptest.FreePort(t)
-	tr := callfloor.NewTrunk("Carrier", fmt.Sprintf("127.0.0.1:%d", carrierPort))
-	tr.Username, tr.Password, tr.DefaultCallerID = "acme", "trunk-pass-1", "+441632960000"
-	if err := r.st.CreateTrunk(r.ctx, tr); err != nil {
-		t.Fatal(err)
-	}
-	pool := &callfloor.CallerIDPool{Name: "UK", Numbers: []string{"+441632960101"}}
-	if err := r.st.CreateCallerIDPool(r.ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	out := r.queue(callfloor.NewQueue("690", "Outbound"))
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	messages := filepath.Join(t.TempDir(), "carrier.log")
-	carrier := exec.CommandContext(ctx, sipptest.Path(t), "-sn", "uas", "-i", "127.0.0.1", "-p", fmt.Sprint(carrierPort),
-		"-t", "u1", "-m", "1", "-trace_msg", "-message_file", messages, "-timeout", "35s", "-nostdin")
-	carrierOut := &strings.Builder{}
-	carrier.Stdout, carrier.Stderr = carrierOut, carrierOut
-	if err := carrier.Start(); err != nil {
-		t.Fatal(err)
-	}
-	carrierDone := make(chan error, 1)
-	go func() { carrierDone <- carrier.Wait() }()
+	carrier := r.carrier(ctx)
+	out, pool := carrier.out, carrier.pool
 
 	// An agent with no outbound queue may not transfer out.
 	lone, _ := r.agent("201", 440)
@@ -565,19 +511,7 @@ func TestTransferOutThroughTheOutboundQueue(t *testing.T) {
 	}
 	r.waitState(e, callfloor.StateIdle)
 	c2.done(t) // the customer, talking to the carrier now, hangs up
-	select {
-	case err := <-carrierDone:
-		if err != nil {
-			t.Fatalf("sipp carrier: %v\n%s", err, carrierOut.String())
-		}
-	case <-ctx.Done():
-		t.Fatalf("the carrier's call did not end\n%s", carrierOut.String())
-	}
-	log, err := os.ReadFile(messages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if from := fromHeader(string(log)); !strings.Contains(from, "sip:+441632960101@") {
+	if from := fromHeader(carrier.log(ctx, t)); !strings.Contains(from, "sip:+441632960101@") {
 		t.Errorf("the carrier's INVITE comes from %q, want the pool's number +441632960101", from)
 	}
 	r.waitStats(out, "one call out", func(s callfloor.QueueStats) bool { return s.Outbound == 1 })

@@ -2,6 +2,7 @@ package dispatch_test
 
 import (
 	"context"
+	"fmt"
 
 	"log/slog"
 	"net"
@@ -346,6 +347,66 @@ func (c *customer) done(t *testing.T) {
 	case <-time.After(40 * time.Second):
 		t.Fatalf("sipp customer still running\n%s", c.out.String())
 	}
+}
+
+// carrier is what a call out needs: a trunk of the account to a sipp
+// carrier that answers one call, a caller-ID pool (+441632960101) and
+// an outbound queue (690).
+type carrier struct {
+	out      *callfloor.Queue
+	pool     *callfloor.CallerIDPool
+	messages string
+	output   lockedBuffer
+	done     chan error
+}
+
+// carrier starts the sipp carrier, which gives up 5 s before ctx does.
+func (r *rig) carrier(ctx context.Context) *carrier {
+	r.t.Helper()
+	port := sipptest.FreePort(r.t)
+	tr := callfloor.NewTrunk("Carrier", fmt.Sprintf("127.0.0.1:%d", port))
+	tr.Username, tr.Password, tr.DefaultCallerID = "acme", "trunk-pass-1", "+441632960000"
+	if err := r.st.CreateTrunk(r.ctx, tr); err != nil {
+		r.t.Fatal(err)
+	}
+	c := &carrier{pool: &callfloor.CallerIDPool{Name: "UK", Numbers: []string{"+441632960101"}},
+		messages: filepath.Join(r.t.TempDir(), "carrier.log"), done: make(chan error, 1)}
+	if err := r.st.CreateCallerIDPool(r.ctx, c.pool); err != nil {
+		r.t.Fatal(err)
+	}
+	c.out = r.queue(callfloor.NewQueue("690", "Outbound"))
+	timeout := time.Minute
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d) - 5*time.Second
+	}
+	cmd := exec.CommandContext(ctx, sipptest.Path(r.t), "-sn", "uas", "-i", "127.0.0.1", "-p", fmt.Sprint(port),
+		"-t", "u1", "-m", "1", "-trace_msg", "-message_file", c.messages,
+		"-timeout", fmt.Sprintf("%ds", int(timeout.Seconds())), "-nostdin")
+	cmd.Stdout, cmd.Stderr = &c.output, &c.output
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	go func() { c.done <- cmd.Wait() }()
+	return c
+}
+
+// log waits for the carrier's call to end and returns sipp's log of the
+// messages.
+func (c *carrier) log(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	select {
+	case err := <-c.done:
+		if err != nil {
+			t.Fatalf("sipp carrier: %v\n%s", err, c.output.String())
+		}
+	case <-ctx.Done():
+		t.Fatalf("the carrier's call did not end\n%s", c.output.String())
+	}
+	b, err := os.ReadFile(c.messages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func (r *rig) port() int {
