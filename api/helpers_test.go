@@ -22,6 +22,7 @@ import (
 	"github.com/callfloor/callfloor/bus"
 	"github.com/callfloor/callfloor/clocktest"
 	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/internal/syncbuf"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/sqlite"
 	"github.com/callfloor/callfloor/sqlstore"
@@ -66,7 +67,7 @@ type harness struct {
 	srv   *Server
 	floor *floor.Floor
 	hub   *bus.Hub
-	logs  *lockedBuffer
+	logs  *syncbuf.Buffer
 	mu    sync.Mutex
 	ip    int
 }
@@ -80,7 +81,7 @@ func newHarness(t *testing.T, edit ...func(*Config)) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	hasher := password.New(password.Fast)
 	hub := bus.NewHub(10000, 1000)
@@ -95,23 +96,6 @@ func newHarness(t *testing.T, edit ...func(*Config)) *harness {
 		e(&cfg)
 	}
 	return &harness{t: t, clock: clock, store: st, srv: New(cfg), floor: cfg.Floor, hub: cfg.Hub, logs: logs}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // req is one request to the server.

@@ -3,7 +3,6 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
-
 	"log/slog"
 	"net"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/internal/baresiptest"
 	"github.com/callfloor/callfloor/internal/sipptest"
+	"github.com/callfloor/callfloor/internal/syncbuf"
 	"github.com/callfloor/callfloor/sip/b2bua"
 	"github.com/callfloor/callfloor/sip/registrar"
 	"github.com/callfloor/callfloor/sqlite"
@@ -287,27 +287,8 @@ func (r *rig) agent(number string, tone float64) (*callfloor.Extension, *baresip
 // file of testdata.
 type customer struct {
 	cmd *exec.Cmd
-	out lockedBuffer
+	out syncbuf.Buffer
 	err chan error
-}
-
-// lockedBuffer is sipp's output, written by exec's copying goroutine and
-// read by a failing test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func (r *rig) call(caller *callfloor.Extension, number string, scenario string, hold time.Duration) *customer {
@@ -356,7 +337,7 @@ type carrier struct {
 	out      *callfloor.Queue
 	pool     *callfloor.CallerIDPool
 	messages string
-	output   lockedBuffer
+	output   syncbuf.Buffer
 	done     chan error
 }
 

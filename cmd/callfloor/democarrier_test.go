@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/internal/baresiptest"
 	"github.com/callfloor/callfloor/internal/sipptest"
+	"github.com/callfloor/callfloor/internal/syncbuf"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/sim/carrier"
 	"github.com/callfloor/callfloor/sip/trunk"
@@ -179,24 +179,6 @@ func TestDemoBannerShowsTheCarrier(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects the server's logs from its goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // demoConfig is the demo on free loopback ports with a fresh data folder
 // and the carrier at carrierAddr.
 func demoConfig(t *testing.T, carrierAddr string, perMinute float64) Config {
@@ -210,7 +192,7 @@ func demoConfig(t *testing.T, carrierAddr string, perMinute float64) Config {
 // at the end of the test: the server first, then the carrier.
 func runDemo(t *testing.T, cfg Config) (*Main, *demoRun, string, error) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	m := NewMain(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	m.Hasher = password.New(password.Fast)
 	if err := m.Open(context.Background()); err != nil {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/callfloor/callfloor/internal/syncbuf"
 )
 
 // kaHarness is a harness whose keepalive rounds a test steps through.
@@ -24,7 +26,7 @@ const (
 func newKAHarness(t *testing.T) *kaHarness {
 	t.Helper()
 	events := make(chan keepaliveEvent, 1000)
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	h := newHarness(t, func(c *Config) {
 		c.Keepalive, c.KeepaliveTimeout, c.KeepaliveFailures = kaEvery, kaTimeout, 3
 		c.trace = func(e keepaliveEvent) { events <- e }

@@ -6,13 +6,14 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
+
+	"github.com/callfloor/callfloor/internal/syncbuf"
 )
 
 func TestRegisterGoodPassword(t *testing.T) {
@@ -405,26 +406,8 @@ func TestRateLimit(t *testing.T) {
 	wantStatus(t, h.rawUDP("127.0.0.1:0", h.options("127.0.0.1:0", 5), time.Second), sip.StatusOK)
 }
 
-// lockedBuffer collects log output from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestNoSecretsLogged(t *testing.T) {
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	h := newHarness(t, func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})

@@ -6,13 +6,13 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/clocktest"
+	"github.com/callfloor/callfloor/internal/syncbuf"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
@@ -192,14 +192,14 @@ type harness struct {
 	clock   *clocktest.Clock
 	store   *fakeStore
 	client  *Client
-	logs    *logBuffer
+	logs    *syncbuf.Buffer
 	mu      sync.Mutex
 	changes []Status
 }
 
 func newHarness(t *testing.T, mods ...func(*Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: clocktest.New(t0), store: &fakeStore{}, logs: &logBuffer{}}
+	h := &harness{t: t, clock: clocktest.New(t0), store: &fakeStore{}, logs: &syncbuf.Buffer{}}
 	cfg := Config{
 		Trunks: h.store, Contact: contactURI(), Clock: h.clock,
 		Logger: testLogger(t, h.logs), Timeout: 5 * time.Second, RetryMin: 30 * time.Second, RetryMax: 4 * time.Minute,
@@ -223,30 +223,13 @@ func newHarness(t *testing.T, mods ...func(*Config)) *harness {
 
 // testLogger logs into a buffer that a failed test prints: sipgo's
 // goroutines may still log after the test ends, when t.Log panics.
-func testLogger(t *testing.T, w *logBuffer) *slog.Logger {
+func testLogger(t *testing.T, w *syncbuf.Buffer) *slog.Logger {
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Log(w.String())
 		}
 	})
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // trunkFor returns an enabled registration trunk pointing at the carrier.
