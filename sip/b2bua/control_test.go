@@ -15,7 +15,8 @@ import (
 )
 
 // trio is three registered phones (100, 200, 300 of extensions 10, 20,
-// 30), each speaking its tone, and a call from 100 to 200.
+// 30), each speaking its tone, and a call from 100 to 200, on a harness
+// made with mods.
 type trio struct {
 	h       *harness
 	a, b, c *phone
@@ -23,8 +24,8 @@ type trio struct {
 	id      string                     // the call's ID
 }
 
-func newTrio(t *testing.T) *trio {
-	h := newHarness(t)
+func newTrio(t *testing.T, mods ...func(*Config)) *trio {
+	h := newHarness(t, mods...)
 	tr := &trio{h: h,
 		a: h.phone(h.addExt(1, 10, "100"), false),
 		b: h.phone(h.addExt(1, 20, "200"), false),

@@ -197,19 +197,11 @@ func (h *harness) waitEvent(kind EventKind) Event {
 // connects a member, and the party and the member hear each other. A
 // consultation ("call first") to a queue is refused: nothing moves.
 func TestTransferToQueue(t *testing.T) {
-	h, r := queueHarness(t)
-	cust, agent, member := h.phone(h.addExt(1, 10, "100"), false), h.phone(h.addExt(1, 20, "200"), false),
-		h.phone(h.addExt(1, 30, "300"), false)
-	for _, p := range []*phone{cust, agent, member} {
-		p.register()
-		p.speak()
-	}
+	r := &router{waiting: make(chan Waiting, 10)}
+	tr := newTrio(t, func(c *Config) { c.Queues = r })
+	h, cust, agent, member, dlg, id := tr.h, tr.a, tr.b, tr.c, tr.dlg, tr.id
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dlg := cust.answered(ctx, t, "200", nil)
-	id := dlg.InviteRequest.CallID().Value()
-	<-agent.invites
-	cust.hears("200")
 
 	if _, err := h.b.Consult(ctx, 1, 20, id, "600"); callfloor.ErrorCode(err) != callfloor.ErrInvalidField {
 		t.Fatalf("consulting a queue: %v, want invalid_field", err)

@@ -129,7 +129,7 @@ func TestTransferOutThroughTrunk(t *testing.T) {
 	ft := &fakeTrunks{callerID: "+441632960555"}
 	var mu sync.Mutex
 	var admitted []Admission
-	h := newHarness(t, func(c *Config) {
+	tr := newTrio(t, func(c *Config) {
 		c.Trunks = ft
 		c.Admit = func(_ context.Context, a Admission) (Admitted, error) {
 			mu.Lock()
@@ -138,21 +138,12 @@ func TestTransferOutThroughTrunk(t *testing.T) {
 			return Admitted{}, nil
 		}
 	})
-	cust, agent := h.phone(h.addExt(1, 10, "100"), false), h.phone(h.addExt(1, 20, "200"), false)
+	h, cust, agent, dlg, id := tr.h, tr.a, tr.b, tr.dlg, tr.id
 	carrier := h.phone(&callfloor.Extension{ID: 99, AccountID: 1, Number: "carrier"}, false)
 	ft.set(nil, carrier.addr)
-	for _, p := range []*phone{cust, agent} {
-		p.register()
-	}
-	for _, p := range []*phone{cust, agent, carrier} {
-		p.speak()
-	}
+	carrier.speak()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dlg := cust.answered(ctx, t, "200", nil)
-	id := dlg.InviteRequest.CallID().Value()
-	<-agent.invites
-	cust.hears("200")
 
 	if err := h.b.Transfer(ctx, 1, 20, id, "01632960999"); err != nil {
 		t.Fatal(err)
