@@ -314,8 +314,7 @@ func (t trunkStatus) Registrations(account int64) []callfloor.TrunkStatus {
 	var out []callfloor.TrunkStatus
 	for _, s := range t.c.Status() {
 		if s.AccountID == account {
-			out = append(out, callfloor.TrunkStatus{TrunkID: s.TrunkID, State: callfloor.TrunkState(s.State), LastError: s.LastError,
-				Failures: s.Failures, RegisteredAt: s.RegisteredAt, Expires: s.Expires, NextAttempt: s.NextAttempt})
+			out = append(out, s.TrunkStatus)
 		}
 	}
 	return out

@@ -222,7 +222,7 @@ func (c *Client) stopAll(ws []*worker) {
 		c.mu.Lock()
 		delete(c.status, w.trunk.ID)
 		c.mu.Unlock()
-		c.notify(Status{TrunkID: w.trunk.ID, AccountID: w.trunk.AccountID, State: StateStopped})
+		c.notify(Status{TrunkStatus: callfloor.TrunkStatus{TrunkID: w.trunk.ID, State: StateStopped}, AccountID: w.trunk.AccountID})
 	}
 }
 

@@ -25,8 +25,8 @@ func TestRegisterAnswersTheChallenge(t *testing.T) {
 			}))
 			h.reload()
 			st := h.waitFor(1, "registered", registered)
-			want := Status{TrunkID: 1, AccountID: 7, State: StateRegistered, RegisteredAt: t0, Expires: t0.Add(120 * time.Second),
-				NextAttempt: t0.Add(60 * time.Second)}
+			want := Status{TrunkStatus: callfloor.TrunkStatus{TrunkID: 1, State: StateRegistered, RegisteredAt: t0,
+				Expires: t0.Add(120 * time.Second), NextAttempt: t0.Add(60 * time.Second)}, AccountID: 7}
 			if st != want {
 				t.Fatalf("status %+v\nwant %+v", st, want)
 			}

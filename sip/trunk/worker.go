@@ -35,7 +35,7 @@ func (c *Client) start(t *callfloor.Trunk) *worker {
 		log:  c.log.With("account", tc.AccountID, "trunk", tc.ID, "host", tc.Host),
 		stop: make(chan struct{}), done: make(chan struct{}),
 		sess: newSession(&tc, c.cfg.Contact), expires: tc.ExpirySeconds,
-		st: Status{TrunkID: tc.ID, AccountID: tc.AccountID, State: StateRegistering},
+		st: Status{TrunkStatus: callfloor.TrunkStatus{TrunkID: tc.ID, State: StateRegistering}, AccountID: tc.AccountID},
 	}
 	go w.run()
 	return w
