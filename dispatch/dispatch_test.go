@@ -3,7 +3,6 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -14,8 +13,6 @@ import (
 	"github.com/callfloor/callfloor/dispatch"
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/sip/b2bua"
-	"github.com/callfloor/callfloor/sqlite"
-	"github.com/callfloor/callfloor/sqlstore"
 )
 
 // The fast tests: a real floor on SQLite, a fake clock, and a fake
@@ -89,15 +86,7 @@ func newFast(t *testing.T) *fast {
 	t.Helper()
 	ctx := context.Background()
 	clock := clocktest.New(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlstore.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	acc := &callfloor.Account{Name: "acme", TimeZone: "UTC", LicenceKind: callfloor.LicenceAgentExtensions, AgentLicences: 10}
-	if err := st.CreateAccount(ctx, acc); err != nil {
-		t.Fatal(err)
-	}
+	st, acc := newStore(t, clock)
 	x := &fast{t: t, ctx: callfloor.SystemContext(ctx, acc.ID), st: st, clock: clock, acc: acc.ID, phones: &fakePhones{}}
 	x.f = floor.New(floor.FloorConfig{Journal: st, Clock: clock, LoadConfig: floor.StoreConfig(st)})
 	x.d = dispatch.New(dispatch.Config{Floor: x.f, Phones: x.phones, Clock: clock, Tick: 5 * time.Millisecond,

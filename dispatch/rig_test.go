@@ -88,18 +88,11 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	sipptest.Path(t)
 	baresiptest.Path(t)
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	acc := &callfloor.Account{Name: "acme", TimeZone: "UTC", LicenceKind: callfloor.LicenceAgentExtensions, AgentLicences: 10}
-	if err := st.CreateAccount(ctx, acc); err != nil {
-		t.Fatal(err)
-	}
+	st, acc := newStore(t, callfloor.SystemClock{})
 	r := &rig{t: t, ctx: callfloor.SystemContext(ctx, acc.ID), st: st, acc: acc.ID}
 	log := logger(t)
 
+	var err error
 	r.reg, err = registrar.New(registrar.Config{Store: st, Realm: callfloor.DefaultSIPRealm, Logger: log, Algorithms: []string{"MD5"}})
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +155,22 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		r.f.Close()
 	})
 	return r
+}
+
+// newStore opens a SQLite store in the test's folder with an account,
+// acme, of ten agent licences.
+func newStore(t *testing.T, clock callfloor.Clock) (callfloor.Store, *callfloor.Account) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), sqlstore.Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	acc := &callfloor.Account{Name: "acme", TimeZone: "UTC", LicenceKind: callfloor.LicenceAgentExtensions, AgentLicences: 10}
+	if err := st.CreateAccount(context.Background(), acc); err != nil {
+		t.Fatal(err)
+	}
+	return st, acc
 }
 
 // lateB2BUA is the dispatcher's way to the B2BUA, which is made after it.
