@@ -301,15 +301,13 @@ func (s *Server) agentDial(w http.ResponseWriter, r *http.Request, dec decoder[d
 		case !dialNumberRe.MatchString(in.Number):
 			return nil, callfloor.FieldError(callfloor.ErrInvalidField, "number", "number must be 1 to 32 digits, * or #, optionally starting with +")
 		}
-		queues, err := s.store.ListQueues(ctx)
-		if err != nil {
+		queue := int64(0)
+		if err := s.floor.View(ctx, actorOf(r).AccountID, func(_ *floor.State, cfg *floor.Config) { queue = cfg.QueueNumbers[in.Number] }); err != nil {
 			return nil, err
 		}
-		for _, q := range queues {
-			if q.Number == in.Number {
-				return nil, callfloor.FieldError(callfloor.ErrInvalidField, "number",
-					"%s is a queue: a queue is called from the phone, or a call handed to it with a blind transfer", in.Number)
-			}
+		if queue != 0 {
+			return nil, callfloor.FieldError(callfloor.ErrInvalidField, "number",
+				"%s is a queue: a queue is called from the phone, or a call handed to it with a blind transfer", in.Number)
 		}
 		exts, err := s.store.ListExtensions(ctx)
 		if err != nil {
