@@ -33,9 +33,12 @@ func (tg target) extID() int64 {
 // account's trunks (by's caller-ID pool, and for an agent their outbound
 // queue, apply).
 func (b *B2BUA) dialTarget(kind AdmissionKind, callID string, account int64, by *callfloor.Extension, number string) (target, error) {
-	if _, f := b.findCallee(account, number); f == nil || f.reason != ReasonNotFound || b.cfg.Trunks == nil || by == nil {
-		callee, adm, err := b.admitTarget(kind, callID, account, by, number)
-		return target{ext: callee, adm: adm}, err
+	callee, f := b.findCallee(account, number)
+	switch {
+	case f == nil:
+		return b.extensionTarget(kind, callID, account, by, callee)
+	case f.reason != ReasonNotFound || b.cfg.Trunks == nil || by == nil:
+		return target{}, callfloor.FieldError(callfloor.ErrNotFound, "number", "no extension %s", number)
 	}
 	// The leg may know its extension only by ID and number (a queue
 	// member's): the route needs its Agent tab (the caller-ID pool).
@@ -58,6 +61,18 @@ func (b *B2BUA) dialTarget(kind AdmissionKind, callID string, account int64, by 
 	return target{route: route, adm: adm}, nil
 }
 
+// extensionTarget asks Admit for a call to callee's registered phones.
+func (b *B2BUA) extensionTarget(kind AdmissionKind, callID string, account int64, by, callee *callfloor.Extension) (target, error) {
+	if len(b.cfg.Registrar.Contacts(account, callee.ID)) == 0 {
+		return target{}, callfloor.FieldError(callfloor.ErrPhoneOffline, "number", "extension %s has no registered phone", callee.Number)
+	}
+	adm, f := b.admit(Admission{Kind: kind, CallID: callID, AccountID: account, Caller: by, Callee: callee, Number: callee.Number})
+	if f != nil {
+		return target{}, refusedTarget(f, "extension "+callee.Number)
+	}
+	return target{ext: callee, adm: adm}, nil
+}
+
 // refusedTarget is the API error of a target Admit refused.
 func refusedTarget(f *failure, number string) error {
 	var r *Refusal
@@ -65,20 +80,4 @@ func refusedTarget(f *failure, number string) error {
 		return callfloor.FieldError(r.Code, "number", "%s", r.Text)
 	}
 	return callfloor.FieldError(callfloor.ErrCallState, "number", "%s cannot take the call now", number)
-}
-
-// admitTarget finds a transfer or consultation target and asks Admit.
-func (b *B2BUA) admitTarget(kind AdmissionKind, callID string, account int64, by *callfloor.Extension, number string) (*callfloor.Extension, Admitted, error) {
-	callee, f := b.findCallee(account, number)
-	if f != nil {
-		return nil, Admitted{}, callfloor.FieldError(callfloor.ErrNotFound, "number", "no extension %s", number)
-	}
-	if len(b.cfg.Registrar.Contacts(account, callee.ID)) == 0 {
-		return nil, Admitted{}, callfloor.FieldError(callfloor.ErrPhoneOffline, "number", "extension %s has no registered phone", number)
-	}
-	adm, f := b.admit(Admission{Kind: kind, CallID: callID, AccountID: account, Caller: by, Callee: callee, Number: number})
-	if f != nil {
-		return nil, adm, refusedTarget(f, "extension "+number)
-	}
-	return callee, adm, nil
 }
