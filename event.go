@@ -22,6 +22,8 @@ const (
 	EventCallAnswered   EventType = "call.answered"
 	EventCallHeld       EventType = "call.held"
 	EventCallResumed    EventType = "call.resumed"
+	EventCallMuted      EventType = "call.muted"
+	EventCallUnmuted    EventType = "call.unmuted"
 	EventCallEnded      EventType = "call.ended"
 	// EventCallRecord is a step of a call as the telephony plane saw it
 	// (Record), for every call and leg, agents' or not.
@@ -39,6 +41,16 @@ const (
 	// next one.
 	EventMidnight EventType = "floor.midnight"
 )
+
+// EventTypes lists every event type.
+var EventTypes = []EventType{
+	EventLoggedIn, EventLoggedOff, EventPaused, EventUnpaused, EventPending,
+	EventAutoAnswer, EventPhone, EventPauseThreshold, EventPreview, EventPreviewEnded,
+	EventCallOffered, EventCallAnswered, EventCallHeld, EventCallResumed, EventCallMuted, EventCallUnmuted, EventCallEnded,
+	EventCallRecord, EventDialRequested, EventWrapupStarted, EventDisposition,
+	EventDispositionLater, EventParticipantPaused, EventParticipantResume,
+	EventQueueStats, EventMidnight,
+}
 
 // Event is one fact of the floor. One flat shape serves every type; the
 // fields a type does not use stay empty. Seq orders an account's events.

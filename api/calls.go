@@ -149,7 +149,11 @@ func (s *Server) setMute(w http.ResponseWriter, r *http.Request, dec decoder[cal
 		return nil, err
 	}
 	return s.control(w, r, in.CallID, floor.ControlMute, func(ctx context.Context, account, ext int64) (string, error) {
-		return "", s.calls.Mute(ctx, account, ext, in.CallID, muted)
+		if err := s.calls.Mute(ctx, account, ext, in.CallID, muted); err != nil {
+			return "", err
+		}
+		// The phone is muted: the floor records it, so every page shows it.
+		return "", s.floorDo(w, r, floor.Mute{Ext: ext, CallID: in.CallID, Muted: muted})
 	})
 }
 

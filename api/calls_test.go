@@ -107,6 +107,13 @@ func TestCallControls(t *testing.T) {
 			if tt.body["mode"] == "attended" && res.CallID != "consult-1" {
 				t.Fatalf("consultation call id %q", res.CallID)
 			}
+			// A mute is shown on the line, to this page and every other.
+			if tt.path == "mute" || tt.path == "unmute" {
+				lines := myFloor(t, h, tok).Lines
+				if len(lines) != 1 || lines[0].Muted != (tt.path == "mute") {
+					t.Fatalf("after %s the lines are %+v", tt.path, lines)
+				}
+			}
 		})
 	}
 

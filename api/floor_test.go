@@ -104,7 +104,8 @@ func TestWorkspaceLifecycle(t *testing.T) {
 	// A queue call with dispositions; the pause asked for during it waits.
 	h.clock.Advance(time.Minute)
 	v = sim(t, h, a, "offer", map[string]any{"extension_id": ext, "call_id": "c1", "direction": "queue_in", "queue_id": a.queue.ID, "from": "+441632960123"})
-	if v.State != callfloor.StateRinging || len(v.Lines) != 1 || v.Lines[0].Call.ID != "c1" || v.Lines[0].Answered {
+	if v.State != callfloor.StateRinging || len(v.Lines) != 1 || v.Lines[0].Call.ID != "c1" || v.Lines[0].Answered ||
+		v.Lines[0].QueueName != a.queue.Name {
 		t.Fatalf("offered: %+v", v)
 	}
 	if v = sim(t, h, a, "answer", map[string]any{"extension_id": ext, "call_id": "c1"}); v.State != callfloor.StateOnCall || !v.Lines[0].Answered {
@@ -118,7 +119,7 @@ func TestWorkspaceLifecycle(t *testing.T) {
 	sim(t, h, a, "hangup", map[string]any{"extension_id": ext, "call_id": "c1"})
 
 	f := myFloor(t, h, tok)
-	if f.State != callfloor.StateWrapup || f.Wrapup == nil || f.Wrapup.Call.ID != "c1" || f.Wrapup.Call.QueueID != a.queue.ID ||
+	if f.State != callfloor.StateWrapup || f.Wrapup == nil || f.Wrapup.Call.ID != "c1" || f.Wrapup.Call.QueueID != a.queue.ID || f.Wrapup.QueueName != a.queue.Name ||
 		!f.Wrapup.DueAt.Equal(h.clock.Now().Add(time.Minute)) || len(f.Wrapup.Outcomes) != 1 || f.Wrapup.Outcomes[0].Name != "alpha sale" ||
 		f.Pending.Pause == nil {
 		t.Fatalf("wrap-up: %+v", f)

@@ -41,20 +41,25 @@ type AgentView struct {
 
 // LineView is one call of an agent.
 type LineView struct {
-	Call     callfloor.CallRef `json:"call"`
-	Outbound bool              `json:"outbound"`
-	Answered bool              `json:"answered"`
-	Held     bool              `json:"held"`
-	Since    time.Time         `json:"since"`
+	Call callfloor.CallRef `json:"call"`
+	// QueueName names the call's queue, when it came from or counts
+	// against one.
+	QueueName string    `json:"queue_name,omitempty"`
+	Outbound  bool      `json:"outbound"`
+	Answered  bool      `json:"answered"`
+	Held      bool      `json:"held"`
+	Muted     bool      `json:"muted"`
+	Since     time.Time `json:"since"`
 }
 
 // WrapupView is the call in wrap-up and when the system submits for the
 // agent; Outcomes are the choices of the call's source.
 type WrapupView struct {
-	Call     callfloor.CallRef   `json:"call"`
-	Since    time.Time           `json:"since"`
-	DueAt    time.Time           `json:"due_at"`
-	Outcomes []callfloor.Outcome `json:"outcomes"`
+	Call      callfloor.CallRef   `json:"call"`
+	QueueName string              `json:"queue_name,omitempty"`
+	Since     time.Time           `json:"since"`
+	DueAt     time.Time           `json:"due_at"`
+	Outcomes  []callfloor.Outcome `json:"outcomes"`
 }
 
 // PreviewView is the campaign lead an agent is looking at.
@@ -67,12 +72,20 @@ type PreviewView struct {
 // it is not 0) as the floor engine sees them, and the sequence number of
 // the last event they include. Events after it are in the hub.
 func (s *Server) agentViews(ctx context.Context, accountID, only int64) (int64, []AgentView, error) {
+	if only != 0 {
+		return s.agentViewsOf(ctx, accountID, map[int64]bool{only: true})
+	}
+	return s.agentViewsOf(ctx, accountID, nil)
+}
+
+// agentViewsOf is agentViews of the extensions in only (nil: all).
+func (s *Server) agentViewsOf(ctx context.Context, accountID int64, only map[int64]bool) (int64, []AgentView, error) {
 	var seq int64
 	var views []AgentView
 	err := s.floor.View(ctx, accountID, func(st *floor.State, cfg *floor.Config) {
 		seq = st.Seq
 		for ext, ac := range cfg.Agents {
-			if only != 0 && ext != only {
+			if only != nil && !only[ext] {
 				continue
 			}
 			views = append(views, agentView(st.Agent(ext), ac, cfg))
@@ -106,12 +119,13 @@ func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentVi
 		v.LoginAt = &t
 	}
 	for _, l := range a.Lines {
-		v.Lines = append(v.Lines, LineView{Call: l.Call, Outbound: l.Outbound, Answered: l.Answered, Held: l.Held, Since: l.Since})
+		v.Lines = append(v.Lines, LineView{Call: l.Call, QueueName: queueName(cfg, l.Call.QueueID), Outbound: l.Outbound,
+			Answered: l.Answered, Held: l.Held, Muted: l.Muted, Since: l.Since})
 	}
 	if len(a.Wrapups) > 0 {
 		w := a.Wrapups[0]
 		if !w.DueAt.IsZero() {
-			v.Wrapup = &WrapupView{Call: w.Call, Since: w.Since, DueAt: w.DueAt, Outcomes: []callfloor.Outcome{}}
+			v.Wrapup = &WrapupView{Call: w.Call, QueueName: queueName(cfg, w.Call.QueueID), Since: w.Since, DueAt: w.DueAt, Outcomes: []callfloor.Outcome{}}
 			if src := cfg.Queues[w.Call.QueueID]; src != nil {
 				v.Wrapup.Outcomes = src.Outcomes
 			}
@@ -124,4 +138,12 @@ func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentVi
 		v.Preview = &PreviewView{LeadID: a.Preview.LeadID, CampaignID: a.Preview.CampaignID}
 	}
 	return v
+}
+
+// queueName is the name of queue id in cfg, or empty.
+func queueName(cfg *floor.Config, id int64) string {
+	if src := cfg.Queues[id]; src != nil && src.Queue != nil {
+		return src.Queue.Name
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -34,6 +35,8 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[callfloor.FailScope]():      strs(callfloor.FailScopes),
 	reflect.TypeFor[callfloor.AgentState]():     strs(callfloor.AgentStates),
 	reflect.TypeFor[callfloor.Direction]():      strs(callfloor.Directions),
+	reflect.TypeFor[callfloor.EventType]():      strs(callfloor.EventTypes),
+	reflect.TypeFor[StreamType]():               strs(streamTypes),
 	// The domain has no lists of these three; keep them in step with its
 	// constants.
 	reflect.TypeFor[callfloor.AgentStatus]():  {string(callfloor.AgentNotActivated), string(callfloor.AgentNotEnabled), string(callfloor.AgentEnabled)},
@@ -78,6 +81,10 @@ func openAPIDocument(routes []route) obj {
 		item[strings.ToLower(rt.Method)] = g.operation(rt)
 		tags[rt.Tag] = true
 	}
+	// The stream's frames travel over a WebSocket, outside any operation;
+	// they are components so that clients can generate their types too.
+	g.schema(reflect.TypeFor[StreamMessage](), modeResponse)
+	g.schema(reflect.TypeFor[StreamCommand](), modeResponse)
 	g.schemas["Error"] = errorSchema()
 	g.schemas["ErrorCode"] = errorCodeSchema()
 	var tagList []any
@@ -252,6 +259,8 @@ func (g *schemaGen) schema(t reflect.Type, mode schemaMode) obj {
 	switch t {
 	case reflect.TypeFor[time.Time]():
 		return obj{"type": "string", "format": "date-time"}
+	case reflect.TypeFor[json.RawMessage]():
+		return obj{} // any JSON value
 	}
 	switch t.Kind() {
 	case reflect.String:

@@ -27,17 +27,27 @@ func streamRoutes() []route {
 	}
 }
 
+// StreamType is the kind of a StreamMessage: "snapshot", "event", "live"
+// (a figure outside the sequence, such as a queue's queue.stats, for
+// supervisors) or "reply".
+type StreamType string
+
+var streamTypes = []StreamType{"snapshot", "event", "live", "reply"}
+
 // StreamMessage is one WebSocket text frame the server sends.
 type StreamMessage struct {
-	// Type is "snapshot", "event", "live" (a figure outside the
-	// sequence, such as a queue's queue.stats, for supervisors) or
-	// "reply".
-	Type string `json:"type"`
+	Type StreamType `json:"type"`
 	// Seq is the account's sequence number the message brings the client
 	// to; send the last one back as ?after= when reconnecting. On a reply,
 	// the sequence number of the command's last event (0: it changed
 	// nothing).
-	Seq    int64            `json:"seq"`
+	Seq int64 `json:"seq"`
+	// Now is the server's clock when a snapshot or a reply was sent, so a
+	// client can correct its own clock's offset for durations.
+	Now *time.Time `json:"now,omitempty"`
+	// Agents are the agents a snapshot shows; on an event, the agents the
+	// events up to it touched, as they are after them (a client replaces
+	// its copy of each).
 	Agents []AgentView      `json:"agents,omitempty"`
 	Event  *callfloor.Event `json:"event,omitempty"`
 	// ID, Status and Body answer a StreamCommand: the HTTP status and body
@@ -162,7 +172,8 @@ func (st *streamConn) subscribe(ctx context.Context, after int64) (*bus.Subscrip
 	if err != nil {
 		return nil, err
 	}
-	if err := st.send(ctx, StreamMessage{Type: "snapshot", Seq: seq, Agents: views}); err != nil {
+	now := st.s.clock.Now()
+	if err := st.send(ctx, StreamMessage{Type: "snapshot", Seq: seq, Now: &now, Agents: views}); err != nil {
 		sub.Close()
 		return nil, err
 	}
@@ -186,25 +197,76 @@ func (st *streamConn) forward(ctx context.Context, sub *bus.Subscription, ping *
 			if !ok {
 				return nil
 			}
-			if ev.Seq == 0 {
-				// A live figure (queue.stats): for the boards, not
-				// part of the sequence a client resumes from.
-				if st.scope == 0 {
-					if err := st.send(ctx, StreamMessage{Type: "live", Event: &ev}); err != nil {
-						return err
+			batch := append(make([]callfloor.Event, 0, 16), ev)
+		drain:
+			for len(batch) < maxStreamBatch {
+				select {
+				case ev, ok := <-sub.C():
+					if !ok {
+						break drain
 					}
+					batch = append(batch, ev)
+				default:
+					break drain
 				}
-				continue
 			}
-			if st.scope != 0 && ev.ExtensionID != st.scope {
-				continue
-			}
-			if err := st.send(ctx, StreamMessage{Type: "event", Seq: ev.Seq, Event: &ev}); err != nil {
+			if err := st.sendBatch(ctx, batch); err != nil {
 				return err
 			}
-			st.last = ev.Seq
 		}
 	}
+}
+
+// maxStreamBatch bounds the events sent before the agents they touched
+// are looked up again.
+const maxStreamBatch = 256
+
+// sendBatch sends the events the client may see, in order; the last of
+// them carries the views of the agents they touched as the floor has them
+// now, so a client replaces its copy of those agents instead of working
+// the rules out itself.
+func (st *streamConn) sendBatch(ctx context.Context, batch []callfloor.Event) error {
+	var msgs []StreamMessage
+	touched := map[int64]bool{}
+	for i := range batch {
+		ev := &batch[i]
+		if ev.Seq == 0 {
+			// A live figure (queue.stats): for the boards, not
+			// part of the sequence a client resumes from.
+			if st.scope == 0 {
+				msgs = append(msgs, StreamMessage{Type: "live", Event: ev})
+			}
+			continue
+		}
+		if st.scope != 0 && ev.ExtensionID != st.scope {
+			continue
+		}
+		if ev.ExtensionID != 0 {
+			touched[ev.ExtensionID] = true
+		}
+		msgs = append(msgs, StreamMessage{Type: "event", Seq: ev.Seq, Event: ev})
+	}
+	if len(touched) > 0 {
+		_, views, err := st.s.agentViewsOf(ctx, st.account, touched)
+		if err != nil {
+			return err
+		}
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if msgs[i].Type == "event" {
+				msgs[i].Agents = views
+				break
+			}
+		}
+	}
+	for _, m := range msgs {
+		if err := st.send(ctx, m); err != nil {
+			return err
+		}
+		if m.Type == "event" {
+			st.last = m.Seq
+		}
+	}
+	return nil
 }
 
 func (st *streamConn) send(ctx context.Context, m StreamMessage) error {
@@ -237,6 +299,8 @@ func (st *streamConn) commands(ctx context.Context, done context.CancelFunc) {
 			reply.ID = cmd.ID
 			reply.Status, reply.Seq, reply.Body = st.run1(ctx, cmd)
 		}
+		now := st.s.clock.Now()
+		reply.Now = &now
 		if err := st.send(ctx, reply); err != nil {
 			return
 		}

@@ -297,3 +297,28 @@ func TestStreamLiveFigures(t *testing.T) {
 		t.Fatalf("agent's message %+v, want its login only", m)
 	}
 }
+
+// An event brings the agents it touched as they are after it, so a page
+// replaces its copy of the agent instead of working the rules out.
+func TestStreamEventCarriesTheAgentAfterIt(t *testing.T) {
+	r := newStreamRig(t, 1000)
+	a := r.seed("alpha")
+	ag := r.dial(a.agentTok, "")
+	ag.next() // snapshot
+	r.do(a, floor.Login{Ext: a.agentExt.ID})
+	r.do(a, floor.Pause{Ext: a.agentExt.ID, ReasonID: a.reason.ID})
+	var last StreamMessage
+	for last.Event == nil || last.Event.Type != callfloor.EventPaused {
+		last = ag.next()
+	}
+	var paused *AgentView
+	for i := range last.Agents {
+		if last.Agents[i].ExtensionID == a.agentExt.ID {
+			paused = &last.Agents[i]
+		}
+	}
+	if paused == nil || paused.State != callfloor.StatePaused || paused.Pause == nil || paused.Pause.Name != "alpha lunch" ||
+		paused.Since == nil || !paused.Since.Equal(last.Event.At) || paused.LoginAt == nil {
+		t.Fatalf("the pause event's agents: %+v", last.Agents)
+	}
+}

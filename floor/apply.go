@@ -81,6 +81,10 @@ func (s *State) Apply(ev *callfloor.Event) {
 		if l := a.line(ev.Call.ID); l != nil {
 			l.Held = ev.Type == callfloor.EventCallHeld
 		}
+	case callfloor.EventCallMuted, callfloor.EventCallUnmuted:
+		if l := a.line(ev.Call.ID); l != nil {
+			l.Muted = ev.Type == callfloor.EventCallMuted
+		}
 	case callfloor.EventCallEnded:
 		for i, l := range a.Lines {
 			if l.Call.ID == ev.Call.ID {

@@ -168,3 +168,18 @@ func TestSystemPause(t *testing.T) {
 		t.Fatalf("no reason: %v", err)
 	}
 }
+
+// TestMuteShowsOnTheLine: a mute is a fact of the floor, kept on the line
+// (so every page shows it after a reload) and gone with the call.
+func TestMuteShowsOnTheLine(t *testing.T) {
+	f := newFloor(t)
+	f.do(Login{Ext: agentA}, Offer{Ext: agentA, Call: salesCall("c1")}, Answer{Ext: agentA, CallID: "c1"},
+		Mute{Ext: agentA, CallID: "c1", Muted: true})
+	if l := f.s.Agent(agentA).line("c1"); l == nil || !l.Muted {
+		t.Fatalf("after mute the line is %+v", l)
+	}
+	f.do(Mute{Ext: agentA, CallID: "c1", Muted: false})
+	if l := f.s.Agent(agentA).line("c1"); l == nil || l.Muted {
+		t.Fatalf("after unmute the line is %+v", l)
+	}
+}

@@ -46,6 +46,8 @@ func Decide(cfg *Config, s *State, in Input, now time.Time) ([]callfloor.Event, 
 		return d.answer(in)
 	case Hold:
 		return d.hold(in)
+	case Mute:
+		return d.mute(in)
 	case Hangup:
 		return d.hangup(in)
 	case StartPreview:
@@ -382,6 +384,27 @@ func (d *decider) hold(in Hold) ([]callfloor.Event, error) {
 	t := callfloor.EventCallResumed
 	if in.Held {
 		t = callfloor.EventCallHeld
+	}
+	ev := d.event(t, in.Ext, 0)
+	ev.Call = ref(l.Call)
+	return []callfloor.Event{ev}, nil
+}
+
+func (d *decider) mute(in Mute) ([]callfloor.Event, error) {
+	_, a, err := d.agent(in.Ext)
+	if err != nil {
+		return nil, err
+	}
+	l := a.line(in.CallID)
+	switch {
+	case l == nil || !l.Answered:
+		return nil, callfloor.Errorf(callfloor.ErrUnknownCall, "the agent has no answered call %s", in.CallID)
+	case l.Muted == in.Muted:
+		return nil, nil
+	}
+	t := callfloor.EventCallUnmuted
+	if in.Muted {
+		t = callfloor.EventCallMuted
 	}
 	ev := d.event(t, in.Ext, 0)
 	ev.Call = ref(l.Call)

@@ -177,6 +177,14 @@ func TestEveryStateEveryInput(t *testing.T) {
 			LO: refused(callfloor.ErrUnknownCall, LO), ID: refused(callfloor.ErrUnknownCall, ID), RI: refused(callfloor.ErrUnknownCall, RI),
 			OC: ev("call.held", OC), WR: refused(callfloor.ErrUnknownCall, WR), PA: refused(callfloor.ErrUnknownCall, PA),
 			PR: refused(callfloor.ErrUnknownCall, PR)}},
+		{"mute", Mute{Ext: agentA, CallID: "c1", Muted: true}, map[callfloor.AgentState]want{
+			LO: refused(callfloor.ErrUnknownCall, LO), ID: refused(callfloor.ErrUnknownCall, ID), RI: refused(callfloor.ErrUnknownCall, RI),
+			OC: ev("call.muted", OC), WR: refused(callfloor.ErrUnknownCall, WR), PA: refused(callfloor.ErrUnknownCall, PA),
+			PR: refused(callfloor.ErrUnknownCall, PR)}},
+		{"unmute, not muted", Mute{Ext: agentA, CallID: "c1", Muted: false}, map[callfloor.AgentState]want{
+			LO: refused(callfloor.ErrUnknownCall, LO), ID: refused(callfloor.ErrUnknownCall, ID), RI: refused(callfloor.ErrUnknownCall, RI),
+			OC: none(OC), WR: refused(callfloor.ErrUnknownCall, WR), PA: refused(callfloor.ErrUnknownCall, PA),
+			PR: refused(callfloor.ErrUnknownCall, PR)}},
 		{"hangup", Hangup{Ext: agentA, CallID: "c1", Reason: "remote"}, map[callfloor.AgentState]want{
 			LO: none(LO), ID: none(ID), RI: ev("call.ended", ID), OC: ev("call.ended,wrapup.started", WR), WR: none(WR),
 			PA: none(PA), PR: none(PR)}},

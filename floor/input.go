@@ -64,6 +64,16 @@ type Answer struct {
 	CallID string
 }
 
+// Mute reports the agent's phone was muted (Muted) or unmuted on a call:
+// the other party hears silence from the agent.
+type Mute struct {
+	Ext    int64
+	CallID string
+	Muted  bool
+}
+
+func (i Mute) agent() int64 { return i.Ext }
+
 // Hold reports the call was put on hold (Held) or resumed.
 type Hold struct {
 	Ext    int64

@@ -57,7 +57,11 @@ func randomRun(t *testing.T, seed uint64, steps int) {
 		case 6:
 			in = Answer{Ext: ext, CallID: pick(a)}
 		case 7:
-			in = Hold{Ext: ext, CallID: pick(a), Held: r.IntN(2) == 0}
+			if r.IntN(2) == 0 {
+				in = Hold{Ext: ext, CallID: pick(a), Held: r.IntN(2) == 0}
+			} else {
+				in = Mute{Ext: ext, CallID: pick(a), Muted: r.IntN(2) == 0}
+			}
 		case 8, 9:
 			reason := []string{"agent", "remote", "transferred"}[r.IntN(3)]
 			in = Hangup{Ext: ext, CallID: pick(a), Reason: reason}

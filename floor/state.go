@@ -58,7 +58,9 @@ type Line struct {
 	Outbound bool
 	Answered bool
 	Held     bool
-	Since    time.Time
+	// Muted: the agent's phone is muted on this call.
+	Muted bool
+	Since time.Time
 }
 
 // Wrapup is a call waiting for its disposition.
