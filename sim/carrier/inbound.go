@@ -57,6 +57,35 @@ func (c *Carrier) arrive() {
 	in := c.cfg.Inbound
 	p := placement{did: in.DIDs[c.intN(len(in.DIDs))], from: c.caller(),
 		stay: in.Duration.pick(c.float), voice: c.voice(), seed: c.seed()}
+	c.place(p)
+}
+
+// ErrNotPlaced is Place's answer when the carrier cannot place the call:
+// it is closing, has nowhere to send it, or has MaxCalls in progress.
+var ErrNotPlaced = errors.New("carrier: call not placed")
+
+// Place places one inbound call to did now, from the number from (empty:
+// one drawn as for the scheduled calls), whose caller stays stay once
+// answered (0: a stay drawn from Inbound.Duration) unless callfloor hangs
+// up first. A test or a demo script uses it to have a call arrive at a
+// known moment.
+func (c *Carrier) Place(did, from string, stay time.Duration) error {
+	p := placement{did: did, from: from, stay: stay, voice: c.voice(), seed: c.seed()}
+	if p.from == "" {
+		p.from = c.caller()
+	}
+	if p.stay <= 0 {
+		p.stay = c.cfg.Inbound.Duration.pick(c.float)
+	}
+	if !c.place(p) {
+		return ErrNotPlaced
+	}
+	return nil
+}
+
+// place dials p in the background and reports whether it did.
+func (c *Carrier) place(p placement) bool {
+	in := c.cfg.Inbound
 	uri, ok := c.target(p.did)
 	c.mu.Lock()
 	full := c.inbound >= in.MaxCalls
@@ -70,17 +99,17 @@ func (c *Carrier) arrive() {
 	switch {
 	case !ok:
 		c.log.Warn("carrier: inbound call skipped: no PBX address and no registration", "did", p.did)
-		return
+		return false
 	case full:
 		c.log.Debug("carrier: inbound call skipped: too many calls", "did", p.did, "max_calls", in.MaxCalls)
-		return
+		return false
 	}
 	if !c.enter() { // closing
 		c.mu.Lock()
 		c.inbound--
 		c.stats.InboundPlaced--
 		c.mu.Unlock()
-		return
+		return false
 	}
 	go func() {
 		defer c.leave()
@@ -91,6 +120,7 @@ func (c *Carrier) arrive() {
 		}()
 		c.dial(p, uri)
 	}()
+	return true
 }
 
 // caller draws a caller's number from Inbound.Callers, or from the

@@ -195,3 +195,27 @@ func TestInboundToRegistration(t *testing.T) {
 		t.Errorf("Request-URI %s does not name the trunk", u.String())
 	}
 }
+
+// TestPlace: a call placed on demand goes out at once (no schedule), to
+// the DID asked for, from the number given, and stays its stay.
+func TestPlace(t *testing.T) {
+	p := newPeer(t)
+	p.answerWith(func(int) int { return sip.StatusOK })
+	c, clk := start(t, func(cfg *Config) {
+		cfg.PBX = p.addr
+		cfg.Inbound = Inbound{MaxCalls: 1}
+	})
+	if err := c.Place("441632960601", "+441632960042", 3*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	inv := waitRequest(t, p.invites, "the placed INVITE")
+	if u, from := inv.Recipient.User, inv.From().Address.User; u != "441632960601" || from != "+441632960042" {
+		t.Errorf("INVITE to %s from %s", u, from)
+	}
+	eventually(t, "the answer", func() bool { return c.Stats().InboundAnswered == 1 })
+	if err := c.Place("441632960601", "", 0); err != ErrNotPlaced {
+		t.Errorf("a second call past MaxCalls: %v, want ErrNotPlaced", err)
+	}
+	clk.Advance(3 * time.Minute)
+	waitRequest(t, p.byes, "BYE after the stay")
+}
