@@ -8,7 +8,7 @@ STATICCHECK   := bin/staticcheck
 CALLFLOOR_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CALLFLOOR_TEST_POSTGRES
 
-.PHONY: all setup setup-run build run test vet lint fmt-check unit bench-engine bench-acd bench-sip clean
+.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip clean
 
 all: build
 
@@ -24,7 +24,22 @@ build: setup-run
 run: setup-run
 	$(GO) run ./cmd/callfloor demo
 
-test: setup fmt-check vet lint unit
+test: setup fmt-check vet lint ui unit
+
+# The web app (ui/): types from the API's OpenAPI document, type check,
+# unit tests, the bundle the Go binary embeds (web/dist) and its size.
+# The generated types and the bundle are committed, so `go run` needs no
+# Node; this fails when they differ from what the source builds.
+ui:
+	cd ui && npm run --silent gen >/dev/null && npm run --silent typecheck && npm test --silent && npm run --silent build >/dev/null && npm run --silent size
+	@if [ -n "$$(git status --porcelain -- web/dist ui/src/api/schema.d.ts)" ]; then \
+		echo "the committed web app is stale: commit web/dist and ui/src/api/schema.d.ts as built:"; \
+		git status --short -- web/dist ui/src/api/schema.d.ts; exit 1; fi
+
+# Development: the Vite dev server on 127.0.0.1:5173; run the server with
+# --ui-dev http://127.0.0.1:5173 in another shell.
+ui-dev:
+	cd ui && npm run dev
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

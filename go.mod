@@ -2,6 +2,9 @@ module github.com/callfloor/callfloor
 
 go 1.26.8
 
+// The web app's npm packages are not Go packages.
+ignore ./ui/node_modules
+
 require (
 	github.com/coder/websocket v1.8.15
 	github.com/emiago/sipgo v1.7.2

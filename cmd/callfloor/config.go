@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -41,7 +42,10 @@ type Config struct {
 	SecureCookies bool
 	SIPRealm      string
 	Simulate      bool
-	DemoPassword  string
+	// UIDev is the Vite dev server the web app's pages are proxied to in
+	// development; empty serves the bundle built into the binary.
+	UIDev        string
+	DemoPassword string
 	// DemoCarrier is the SIP (UDP) address of the demo's simulated
 	// carrier; empty runs none.
 	DemoCarrier string
@@ -171,6 +175,20 @@ func settings() []setting {
 		boolSetting("secure-cookies", "mark session cookies Secure (set when serving behind HTTPS)", func(c *Config) *bool { return &c.SecureCookies }),
 		mk("sip-realm", "SIP digest realm for extension credentials", false, func(c *Config) *string { return &c.SIPRealm }),
 		boolSetting("simulate", "serve the simulated telephony plane's endpoints (tests and scripted demos)", func(c *Config) *bool { return &c.Simulate }),
+		{name: "ui-dev", usage: "development: URL of the Vite dev server (cd ui && npm run dev) to serve the web app from, e.g. http://127.0.0.1:5173; empty: the built-in app",
+			get: func(c *Config) string { return c.UIDev },
+			set: func(c *Config, v string) error {
+				if v == "" {
+					c.UIDev = ""
+					return nil
+				}
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return fmt.Errorf("ui dev must be an http URL of the Vite dev server, e.g. http://127.0.0.1:5173")
+				}
+				c.UIDev = v
+				return nil
+			}},
 		mk("demo-password", "password of every demo user and SIP secret, used when the demo is first seeded", true, func(c *Config) *string { return &c.DemoPassword }),
 		{name: "demo-carrier", demo: true,
 			usage: "UDP address of the simulated carrier the demo's trunk registers with, IP:port; empty: no carrier",

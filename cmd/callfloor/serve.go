@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,7 @@ import (
 	"github.com/callfloor/callfloor/sqlite"
 	"github.com/callfloor/callfloor/sqlstore"
 	"github.com/callfloor/callfloor/telephony"
+	"github.com/callfloor/callfloor/web"
 )
 
 // Main is one running server: its store, its floor engines, its event hub
@@ -123,8 +125,12 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("http listener: %w", err)
 	}
 	m.ln = ln
+	var webOpts web.Options
+	if m.Config.UIDev != "" {
+		webOpts.DevURL, _ = url.Parse(m.Config.UIDev) // checked when the setting was read
+	}
 	m.srv = &http.Server{
-		Handler:           handler,
+		Handler:           web.Handler(handler, webOpts),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),

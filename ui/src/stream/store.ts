@@ -1,0 +1,138 @@
+// The one store every component reads. It changes only from API answers
+// and stream messages: the page keeps no other copy of agent or call state.
+import { useSyncExternalStore } from "react";
+import type { AgentView, FloorEvent, Me, MyFloor, PauseReason } from "../api/client";
+
+export type AuthStatus = "checking" | "anonymous" | "signed_in";
+export type ConnStatus = "idle" | "connecting" | "live" | "lost" | "ended";
+
+export interface Connection {
+  status: ConnStatus;
+  /** Why the server ended the stream (shown to the person), if it did. */
+  reason?: string;
+  /** When the next reconnection attempt starts (ms since epoch, browser clock). */
+  retryAt?: number;
+  /** The account's sequence number of the last event received; -1 before the first snapshot. */
+  lastSeq: number;
+  /** serverTime - browserTime, measured when the stream (re)connects. */
+  offsetMs: number;
+}
+
+/** Mine is what the agent's own page shows besides its agent view. */
+export type Mine = Pick<MyFloor, "toolbar" | "incomplete">;
+
+export interface FloorState {
+  auth: { status: AuthStatus; me?: Me };
+  conn: Connection;
+  /** Agents by extension id, as the server last described them. */
+  agents: Record<number, AgentView>;
+  mine?: Mine;
+  pauseReasons: PauseReason[];
+  /** The last event received, for components that react to one. */
+  lastEvent?: FloorEvent;
+  /** Bumped whenever something the activity list shows may have changed. */
+  activityVersion: number;
+}
+
+export const initialState: FloorState = {
+  auth: { status: "checking" },
+  conn: { status: "idle", lastSeq: -1, offsetMs: 0 },
+  agents: {},
+  pauseReasons: [],
+  activityVersion: 0,
+};
+
+type Listener = () => void;
+
+/** Store holds the state and tells subscribers when it changes. */
+export class Store {
+  private state: FloorState;
+  private listeners = new Set<Listener>();
+
+  constructor(state: FloorState = initialState) {
+    this.state = state;
+  }
+
+  get = (): FloorState => this.state;
+
+  subscribe = (l: Listener): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+
+  update(change: (s: FloorState) => FloorState): void {
+    const next = change(this.state);
+    if (next === this.state) return;
+    this.state = next;
+    for (const l of this.listeners) l();
+  }
+
+  signedIn(me: Me): void {
+    this.update((s) => ({ ...s, auth: { status: "signed_in", me } }));
+  }
+
+  signedOut(reason?: string): void {
+    this.update(() => ({
+      ...initialState,
+      auth: { status: "anonymous" },
+      conn: { ...initialState.conn, status: reason ? "ended" : "idle", reason },
+    }));
+  }
+
+  connection(change: Partial<Connection>): void {
+    this.update((s) => ({ ...s, conn: { ...s.conn, ...change } }));
+  }
+
+  /** snapshot replaces every agent: the server's whole picture at seq. */
+  snapshot(seq: number, agents: AgentView[], offsetMs?: number): void {
+    this.update((s) => ({
+      ...s,
+      agents: Object.fromEntries(agents.map((a) => [a.extension_id, a])),
+      conn: { ...s.conn, status: "live", reason: undefined, retryAt: undefined, lastSeq: seq, offsetMs: offsetMs ?? s.conn.offsetMs },
+      activityVersion: s.activityVersion + 1,
+    }));
+  }
+
+  /**
+   * event takes one event in order; agents are the views the server sent
+   * with it. An event at or before the last one is a repeat and ignored.
+   */
+  event(seq: number, ev: FloorEvent | undefined | null, agents: AgentView[] | undefined): void {
+    this.update((s) => {
+      if (seq <= s.conn.lastSeq) return s;
+      const next = { ...s, conn: { ...s.conn, lastSeq: seq }, lastEvent: ev ?? s.lastEvent };
+      if (agents && agents.length > 0) {
+        next.agents = { ...s.agents };
+        for (const a of agents) next.agents[a.extension_id] = a;
+      }
+      if (ev && touchesActivity(ev.type)) next.activityVersion = s.activityVersion + 1;
+      return next;
+    });
+  }
+
+  mine(m: Mine): void {
+    this.update((s) => ({ ...s, mine: { toolbar: m.toolbar, incomplete: m.incomplete } }));
+  }
+
+  pauseReasons(list: PauseReason[]): void {
+    this.update((s) => ({ ...s, pauseReasons: list }));
+  }
+}
+
+function touchesActivity(t: FloorEvent["type"]): boolean {
+  return (
+    t === "call.ended" ||
+    t === "disposition.submitted" ||
+    t === "disposition.completed" ||
+    t === "wrapup.started" ||
+    t === "call.answered" ||
+    t === "floor.midnight"
+  );
+}
+
+export const store = new Store();
+
+/** useFloor reads a part of the store and re-renders when it changes. */
+export function useFloor<T>(pick: (s: FloorState) => T): T {
+  return useSyncExternalStore(store.subscribe, () => pick(store.get()));
+}

@@ -1,0 +1,127 @@
+// Disposition: after a call whose queue has dispositions, the agent picks
+// a category, then one of its outcomes. The wrap-up's deadline is the
+// server's: when it passes, the server records "Unsure - No agent
+// submission" whether or not this page is open.
+import { Send } from "lucide-react";
+import { useEffect, useState } from "react";
+import { Label, Radio, RadioGroup, TextArea, TextField, Input } from "react-aria-components";
+import type { Category, Outcome } from "../api/client";
+import { formatDuration, useServerNow } from "../app/time";
+import { useAction } from "../app/useAction";
+import { Button } from "../ui/Button";
+import { ErrorText } from "../ui/ErrorText";
+import * as cmd from "./commands";
+
+export const categoryLabel: Record<Category, string> = { fail: "Fail", unsure: "Unsure", success: "Success" };
+const categories: Category[] = ["fail", "unsure", "success"];
+
+export interface DispositionFormProps {
+  callId: string;
+  /** Who the call was with, for the heading. */
+  party: string;
+  outcomes: Outcome[];
+  /** The wrap-up's deadline (ISO); none for an incomplete disposition completed later. */
+  dueAt?: string;
+  notes?: string;
+  tags?: string[];
+  onDone?: () => void;
+  title?: string;
+}
+
+/** parseTags splits what the agent typed into tags: commas or new lines, trimmed, no repeats. */
+export function parseTags(s: string): string[] {
+  const seen = new Set<string>();
+  for (const t of s.split(/[,\n]/)) {
+    const v = t.trim();
+    if (v) seen.add(v);
+  }
+  return [...seen];
+}
+
+export function DispositionForm({ callId, party, outcomes, dueAt, notes = "", tags = [], onDone, title }: DispositionFormProps) {
+  const now = useServerNow();
+  const [category, setCategory] = useState<Category | null>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const [text, setText] = useState(notes);
+  const [tagText, setTagText] = useState(tags.join(", "));
+  const submit = useAction(cmd.submitDisposition);
+  useEffect(() => {
+    setText(notes);
+    setTagText(tags.join(", "));
+    // Prefill again only when the server's notes for another call arrive.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [callId]);
+  const choices = outcomes.filter((o) => o.category === category);
+  const left = dueAt ? Date.parse(dueAt) - now : undefined;
+  const send = async () => {
+    if (!category || !outcome) return;
+    if (await submit.run(callId, category, outcome, text, parseTags(tagText))) onDone?.();
+  };
+  return (
+    <form
+      className="panel disposition"
+      aria-label="Disposition"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          void send();
+        }
+      }}
+    >
+      <div className="panel-head">
+        <h2>{title ?? `How did the call with ${party} go?`}</h2>
+        {left !== undefined && (
+          <span className={left < 10000 ? "countdown is-urgent" : "countdown"} role="timer" aria-label="Wrap-up time left">
+            {formatDuration(left)} left
+          </span>
+        )}
+      </div>
+      <RadioGroup
+        className="categories"
+        aria-label="Category"
+        value={category}
+        onChange={(v) => {
+          setCategory(v as Category);
+          setOutcome(null);
+        }}
+        orientation="horizontal"
+      >
+        {categories.map((c) => (
+          <Radio key={c} value={c} className={`chip chip-${c}`}>
+            {categoryLabel[c]}
+          </Radio>
+        ))}
+      </RadioGroup>
+      {category && (
+        <RadioGroup className="outcomes" aria-label="Outcome" value={outcome} onChange={setOutcome}>
+          {choices.length === 0 && <p className="muted">This queue has no {categoryLabel[category]} outcomes.</p>}
+          {choices.map((o) => (
+            <Radio key={o.id} value={o.name} className="chip">
+              {o.name}
+            </Radio>
+          ))}
+        </RadioGroup>
+      )}
+      <div className="form-row">
+        <TextField className="field grow" value={text} onChange={setText}>
+          <Label className="field-label">Notes</Label>
+          <TextArea className="input" rows={3} maxLength={2000} />
+        </TextField>
+        <TextField className="field" value={tagText} onChange={setTagText}>
+          <Label className="field-label">CRM tags</Label>
+          <Input className="input" placeholder="comma separated" />
+        </TextField>
+      </div>
+      <ErrorText error={submit.error} />
+      <div className="dialog-actions">
+        <Button type="submit" variant="primary" isDisabled={!category || !outcome || submit.busy} >
+          <Send size={16} aria-hidden /> Submit disposition
+        </Button>
+      </div>
+    </form>
+  );
+}
