@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/internal/baresiptest"
+	"github.com/callfloor/callfloor/internal/sipptest"
+	"github.com/callfloor/callfloor/internal/syncbuf"
+)
+
+// TestBrowserJourneys runs the web app's journeys, ui/e2e/*.journey.mjs:
+// each is a Node program that drives Debian's Chromium with Playwright
+// against a demo server of its own, started here on free ports with the
+// simulated carrier as the customers and baresip softphones (answering at
+// once) as the agents' phones. A journey asks this rig for what happens
+// on the telephony side (a customer calls a number) over a small HTTP
+// API whose address it gets in RIG_URL.
+func TestBrowserJourneys(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser journeys are long")
+	}
+	node, chromium := need(t, "node"), need(t, "chromium")
+	ui, err := filepath.Abs(filepath.Join("..", "..", "ui"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(ui, "node_modules", "playwright-core")); err != nil {
+		missing(t, "the web app's npm packages are not installed: run scripts/setup test")
+	}
+	journeys, _ := filepath.Glob(filepath.Join(ui, "e2e", "*.journey.mjs"))
+	if len(journeys) == 0 {
+		t.Fatal("no journeys in ui/e2e")
+	}
+	shots := filepath.Join(ui, "e2e", "artifacts")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range journeys {
+		name := strings.TrimSuffix(filepath.Base(j), ".journey.mjs")
+		t.Run(name, func(t *testing.T) {
+			rig := startRig(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+			defer cancel()
+			out := &syncbuf.Buffer{}
+			cmd := exec.CommandContext(ctx, node, j)
+			cmd.Dir = ui
+			cmd.Stdout, cmd.Stderr = out, out
+			cmd.Env = append(os.Environ(),
+				"CALLFLOOR_URL="+rig.m.URL(), "RIG_URL="+rig.url, "CHROMIUM="+chromium,
+				"SHOTS_DIR="+shots, "DEMO_PASSWORD="+rig.password)
+			err := cmd.Run()
+			t.Logf("journey %s:\n%s", name, out.String())
+			if err != nil {
+				t.Fatalf("journey %s failed: %v", name, err)
+			}
+		})
+	}
+}
+
+// need finds a program: missing, the test fails under CI (where
+// scripts/setup installs it) and is skipped elsewhere.
+func need(t *testing.T, prog string) string {
+	t.Helper()
+	p, err := exec.LookPath(prog)
+	if err != nil {
+		missing(t, prog+" is not installed: run scripts/setup test")
+	}
+	return p
+}
+
+func missing(t *testing.T, msg string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// journeyRig is one journey's demo server, its phones and the HTTP API
+// the journey drives the telephony side with.
+type journeyRig struct {
+	m        *Main
+	d        *demoRun
+	url      string
+	password string
+	phones   map[string]*baresiptest.Phone
+}
+
+// startRig starts the demo with no scheduled carrier calls and a baresip
+// phone, answering at once, for agents 3 and 4 (203, 204). Reception
+// (210), a participant of both queues, has no phone, so the queues'
+// calls go to the agents.
+func startRig(t *testing.T) *journeyRig {
+	t.Helper()
+	baresiptest.Path(t)
+	cfg := demoConfig(t, fmt.Sprintf("127.0.0.1:%d", sipptest.FreePort(t)), 0)
+	m, d, _, err := runDemo(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &journeyRig{m: m, d: d, password: cfg.DemoPassword, phones: map[string]*baresiptest.Phone{}}
+	exts := demoExtensions(t, m)
+	for _, num := range []string{"203", "204"} {
+		r.phones[num] = baresiptest.New(t, baresiptest.Options{User: exts[num].SIPUsername, Password: cfg.DemoPassword,
+			Registrar: m.SIPAddr(), AutoAnswer: true})
+	}
+	waitFor(t, 10*time.Second, func() (bool, string) {
+		for num, p := range r.phones {
+			if ok, err := p.Registered(context.Background()); !ok {
+				return false, fmt.Sprintf("phone %s not registered: %v", num, err)
+			}
+		}
+		return true, ""
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: r.handler(t), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	r.url = "http://" + ln.Addr().String()
+	return r
+}
+
+// handler is the rig's API:
+//
+//	POST /call   {"did":"442079460600","from":"+441632960042"}  the carrier calls a DID
+//	POST /phone  {"ext":"204","do":"hangup"}                     a phone hangs up
+func (r *journeyRig) handler(t *testing.T) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /call", func(w http.ResponseWriter, req *http.Request) {
+		var in struct{ DID, From string }
+		if err := json.NewDecoder(req.Body).Decode(&in); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := r.d.Carrier.Place(in.DID, in.From, 10*time.Minute); err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		t.Logf("rig: the carrier calls %s from %s", in.DID, in.From)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /phone", func(w http.ResponseWriter, req *http.Request) {
+		var in struct{ Ext, Do string }
+		if err := json.NewDecoder(req.Body).Decode(&in); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		p := r.phones[in.Ext]
+		if p == nil || in.Do != "hangup" {
+			http.Error(w, "no such phone or action", http.StatusNotFound)
+			return
+		}
+		if err := p.Hangup(req.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /agent", func(w http.ResponseWriter, req *http.Request) {
+		// The floor's own view of an agent, for a journey to compare
+		// with what the page shows.
+		ext := demoExtensions(t, r.m)[req.URL.Query().Get("ext")]
+		if ext == nil {
+			http.Error(w, "no such extension", http.StatusNotFound)
+			return
+		}
+		var state callfloor.AgentState
+		_ = r.m.Floor.View(req.Context(), 1, func(s *floor.State, _ *floor.Config) { state = s.Agent(ext.ID).State })
+		json.NewEncoder(w).Encode(map[string]any{"state": state})
+	})
+	return mux
+}

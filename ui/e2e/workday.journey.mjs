@@ -1,0 +1,116 @@
+// An agent's day on an External Client phone: sign in, log in, pause for
+// lunch and come back, take a queue call, hold and resume it, hang up,
+// disposition it, see the day's figures, log off.
+import { assert, base, checkA11y, launch, newPage, rig, rigAgent, shot, signIn, status, steps } from "./lib.mjs";
+
+const browser = await launch();
+const page = await newPage(browser);
+const agent = page.getByRole("status", { name: "Agent status" });
+try {
+  await steps(page, [
+    ["login page", async () => {
+      await page.goto(base + "/");
+      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      await checkA11y(page, "login");
+      await shot(page, "login");
+    }],
+    ["a wrong password is refused with the server's message", async () => {
+      await signIn(page, "agent3", "not-the-password");
+      await page.getByRole("alert").waitFor();
+      assert.match(await page.getByRole("alert").innerText(), /\S/);
+    }],
+    ["sign in lands on the workspace, logged off", async () => {
+      await signIn(page, "agent3");
+      await status(page).waitFor();
+      assert.match(await agent.innerText(), /Logged off/);
+      assert.equal(await page.getByRole("button", { name: "Dial pad" }).count(), 0, "no dial pad while logged off");
+    }],
+    ["log in", async () => {
+      await page.getByRole("button", { name: "Log in" }).click();
+      await page.getByText("Available").waitFor();
+      assert.equal((await rigAgent("203")).state, "idle");
+      await checkA11y(page, "workspace idle");
+      await shot(page, "workspace-idle");
+    }],
+    ["pause with a reason shows the reason and its timer", async () => {
+      await page.getByRole("button", { name: "Pause", exact: true }).click();
+      await page.getByRole("menuitem", { name: /Lunch/ }).click();
+      await agent.getByText("Paused").waitFor();
+      assert.match(await agent.innerText(), /Lunch/);
+      const t1 = await page.getByLabel("Time in this state").innerText();
+      await page.waitForTimeout(1500);
+      const t2 = await page.getByLabel("Time in this state").innerText();
+      assert.notEqual(t1, t2, "the pause timer runs");
+      assert.equal(await page.getByRole("button", { name: "Dial pad" }).count(), 0, "no dial pad while paused");
+      assert.equal((await rigAgent("203")).state, "paused");
+      await checkA11y(page, "workspace paused");
+      await shot(page, "workspace-paused");
+    }],
+    ["unpause", async () => {
+      await page.getByRole("button", { name: "Unpause" }).click();
+      await agent.getByText("Available").waitFor();
+    }],
+    ["a customer calls Sales and the call shows with its queue", async () => {
+      await rig("/call", { did: "442079460600", from: "+441632960042" });
+      const call = page.getByRole("region", { name: "Current call" });
+      await call.waitFor({ timeout: 20000 });
+      await call.getByText("+441632960042").waitFor();
+      await call.getByText(/Sales/).waitFor();
+      await agent.getByText("On call").waitFor({ timeout: 10000 });
+      await checkA11y(page, "workspace on call");
+      await shot(page, "workspace-on-call");
+    }],
+    ["hold and resume", async () => {
+      await page.getByRole("button", { name: "Hold" }).click();
+      await page.getByRole("button", { name: "Resume" }).waitFor();
+      await page.getByText("on hold").waitFor();
+      await page.getByRole("button", { name: "Resume" }).click();
+      await page.getByRole("button", { name: "Hold" }).waitFor();
+    }],
+    ["mute and unmute", async () => {
+      await page.getByRole("button", { name: "Mute" }).click();
+      await page.getByRole("button", { name: "Unmute" }).waitFor();
+      await page.getByRole("button", { name: "Unmute" }).click();
+      await page.getByRole("button", { name: "Mute", exact: true }).waitFor();
+    }],
+    ["hang up leads to wrap-up with the queue's outcomes and the server's deadline", async () => {
+      await page.getByRole("button", { name: "Hang up" }).click();
+      await agent.getByText("Wrap-up").waitFor();
+      const form = page.getByRole("form", { name: "Disposition" });
+      await form.waitFor();
+      await form.getByRole("timer", { name: "Wrap-up time left" }).waitFor();
+      await checkA11y(page, "disposition");
+      await shot(page, "disposition");
+    }],
+    ["disposition: category, outcome, notes and tags", async () => {
+      const form = page.getByRole("form", { name: "Disposition" });
+      await form.getByRole("radio", { name: "Success" }).check({ force: true });
+      const outcome = form.getByRole("radiogroup", { name: "Outcome" }).getByRole("radio").first();
+      await outcome.check({ force: true });
+      await form.getByLabel("Notes").fill("Wants a quote by Friday");
+      await form.getByLabel("CRM tags").fill("quote, vip");
+      await form.getByRole("button", { name: "Submit disposition" }).click();
+      await agent.getByText("Available").waitFor();
+    }],
+    ["the performance toolbar counts the call", async () => {
+      const perf = page.getByRole("region", { name: "Today's performance" });
+      await perf.getByText(/^1\s*Calls$/).waitFor({ timeout: 10000 }).catch(async () => {
+        assert.fail(`performance toolbar: ${await perf.innerText()}`);
+      });
+      assert.match(await perf.innerText(), /1\s*Successful/);
+    }],
+    ["keyboard shortcuts are listed", async () => {
+      await page.keyboard.press("?");
+      await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
+      await checkA11y(page, "shortcuts");
+      await page.keyboard.press("Escape");
+    }],
+    ["log off", async () => {
+      await page.getByRole("button", { name: "Log off" }).click();
+      await agent.getByText("Logged off").waitFor();
+      assert.equal((await rigAgent("203")).state, "logged_off");
+    }],
+  ]);
+} finally {
+  await browser.close();
+}
