@@ -51,6 +51,7 @@ type Carrier struct {
 	wg        sync.WaitGroup // calls in progress and the inbound generator
 	serving   bool
 	served    chan struct{} // closed when Serve returns
+	ready     chan struct{} // closed once Serve can send requests
 	closeOnce sync.Once
 }
 
@@ -66,7 +67,7 @@ func New(cfg Config) (*Carrier, error) {
 	addr := conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	addr = netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())
 	c := &Carrier{cfg: cfg, log: cfg.Logger, clock: cfg.Clock, conn: conn, addr: addr, rnd: cfg.Rand,
-		calls: map[string]*call{}, served: make(chan struct{})}
+		calls: map[string]*call{}, served: make(chan struct{}), ready: make(chan struct{})}
 	c.stats.init()
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	if err := c.newUA(); err != nil {
@@ -145,6 +146,7 @@ func (c *Carrier) Serve(ctx context.Context) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	close(c.ready)
 	c.log.Info("carrier: serving", "addr", c.addr.String(), "pbx", c.cfg.PBX,
 		"inbound_per_minute", c.cfg.Inbound.PerMinute, "dids", len(c.cfg.Inbound.DIDs))
 	if c.enter() {

@@ -68,8 +68,13 @@ var ErrNotPlaced = errors.New("carrier: call not placed")
 // one drawn as for the scheduled calls), whose caller stays stay once
 // answered (0: a stay drawn from Inbound.Duration) unless callfloor hangs
 // up first. A test or a demo script uses it to have a call arrive at a
-// known moment.
+// known moment. Called before Serve's socket is up, it waits for it.
 func (c *Carrier) Place(did, from string, stay time.Duration) error {
+	select {
+	case <-c.ready:
+	case <-c.ctx.Done():
+		return ErrNotPlaced
+	}
 	p := placement{did: did, from: from, stay: stay, voice: c.voice(), seed: c.seed()}
 	if p.from == "" {
 		p.from = c.caller()
