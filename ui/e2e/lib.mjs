@@ -105,3 +105,24 @@ export async function steps(page, list) {
 }
 
 export { assert };
+
+/** apiAs signs a user in over the API and returns a function that calls the API as them. */
+export async function apiAs(username) {
+  const r = await fetch(base + "/api/v1/auth/login", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ account: "demo", username, password }),
+  });
+  if (!r.ok) throw new Error(`login ${username}: ${r.status} ${await r.text()}`);
+  const { token } = await r.json();
+  return async (method, pathname, body) => {
+    const res = await fetch(base + pathname, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${pathname}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+}

@@ -2,7 +2,7 @@
 // supervisors and administrators, fed by the stream.
 import { useMemo } from "react";
 import type { AgentView } from "../api/client";
-import { formatDuration, since, useServerNow } from "../app/time";
+import { Elapsed } from "../app/Elapsed";
 import { useFloor } from "../stream/store";
 import { StateIcon, stateLabel } from "../workspace/state";
 
@@ -10,7 +10,6 @@ const order: Record<string, number> = { on_call: 0, ringing: 1, wrapup: 2, previ
 
 export function AgentsBoard() {
   const agents = useFloor((s) => s.agents);
-  const now = useServerNow();
   const list = useMemo(
     () =>
       Object.values(agents).sort(
@@ -48,9 +47,7 @@ export function AgentsBoard() {
         </thead>
         <tbody>
           {list.map((a) => {
-            const t = since(a.since, now);
-            const threshold = (a.pause?.threshold_seconds ?? 0) * 1000;
-            const over = a.state === "paused" && (a.pause_over_threshold || (threshold > 0 && t > threshold));
+            const threshold = a.state === "paused" ? (a.pause?.threshold_seconds ?? 0) * 1000 : undefined;
             return (
               <tr key={a.extension_id}>
                 <th scope="row">
@@ -61,8 +58,10 @@ export function AgentsBoard() {
                     <StateIcon state={a.state} size={14} /> {stateLabel[a.state]}
                   </span>
                 </td>
-                <td className={over ? "num is-over" : "num"}>{a.state === "logged_off" ? "" : formatDuration(t)}</td>
-                <td>{a.pause ? `${a.pause.name}${over ? " (over threshold)" : ""}` : ""}</td>
+                <td className="num">
+                  {a.state !== "logged_off" && <Elapsed from={a.since} thresholdMs={threshold} over={a.state === "paused" && a.pause_over_threshold} />}
+                </td>
+                <td>{a.pause?.name ?? ""}</td>
                 <td className="num">{a.lines.length || ""}</td>
                 <td>{a.phone_registered ? "registered" : "offline"}</td>
               </tr>

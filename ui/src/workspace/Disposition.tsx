@@ -6,7 +6,7 @@ import { Send } from "lucide-react";
 import { useEffect, useState } from "react";
 import { Label, Radio, RadioGroup, TextArea, TextField, Input } from "react-aria-components";
 import type { Category, Outcome } from "../api/client";
-import { formatDuration, useServerNow } from "../app/time";
+import { Countdown } from "../app/Elapsed";
 import { useAction } from "../app/useAction";
 import { Button } from "../ui/Button";
 import { ErrorText } from "../ui/ErrorText";
@@ -39,7 +39,6 @@ export function parseTags(s: string): string[] {
 }
 
 export function DispositionForm({ callId, party, outcomes, dueAt, notes = "", tags = [], onDone, title }: DispositionFormProps) {
-  const now = useServerNow();
   const [category, setCategory] = useState<Category | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [text, setText] = useState(notes);
@@ -52,7 +51,6 @@ export function DispositionForm({ callId, party, outcomes, dueAt, notes = "", ta
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [callId]);
   const choices = outcomes.filter((o) => o.category === category);
-  const left = dueAt ? Date.parse(dueAt) - now : undefined;
   const send = async () => {
     if (!category || !outcome) return;
     if (await submit.run(callId, category, outcome, text, parseTags(tagText))) onDone?.();
@@ -74,11 +72,7 @@ export function DispositionForm({ callId, party, outcomes, dueAt, notes = "", ta
     >
       <div className="panel-head">
         <h2>{title ?? `How did the call with ${party} go?`}</h2>
-        {left !== undefined && (
-          <span className={left < 10000 ? "countdown is-urgent" : "countdown"} role="timer" aria-label="Wrap-up time left">
-            {formatDuration(left)} left
-          </span>
-        )}
+        {dueAt && <Countdown until={dueAt} className="countdown" label="Wrap-up time left" suffix=" left" />}
       </div>
       <RadioGroup
         className="categories"

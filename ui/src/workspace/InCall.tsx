@@ -3,7 +3,7 @@
 import { Grid3x3, Merge, Mic, MicOff, Pause, PhoneForwarded, PhoneOff, Play, Plus, Volume2, Check, X } from "lucide-react";
 import { useState } from "react";
 import type { AgentView, LineView } from "../api/client";
-import { formatDuration, since, useServerNow } from "../app/time";
+import { Elapsed } from "../app/Elapsed";
 import { useAction } from "../app/useAction";
 import { Button } from "../ui/Button";
 import { ErrorText } from "../ui/ErrorText";
@@ -14,7 +14,6 @@ import { Keypad } from "./Keypad";
 import { TransferDialog } from "./TransferDialog";
 
 export function InCall({ agent }: { agent: AgentView }) {
-  const now = useServerNow();
   const line = activeLine(agent.lines);
   const [keypad, setKeypad] = useState(false);
   const [transfer, setTransfer] = useState(false);
@@ -38,9 +37,7 @@ export function InCall({ agent }: { agent: AgentView }) {
             {line.held && <> · on hold</>}
           </div>
         </div>
-        <div className="incall-timer" aria-label="Call duration">
-          {formatDuration(since(line.since, now))}
-        </div>
+        <Elapsed from={line.since} className="incall-timer" label="Call duration" />
       </div>
       <div className="controls" role="group" aria-label="Call controls">
         {p.dtmf && (

@@ -2,7 +2,7 @@
 // line resumes it, which holds the others.
 import { Pause, Phone } from "lucide-react";
 import type { LineView } from "../api/client";
-import { formatDuration, since, useServerNow } from "../app/time";
+import { Elapsed } from "../app/Elapsed";
 import { useAction } from "../app/useAction";
 import { ErrorText } from "../ui/ErrorText";
 import { otherParty } from "./calls";
@@ -10,7 +10,6 @@ import * as cmd from "./commands";
 import { Button } from "../ui/Button";
 
 export function Lines({ lines, canSwitch }: { lines: LineView[]; canSwitch: boolean }) {
-  const now = useServerNow();
   const act = useAction(cmd.resume);
   if (lines.length < 2) return null;
   return (
@@ -28,7 +27,7 @@ export function Lines({ lines, canSwitch }: { lines: LineView[]; canSwitch: bool
           {l.held ? <Pause size={14} aria-hidden /> : <Phone size={14} aria-hidden />}
           <span>Line {i + 1}</span>
           <span className="line-party">{otherParty(l)}</span>
-          <span className="line-time">{formatDuration(since(l.since, now))}</span>
+          <Elapsed from={l.since} className="line-time" />
         </Button>
       ))}
       <ErrorText error={act.error} />

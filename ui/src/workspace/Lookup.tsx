@@ -1,7 +1,7 @@
 // Lookup is the number field of the dial pad and the transfer window: as
 // the agent types, matching extensions (with their live status) and
 // directory entries are listed; choosing one fills the number.
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { ComboBox, Input, Label, ListBox, ListBoxItem, Popover } from "react-aria-components";
 import type { LookupResult } from "../api/client";
 import * as cmd from "./commands";
@@ -48,7 +48,7 @@ export function Lookup({ label, value, onChange, onSubmit, autoFocus }: LookupPr
       clearTimeout(t);
     };
   }, [value]);
-  const items: Choice[] = [
+  const items: Choice[] = useMemo(() => [
     ...(result?.extensions ?? []).map((e) => ({
       id: "e" + e.id,
       number: e.number,
@@ -62,7 +62,7 @@ export function Lookup({ label, value, onChange, onSubmit, autoFocus }: LookupPr
       name: d.name,
       detail: d.company || "Directory",
     })),
-  ];
+  ], [result]);
   return (
     <ComboBox
       className="lookup"
@@ -89,7 +89,7 @@ export function Lookup({ label, value, onChange, onSubmit, autoFocus }: LookupPr
       <Popover className="popover lookup-popover" placement="bottom start">
         <ListBox className="listbox" renderEmptyState={() => <div className="listbox-empty">No match: the number is dialled as typed</div>}>
           {(c: Choice) => (
-            <ListBoxItem className="listbox-item" id={c.id} textValue={`${c.name} ${c.number}`}>
+            <ListBoxItem className="listbox-item" id={c.id} textValue={c.number} aria-label={`${c.name || c.number} ${c.number} ${c.status ? statusWord[c.status] ?? c.status : c.detail}`}>
               <span className="lookup-name">{c.name || c.number}</span>
               <span className="lookup-number">{c.number}</span>
               <span className="lookup-detail">{c.detail}</span>

@@ -4,7 +4,7 @@ import { Grid3x3, HelpCircle, LogIn, LogOut, Pause, Play, Settings } from "lucid
 import { useState } from "react";
 import { Menu, MenuItem, MenuTrigger, Popover } from "react-aria-components";
 import type { AgentView } from "../api/client";
-import { formatDuration, since, useServerNow } from "../app/time";
+import { Elapsed } from "../app/Elapsed";
 import { useAction } from "../app/useAction";
 import { useFloor } from "../stream/store";
 import { Button } from "../ui/Button";
@@ -20,7 +20,6 @@ export interface StatusToolbarProps {
 }
 
 export function StatusToolbar({ agent, onDial, onSettings, onHelp }: StatusToolbarProps) {
-  const now = useServerNow();
   const reasons = useFloor((s) => s.pauseReasons);
   const perm = agent.permissions;
   const doLogin = useAction(cmd.login);
@@ -31,9 +30,7 @@ export function StatusToolbar({ agent, onDial, onSettings, onHelp }: StatusToolb
 
   const loggedIn = agent.state !== "logged_off";
   const paused = agent.state === "paused";
-  const pauseMs = since(agent.since, now);
-  const threshold = agent.pause?.threshold_seconds ?? 0;
-  const over = paused && (agent.pause_over_threshold || (threshold > 0 && pauseMs > threshold * 1000));
+  const threshold = paused ? (agent.pause?.threshold_seconds ?? 0) * 1000 : undefined;
   const canDial = perm.manual_dial && agent.state === "idle";
   const choosable = reasons.filter((r) => !r.system);
   const pendingPause = agent.pending.pause;
@@ -46,10 +43,13 @@ export function StatusToolbar({ agent, onDial, onSettings, onHelp }: StatusToolb
         <span className="status-word">{stateLabel[agent.state]}</span>
         {paused && agent.pause && <span className="status-reason">{agent.pause.name}</span>}
         {loggedIn && (
-          <span className={over ? "status-timer is-over" : "status-timer"} aria-label="Time in this state">
-            {formatDuration(since(agent.since, now))}
-            {over && <span className="visually-hidden"> (past the pause's threshold)</span>}
-          </span>
+          <Elapsed
+            from={agent.since}
+            thresholdMs={threshold}
+            over={paused && agent.pause_over_threshold}
+            className="status-timer"
+            label="Time in this state"
+          />
         )}
       </div>
       {canDial && (

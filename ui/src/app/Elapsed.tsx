@@ -1,0 +1,46 @@
+// Elapsed and Countdown show a live duration from a server timestamp.
+// Only they re-render on the clock's tick, not the screens around them.
+import { formatDuration, since, useServerNow } from "./time";
+
+export interface ElapsedProps {
+  /** from is when the period began (ISO, the server's clock). */
+  from: string | null | undefined;
+  /** thresholdMs, when set, marks the figure red past it (with words for screen readers). */
+  thresholdMs?: number;
+  /** over forces the red mark (the server said the threshold passed). */
+  over?: boolean;
+  className?: string;
+  label?: string;
+}
+
+export function Elapsed({ from, thresholdMs, over, className = "", label }: ElapsedProps) {
+  const now = useServerNow();
+  const ms = since(from, now);
+  const past = over || (thresholdMs !== undefined && thresholdMs > 0 && ms > thresholdMs);
+  return (
+    <span className={`${className}${past ? " is-over" : ""}`} aria-label={label}>
+      {formatDuration(ms)}
+      {past && <span className="visually-hidden"> (past the threshold)</span>}
+    </span>
+  );
+}
+
+export interface CountdownProps {
+  /** until is the deadline (ISO, the server's clock). */
+  until: string;
+  urgentMs?: number;
+  className?: string;
+  label?: string;
+  suffix?: string;
+}
+
+export function Countdown({ until, urgentMs = 10000, className = "", label, suffix = "" }: CountdownProps) {
+  const now = useServerNow();
+  const left = Math.max(0, Date.parse(until) - now);
+  return (
+    <span className={`${className}${left < urgentMs ? " is-urgent" : ""}`} role="timer" aria-label={label}>
+      {formatDuration(left)}
+      {suffix}
+    </span>
+  );
+}
