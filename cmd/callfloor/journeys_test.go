@@ -39,7 +39,11 @@ func TestBrowserJourneys(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ui, "node_modules", "playwright-core")); err != nil {
 		missing(t, "the web app's npm packages are not installed: run scripts/setup test")
 	}
-	journeys, _ := filepath.Glob(filepath.Join(ui, "e2e", "*.journey.mjs"))
+	pattern := "*.journey.mjs"
+	if p := os.Getenv("JOURNEYS"); p != "" {
+		pattern = p // e.g. JOURNEYS=calls.journey.mjs runs one
+	}
+	journeys, _ := filepath.Glob(filepath.Join(ui, "e2e", pattern))
 	if len(journeys) == 0 {
 		t.Fatal("no journeys in ui/e2e")
 	}
