@@ -126,9 +126,9 @@ type Trunk struct {
 	Domain string `json:"domain"`
 	// ExpirySeconds is the registration lifetime asked for.
 	ExpirySeconds int `json:"expiry_seconds"`
-	// AllowedSources are the addresses (IPs or CIDR prefixes) the
-	// carrier's calls come from; only for TrunkIP, which needs at least
-	// one.
+	// AllowedSources are where the carrier's calls come from (see
+	// TrunkSource: an address, an address and port, or a network); only
+	// for TrunkIP, which needs at least one.
 	AllowedSources []string `json:"allowed_sources"`
 	// DefaultCallerID is the outbound caller ID when the agent has no
 	// caller-ID pool.
@@ -150,11 +150,10 @@ func NewTrunk(name, host string) *Trunk {
 }
 
 var (
-	sipUserRe     = regexp.MustCompile(`^[A-Za-z0-9._~+=$!*'()-]+$`)
-	dialPrefixRe  = regexp.MustCompile(`^[0-9*#+]*$`)
-	hostLabelRe   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
-	allDigitsRe   = regexp.MustCompile(`^[0-9]+$`)
-	errSourceText = "allowed_sources entries must be IP addresses or CIDR prefixes such as 203.0.113.0/24"
+	sipUserRe    = regexp.MustCompile(`^[A-Za-z0-9._~+=$!*'()-]+$`)
+	dialPrefixRe = regexp.MustCompile(`^[0-9*#+]*$`)
+	hostLabelRe  = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	allDigitsRe  = regexp.MustCompile(`^[0-9]+$`)
 )
 
 // Validate checks the trunk's own fields and normalises them: names
@@ -259,11 +258,11 @@ func (t *Trunk) validateSources() error {
 	seen := map[string]bool{}
 	for i, s := range t.AllowedSources {
 		f := fmt.Sprintf("allowed_sources[%d]", i)
-		p, ok := parseSource(s)
+		p, ok := ParseTrunkSource(s)
 		if !ok {
 			return FieldError(ErrInvalidField, f, "%s", errSourceText)
 		}
-		c := formatSource(p)
+		c := p.String()
 		if seen[c] {
 			return FieldError(ErrInvalidField, f, "source %s appears twice", c)
 		}
@@ -300,21 +299,6 @@ func (t *Trunk) DigestUsername() string {
 		return t.AuthUsername
 	}
 	return t.Username
-}
-
-// Admits reports whether an inbound request from ip is the carrier's: the
-// trunk is an ip trunk and one of its sources holds ip.
-func (t *Trunk) Admits(ip netip.Addr) bool {
-	if t.Auth != TrunkIP || !ip.IsValid() {
-		return false
-	}
-	ip = ip.Unmap()
-	for _, s := range t.AllowedSources {
-		if p, ok := parseSource(s); ok && p.Contains(ip) {
-			return true
-		}
-	}
-	return false
 }
 
 // Dial turns a number an agent dialled into the one sent to the carrier:
@@ -413,34 +397,6 @@ func validIPHost(s string) bool {
 	return err == nil && a.Zone() == ""
 }
 
-// parseSource reads an allowed source: an address or a CIDR prefix.
-func parseSource(s string) (netip.Prefix, bool) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, false
-		}
-		if p.Addr().Is4In6() {
-			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-		}
-		return p.Masked(), p.Bits() >= 0
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil || a.Zone() != "" {
-		return netip.Prefix{}, false
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), true
-}
-
-// formatSource writes a single address without its prefix length.
-func formatSource(p netip.Prefix) string {
-	if p.IsSingleIP() {
-		return p.Addr().String()
-	}
-	return p.String()
-}
-
 // PickCallerID returns the outbound caller ID of a call: a number of the
 // agent's caller-ID pool (the first, or one drawn with rnd when the
 // agent's randomise is on), or fallback (the trunk's DefaultCallerID)
@@ -480,8 +436,9 @@ type TrunkService interface {
 	// It needs no actor; never serve its answer through the API.
 	ListEnabledTrunks(ctx context.Context) ([]*Trunk, error)
 	// FindTrunksBySource returns the enabled ip trunks, of any account,
-	// that admit ip. Several accounts may share one carrier, so the
-	// inbound number decides the account and this list confirms the
-	// source; an empty list means no ip trunk admits it.
-	FindTrunksBySource(ctx context.Context, ip netip.Addr) ([]*Trunk, error)
+	// that admit src (its address, and its port where a source names
+	// one). Several accounts may share one carrier, so the inbound number
+	// decides the account and this list confirms the source; an empty
+	// list means no ip trunk admits it.
+	FindTrunksBySource(ctx context.Context, src netip.AddrPort) ([]*Trunk, error)
 }

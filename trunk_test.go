@@ -60,6 +60,12 @@ func TestTrunkValidate(t *testing.T) {
 		{"bad source", ok(func(t *callfloor.Trunk) { ipOnly(t); t.AllowedSources = []string{"192.0.2.1", "carrier.example"} }), callfloor.ErrInvalidField, "allowed_sources[1]"},
 		{"source with zone", ok(func(t *callfloor.Trunk) { ipOnly(t); t.AllowedSources = []string{"fe80::1%eth0"} }), callfloor.ErrInvalidField, "allowed_sources[0]"},
 		{"duplicate source", ok(func(t *callfloor.Trunk) { ipOnly(t); t.AllowedSources = []string{"192.0.2.0/24", "192.0.2.9/24"} }), callfloor.ErrInvalidField, "allowed_sources[1]"},
+		{"source port zero", ok(func(t *callfloor.Trunk) { ipOnly(t); t.AllowedSources = []string{"192.0.2.1:0"} }), callfloor.ErrInvalidField, "allowed_sources[0]"},
+		{"source port too large", ok(func(t *callfloor.Trunk) { ipOnly(t); t.AllowedSources = []string{"192.0.2.1:65536"} }), callfloor.ErrInvalidField, "allowed_sources[0]"},
+		{"network with a port", ok(func(t *callfloor.Trunk) { ipOnly(t); t.AllowedSources = []string{"192.0.2.0/24:5060"} }), callfloor.ErrInvalidField, "allowed_sources[0]"},
+		{"host name with a port", ok(func(t *callfloor.Trunk) { ipOnly(t); t.AllowedSources = []string{"carrier.example:5060"} }), callfloor.ErrInvalidField, "allowed_sources[0]"},
+		{"IPv6 in brackets without a port", ok(func(t *callfloor.Trunk) { ipOnly(t); t.AllowedSources = []string{"[2001:db8::1]"} }), callfloor.ErrInvalidField, "allowed_sources[0]"},
+		{"duplicate source with port", ok(func(t *callfloor.Trunk) { ipOnly(t); t.AllowedSources = []string{"192.0.2.1:5060", " 192.0.2.1:5060"} }), callfloor.ErrInvalidField, "allowed_sources[1]"},
 		{"bad caller ID", ok(func(t *callfloor.Trunk) { t.DefaultCallerID = "anonymous" }), callfloor.ErrInvalidField, "default_caller_id"},
 		{"negative strip", ok(func(t *callfloor.Trunk) { t.StripDigits = -1 }), callfloor.ErrInvalidField, "strip_digits"},
 		{"bad prefix", ok(func(t *callfloor.Trunk) { t.Prefix = "9a" }), callfloor.ErrInvalidField, "prefix"},
@@ -112,27 +118,35 @@ func TestTrunkAddress(t *testing.T) {
 func TestTrunkAdmits(t *testing.T) {
 	tr := validTrunk(func(t *callfloor.Trunk) {
 		ipOnly(t)
-		t.AllowedSources = []string{"203.0.113.0/24", "2001:db8::7", "::ffff:198.51.100.1"}
+		t.AllowedSources = []string{"203.0.113.0/24", "2001:db8::7", "::ffff:198.51.100.1", " 192.0.2.5:5060",
+			"[2001:DB8::9]:5080", "[::ffff:192.0.2.6]:5060"}
 	})
+	if err := tr.Validate(); err == nil {
+		t.Fatal("a mapped IPv4 address in brackets with a port is accepted")
+	}
+	tr.AllowedSources = tr.AllowedSources[:5]
 	if err := tr.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(tr.AllowedSources, " "); got != "203.0.113.0/24 2001:db8::7 198.51.100.1" {
+	if got := strings.Join(tr.AllowedSources, " "); got != "203.0.113.0/24 2001:db8::7 198.51.100.1 192.0.2.5:5060 [2001:db8::9]:5080" {
 		t.Errorf("sources %s", got)
 	}
-	for ip, want := range map[string]bool{
-		"203.0.113.9": true, "::ffff:203.0.113.9": true, "203.0.114.1": false,
-		"2001:db8::7": true, "2001:db8::8": false, "198.51.100.1": true,
+	for src, want := range map[string]bool{
+		"203.0.113.9:5060": true, "203.0.113.9:41234": true, "[::ffff:203.0.113.9]:5060": true, "203.0.114.1:5060": false,
+		"[2001:db8::7]:5060": true, "[2001:db8::7]:1": true, "[2001:db8::8]:5060": false, "198.51.100.1:5060": true,
+		// A source with a port admits that port only.
+		"192.0.2.5:5060": true, "192.0.2.5:5061": false, "[::ffff:192.0.2.5]:5060": true,
+		"[2001:db8::9]:5080": true, "[2001:db8::9]:5060": false,
 	} {
-		if got := tr.Admits(netip.MustParseAddr(ip)); got != want {
-			t.Errorf("Admits(%s) = %v", ip, got)
+		if got := tr.Admits(netip.MustParseAddrPort(src)); got != want {
+			t.Errorf("Admits(%s) = %v", src, got)
 		}
 	}
-	if tr.Admits(netip.Addr{}) {
+	if tr.Admits(netip.AddrPort{}) {
 		t.Error("admits the zero address")
 	}
 	reg := validTrunk(func(*callfloor.Trunk) {})
-	if reg.Admits(netip.MustParseAddr("203.0.113.9")) {
+	if reg.Admits(netip.MustParseAddrPort("203.0.113.9:5060")) {
 		t.Error("a registration trunk admits by address")
 	}
 }
@@ -263,9 +277,10 @@ func FuzzTrunkHost(f *testing.F) {
 }
 
 // FuzzTrunkSources: a source Validate accepts is canonical and admits
-// its own address.
+// its own address (at its port, when it has one).
 func FuzzTrunkSources(f *testing.F) {
-	for _, s := range []string{"203.0.113.0/24", "10.1.2.3/8", "2001:db8::/32", "::ffff:1.2.3.4", "::ffff:1.2.3.0/120", "1.2.3.4/33", "x", "fe80::1%eth0"} {
+	for _, s := range []string{"203.0.113.0/24", "10.1.2.3/8", "2001:db8::/32", "::ffff:1.2.3.4", "::ffff:1.2.3.0/120",
+		"1.2.3.4/33", "x", "fe80::1%eth0", "192.0.2.1:5060", "[2001:db8::1]:5060", "[::ffff:1.2.3.4]:1", "1.2.3.4:0", "1.2.3.0/24:5"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
@@ -278,12 +293,19 @@ func FuzzTrunkSources(f *testing.F) {
 		if err := again.Validate(); err != nil || again.AllowedSources[0] != c {
 			t.Fatalf("%q: canonical %q not stable (%v)", src, c, err)
 		}
-		addr := c
-		if i := strings.IndexByte(c, '/'); i >= 0 {
-			addr = c[:i]
+		s, ok := callfloor.ParseTrunkSource(c)
+		if !ok {
+			t.Fatalf("%q: canonical %q does not parse", src, c)
 		}
-		if !tr.Admits(netip.MustParseAddr(addr)) {
-			t.Fatalf("%q (%q) does not admit %s", src, c, addr)
+		port := s.Port
+		if port == 0 {
+			port = 5060
+		}
+		if !tr.Admits(netip.AddrPortFrom(s.Prefix.Addr(), port)) {
+			t.Fatalf("%q (%q) does not admit its own address", src, c)
+		}
+		if s.Port != 0 && tr.Admits(netip.AddrPortFrom(s.Prefix.Addr(), s.Port+1)) {
+			t.Fatalf("%q (%q) admits another port", src, c)
 		}
 	})
 }

@@ -93,9 +93,10 @@ func TestTrunkLifecycle(t *testing.T) {
 		t.Fatalf("new password: %s", w.Body)
 	}
 	// An ip trunk may drop its credentials.
-	w = h.call("PATCH", path, a.adminTok, map[string]any{"auth": "ip", "allowed_sources": []string{"203.0.113.0/24"}, "password": "", "username": ""})
+	w = h.call("PATCH", path, a.adminTok, map[string]any{"auth": "ip", "allowed_sources": []string{"203.0.113.0/24", "198.51.100.7:5060", "[2001:DB8::7]:5080"}, "password": "", "username": ""})
 	wantStatus(t, w, http.StatusOK)
-	if got := decode[callfloor.Trunk](t, w); got.HasPassword || got.Auth != callfloor.TrunkIP || got.ExpirySeconds != 600 || got.Name != "Renamed carrier" {
+	if got := decode[callfloor.Trunk](t, w); got.HasPassword || got.Auth != callfloor.TrunkIP || got.ExpirySeconds != 600 || got.Name != "Renamed carrier" ||
+		strings.Join(got.AllowedSources, " ") != "203.0.113.0/24 198.51.100.7:5060 [2001:db8::7]:5080" {
 		t.Fatalf("switched to ip: %+v", got)
 	}
 
@@ -178,6 +179,8 @@ func TestTrunkRefusedRequests(t *testing.T) {
 		{"ip trunk without sources", "POST", "/api/v1/trunks", `{"name":"x","host":"carrier.example","auth":"ip"}`, s422, callfloor.ErrFieldRequired, "allowed_sources"},
 		{"bad host", "POST", "/api/v1/trunks", `{"name":"x","host":"sip:carrier","auth":"ip","allowed_sources":["192.0.2.1"]}`, s422, callfloor.ErrInvalidField, "host"},
 		{"bad source", "PATCH", trunk, `{"auth":"ip","allowed_sources":["192.0.2.1","nope"]}`, s422, callfloor.ErrInvalidField, "allowed_sources[1]"},
+		{"network with a port", "PATCH", trunk, `{"auth":"ip","allowed_sources":["192.0.2.0/24:5060"]}`, s422, callfloor.ErrInvalidField, "allowed_sources[0]"},
+		{"source port zero", "PATCH", trunk, `{"auth":"ip","allowed_sources":["192.0.2.1:0"]}`, s422, callfloor.ErrInvalidField, "allowed_sources[0]"},
 		{"bad transport", "PATCH", trunk, `{"transport":"sctp"}`, s422, callfloor.ErrInvalidField, "transport"},
 		{"clearing a registration trunk's password", "PATCH", trunk, `{"password":""}`, s422, callfloor.ErrFieldRequired, "password"},
 		{"has_password is read-only", "PATCH", trunk, `{"has_password":false}`, s422, callfloor.ErrFieldReadOnly, "has_password"},

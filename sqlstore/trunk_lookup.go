@@ -27,11 +27,11 @@ func (s *Store) ListEnabledTrunks(ctx context.Context) ([]*callfloor.Trunk, erro
 }
 
 // FindTrunksBySource returns the enabled ip trunks, of any account, that
-// admit ip. Sources are few and may be CIDR prefixes, so the match runs
-// here rather than in SQL.
-func (s *Store) FindTrunksBySource(ctx context.Context, ip netip.Addr) ([]*callfloor.Trunk, error) {
+// admit src. Sources are few and may be networks or name a port, so the
+// match runs here rather than in SQL.
+func (s *Store) FindTrunksBySource(ctx context.Context, src netip.AddrPort) ([]*callfloor.Trunk, error) {
 	out := []*callfloor.Trunk{}
-	if !ip.IsValid() {
+	if !src.Addr().IsValid() {
 		return out, nil
 	}
 	var list []*callfloor.Trunk
@@ -43,7 +43,7 @@ func (s *Store) FindTrunksBySource(ctx context.Context, ip netip.Addr) ([]*callf
 		return nil, err
 	}
 	for _, t := range list {
-		if t.Admits(ip) {
+		if t.Admits(src) {
 			out = append(out, t)
 		}
 	}

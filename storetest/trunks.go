@@ -60,8 +60,10 @@ func testTrunkRoundTrip(t *testing.T, st callfloor.Store) {
 	ok(t, err)
 	same(t, "found (with its password)", got, want)
 
-	alpha := mustTrunk(t, st, ctx, ipTrunk("alpha", "198.51.100.0/24", "2001:db8::1", "192.0.2.7/32", "10.1.2.3/8"))
-	same(t, "sources in canonical form", alpha.AllowedSources, []string{"198.51.100.0/24", "2001:db8::1", "192.0.2.7", "10.0.0.0/8"})
+	alpha := mustTrunk(t, st, ctx, ipTrunk("alpha", "198.51.100.0/24", "2001:db8::1", "192.0.2.7/32", "10.1.2.3/8",
+		"192.0.2.8:5060", "[2001:DB8::2]:5080"))
+	same(t, "sources in canonical form", alpha.AllowedSources, []string{"198.51.100.0/24", "2001:db8::1", "192.0.2.7", "10.0.0.0/8",
+		"192.0.2.8:5060", "[2001:db8::2]:5080"})
 	if alpha.HasPassword || alpha.Password != "" {
 		t.Fatalf("ip trunk without password: %+v", alpha)
 	}
@@ -70,7 +72,7 @@ func testTrunkRoundTrip(t *testing.T, st callfloor.Store) {
 	same(t, "list by name ignoring case", list, []*callfloor.Trunk{alpha, want})
 
 	upd, err := st.UpdateTrunk(ctx, alpha.ID, func(x *callfloor.Trunk) error {
-		x.AllowedSources = []string{"203.0.113.5"}
+		x.AllowedSources = []string{"203.0.113.5:5062"}
 		x.Enabled = false
 		x.ID, x.AccountID = tr.ID, a.ID+1 // read-only
 		return nil
@@ -80,7 +82,7 @@ func testTrunkRoundTrip(t *testing.T, st callfloor.Store) {
 		upd.UpdatedAt.Before(alpha.UpdatedAt) {
 		t.Fatalf("updated %+v", upd)
 	}
-	same(t, "sources replaced", upd.AllowedSources, []string{"203.0.113.5"})
+	same(t, "sources replaced", upd.AllowedSources, []string{"203.0.113.5:5062"})
 	got, err = st.FindTrunkByID(ctx, alpha.ID)
 	ok(t, err)
 	same(t, "found after update", got, upd)
@@ -149,6 +151,7 @@ func testTrunkInvalid(t *testing.T, st callfloor.Store) {
 	wantErr(t, st.CreateTrunk(ctx, regTrunk("x", func(x *callfloor.Trunk) { x.Password = "" })), callfloor.ErrFieldRequired, "password")
 	wantErr(t, st.CreateTrunk(ctx, ipTrunk("x")), callfloor.ErrFieldRequired, "allowed_sources")
 	wantErr(t, st.CreateTrunk(ctx, ipTrunk("x", "10.0.0.1", "10.0.0.1/32")), callfloor.ErrInvalidField, "allowed_sources[1]")
+	wantErr(t, st.CreateTrunk(ctx, ipTrunk("x", "10.0.0.0/8:5060")), callfloor.ErrInvalidField, "allowed_sources[0]")
 	wantErr(t, st.CreateTrunk(ctx, regTrunk("x", func(x *callfloor.Trunk) { x.Host = "carrier:99999" })), callfloor.ErrInvalidField, "host")
 	list, err := st.ListTrunks(ctx)
 	ok(t, err)
@@ -172,7 +175,7 @@ func testTrunkDelete(t *testing.T, st callfloor.Store) {
 	wantErr(t, st.DeleteTrunk(ctx, tr.ID), callfloor.ErrNotFound, "")
 	ip := mustTrunk(t, st, ctx, ipTrunk("IP", "203.0.113.1"))
 	ok(t, st.DeleteTrunk(ctx, ip.ID)) // with its sources
-	list, err := st.FindTrunksBySource(context.Background(), netip.MustParseAddr("203.0.113.1"))
+	list, err := st.FindTrunksBySource(context.Background(), netip.MustParseAddrPort("203.0.113.1:5060"))
 	ok(t, err)
 	same(t, "deleted ip trunk", list, []*callfloor.Trunk{})
 }
@@ -236,6 +239,8 @@ func testFindTrunksBySource(t *testing.T, st callfloor.Store) {
 	ctx := context.Background()
 	a := mustTrunk(t, st, actx, ipTrunk("Shared carrier", "203.0.113.0/24", "2001:db8::/32"))
 	b := mustTrunk(t, st, bctx, ipTrunk("Shared carrier", "203.0.113.10"))
+	// Sources that name a port admit that port only.
+	c := mustTrunk(t, st, bctx, ipTrunk("Pinned", "192.0.2.20:5060", "[2001:db9::20]:5080"))
 	mustTrunk(t, st, bctx, func() *callfloor.Trunk {
 		off := ipTrunk("Off", "198.51.100.1")
 		off.Enabled = false
@@ -243,22 +248,27 @@ func testFindTrunksBySource(t *testing.T, st callfloor.Store) {
 	}())
 	mustTrunk(t, st, bctx, regTrunk("Registered"))
 	cases := []struct {
-		ip   string
+		src  string
 		want []*callfloor.Trunk
 	}{
-		{"203.0.113.10", []*callfloor.Trunk{a, b}},
-		{"::ffff:203.0.113.10", []*callfloor.Trunk{a, b}},
-		{"203.0.113.11", []*callfloor.Trunk{a}},
-		{"2001:db8:1::5", []*callfloor.Trunk{a}},
-		{"198.51.100.1", []*callfloor.Trunk{}}, // disabled
-		{"192.0.2.1", []*callfloor.Trunk{}},
+		{"203.0.113.10:5060", []*callfloor.Trunk{a, b}},
+		{"203.0.113.10:40000", []*callfloor.Trunk{a, b}},
+		{"[::ffff:203.0.113.10]:5060", []*callfloor.Trunk{a, b}},
+		{"203.0.113.11:5060", []*callfloor.Trunk{a}},
+		{"[2001:db8:1::5]:5060", []*callfloor.Trunk{a}},
+		{"192.0.2.20:5060", []*callfloor.Trunk{c}},
+		{"192.0.2.20:5061", []*callfloor.Trunk{}},
+		{"[2001:db9::20]:5080", []*callfloor.Trunk{c}},
+		{"[2001:db9::20]:5060", []*callfloor.Trunk{}},
+		{"198.51.100.1:5060", []*callfloor.Trunk{}}, // disabled
+		{"192.0.2.1:5060", []*callfloor.Trunk{}},
 	}
 	for _, tc := range cases {
-		got, err := st.FindTrunksBySource(ctx, netip.MustParseAddr(tc.ip))
+		got, err := st.FindTrunksBySource(ctx, netip.MustParseAddrPort(tc.src))
 		ok(t, err)
-		same(t, tc.ip, got, tc.want)
+		same(t, tc.src, got, tc.want)
 	}
-	got, err := st.FindTrunksBySource(ctx, netip.Addr{})
+	got, err := st.FindTrunksBySource(ctx, netip.AddrPort{})
 	ok(t, err)
 	same(t, "invalid address", got, []*callfloor.Trunk{})
 }

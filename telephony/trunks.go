@@ -69,9 +69,9 @@ func (t *Trunks) Outbound(ctx context.Context, caller *callfloor.Extension, numb
 }
 
 // Inbound recognises a carrier's INVITE: by the trunk its Request-URI
-// names (the Contact we registered with) or by an ip trunk admitting its
-// source, then by the inbound number it is for, which must belong to the
-// trunk's account.
+// names (the Contact we registered with) and its host's address, or by an
+// ip trunk admitting its source address and port, then by the inbound
+// number it is for, which must belong to the trunk's account.
 func (t *Trunks) Inbound(ctx context.Context, req *sip.Request, src netip.Addr) (*b2bua.InboundRoute, error) {
 	var candidates []*callfloor.Trunk
 	named := false
@@ -88,7 +88,7 @@ func (t *Trunks) Inbound(ctx context.Context, req *sip.Request, src netip.Addr) 
 		}
 	} else {
 		var err error
-		if candidates, err = t.Store.FindTrunksBySource(ctx, src); err != nil {
+		if candidates, err = t.Store.FindTrunksBySource(ctx, sourceOf(req, src)); err != nil {
 			return nil, err
 		}
 	}
@@ -153,5 +153,15 @@ func (t *Trunks) fromHost(ctx context.Context, tr *callfloor.Trunk, src netip.Ad
 			return true
 		}
 	}
-	return tr.Admits(src)
+	return false
+}
+
+// sourceOf is the address and port req came from; src is its address as
+// the B2BUA read it. Without a readable source the port is 0, which only
+// sources that name no port admit.
+func sourceOf(req *sip.Request, src netip.Addr) netip.AddrPort {
+	if ap, err := netip.ParseAddrPort(req.Source()); err == nil && ap.Addr().Unmap() == src.Unmap() {
+		return netip.AddrPortFrom(src.Unmap(), ap.Port())
+	}
+	return netip.AddrPortFrom(src.Unmap(), 0)
 }

@@ -71,6 +71,26 @@ func TestTrunkRoutes(t *testing.T) {
 		t.Fatalf("an extension's number from the trunk's address: %+v %v", in, err)
 	}
 
+	// A source that names a port admits that port only.
+	if _, err := st.UpdateTrunk(sctx, tr.ID, func(t *callfloor.Trunk) error {
+		t.AllowedSources = []string{"127.0.0.1:5099"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	from := func(number, source string) *sip.Request {
+		req := invite(number)
+		req.SetSource(source)
+		return req
+	}
+	in, err = trunks.Inbound(ctx, from("441632960100", "127.0.0.1:5099"), netip.MustParseAddr("127.0.0.1"))
+	if err != nil || in == nil || in.TrunkID != tr.ID {
+		t.Fatalf("from the trunk's address and port: %+v %v", in, err)
+	}
+	if in, err := trunks.Inbound(ctx, from("441632960100", "127.0.0.1:5098"), netip.MustParseAddr("127.0.0.1")); err != nil || in != nil {
+		t.Fatalf("from another port of the trunk's address: %+v %v", in, err)
+	}
+
 	// Without an enabled trunk there is no way out.
 	if _, err := st.UpdateTrunk(sctx, tr.ID, func(t *callfloor.Trunk) error { t.Enabled = false; return nil }); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/callfloor/callfloor/sip/registrar"
 	"log/slog"
 	"math"
 	"net/netip"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/callfloor/callfloor/sip/registrar"
 )
 
 // Config is every setting of the server. Each one can come from the YAML
@@ -31,8 +32,18 @@ type Config struct {
 	TLSKey       string
 	SIPKeepalive time.Duration
 	SIPDigest    []string
-	RTPPorts     PortRange
-	Database     string
+	// SIPRate and SIPBurst are the requests a second each source address
+	// may send to SIP, and how many at once.
+	SIPRate  float64
+	SIPBurst int
+	// SIPBanFailures failed authentications from one address within 5
+	// minutes ban it for SIPBanTime.
+	SIPBanFailures int
+	SIPBanTime     time.Duration
+	// SIPAllow are networks never rate-limited nor banned.
+	SIPAllow []netip.Prefix
+	RTPPorts PortRange
+	Database string
 	// SecretKeyFile holds the key that seals the trunks' passwords in
 	// the database; empty: secret.key in the data directory.
 	SecretKeyFile string
@@ -57,18 +68,23 @@ type Config struct {
 // DefaultConfig returns the settings used when nothing else is given.
 func DefaultConfig() Config {
 	return Config{
-		Data:         "data",
-		HTTP:         "127.0.0.1:8080",
-		SIP:          "127.0.0.1:5060",
-		SIPKeepalive: 30 * time.Second,
-		SIPDigest:    []string{"MD5"},
-		RTPPorts:     PortRange{Min: 10000, Max: 20000},
-		LogLevel:     "info",
-		LogFormat:    "text",
-		SessionTTL:   12 * time.Hour,
-		SIPRealm:     "callfloor",
-		DemoPassword: "callfloor",
-		DemoCarrier:  "127.0.0.1:5080",
+		Data:           "data",
+		HTTP:           "127.0.0.1:8080",
+		SIP:            "127.0.0.1:5060",
+		SIPKeepalive:   30 * time.Second,
+		SIPDigest:      []string{"MD5"},
+		SIPRate:        10,
+		SIPBurst:       50,
+		SIPBanFailures: 5,
+		SIPBanTime:     15 * time.Minute,
+		SIPAllow:       []netip.Prefix{},
+		RTPPorts:       PortRange{Min: 10000, Max: 20000},
+		LogLevel:       "info",
+		LogFormat:      "text",
+		SessionTTL:     12 * time.Hour,
+		SIPRealm:       "callfloor",
+		DemoPassword:   "callfloor",
+		DemoCarrier:    "127.0.0.1:5080",
 		// About one call every 30 seconds: enough to watch, not a flood.
 		DemoInboundRate: 2,
 	}
@@ -127,6 +143,40 @@ func settings() []setting {
 					return err
 				}
 				c.SIPDigest = a
+				return nil
+			}},
+		{name: "sip-rate", usage: "SIP requests a second each source address may send (beyond the burst, more are dropped), 0.1 to 100000",
+			get: func(c *Config) string { return strconv.FormatFloat(c.SIPRate, 'g', -1, 64) },
+			set: func(c *Config, v string) error {
+				r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || math.IsNaN(r) || r < 0.1 || r > 100000 {
+					return fmt.Errorf("sip rate must be a number of requests a second from 0.1 to 100000, e.g. 10")
+				}
+				c.SIPRate = r
+				return nil
+			}},
+		intSetting("sip-burst", "SIP requests one source address may send at once, above sip-rate", 1, 100000,
+			func(c *Config) *int { return &c.SIPBurst }),
+		intSetting("sip-ban-failures", "failed SIP authentications from one address within 5 minutes that ban it for sip-ban-time", 1, 1000,
+			func(c *Config) *int { return &c.SIPBanFailures }),
+		{name: "sip-ban-time", usage: "how long an address is banned after sip-ban-failures failed authentications, 1s to 168h",
+			get: func(c *Config) string { return c.SIPBanTime.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(strings.TrimSpace(v))
+				if err != nil || d < time.Second || d > 7*24*time.Hour {
+					return fmt.Errorf("sip ban time must be a duration between 1s and 168h, e.g. 15m")
+				}
+				c.SIPBanTime = d
+				return nil
+			}},
+		{name: "sip-allow", usage: "networks (CIDR, comma-separated, e.g. 192.0.2.0/24,2001:db8::/64) whose addresses are never rate-limited nor banned by SIP; empty: none",
+			get: func(c *Config) string { return formatPrefixes(c.SIPAllow) },
+			set: func(c *Config, v string) error {
+				p, err := parsePrefixes(v)
+				if err != nil {
+					return err
+				}
+				c.SIPAllow = p
 				return nil
 			}},
 		{name: "rtp-ports", usage: "UDP ports for RTP, MIN-MAX (MIN even), e.g. 10000-20000",
@@ -214,9 +264,9 @@ func settings() []setting {
 	}
 }
 
-// maxDemoInboundRate caps the simulated carrier's calls a minute: its
-// calls come from loopback like the phones', and the registrar lets one
-// address send 10 requests a second.
+// maxDemoInboundRate caps the simulated carrier's calls a minute. Its
+// calls come from loopback like the phones', but from the trunk's own
+// address, which the registrar never rate-limits.
 const maxDemoInboundRate = 120
 
 // checkDemoCarrier accepts an empty address (no carrier) or IP:port with
@@ -231,6 +281,45 @@ func checkDemoCarrier(v string) error {
 		return fmt.Errorf("demo carrier must be an IP address and port such as 127.0.0.1:5080 (IPv6 in brackets), or empty for no carrier")
 	}
 	return nil
+}
+
+// intSetting is a whole number from lo to hi.
+func intSetting(name, usage string, lo, hi int, p func(*Config) *int) setting {
+	return setting{name: name, usage: fmt.Sprintf("%s, %d to %d", usage, lo, hi),
+		get: func(c *Config) string { return strconv.Itoa(*p(c)) },
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < lo || n > hi {
+				return fmt.Errorf("%s must be a whole number from %d to %d", strings.ReplaceAll(name, "-", " "), lo, hi)
+			}
+			*p(c) = n
+			return nil
+		}}
+}
+
+// parsePrefixes reads networks in CIDR notation, separated by commas (or
+// spaces); empty is none. A single address is refused: write /32 or /128.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	out := []netip.Prefix{}
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("sip allow: %q is not a network in CIDR notation such as 192.0.2.0/24 or 2001:db8::/64 (a single address is 192.0.2.7/32)", f)
+		}
+		if p.Addr().Is4In6() {
+			p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func formatPrefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
 }
 
 func boolSetting(name, usage string, p func(*Config) *bool) setting {
@@ -377,6 +466,14 @@ func applyYAML(cfg *Config, path string, list []setting) error {
 		}
 		if v == nil {
 			continue
+		}
+		if list, ok := v.([]any); ok {
+			// A YAML list (sip_allow) is the comma-separated value.
+			parts := make([]string, len(list))
+			for i, e := range list {
+				parts[i] = fmt.Sprint(e)
+			}
+			v = strings.Join(parts, ",")
 		}
 		if err := s.set(cfg, fmt.Sprint(v)); err != nil {
 			return fmt.Errorf("config file %s: %s: %w", path, k, err)

@@ -63,6 +63,15 @@ func TestConfigPrecedence(t *testing.T) {
 			return c.Simulate && c.HTTP == "127.0.0.1:7003"
 		}},
 		{"bool flag false beats env", []string{"--simulate=false"}, map[string]string{"CALLFLOOR_SIMULATE": "true"}, func(c Config) bool { return !c.Simulate }},
+		{"sip limits from flags", []string{"--sip-rate", "0.5", "--sip-burst", "200", "--sip-ban-failures", "20", "--sip-ban-time", "1h"}, nil, func(c Config) bool {
+			return c.SIPRate == 0.5 && c.SIPBurst == 200 && c.SIPBanFailures == 20 && c.SIPBanTime == time.Hour
+		}},
+		{"sip allow from env", nil, map[string]string{"CALLFLOOR_SIP_ALLOW": "192.0.2.9/24, 2001:DB8::/64,::ffff:10.0.0.0/104"}, func(c Config) bool {
+			return formatPrefixes(c.SIPAllow) == "192.0.2.0/24,2001:db8::/64,10.0.0.0/8"
+		}},
+		{"sip allow emptied by flag", []string{"--sip-allow", ""}, map[string]string{"CALLFLOOR_SIP_ALLOW": "192.0.2.0/24"}, func(c Config) bool {
+			return len(c.SIPAllow) == 0
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,6 +108,12 @@ func TestConfigErrors(t *testing.T) {
 		{"demo flag outside demo", []string{"--demo-password", "x"}, nil, "demo-password"},
 		{"demo carrier outside demo", []string{"--demo-carrier", "127.0.0.1:5080"}, nil, "demo-carrier"},
 		{"demo inbound rate outside demo", []string{"--demo-inbound-rate", "2"}, nil, "demo-inbound-rate"},
+		{"sip rate zero", []string{"--sip-rate", "0"}, nil, "sip rate must be"},
+		{"sip burst zero", nil, map[string]string{"CALLFLOOR_SIP_BURST": "0"}, "sip burst must be a whole number from 1"},
+		{"sip ban failures not a number", []string{"--sip-ban-failures", "five"}, nil, "sip ban failures must be"},
+		{"sip ban time too short", []string{"--sip-ban-time", "0s"}, nil, "sip ban time must be"},
+		{"sip allow single address", []string{"--sip-allow", "192.0.2.7"}, nil, "192.0.2.7/32"},
+		{"sip allow bad network", []string{"--sip-allow", "192.0.2.0/24,office"}, nil, `"office" is not a network`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -332,5 +347,26 @@ func TestSIPOverTLSListeners(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), keyLine) {
 		t.Fatal("the key was logged")
+	}
+}
+
+// In YAML the allow list may be a list or one comma-separated string.
+func TestConfigSIPAllowYAML(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"list":   "sip_allow:\n  - 192.0.2.0/24\n  - 2001:db8::/64\n",
+		"string": "sip_allow: 192.0.2.0/24,2001:db8::/64\n",
+	} {
+		file := filepath.Join(dir, name+".yaml")
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := LoadConfig("serve", []string{"--config", file}, envMap(nil), false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := formatPrefixes(c.SIPAllow); got != "192.0.2.0/24,2001:db8::/64" {
+			t.Errorf("%s: allow %s", name, got)
+		}
 	}
 }

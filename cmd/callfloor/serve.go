@@ -58,8 +58,10 @@ type Main struct {
 	// acd routes the queues' callers; the floor's publisher reads it
 	// from its own goroutine.
 	acd atomic.Pointer[dispatch.Dispatcher]
-	// Trunks keeps the registration trunks registered with carriers.
+	// Trunks keeps the registration trunks registered with carriers,
+	// and carriers keeps their addresses for the registrar to trust.
 	Trunks    *trunk.Client
+	carriers  trunk.Sources
 	stopWatch func()
 	sipUDP    net.PacketConn
 	sipTCP    net.Listener
@@ -155,7 +157,10 @@ func (m *Main) openSIP() error {
 		keepalive = -1 // off
 	}
 	r, err := registrar.New(registrar.Config{Store: m.Store, Realm: m.Config.SIPRealm, Clock: m.Clock, Logger: m.Logger,
-		Keepalive: keepalive, Algorithms: m.Config.SIPDigest})
+		Keepalive: keepalive, Algorithms: m.Config.SIPDigest,
+		RequestRate: m.Config.SIPRate, RequestBurst: m.Config.SIPBurst,
+		MaxAuthFailures: m.Config.SIPBanFailures, BanTime: m.Config.SIPBanTime,
+		Allow: m.Config.SIPAllow, Trusted: m.carriers.Contains})
 	if err != nil {
 		return fmt.Errorf("sip registrar: %w", err)
 	}
@@ -263,10 +268,11 @@ func (m *Main) openCalls() error {
 	m.calls = b
 	phones.B2BUA = b
 	// Registration trunks register with their carriers; trunk changes
-	// made through the API are picked up within a poll.
+	// made through the API are picked up within a poll, and so are the
+	// carriers' addresses the registrar trusts.
 	tc, err := trunk.New(trunk.Config{Trunks: m.Store, Contact: sip.Uri{Scheme: "sip", Host: addr.IP.String(), Port: addr.Port},
 		UserAgent: m.Registrar.UserAgent(), SendFrom: addr.String(), Clock: m.Clock, Logger: m.Logger,
-		PollInterval: 30 * time.Second})
+		PollInterval: 30 * time.Second, Sources: &m.carriers})
 	if err != nil {
 		return fmt.Errorf("sip trunks: %w", err)
 	}

@@ -171,6 +171,8 @@ func New(cfg Config) (*B2BUA, error) {
 	reg.Handle(sip.BYE, b.onBye)
 	reg.Handle(sip.CANCEL, b.onCancel)
 	reg.Handle(sip.REFER, b.onRefer)
+	// A request of a live dialog always passes the registrar's guard.
+	reg.TrustDialogs(func(req *sip.Request) bool { return b.findLeg(req) != nil })
 	return b, nil
 }
 

@@ -14,12 +14,12 @@ import (
 // credentials prove; otherwise it has answered req itself (401 with a
 // challenge, 403 or 500) and returns false.
 func (r *Registrar) Authenticate(req *sip.Request, tx sip.ServerTransaction) (*callfloor.Extension, bool) {
-	ap, err := netip.ParseAddrPort(req.Source())
-	if err != nil {
+	src, ok := sourceOf(req)
+	if !ok {
 		r.respond(req, tx, sip.StatusForbidden, "Forbidden")
 		return nil, false
 	}
-	ext := r.authenticate(req, tx, ap.Addr().Unmap(), r.clock.Now())
+	ext := r.authenticate(req, tx, src, r.clock.Now())
 	return ext, ext != nil
 }
 
@@ -31,7 +31,7 @@ func (r *Registrar) Handle(method sip.RequestMethod, h sipgo.RequestHandler) {
 	r.methodsMu.Lock()
 	r.methods = append(r.methods, string(method))
 	r.methodsMu.Unlock()
-	r.srv.OnRequest(method, r.guarded(func(req *sip.Request, tx sip.ServerTransaction, _ netip.Addr) { h(req, tx) }))
+	r.srv.OnRequest(method, r.guarded(func(req *sip.Request, tx sip.ServerTransaction, _ netip.AddrPort) { h(req, tx) }))
 }
 
 // UserAgent returns the registrar's SIP user agent, whose transports a

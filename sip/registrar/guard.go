@@ -10,6 +10,13 @@ import (
 // requests and a ban after repeated failed authentications. It is keyed by
 // IP address without the port, so a scanner cannot escape it by changing
 // ports. Every time comes from the caller (the registrar's clock).
+//
+// Failures are counted per username within each address: the address is
+// banned once its usernames' failures add up to maxFailures within the
+// window, and a successful authentication clears only its own username's
+// failures. A phone that mistyped its password and then got it right
+// leaves nothing against its address, but an attacker cannot wipe its
+// guesses at one extension by registering another one it knows.
 type guard struct {
 	rate        float64 // tokens per second
 	burst       float64
@@ -22,12 +29,20 @@ type guard struct {
 }
 
 type peer struct {
-	tokens      float64
-	refilled    time.Time
-	failures    int
-	firstFail   time.Time
+	tokens   float64
+	refilled time.Time
+	// failures of each username (at most maxFailures entries: the ban
+	// clears them).
+	failures    map[string]failures
 	bannedUntil time.Time
 	seen        time.Time
+}
+
+// failures are one username's failed authentications from one address
+// since first.
+type failures struct {
+	n     int
+	first time.Time
 }
 
 // verdict is what the guard says about one request.
@@ -76,29 +91,43 @@ func (g *guard) admit(ip netip.Addr, now time.Time) verdict {
 	return allow
 }
 
-// fail counts a failed authentication from ip; the maxFailures-th within
-// the window bans ip for banFor. It reports whether ip is now banned.
-func (g *guard) fail(ip netip.Addr, now time.Time) bool {
+// fail counts a failed authentication of user from ip; when the
+// failures of ip's usernames within the window add up to maxFailures, ip
+// is banned for banFor. It reports whether ip is now banned.
+func (g *guard) fail(ip netip.Addr, user string, now time.Time) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	p := g.peer(ip, now)
-	if p.failures == 0 || now.Sub(p.firstFail) > g.window {
-		p.failures, p.firstFail = 0, now
+	if p.failures == nil {
+		p.failures = map[string]failures{}
 	}
-	p.failures++
-	if p.failures < g.maxFailures {
+	total := 0
+	for u, f := range p.failures {
+		if now.Sub(f.first) > g.window {
+			delete(p.failures, u)
+			continue
+		}
+		total += f.n
+	}
+	f := p.failures[user]
+	if f.n == 0 {
+		f.first = now
+	}
+	f.n++
+	p.failures[user] = f
+	if total+1 < g.maxFailures {
 		return false
 	}
-	p.failures, p.bannedUntil = 0, now.Add(g.banFor)
+	p.failures, p.bannedUntil = nil, now.Add(g.banFor)
 	return true
 }
 
-// succeed clears the failures of ip.
-func (g *guard) succeed(ip netip.Addr) {
+// succeed clears the failures of user from ip, and only those.
+func (g *guard) succeed(ip netip.Addr, user string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if p := g.peers[ip]; p != nil {
-		p.failures = 0
+		delete(p.failures, user)
 	}
 }
 

@@ -57,6 +57,13 @@ type harness struct {
 
 func newHarness(t *testing.T, mods ...func(*Config)) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil, mods...)
+}
+
+// newHarnessWith is newHarness with setup run on the registrar before it
+// serves (to add handlers).
+func newHarnessWith(t *testing.T, setup func(*Registrar), mods ...func(*Config)) *harness {
+	t.Helper()
 	h := &harness{t: t, clock: clocktest.New(t0), store: &fakeStore{exts: map[string]*callfloor.Extension{}}}
 	h.ext, h.secret = h.addExt(1, 10, "100"), "correct horse battery"
 	h.ext.SetSIPSecret(callfloor.DefaultSIPRealm, h.secret)
@@ -70,6 +77,9 @@ func newHarness(t *testing.T, mods ...func(*Config)) *harness {
 	reg, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(reg)
 	}
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {

@@ -16,9 +16,9 @@ import (
 const storeTimeout = 5 * time.Second
 
 // register handles a REGISTER: authenticate, then change the bindings.
-func (r *Registrar) register(req *sip.Request, tx sip.ServerTransaction, ip netip.Addr) {
+func (r *Registrar) register(req *sip.Request, tx sip.ServerTransaction, src netip.AddrPort) {
 	now := r.clock.Now()
-	ext := r.authenticate(req, tx, ip, now)
+	ext := r.authenticate(req, tx, src, now)
 	if ext == nil {
 		return
 	}
@@ -61,7 +61,7 @@ func (r *Registrar) register(req *sip.Request, tx sip.ServerTransaction, ip neti
 
 // authenticate checks the digest credentials of req and returns the
 // extension they prove, or answers req itself and returns nil.
-func (r *Registrar) authenticate(req *sip.Request, tx sip.ServerTransaction, ip netip.Addr, now time.Time) *callfloor.Extension {
+func (r *Registrar) authenticate(req *sip.Request, tx sip.ServerTransaction, src netip.AddrPort, now time.Time) *callfloor.Extension {
 	cred, ok := authorization(req, r.cfg.Realm)
 	if !ok {
 		r.challenge(req, tx, now, false)
@@ -87,18 +87,19 @@ func (r *Registrar) authenticate(req *sip.Request, tx sip.ServerTransaction, ip 
 		return nil
 	}
 	if !verify(cred, ext, req.Method.String()) {
+		ip := src.Addr()
 		attrs := []any{"source", ip.String()}
 		if ext != nil {
 			attrs = append(attrs, "account", ext.AccountID, "ext", ext.ID)
 		}
 		r.log.Info("sip authentication failed", attrs...)
-		if r.guard.fail(ip, now) {
+		if !r.exempt(src) && r.guard.fail(ip, cred.Username, now) {
 			r.log.Warn("sip source banned after failed authentications", "source", ip.String(), "until", now.Add(r.cfg.BanTime))
 		}
 		r.challenge(req, tx, now, false)
 		return nil
 	}
-	r.guard.succeed(ip)
+	r.guard.succeed(src.Addr(), cred.Username)
 	return ext
 }
 

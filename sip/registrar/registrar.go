@@ -10,6 +10,10 @@
 // FailureWindow (requests during a ban are answered 403 Forbidden). A
 // wrong password and an unknown username both count as failures and get
 // the same 401 answer, nonce aside, so usernames cannot be probed.
+// Failures are kept per username: a success clears its own username's
+// and no other. Addresses in Allow and those Trusted (trunks) are never
+// limited nor banned, and requests inside an established dialog
+// (TrustDialogs) always pass, so a banned phone can still hang up.
 //
 // Nonces are stateless (an HMAC of their issue time), valid for NonceTTL;
 // an expired one is answered with stale=true.
@@ -29,6 +33,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -73,10 +78,18 @@ type Config struct {
 	RequestRate  float64
 	RequestBurst int
 	// MaxAuthFailures failed authentications from one IP within
-	// FailureWindow ban it for BanTime (5, 5 minutes, 15 minutes).
+	// FailureWindow ban it for BanTime (5, 5 minutes, 15 minutes). They
+	// are counted per username: a success clears its own username's.
 	MaxAuthFailures int
 	FailureWindow   time.Duration
 	BanTime         time.Duration
+	// Allow are networks whose addresses are never rate-limited nor
+	// banned: an office behind one NAT address, a load generator.
+	Allow []netip.Prefix
+	// Trusted, if set, tells whether a source is one the system
+	// authenticates by its address (a trunk's carrier): never
+	// rate-limited nor banned either. It is asked on every request.
+	Trusted func(netip.AddrPort) bool
 
 	// Keepalive is how often every binding is sent an OPTIONS over the
 	// flow it registered on (30 s); negative turns keepalives off.
@@ -167,6 +180,9 @@ type Registrar struct {
 	// OPTIONS, and what Handle added.
 	methodsMu sync.Mutex
 	methods   []string
+	// inDialog recognises requests inside an established dialog (see
+	// TrustDialogs).
+	inDialog atomic.Pointer[func(*sip.Request) bool]
 
 	done      chan struct{}
 	stopped   chan struct{}
@@ -285,8 +301,10 @@ func (r *Registrar) run() {
 }
 
 // guarded wraps a handler with the per-address protection and turns a
-// panic into a logged 500.
-func (r *Registrar) guarded(h func(req *sip.Request, tx sip.ServerTransaction, ip netip.Addr)) sipgo.RequestHandler {
+// panic into a logged 500. Allowed and trusted sources, and requests
+// inside an established dialog, pass without it: a banned phone can still
+// hang up its call.
+func (r *Registrar) guarded(h func(req *sip.Request, tx sip.ServerTransaction, src netip.AddrPort)) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		defer func() {
 			if v := recover(); v != nil {
@@ -294,21 +312,61 @@ func (r *Registrar) guarded(h func(req *sip.Request, tx sip.ServerTransaction, i
 				r.respond(req, tx, sip.StatusInternalServerError, "Server Internal Error")
 			}
 		}()
-		ap, err := netip.ParseAddrPort(req.Source())
-		if err != nil {
+		src, ok := sourceOf(req)
+		if !ok {
 			r.log.Warn("sip request without a source address dropped", "method", req.Method.String())
 			return
 		}
-		ip := ap.Addr().Unmap()
-		switch r.guard.admit(ip, r.clock.Now()) {
-		case limited:
-			return
-		case banned:
-			r.respond(req, tx, sip.StatusForbidden, "Forbidden")
-			return
+		if !r.exempt(src) && !r.withinDialog(req) {
+			switch r.guard.admit(src.Addr(), r.clock.Now()) {
+			case limited:
+				return
+			case banned:
+				r.respond(req, tx, sip.StatusForbidden, "Forbidden")
+				return
+			}
 		}
-		h(req, tx, ip)
+		h(req, tx, src)
 	}
+}
+
+// sourceOf is the address a request came from, IPv4 unmapped.
+func sourceOf(req *sip.Request) (netip.AddrPort, bool) {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+}
+
+// exempt reports whether src is never limited nor banned: in an allowed
+// network, or trusted (a trunk).
+func (r *Registrar) exempt(src netip.AddrPort) bool {
+	for _, p := range r.cfg.Allow {
+		if p.Contains(src.Addr()) {
+			return true
+		}
+	}
+	return r.cfg.Trusted != nil && r.cfg.Trusted(src)
+}
+
+// TrustDialogs tells the registrar how to recognise a request inside an
+// established dialog (its To tag matches a live dialog): such requests
+// are never rate-limited nor refused for a ban, as ending or changing a
+// call that is up must always work. The B2BUA, which owns the dialogs,
+// calls it.
+func (r *Registrar) TrustDialogs(match func(*sip.Request) bool) { r.inDialog.Store(&match) }
+
+func (r *Registrar) withinDialog(req *sip.Request) bool {
+	to := req.To()
+	if to == nil {
+		return false
+	}
+	if tag, ok := to.Params.Get("tag"); !ok || tag == "" {
+		return false
+	}
+	match := r.inDialog.Load()
+	return match != nil && (*match)(req)
 }
 
 // respond answers req with code and extra headers. ACKs are never
@@ -328,11 +386,11 @@ func (r *Registrar) respond(req *sip.Request, tx sip.ServerTransaction, code int
 
 // options answers an OPTIONS to the registrar (a phone's keepalive or
 // capability query): 200 with what it accepts.
-func (r *Registrar) options(req *sip.Request, tx sip.ServerTransaction, _ netip.Addr) {
+func (r *Registrar) options(req *sip.Request, tx sip.ServerTransaction, _ netip.AddrPort) {
 	r.respond(req, tx, sip.StatusOK, "OK", sip.NewHeader("Allow", r.allowed()),
 		sip.NewHeader("Accept", "application/sdp"))
 }
 
-func (r *Registrar) noRoute(req *sip.Request, tx sip.ServerTransaction, _ netip.Addr) {
+func (r *Registrar) noRoute(req *sip.Request, tx sip.ServerTransaction, _ netip.AddrPort) {
 	r.respond(req, tx, sip.StatusMethodNotAllowed, "Method Not Allowed", sip.NewHeader("Allow", r.allowed()))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/netip"
 	"sort"
 	"strconv"
 	"sync"
@@ -55,6 +56,12 @@ type Config struct {
 	// trunks' goroutines (possibly at once for several trunks). It must
 	// not block.
 	OnChange func(Status)
+	// Sources, if set, is kept up to date with the carriers' addresses
+	// on every Reload, for the registrar to trust.
+	Sources *Sources
+	// LookupIP resolves a registration trunk's host name for Sources
+	// (net.DefaultResolver when nil).
+	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // ErrClosed is Reload's answer after Close.
@@ -138,15 +145,18 @@ func (c *Client) closeUA() {
 	}
 }
 
-// Reload reads the enabled trunks and brings the registrations in line:
-// new registration trunks start registering, removed or disabled ones are
-// withdrawn (REGISTER with Expires: 0), and changed ones are withdrawn and
-// registered again with their new settings. The first Reload starts the
-// client.
+// Reload reads the enabled trunks, updates Sources and brings the
+// registrations in line: new registration trunks start registering,
+// removed or disabled ones are withdrawn (REGISTER with Expires: 0), and
+// changed ones are withdrawn and registered again with their new
+// settings. The first Reload starts the client.
 func (c *Client) Reload(ctx context.Context) error {
 	trunks, err := c.cfg.Trunks.ListEnabledTrunks(ctx)
 	if err != nil {
 		return err
+	}
+	if c.cfg.Sources != nil {
+		c.cfg.Sources.update(ctx, trunks, c.cfg.LookupIP)
 	}
 	want := map[int64]*callfloor.Trunk{}
 	for _, t := range trunks {

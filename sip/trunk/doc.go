@@ -19,6 +19,10 @@
 // never register: their inbound calls are recognised by source address
 // (callfloor.Store's FindTrunksBySource).
 //
+// Sources, kept up to date by the client, are the addresses carriers send
+// from (ip trunks' allowed sources, registration trunks' hosts), which the
+// registrar trusts: a carrier is never rate-limited nor banned.
+//
 // Credentials answer a carrier's challenge to an outbound INVITE through a
 // trunk, for the B2BUA: either directly (Authorize) or through sipgo's
 // dialog client (AnswerOptions).
