@@ -24,6 +24,9 @@ const (
 	EventCallResumed    EventType = "call.resumed"
 	EventCallMuted      EventType = "call.muted"
 	EventCallUnmuted    EventType = "call.unmuted"
+	// EventCallNotes: the agent's notes and CRM tags of a call, typed
+	// during it or its wrap-up; the disposition takes them up.
+	EventCallNotes EventType = "call.notes"
 	EventCallEnded      EventType = "call.ended"
 	// EventCallRecord is a step of a call as the telephony plane saw it
 	// (Record), for every call and leg, agents' or not.
@@ -46,7 +49,7 @@ const (
 var EventTypes = []EventType{
 	EventLoggedIn, EventLoggedOff, EventPaused, EventUnpaused, EventPending,
 	EventAutoAnswer, EventPhone, EventPauseThreshold, EventPreview, EventPreviewEnded,
-	EventCallOffered, EventCallAnswered, EventCallHeld, EventCallResumed, EventCallMuted, EventCallUnmuted, EventCallEnded,
+	EventCallOffered, EventCallAnswered, EventCallHeld, EventCallResumed, EventCallMuted, EventCallUnmuted, EventCallNotes, EventCallEnded,
 	EventCallRecord, EventDialRequested, EventWrapupStarted, EventDisposition,
 	EventDispositionLater, EventParticipantPaused, EventParticipantResume,
 	EventQueueStats, EventMidnight,
@@ -77,6 +80,9 @@ type Event struct {
 	EndReason   string       `json:"end_reason,omitempty"`
 	DueAt       *time.Time   `json:"due_at,omitempty"`
 	Disposition *Disposition `json:"disposition,omitempty"`
+	// Notes are a call's notes and tags (call.notes; wrapup.started
+	// carries those typed during the call).
+	Notes *CallNotes `json:"notes,omitempty"`
 	QueueID     int64        `json:"queue_id,omitempty"`
 	LeadID      int64        `json:"lead_id,omitempty"`
 	CampaignID  int64        `json:"campaign_id,omitempty"`
@@ -143,6 +149,12 @@ type CallRef struct {
 	CampaignID int64     `json:"campaign_id,omitempty"`
 	From       string    `json:"from,omitempty"`
 	To         string    `json:"to,omitempty"`
+}
+
+// CallNotes are what the agent wrote about a call: free notes and CRM tags.
+type CallNotes struct {
+	Notes string   `json:"notes"`
+	Tags  []string `json:"tags"`
 }
 
 // Disposition is the outcome of a call as the agent (or the system) set it.

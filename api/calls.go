@@ -39,6 +39,7 @@ func callRoutes() []route {
 		{"POST", "/api/v1/floor/me/calls/transfer", agent, ok, "transferCall", "calls", "Transfer a call: blind (Transfer Now), or attended (Call First: the call goes on hold and the target is called on a new line)", write((*Server).transferCall)},
 		{"POST", "/api/v1/floor/me/calls/complete-transfer", agent, ok, "completeTransfer", "calls", "Complete an attended transfer from its consultation call: the held party is connected to the target; hang the consultation up instead to cancel", write((*Server).completeTransfer)},
 		{"POST", "/api/v1/floor/me/calls/conference", agent, ok, "conferenceCalls", "calls", "Join two or more of the caller's lines into a conference", write((*Server).conferenceCalls)},
+		{"PUT", "/api/v1/floor/me/calls/notes", agent, ok, "putCallNotes", "calls", "Set the notes and CRM tags of one of the caller's calls, up or in wrap-up; the disposition takes them up", write((*Server).putCallNotes)},
 	}
 }
 
@@ -216,5 +217,27 @@ func (s *Server) conferenceCalls(w http.ResponseWriter, r *http.Request, dec dec
 			}
 		}
 		return "", s.calls.Conference(ctx, account, ext, in.CallIDs)
+	})
+}
+
+type callNotesInput struct {
+	CallID string   `json:"call_id" api:"required"`
+	Notes  string   `json:"notes"`
+	Tags   []string `json:"tags"`
+}
+
+// putCallNotes keeps what the agent types during a call on the server
+// (journaled), so that a reload or another device shows it and the
+// disposition starts from it.
+func (s *Server) putCallNotes(w http.ResponseWriter, r *http.Request, dec decoder[callNotesInput]) (*AgentView, error) {
+	return s.agentCommand(w, r, func(ext, by int64) (floor.Input, error) {
+		var in callNotesInput
+		if err := dec(&in); err != nil {
+			return nil, err
+		}
+		if in.CallID == "" {
+			return nil, callfloor.FieldError(callfloor.ErrFieldRequired, "call_id", "call_id is required")
+		}
+		return floor.Notes{Ext: ext, By: by, CallID: in.CallID, Notes: in.Notes, Tags: in.Tags}, nil
 	})
 }

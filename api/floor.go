@@ -251,12 +251,16 @@ func (s *Server) setAutoAnswer(w http.ResponseWriter, r *http.Request, dec decod
 	})
 }
 
+// dispositionInput names the outcome by outcome_id (as the wrap-up lists
+// them) or by category and outcome name. Omitted notes and tags keep
+// those typed during the call.
 type dispositionInput struct {
-	CallID   string             `json:"call_id" api:"required"`
-	Category callfloor.Category `json:"category" api:"required"`
-	Outcome  string             `json:"outcome" api:"required"`
-	Notes    string             `json:"notes"`
-	Tags     []string           `json:"tags"`
+	CallID    string             `json:"call_id" api:"required"`
+	OutcomeID int64              `json:"outcome_id"`
+	Category  callfloor.Category `json:"category"`
+	Outcome   string             `json:"outcome"`
+	Notes     string             `json:"notes"`
+	Tags      []string           `json:"tags"`
 }
 
 func (s *Server) submitDisposition(w http.ResponseWriter, r *http.Request, dec decoder[dispositionInput]) (*AgentView, error) {
@@ -268,13 +272,15 @@ func (s *Server) submitDisposition(w http.ResponseWriter, r *http.Request, dec d
 		switch {
 		case in.CallID == "":
 			return nil, callfloor.FieldError(callfloor.ErrFieldRequired, "call_id", "call_id is required")
-		case in.Category == "":
-			return nil, callfloor.FieldError(callfloor.ErrFieldRequired, "category", "category is required: fail, unsure or success")
-		case in.Outcome == "":
-			return nil, callfloor.FieldError(callfloor.ErrFieldRequired, "outcome", "outcome is required")
+		case in.OutcomeID < 0:
+			return nil, callfloor.FieldError(callfloor.ErrInvalidField, "outcome_id", "outcome_id is the id of one of the call's outcomes")
+		case in.OutcomeID == 0 && in.Category == "":
+			return nil, callfloor.FieldError(callfloor.ErrFieldRequired, "category", "category is required (fail, unsure or success), or outcome_id")
+		case in.OutcomeID == 0 && in.Outcome == "":
+			return nil, callfloor.FieldError(callfloor.ErrFieldRequired, "outcome", "outcome is required, or outcome_id")
 		}
-		return floor.Dispose{Ext: ext, By: by, CallID: in.CallID, Category: in.Category, Outcome: in.Outcome,
-			Notes: in.Notes, Tags: in.Tags}, nil
+		return floor.Dispose{Ext: ext, By: by, CallID: in.CallID, OutcomeID: in.OutcomeID, Category: in.Category,
+			Outcome: in.Outcome, Notes: in.Notes, Tags: in.Tags}, nil
 	})
 }
 

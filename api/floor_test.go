@@ -569,3 +569,52 @@ func TestAcknowledgedSequence(t *testing.T) {
 		t.Fatalf("a command that changed nothing acknowledged seq %s", got)
 	}
 }
+
+// TestNotesDuringTheCall: notes and tags typed during a call are kept on
+// the server, shown with the line and the wrap-up, and kept by a
+// disposition that names its outcome by id and brings none of its own.
+func TestNotesDuringTheCall(t *testing.T) {
+	h := newHarness(t)
+	a := h.seed("alpha")
+	h.setLicences(a, 5)
+	ag, tok := h.newAgent(a, "251", nil)
+	ext := ag.ID
+	agentOK(t, h, "POST", "/api/v1/floor/me/login", tok, nil)
+	sim(t, h, a, "offer", map[string]any{"extension_id": ext, "call_id": "n1", "direction": "queue_in", "queue_id": a.queue.ID, "from": "+441632960123"})
+	sim(t, h, a, "answer", map[string]any{"extension_id": ext, "call_id": "n1"})
+
+	v := agentOK(t, h, "PUT", "/api/v1/floor/me/calls/notes", tok, map[string]any{"call_id": "n1", "notes": "wants a quote", "tags": []string{"quote"}})
+	if len(v.Lines) != 1 || v.Lines[0].Notes == nil || v.Lines[0].Notes.Notes != "wants a quote" {
+		t.Fatalf("line after notes: %+v", v.Lines)
+	}
+	wantError(t, h.call("PUT", "/api/v1/floor/me/calls/notes", tok, map[string]any{"call_id": "nope", "notes": "x"}), http.StatusConflict, callfloor.ErrUnknownCall, "call_id")
+	wantError(t, h.call("PUT", "/api/v1/floor/me/calls/notes", tok, map[string]any{"notes": "x"}), http.StatusUnprocessableEntity, callfloor.ErrFieldRequired, "call_id")
+
+	sim(t, h, a, "hangup", map[string]any{"extension_id": ext, "call_id": "n1"})
+	f := myFloor(t, h, tok)
+	if f.Wrapup == nil || f.Wrapup.Notes == nil || f.Wrapup.Notes.Notes != "wants a quote" || len(f.Wrapup.Outcomes) == 0 {
+		t.Fatalf("wrap-up: %+v", f.Wrapup)
+	}
+	out := f.Wrapup.Outcomes[0]
+	// An id that is not the call's, or that disagrees with the name given, is refused.
+	wantError(t, h.call("POST", "/api/v1/floor/me/dispositions", tok, map[string]any{"call_id": "n1", "outcome_id": out.ID + 1000}),
+		http.StatusUnprocessableEntity, callfloor.ErrInvalidOutcome, "outcome_id")
+	wantError(t, h.call("POST", "/api/v1/floor/me/dispositions", tok, map[string]any{"call_id": "n1", "outcome_id": out.ID, "outcome": "something else"}),
+		http.StatusUnprocessableEntity, callfloor.ErrInvalidOutcome, "outcome_id")
+	if v := agentOK(t, h, "POST", "/api/v1/floor/me/dispositions", tok, map[string]any{"call_id": "n1", "outcome_id": out.ID}); v.State != callfloor.StateIdle {
+		t.Fatalf("after the disposition: %+v", v)
+	}
+	evs, err := h.store.ReadEvents(context.Background(), a.acc.ID, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d *callfloor.Disposition
+	for _, e := range evs {
+		if e.Type == callfloor.EventDisposition {
+			d = e.Disposition
+		}
+	}
+	if d == nil || d.Category != out.Category || d.Outcome != out.Name || d.Notes != "wants a quote" || len(d.Tags) != 1 || d.Tags[0] != "quote" {
+		t.Fatalf("journaled disposition %+v", d)
+	}
+}

@@ -50,6 +50,8 @@ type LineView struct {
 	Held      bool      `json:"held"`
 	Muted     bool      `json:"muted"`
 	Since     time.Time `json:"since"`
+	// Notes are the agent's notes and CRM tags of the call so far.
+	Notes *callfloor.CallNotes `json:"notes"`
 }
 
 // WrapupView is the call in wrap-up and when the system submits for the
@@ -60,6 +62,9 @@ type WrapupView struct {
 	Since     time.Time           `json:"since"`
 	DueAt     time.Time           `json:"due_at"`
 	Outcomes  []callfloor.Outcome `json:"outcomes"`
+	// Notes are what the agent typed about the call; the disposition
+	// form starts from them.
+	Notes *callfloor.CallNotes `json:"notes"`
 }
 
 // PreviewView is the campaign lead an agent is looking at.
@@ -120,12 +125,12 @@ func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentVi
 	}
 	for _, l := range a.Lines {
 		v.Lines = append(v.Lines, LineView{Call: l.Call, QueueName: queueName(cfg, l.Call.QueueID), Outbound: l.Outbound,
-			Answered: l.Answered, Held: l.Held, Muted: l.Muted, Since: l.Since})
+			Answered: l.Answered, Held: l.Held, Muted: l.Muted, Since: l.Since, Notes: l.Notes})
 	}
 	if len(a.Wrapups) > 0 {
 		w := a.Wrapups[0]
 		if !w.DueAt.IsZero() {
-			v.Wrapup = &WrapupView{Call: w.Call, QueueName: queueName(cfg, w.Call.QueueID), Since: w.Since, DueAt: w.DueAt, Outcomes: []callfloor.Outcome{}}
+			v.Wrapup = &WrapupView{Call: w.Call, QueueName: queueName(cfg, w.Call.QueueID), Since: w.Since, DueAt: w.DueAt, Outcomes: []callfloor.Outcome{}, Notes: w.Notes}
 			if src := cfg.Queues[w.Call.QueueID]; src != nil {
 				v.Wrapup.Outcomes = src.Outcomes
 			}

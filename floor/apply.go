@@ -81,6 +81,16 @@ func (s *State) Apply(ev *callfloor.Event) {
 		if l := a.line(ev.Call.ID); l != nil {
 			l.Held = ev.Type == callfloor.EventCallHeld
 		}
+	case callfloor.EventCallNotes:
+		n := *ev.Notes
+		if l := a.line(ev.Call.ID); l != nil {
+			l.Notes = &n
+		}
+		for _, w := range a.Wrapups {
+			if w.Call.ID == ev.Call.ID {
+				w.Notes = &n
+			}
+		}
 	case callfloor.EventCallMuted, callfloor.EventCallUnmuted:
 		if l := a.line(ev.Call.ID); l != nil {
 			l.Muted = ev.Type == callfloor.EventCallMuted
@@ -117,7 +127,12 @@ func (s *State) startWrapup(a *Agent, ev *callfloor.Event) {
 			return
 		}
 	}
-	a.Wrapups = append(a.Wrapups, &Wrapup{Call: *ev.Call, Since: ev.At, DueAt: due})
+	w := &Wrapup{Call: *ev.Call, Since: ev.At, DueAt: due}
+	if ev.Notes != nil {
+		n := *ev.Notes
+		w.Notes = &n
+	}
+	a.Wrapups = append(a.Wrapups, w)
 }
 
 // dispose removes the call from the wrap-ups; an incomplete disposition is

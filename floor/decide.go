@@ -1,6 +1,7 @@
 package floor
 
 import (
+	"slices"
 	"sort"
 	"time"
 	"unicode/utf8"
@@ -48,6 +49,8 @@ func Decide(cfg *Config, s *State, in Input, now time.Time) ([]callfloor.Event, 
 		return d.hold(in)
 	case Mute:
 		return d.mute(in)
+	case Notes:
+		return d.notes(in)
 	case Hangup:
 		return d.hangup(in)
 	case StartPreview:
@@ -411,6 +414,51 @@ func (d *decider) mute(in Mute) ([]callfloor.Event, error) {
 	return []callfloor.Event{ev}, nil
 }
 
+func (d *decider) notes(in Notes) ([]callfloor.Event, error) {
+	_, a, err := d.agent(in.Ext)
+	if err != nil {
+		return nil, err
+	}
+	var call *callfloor.CallRef
+	if l := a.line(in.CallID); l != nil {
+		call = &l.Call
+	}
+	for _, w := range a.Wrapups {
+		if w.Call.ID == in.CallID {
+			call = &w.Call
+		}
+	}
+	if call == nil {
+		return nil, callfloor.FieldError(callfloor.ErrUnknownCall, "call_id", "the agent has no call %s up or in wrap-up", in.CallID)
+	}
+	if err := validNotes(in.Notes, in.Tags); err != nil {
+		return nil, err
+	}
+	ev := d.event(callfloor.EventCallNotes, in.Ext, in.By)
+	ev.Call = ref(*call)
+	ev.Notes = &callfloor.CallNotes{Notes: in.Notes, Tags: slices.Clone(in.Tags)}
+	if ev.Notes.Tags == nil {
+		ev.Notes.Tags = []string{}
+	}
+	return []callfloor.Event{ev}, nil
+}
+
+// validNotes checks notes and CRM tags against their limits.
+func validNotes(notes string, tags []string) error {
+	if utf8.RuneCountInString(notes) > MaxNotes {
+		return callfloor.FieldError(callfloor.ErrInvalidField, "notes", "notes are longer than %d characters", MaxNotes)
+	}
+	if len(tags) > MaxTags {
+		return callfloor.FieldError(callfloor.ErrInvalidField, "tags", "at most %d CRM tags", MaxTags)
+	}
+	for _, t := range tags {
+		if t == "" || utf8.RuneCountInString(t) > MaxTagLen {
+			return callfloor.FieldError(callfloor.ErrInvalidField, "tags", "a CRM tag has 1 to %d characters", MaxTagLen)
+		}
+	}
+	return nil
+}
+
 func (d *decider) hangup(in Hangup) ([]callfloor.Event, error) {
 	ac, a, err := d.agent(in.Ext)
 	if err != nil {
@@ -425,7 +473,7 @@ func (d *decider) hangup(in Hangup) ([]callfloor.Event, error) {
 	evs := []callfloor.Event{ev}
 	needs := l.Answered && d.cfg.source(l.Call) != nil
 	if needs {
-		evs = append(evs, d.wrapup(in.Ext, l.Call, time.Time{}))
+		evs = append(evs, d.wrapup(in.Ext, l.Call, time.Time{}, l.Notes))
 	}
 	if len(a.Lines) > 1 {
 		return evs, nil
@@ -434,9 +482,9 @@ func (d *decider) hangup(in Hangup) ([]callfloor.Event, error) {
 	// wrap-up, or what the agent asked for meanwhile takes effect.
 	switch {
 	case len(a.Wrapups) > 0:
-		evs = append(evs, d.wrapup(in.Ext, a.Wrapups[0].Call, d.now.Add(ac.WrapupTimeout)))
+		evs = append(evs, d.wrapup(in.Ext, a.Wrapups[0].Call, d.now.Add(ac.WrapupTimeout), a.Wrapups[0].Notes))
 	case needs:
-		evs[len(evs)-1] = d.wrapup(in.Ext, l.Call, d.now.Add(ac.WrapupTimeout))
+		evs[len(evs)-1] = d.wrapup(in.Ext, l.Call, d.now.Add(ac.WrapupTimeout), l.Notes)
 	default:
 		evs = append(evs, d.afterCalls(a)...)
 	}
@@ -444,10 +492,14 @@ func (d *decider) hangup(in Hangup) ([]callfloor.Event, error) {
 }
 
 // wrapup queues a call for its disposition; a non-zero due makes it the
-// active wrap-up.
-func (d *decider) wrapup(ext int64, call callfloor.CallRef, due time.Time) callfloor.Event {
+// active wrap-up. The notes typed during the call go with it.
+func (d *decider) wrapup(ext int64, call callfloor.CallRef, due time.Time, notes *callfloor.CallNotes) callfloor.Event {
 	ev := d.event(callfloor.EventWrapupStarted, ext, 0)
 	ev.Call = ref(call)
+	if notes != nil {
+		n := *notes
+		ev.Notes = &n
+	}
 	if !due.IsZero() {
 		ev.DueAt = &due
 	}
@@ -488,6 +540,16 @@ func (d *decider) dispose(in Dispose) ([]callfloor.Event, error) {
 	switch inc := d.s.Incomplete[in.CallID]; {
 	case idx >= 0:
 		call = a.Wrapups[idx].Call
+		// Notes and tags typed during the call are kept unless the
+		// disposition brings its own.
+		if n := a.Wrapups[idx].Notes; n != nil {
+			if in.Notes == "" {
+				in.Notes = n.Notes
+			}
+			if in.Tags == nil {
+				in.Tags = n.Tags
+			}
+		}
 	case inc != nil && inc.ExtensionID == in.Ext:
 		call = inc.Call
 	default:
@@ -509,13 +571,31 @@ func (d *decider) dispose(in Dispose) ([]callfloor.Event, error) {
 		return evs, nil
 	}
 	if len(a.Wrapups) > 1 {
-		return append(evs, d.wrapup(in.Ext, a.Wrapups[1].Call, d.now.Add(ac.WrapupTimeout))), nil
+		return append(evs, d.wrapup(in.Ext, a.Wrapups[1].Call, d.now.Add(ac.WrapupTimeout), a.Wrapups[1].Notes)), nil
 	}
 	return append(evs, d.afterCalls(a)...), nil
 }
 
 func (d *decider) validDisposition(in Dispose, call callfloor.CallRef) (*callfloor.Disposition, error) {
 	src := d.cfg.Queues[call.QueueID]
+	if in.OutcomeID != 0 {
+		var byID callfloor.Outcome
+		found := false
+		if src != nil {
+			for _, o := range src.Outcomes {
+				if o.ID == in.OutcomeID {
+					byID, found = o, true
+				}
+			}
+		}
+		switch {
+		case !found:
+			return nil, callfloor.FieldError(callfloor.ErrInvalidOutcome, "outcome_id", "outcome %d is not an outcome of this call's source", in.OutcomeID)
+		case in.Category != "" && in.Category != byID.Category, in.Outcome != "" && in.Outcome != byID.Name:
+			return nil, callfloor.FieldError(callfloor.ErrInvalidOutcome, "outcome_id", "outcome %d is %s %q, not the category and outcome given", in.OutcomeID, byID.Category, byID.Name)
+		}
+		in.Category, in.Outcome = byID.Category, byID.Name
+	}
 	if !in.Category.Valid() {
 		return nil, callfloor.FieldError(callfloor.ErrInvalidField, "category", "category must be fail, unsure or success")
 	}
@@ -527,16 +607,8 @@ func (d *decider) validDisposition(in Dispose, call callfloor.CallRef) (*callflo
 	if !ok {
 		return nil, callfloor.FieldError(callfloor.ErrInvalidOutcome, "outcome", "%q is not a %s outcome of this call's source", in.Outcome, in.Category)
 	}
-	if utf8.RuneCountInString(in.Notes) > MaxNotes {
-		return nil, callfloor.FieldError(callfloor.ErrInvalidField, "notes", "notes are longer than %d characters", MaxNotes)
-	}
-	if len(in.Tags) > MaxTags {
-		return nil, callfloor.FieldError(callfloor.ErrInvalidField, "tags", "at most %d CRM tags", MaxTags)
-	}
-	for _, t := range in.Tags {
-		if t == "" || utf8.RuneCountInString(t) > MaxTagLen {
-			return nil, callfloor.FieldError(callfloor.ErrInvalidField, "tags", "a CRM tag has 1 to %d characters", MaxTagLen)
-		}
+	if err := validNotes(in.Notes, in.Tags); err != nil {
+		return nil, err
 	}
 	return &callfloor.Disposition{CallID: call.ID, Category: o.Category, Outcome: o.Name, FailScope: o.FailScope,
 		Notes: in.Notes, Tags: in.Tags, By: in.By}, nil

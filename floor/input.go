@@ -30,12 +30,15 @@ type SetAutoAnswer struct {
 // Dispose submits a disposition for the call in wrap-up, or completes an
 // incomplete one.
 type Dispose struct {
-	Ext, By  int64
-	CallID   string
-	Category callfloor.Category
-	Outcome  string
-	Notes    string
-	Tags     []string
+	Ext, By int64
+	CallID  string
+	// OutcomeID names the outcome by its id; otherwise Category and
+	// Outcome (its name) do. Given both ways, they must agree.
+	OutcomeID int64
+	Category  callfloor.Category
+	Outcome   string
+	Notes     string
+	Tags      []string
 }
 
 // Dial asks for a manual call; Internal is a call to an extension.
@@ -63,6 +66,17 @@ type Answer struct {
 	Ext    int64
 	CallID string
 }
+
+// Notes sets the agent's notes and CRM tags of a call that is up or in
+// wrap-up (they replace what was there).
+type Notes struct {
+	Ext, By int64
+	CallID  string
+	Notes   string
+	Tags    []string
+}
+
+func (i Notes) agent() int64 { return i.Ext }
 
 // Mute reports the agent's phone was muted (Muted) or unmuted on a call:
 // the other party hears silence from the agent.

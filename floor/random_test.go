@@ -57,10 +57,13 @@ func randomRun(t *testing.T, seed uint64, steps int) {
 		case 6:
 			in = Answer{Ext: ext, CallID: pick(a)}
 		case 7:
-			if r.IntN(2) == 0 {
+			switch r.IntN(3) {
+			case 0:
 				in = Hold{Ext: ext, CallID: pick(a), Held: r.IntN(2) == 0}
-			} else {
+			case 1:
 				in = Mute{Ext: ext, CallID: pick(a), Muted: r.IntN(2) == 0}
+			default:
+				in = Notes{Ext: ext, CallID: pick(a), Notes: fmt.Sprintf("note %d", r.IntN(100)), Tags: []string{"t"}}
 			}
 		case 8, 9:
 			reason := []string{"agent", "remote", "transferred"}[r.IntN(3)]

@@ -61,6 +61,8 @@ type Line struct {
 	// Muted: the agent's phone is muted on this call.
 	Muted bool
 	Since time.Time
+	// Notes are what the agent typed about the call so far.
+	Notes *callfloor.CallNotes
 }
 
 // Wrapup is a call waiting for its disposition.
@@ -69,6 +71,8 @@ type Wrapup struct {
 	Since time.Time
 	// DueAt is set when the wrap-up starts (when no line is left).
 	DueAt time.Time
+	// Notes are what the agent typed about the call, during it or since.
+	Notes *callfloor.CallNotes
 }
 
 // Preview is the campaign lead an agent is looking at.

@@ -126,13 +126,16 @@ func (d *decider) wrapupTimeout(a *Agent) []callfloor.Event {
 	ev.Call = ref(w.Call)
 	ev.Disposition = &callfloor.Disposition{CallID: w.Call.ID, Category: callfloor.CategoryUnsure,
 		Outcome: callfloor.NoAgentSubmission, Incomplete: true}
+	if w.Notes != nil {
+		ev.Disposition.Notes, ev.Disposition.Tags = w.Notes.Notes, w.Notes.Tags
+	}
 	evs := []callfloor.Event{ev}
 	if len(a.Wrapups) > 1 {
 		timeout := time.Duration(callfloor.DefaultWrapupTimeout) * time.Second
 		if ac := d.cfg.Agents[a.ExtensionID]; ac != nil {
 			timeout = ac.WrapupTimeout
 		}
-		return append(evs, d.wrapup(a.ExtensionID, a.Wrapups[1].Call, d.now.Add(timeout)))
+		return append(evs, d.wrapup(a.ExtensionID, a.Wrapups[1].Call, d.now.Add(timeout), a.Wrapups[1].Notes))
 	}
 	return append(evs, d.afterCalls(a)...)
 }
