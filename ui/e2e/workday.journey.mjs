@@ -6,6 +6,7 @@ import { assert, base, checkA11y, launch, newPage, rig, rigAgent, shot, signIn, 
 const browser = await launch();
 const page = await newPage(browser);
 const agent = page.getByRole("status", { name: "Agent status" });
+const call = page.getByRole("region", { name: "Current call" });
 try {
   await steps(page, [
     ["login page", async () => {
@@ -56,7 +57,6 @@ try {
     }],
     ["a customer calls Sales and the call shows with its queue", async () => {
       await rig("/call", { did: "442079460600", from: "+441632960042" });
-      const call = page.getByRole("region", { name: "Current call" });
       await call.waitFor({ timeout: 20000 });
       await call.getByText("+441632960042").waitFor();
       await call.getByText(/Sales/).waitFor();
@@ -70,6 +70,17 @@ try {
       await page.getByText("on hold").waitFor();
       await page.getByRole("button", { name: "Resume" }).click();
       await page.getByRole("button", { name: "Hold" }).waitFor();
+    }],
+    ["notes typed during the call are kept on the server, through a reload", async () => {
+      const notes = page.getByRole("region", { name: "Call notes" });
+      await notes.getByLabel("Notes").fill("Wants a quote by Friday");
+      await notes.getByLabel("CRM tags").fill("quote, vip");
+      await notes.getByLabel("CRM tags").blur();
+      await notes.getByText("Saved").waitFor();
+      await page.reload();
+      await call.getByText("+441632960042").waitFor();
+      assert.equal(await notes.getByLabel("Notes").inputValue(), "Wants a quote by Friday");
+      assert.equal(await notes.getByLabel("CRM tags").inputValue(), "quote, vip");
     }],
     ["mute and unmute", async () => {
       await page.getByRole("button", { name: "Mute" }).click();
@@ -86,13 +97,13 @@ try {
       await checkA11y(page, "disposition");
       await shot(page, "disposition");
     }],
-    ["disposition: category, outcome, notes and tags", async () => {
+    ["disposition: category, outcome, and the notes and tags typed during the call", async () => {
       const form = page.getByRole("form", { name: "Disposition" });
+      assert.equal(await form.getByLabel("Notes").inputValue(), "Wants a quote by Friday");
+      assert.equal(await form.getByLabel("CRM tags").inputValue(), "quote, vip");
       await form.getByRole("radio", { name: "Success" }).check({ force: true });
       const outcome = form.getByRole("radiogroup", { name: "Outcome" }).getByRole("radio").first();
       await outcome.check({ force: true });
-      await form.getByLabel("Notes").fill("Wants a quote by Friday");
-      await form.getByLabel("CRM tags").fill("quote, vip");
       await form.getByRole("button", { name: "Submit disposition" }).click();
       await agent.getByText("Available").waitFor();
     }],

@@ -544,6 +544,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/floor/me/calls/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the notes and CRM tags of one of the caller's calls, up or in wrap-up; the disposition takes them up
+         * @description Needs the agent role or higher.
+         */
+        put: operations["putCallNotes"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/floor/me/calls/resume": {
         parameters: {
             query?: never;
@@ -1441,6 +1461,15 @@ export interface components {
         CallInput: {
             call_id: string;
         };
+        CallNotes: {
+            notes: string;
+            tags: string[];
+        };
+        CallNotesInput: {
+            call_id: string;
+            notes?: string;
+            tags?: string[];
+        };
         CallRecord: {
             call_id: string;
             /** Format: int64 */
@@ -1576,9 +1605,11 @@ export interface components {
         };
         DispositionInput: {
             call_id: string;
-            category: components["schemas"]["Category"];
+            category?: components["schemas"]["Category"];
             notes?: string;
-            outcome: string;
+            outcome?: string;
+            /** Format: int64 */
+            outcome_id?: number;
             tags?: string[];
         };
         DtmfInput: {
@@ -1613,6 +1644,7 @@ export interface components {
             /** Format: int64 */
             lead_id?: number;
             logoff_reason?: components["schemas"]["LogoffReason"];
+            notes?: components["schemas"]["CallNotes"] | null;
             number?: string;
             pause?: components["schemas"]["PauseRef"] | null;
             pending?: components["schemas"]["Pending"] | null;
@@ -1629,7 +1661,7 @@ export interface components {
             user_id?: number;
         };
         /** @enum {string} */
-        EventType: "agent.logged_in" | "agent.logged_off" | "agent.paused" | "agent.unpaused" | "agent.pending" | "agent.auto_answer" | "agent.phone" | "agent.pause_threshold" | "agent.preview" | "agent.preview_ended" | "call.offered" | "call.answered" | "call.held" | "call.resumed" | "call.muted" | "call.unmuted" | "call.ended" | "call.record" | "call.dial_requested" | "wrapup.started" | "disposition.submitted" | "disposition.completed" | "participant.paused" | "participant.unpaused" | "queue.stats" | "floor.midnight";
+        EventType: "agent.logged_in" | "agent.logged_off" | "agent.paused" | "agent.unpaused" | "agent.pending" | "agent.auto_answer" | "agent.phone" | "agent.pause_threshold" | "agent.preview" | "agent.preview_ended" | "call.offered" | "call.answered" | "call.held" | "call.resumed" | "call.muted" | "call.unmuted" | "call.notes" | "call.ended" | "call.record" | "call.dial_requested" | "wrapup.started" | "disposition.submitted" | "disposition.completed" | "participant.paused" | "participant.unpaused" | "queue.stats" | "floor.midnight";
         Extension: {
             /** Format: int64 */
             account_id: number;
@@ -1710,6 +1742,7 @@ export interface components {
             call: components["schemas"]["CallRef"];
             held: boolean;
             muted: boolean;
+            notes: components["schemas"]["CallNotes"] | null;
             outbound: boolean;
             queue_name?: string;
             /** Format: date-time */
@@ -2256,6 +2289,7 @@ export interface components {
             call: components["schemas"]["CallRef"];
             /** Format: date-time */
             due_at: string;
+            notes: components["schemas"]["CallNotes"] | null;
             outcomes: components["schemas"]["Outcome"][];
             queue_name?: string;
             /** Format: date-time */
@@ -3376,6 +3410,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CallResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    putCallNotes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallNotesInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
                 };
             };
             400: components["responses"]["BadRequest"];

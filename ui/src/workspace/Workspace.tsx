@@ -6,7 +6,8 @@ import type { AgentView } from "../api/client";
 import { clockTime } from "../app/time";
 import { refreshMine } from "../app/session";
 import { useFloor } from "../stream/store";
-import { otherParty } from "./calls";
+import { activeLine, otherParty } from "./calls";
+import { CallNotes } from "./CallNotes";
 import { DialPad } from "./DialPad";
 import { DispositionForm } from "./Disposition";
 import { InCall } from "./InCall";
@@ -68,7 +69,15 @@ export function Workspace() {
 
 /** Current is what the middle of the screen shows for the agent's state. */
 function Current({ agent }: { agent: AgentView }) {
-  if (agent.lines.length > 0) return <InCall agent={agent} />;
+  if (agent.lines.length > 0) {
+    const line = activeLine(agent.lines);
+    return (
+      <>
+        <InCall agent={agent} />
+        {line && <CallNotes callId={line.call.id} saved={line.notes} />}
+      </>
+    );
+  }
   if (agent.state === "wrapup" && agent.wrapup) {
     const w = agent.wrapup;
     return (
@@ -77,6 +86,8 @@ function Current({ agent }: { agent: AgentView }) {
         party={otherParty({ call: w.call, outbound: w.call.direction.endsWith("_out") })}
         outcomes={w.outcomes}
         dueAt={w.due_at}
+        notes={w.notes?.notes}
+        tags={w.notes?.tags}
       />
     );
   }
