@@ -22,6 +22,7 @@ type Store interface {
 	TrunkService
 	InboundNumberService
 	Journal
+	CallHistory
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
