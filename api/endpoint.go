@@ -44,11 +44,13 @@ type decoder[In any] func(*In) error
 // noContent is the response type of routes that answer 204.
 type noContent struct{}
 
-// rawJSON and rawText are the response types of handlers that write their
-// answer themselves (the OpenAPI document, the metrics).
+// rawJSON, rawText and rawCSV are the response types of handlers that
+// write their answer themselves (the OpenAPI document, the metrics, an
+// export).
 type (
 	rawJSON struct{}
 	rawText struct{}
+	rawCSV  struct{}
 )
 
 func outType[Out any]() reflect.Type {
@@ -143,7 +145,7 @@ func (s *Server) handle(rt route) http.Handler {
 			s.writeError(w, r, err)
 		case rt.ep.out == nil:
 			w.WriteHeader(rt.Status)
-		case rt.ep.out == reflect.TypeFor[rawJSON]() || rt.ep.out == reflect.TypeFor[rawText]():
+		case rt.ep.out == reflect.TypeFor[rawJSON]() || rt.ep.out == reflect.TypeFor[rawText]() || rt.ep.out == reflect.TypeFor[rawCSV]():
 			// written by the handler
 		default:
 			writeJSON(w, rt.Status, out)

@@ -164,6 +164,8 @@ func (g *schemaGen) operation(rt route) obj {
 	case nil:
 	case reflect.TypeFor[rawText]():
 		success["content"] = obj{"text/plain": obj{"schema": obj{"type": "string"}}}
+	case reflect.TypeFor[rawCSV]():
+		success["content"] = obj{"text/csv": obj{"schema": obj{"type": "string"}}}
 	case reflect.TypeFor[rawJSON]():
 		success["content"] = obj{"application/json": obj{"schema": obj{"type": "object"}}}
 	default:

@@ -100,5 +100,6 @@ func routeTable() []route {
 	routes := append(base, floorRoutes()...)
 	routes = append(routes, lookupRoutes()...)
 	routes = append(routes, trunkRoutes()...)
+	routes = append(routes, historyRoutes()...)
 	return append(routes, streamRoutes()...)
 }

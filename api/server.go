@@ -16,6 +16,7 @@ import (
 	"github.com/callfloor/callfloor/auth"
 	"github.com/callfloor/callfloor/bus"
 	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/history"
 	"github.com/callfloor/callfloor/password"
 )
 
@@ -78,6 +79,7 @@ type Server struct {
 	mux      *http.ServeMux
 	floor    *floor.Floor
 	hub      *bus.Hub
+	history  *history.Projector
 	simulate bool
 	phones   Phones
 	calls    CallControl
@@ -96,6 +98,7 @@ func New(cfg Config) *Server {
 		cop:   http.NewCrossOriginProtection(),
 		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate, phones: cfg.Phones,
 		calls: cfg.Calls, queues: cfg.Queues, trunks: cfg.Trunks,
+		history: history.New(cfg.Store),
 	}
 	if s.hasher == nil {
 		s.hasher = password.New(password.Default)
