@@ -27,7 +27,7 @@ const (
 	// EventCallNotes: the agent's notes and CRM tags of a call, typed
 	// during it or its wrap-up; the disposition takes them up.
 	EventCallNotes EventType = "call.notes"
-	EventCallEnded      EventType = "call.ended"
+	EventCallEnded EventType = "call.ended"
 	// EventCallRecord is a step of a call as the telephony plane saw it
 	// (Record), for every call and leg, agents' or not.
 	EventCallRecord        EventType = "call.record"
@@ -82,13 +82,13 @@ type Event struct {
 	Disposition *Disposition `json:"disposition,omitempty"`
 	// Notes are a call's notes and tags (call.notes; wrapup.started
 	// carries those typed during the call).
-	Notes *CallNotes `json:"notes,omitempty"`
-	QueueID     int64        `json:"queue_id,omitempty"`
-	LeadID      int64        `json:"lead_id,omitempty"`
-	CampaignID  int64        `json:"campaign_id,omitempty"`
-	Number      string       `json:"number,omitempty"`
-	Record      *CallRecord  `json:"record,omitempty"`
-	QueueStats  *QueueStats  `json:"queue_stats,omitempty"`
+	Notes      *CallNotes  `json:"notes,omitempty"`
+	QueueID    int64       `json:"queue_id,omitempty"`
+	LeadID     int64       `json:"lead_id,omitempty"`
+	CampaignID int64       `json:"campaign_id,omitempty"`
+	Number     string      `json:"number,omitempty"`
+	Record     *CallRecord `json:"record,omitempty"`
+	QueueStats *QueueStats `json:"queue_stats,omitempty"`
 }
 
 // CallRecord is one step of a call on the telephony plane: it rang,
