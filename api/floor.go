@@ -60,6 +60,8 @@ type IncompleteView struct {
 	// Recorded is what the system recorded meanwhile (Unsure - No agent
 	// submission), null when the wrap-up was cut short.
 	Recorded *callfloor.Disposition `json:"recorded"`
+	// Outcomes are the choices of the call's source, to complete it with.
+	Outcomes []callfloor.Outcome `json:"outcomes"`
 }
 
 // myExtension returns the extension the calling user is bound to.
@@ -158,7 +160,10 @@ func (s *Server) getMyFloor(_ http.ResponseWriter, r *http.Request) (*MyFloor, e
 			if inc.ExtensionID != ext {
 				continue
 			}
-			v := IncompleteView{Call: inc.Call, At: inc.At}
+			v := IncompleteView{Call: inc.Call, At: inc.At, Outcomes: []callfloor.Outcome{}}
+			if src := cfg.Queues[inc.Call.QueueID]; src != nil {
+				v.Outcomes = src.Outcomes
+			}
 			if inc.Recorded != nil {
 				rec := *inc.Recorded
 				v.Recorded = &rec

@@ -216,7 +216,7 @@ func TestWrapupTimeoutLeavesAnIncompleteDisposition(t *testing.T) {
 		t.Fatalf("incomplete %+v", f.Incomplete)
 	}
 	inc := f.Incomplete[0]
-	if inc.Call.ID != "c7" || inc.Call.QueueID != a.queue.ID || inc.Recorded == nil ||
+	if inc.Call.ID != "c7" || inc.Call.QueueID != a.queue.ID || inc.Recorded == nil || len(inc.Outcomes) != 1 || inc.Outcomes[0].Name != "alpha sale" ||
 		inc.Recorded.Category != callfloor.CategoryUnsure || inc.Recorded.Outcome != callfloor.NoAgentSubmission || inc.Recorded.By != 0 {
 		t.Fatalf("incomplete disposition %+v (recorded %+v)", inc, inc.Recorded)
 	}
