@@ -47,9 +47,23 @@ func (b *B2BUA) established(account, ext int64, callID string) (*call, int, erro
 func (b *B2BUA) Hangup(_ context.Context, account, ext int64, callID string) error {
 	b.mu.Lock()
 	c, _, err := b.lookup(account, ext, callID)
+	if err != nil {
+		// A click to dial still ringing the agent's own phone has no
+		// side of the agent yet: hanging it up cancels it.
+		if p := b.calls[callID]; p != nil && !p.ended && p.base.AccountID == account && p.base.From == ext && p.legs[0] == nil {
+			c, err = p, nil
+		}
+	}
+	var cancel context.CancelFunc
+	if c != nil {
+		cancel = c.cancel
+	}
 	b.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	if cancel != nil {
+		cancel()
 	}
 	c.end(nil, ReasonHangup)
 	return nil

@@ -421,3 +421,28 @@ func TestForkToEveryContact(t *testing.T) {
 	a.hears("200")
 	mobile.hears("100")
 }
+
+// TestHangupClickToDialWhileThePhoneRings: an agent who hangs up a click
+// to dial before their own phone answered cancels it; the number is never
+// called.
+func TestHangupClickToDialWhileThePhoneRings(t *testing.T) {
+	h := newHarness(t)
+	agentExt := h.addExt(1, 10, "100")
+	a := h.phone(agentExt, true) // rings, never answers
+	c := h.phone(h.addExt(1, 30, "300"), false)
+	a.register()
+	c.register()
+	if err := h.b.Dial(context.Background(), 1, agentExt, "click-2", "300"); err != nil {
+		t.Fatal(err)
+	}
+	<-a.invites
+	if err := h.b.Hangup(context.Background(), 1, 10, "click-2"); err != nil {
+		t.Fatalf("hang up while the agent's phone rings: %v", err)
+	}
+	h.waitEvents("ended:hangup")
+	select {
+	case inv := <-c.invites:
+		t.Fatalf("the number was called after the hang up: %v", inv.StartLine())
+	case <-time.After(300 * time.Millisecond):
+	}
+}
