@@ -1,12 +1,13 @@
 // An agent's day on an External Client phone: sign in, log in, pause for
 // lunch and come back, take a queue call, hold and resume it, hang up,
 // disposition it, see the day's figures, log off.
-import { assert, base, checkA11y, launch, newPage, rig, rigAgent, shot, signIn, status, steps } from "./lib.mjs";
+import { apiAs, assert, base, checkA11y, launch, newPage, rig, rigAgent, shot, signIn, status, steps } from "./lib.mjs";
 
 const browser = await launch();
 const page = await newPage(browser);
 const agent = page.getByRole("status", { name: "Agent status" });
 const call = page.getByRole("region", { name: "Current call" });
+const activity = page.getByRole("region", { name: "Most recent activity" });
 try {
   await steps(page, [
     ["login page", async () => {
@@ -113,6 +114,51 @@ try {
         assert.fail(`performance toolbar: ${await perf.innerText()}`);
       });
       assert.match(await perf.innerText(), /1\s*Successful/);
+    }],
+    ["the activity list shows the call with its disposition, notes and tags", async () => {
+      const row = activity.getByRole("row").filter({ hasText: "+441632960042" });
+      await row.waitFor({ timeout: 10000 });
+      const text = await row.innerText();
+      assert.match(text, /Sales/);
+      assert.match(text, /Success/);
+      assert.match(text, /Wants a quote by Friday/);
+      assert.match(text, /vip/);
+      await checkA11y(page, "workspace with activity");
+      await shot(page, "workspace-activity");
+    }],
+    ["a wrap-up that times out leaves an incomplete disposition, completed from the activity list", async () => {
+      // The administrator shortens agent 3's wrap-up to 5 s.
+      const admin = await apiAs("admin");
+      const exts = await admin("GET", "/api/v1/extensions");
+      const three = exts.items.find((e) => e.number === "203");
+      await admin("PATCH", `/api/v1/extensions/${three.id}`, { agent: { wrapup_timeout_seconds: 5 } });
+      await rig("/call", { did: "442079460600", from: "+441632960077" });
+      await call.getByText("+441632960077").waitFor({ timeout: 20000 });
+      await page.getByRole("button", { name: "Hang up" }).click();
+      await page.getByRole("form", { name: "Disposition" }).waitFor();
+      // Nobody submits: the server does, when the deadline passes.
+      await agent.getByText("Available").waitFor({ timeout: 15000 });
+      const complete = activity.getByRole("button", { name: "Complete the disposition of the call with +441632960077" });
+      await complete.waitFor({ timeout: 10000 });
+      await shot(page, "workspace-incomplete");
+      await complete.click();
+      const dialog = page.getByRole("dialog", { name: "Complete the disposition" });
+      await dialog.getByRole("radio", { name: "Unsure" }).check({ force: true });
+      await dialog.getByRole("radiogroup", { name: "Outcome" }).getByRole("radio").first().check({ force: true });
+      await dialog.getByRole("button", { name: "Submit disposition" }).click();
+      await dialog.waitFor({ state: "detached" });
+      const row = activity.getByRole("row").filter({ hasText: "+441632960077" });
+      await row.getByText(/Unsure/).waitFor({ timeout: 10000 });
+      assert.equal(await complete.count(), 0);
+    }],
+    ["redial a number from the activity list", async () => {
+      await activity.getByRole("button", { name: "Redial +441632960042" }).click();
+      await call.getByText("+441632960042").waitFor({ timeout: 15000 });
+      await page.getByText("Outside call out").waitFor();
+      await call.getByText("calling…").waitFor({ state: "detached", timeout: 15000 });
+      await page.getByRole("button", { name: "Hang up" }).click();
+      await call.waitFor({ state: "detached", timeout: 10000 });
+      await agent.getByText(/Available|Wrap-up/).waitFor();
     }],
     ["keyboard shortcuts are listed", async () => {
       await page.keyboard.press("?");

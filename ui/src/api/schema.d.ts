@@ -160,6 +160,46 @@ export interface paths {
         patch: operations["updateCallerIDPool"];
         trace?: never;
     };
+    "/api/v1/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's calls, one row per call and agent, newest first, filtered
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["listCalls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same calls as GET /api/v1/calls as a CSV file (at most 10,000 rows)
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["exportCalls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/directory": {
         parameters: {
             query?: never;
@@ -376,6 +416,26 @@ export interface paths {
          * @description Needs the agent role or higher.
          */
         get: operations["getMyFloor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/floor/me/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's recent calls, newest first: number and name, direction, queue, disposition, notes and tags; incomplete dispositions are marked and can be completed with POST /api/v1/floor/me/dispositions
+         * @description Needs the agent role or higher.
+         */
+        get: operations["getMyActivity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1470,6 +1530,10 @@ export interface components {
             notes?: string;
             tags?: string[];
         };
+        CallPage: {
+            items: components["schemas"]["CallView"][];
+            next: string | null;
+        };
         CallRecord: {
             call_id: string;
             /** Format: int64 */
@@ -1501,6 +1565,30 @@ export interface components {
         CallResult: {
             agent: components["schemas"]["AgentView"] | null;
             call_id?: string;
+        };
+        CallView: {
+            agent: string;
+            /** Format: date-time */
+            answered_at: string | null;
+            call_id: string;
+            category?: components["schemas"]["Category"];
+            direction: components["schemas"]["Direction"];
+            end_reason?: string;
+            /** Format: date-time */
+            ended_at: string | null;
+            /** Format: int64 */
+            extension_id: number;
+            incomplete: boolean;
+            name: string;
+            notes: string;
+            number: string;
+            outcome?: string;
+            /** Format: int64 */
+            queue_id?: number;
+            queue_name?: string;
+            /** Format: date-time */
+            start: string;
+            tags: string[];
         };
         CallerIDPool: {
             /** Format: int64 */
@@ -1733,6 +1821,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             call: components["schemas"]["CallRef"];
+            outcomes: components["schemas"]["Outcome"][];
             recorded: components["schemas"]["Disposition"] | null;
         };
         /** @enum {string} */
@@ -2710,6 +2799,88 @@ export interface operations {
             default: components["responses"]["InternalServerError"];
         };
     };
+    listCalls: {
+        parameters: {
+            query?: {
+                /** @description First day, a date (YYYY-MM-DD) in the account's time zone; default: the to date. */
+                from?: string;
+                /** @description Last day, included (YYYY-MM-DD, the account's time zone); default: today. At most 92 days after from. */
+                to?: string;
+                /** @description Only this agent's calls (an extension id). */
+                extension_id?: string;
+                /** @description Only calls of this queue. */
+                queue_id?: string;
+                /** @description Only calls of this direction: internal_in, internal_out, queue_in, campaign, external_out, external_in. */
+                direction?: string;
+                /** @description Only calls with a disposition of this category: fail, unsure or success. */
+                category?: string;
+                /** @description Only calls whose number contains this (at most 32 characters). */
+                number?: string;
+                /** @description Rows in a page, 1 to 200; default 50. */
+                limit?: string;
+                /** @description The next value of the previous page: the rows after it. */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    exportCalls: {
+        parameters: {
+            query?: {
+                /** @description First day, a date (YYYY-MM-DD) in the account's time zone; default: the to date. */
+                from?: string;
+                /** @description Last day, included (YYYY-MM-DD, the account's time zone); default: today. At most 92 days after from. */
+                to?: string;
+                /** @description Only this agent's calls (an extension id). */
+                extension_id?: string;
+                /** @description Only calls of this queue. */
+                queue_id?: string;
+                /** @description Only calls of this direction: internal_in, internal_out, queue_in, campaign, external_out, external_in. */
+                direction?: string;
+                /** @description Only calls with a disposition of this category: fail, unsure or success. */
+                category?: string;
+                /** @description Only calls whose number contains this (at most 32 characters). */
+                number?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
     listDirectory: {
         parameters: {
             query?: never;
@@ -3165,6 +3336,36 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getMyActivity: {
+        parameters: {
+            query?: {
+                /** @description Rows in a page, 1 to 200; default 50. */
+                limit?: string;
+                /** @description The next value of the previous page: the rows after it. */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["InternalServerError"];
         };
     };

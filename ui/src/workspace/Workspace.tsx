@@ -6,6 +6,7 @@ import type { AgentView } from "../api/client";
 import { clockTime } from "../app/time";
 import { refreshMine } from "../app/session";
 import { useFloor } from "../stream/store";
+import { Activity } from "./Activity";
 import { activeLine, otherParty } from "./calls";
 import { CallNotes } from "./CallNotes";
 import { DialPad } from "./DialPad";
@@ -59,6 +60,7 @@ export function Workspace() {
         <div className="workspace-call">
           <Current agent={agent} />
         </div>
+        <Activity agent={agent} />
       </div>
       <DialPad title="Dial" isOpen={dial} onClose={() => setDial(false)} />
       <Settings agent={agent} isOpen={settings} onClose={() => setSettings(false)} />
