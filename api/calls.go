@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/floor"
@@ -24,6 +25,15 @@ type CallControl interface {
 	Conference(ctx context.Context, account, ext int64, callIDs []string) error
 	Dial(ctx context.Context, account int64, ext *callfloor.Extension, callID, number string) error
 }
+
+// Settler is a CallControl that can wait until the call events its
+// controls caused have reached the floor.
+type Settler interface {
+	Settle(ctx context.Context) error
+}
+
+// settleWait bounds how long a control's answer waits for its events.
+const settleWait = 2 * time.Second
 
 // callRoutes are the in-call controls of the Agent Workspace. The Agent
 // tab's permissions apply to agents; participants may use them all.
@@ -98,6 +108,13 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request, callID string, 
 	id, err := run(ctx, a.AccountID, ext)
 	if err != nil {
 		return nil, err
+	}
+	if st, ok := s.calls.(Settler); ok {
+		// The answer shows the state the control led to; past a short
+		// wait it shows what there is, and the stream brings the rest.
+		sctx, cancel := context.WithTimeout(ctx, settleWait)
+		_ = st.Settle(sctx)
+		cancel()
 	}
 	res := &CallResult{CallID: id}
 	if v, err := s.oneAgent(ctx, a.AccountID, ext); err == nil {

@@ -23,9 +23,13 @@ type Link struct {
 
 	mu      sync.Mutex
 	pending []b2bua.Event
-	wake    chan struct{}
-	done    chan struct{}
-	stopped chan struct{}
+	// queued and applied count the events in and on the floor; progress
+	// is closed (and replaced) whenever applied moves.
+	queued, applied uint64
+	progress        chan struct{}
+	wake            chan struct{}
+	done            chan struct{}
+	stopped         chan struct{}
 }
 
 // NewLink starts a link to f.
@@ -33,7 +37,8 @@ func NewLink(f *floor.Floor, log *slog.Logger) *Link {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	l := &Link{floor: f, log: log, wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+	l := &Link{floor: f, log: log, wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{}),
+		progress: make(chan struct{})}
 	go l.run()
 	return l
 }
@@ -116,11 +121,33 @@ func (l *Link) autoAnswer(ctx context.Context, account, ext int64) bool {
 func (l *Link) OnEvent(ev b2bua.Event) {
 	l.mu.Lock()
 	l.pending = append(l.pending, ev)
+	l.queued++
 	l.mu.Unlock()
 	select {
 	case l.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Settle waits until the events queued before it are on the floor, so an
+// in-call control answers with the state it led to.
+func (l *Link) Settle(ctx context.Context) error {
+	l.mu.Lock()
+	target := l.queued
+	for l.applied < target {
+		ch := l.progress
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-l.stopped:
+			return nil
+		}
+		l.mu.Lock()
+	}
+	l.mu.Unlock()
+	return nil
 }
 
 // Close stops the link once the queued events are on the floor.
@@ -138,6 +165,13 @@ func (l *Link) run() {
 		l.mu.Unlock()
 		for _, ev := range evs {
 			l.apply(ev)
+		}
+		if len(evs) > 0 {
+			l.mu.Lock()
+			l.applied += uint64(len(evs))
+			close(l.progress)
+			l.progress = make(chan struct{})
+			l.mu.Unlock()
 		}
 		if len(evs) > 0 {
 			continue

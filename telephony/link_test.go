@@ -227,3 +227,38 @@ func (r *rig) waitFor(what string, cond func(*floor.State) bool) {
 		}
 	}
 }
+
+// TestSettleWaitsForTheFloor: once Settle returns, the events queued
+// before it are on the floor, so a control's answer shows their effect.
+func TestSettleWaitsForTheFloor(t *testing.T) {
+	r := newRig(t)
+	r.do(floor.Login{Ext: r.alice.ID})
+	if err := r.admit("c1", r.plain, r.alice); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i, held := range []bool{true, false, true} {
+		if i == 0 {
+			r.link.OnEvent(b2bua.Event{Kind: b2bua.Answered, CallID: "c1", AccountID: r.acc, Parties: []int64{r.alice.ID}})
+		}
+		r.link.OnEvent(b2bua.Event{Kind: b2bua.Held, CallID: "c1", AccountID: r.acc, Ext: r.alice.ID, Held: held})
+		if err := r.link.Settle(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var got *floor.Line
+		r.f.View(ctx, r.acc, func(s *floor.State, _ *floor.Config) {
+			if a := s.Agent(r.alice.ID); len(a.Lines) == 1 {
+				l := *a.Lines[0]
+				got = &l
+			}
+		})
+		if got == nil || !got.Answered || got.Held != held {
+			t.Fatalf("after settling hold=%v: line %+v", held, got)
+		}
+	}
+	// With nothing queued it returns at once; a done context stops a wait.
+	if err := r.link.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -299,8 +299,17 @@ func (m *Main) callControl() api.CallControl {
 	if m.Config.Simulate || m.calls == nil {
 		return nil
 	}
-	return m.calls
+	return settledCalls{m.calls, m.link}
 }
+
+// settledCalls are the B2BUA's controls, answered once the call events
+// they caused are on the floor (so the answer shows the state after them).
+type settledCalls struct {
+	*b2bua.B2BUA
+	link *telephony.Link
+}
+
+func (c settledCalls) Settle(ctx context.Context) error { return c.link.Settle(ctx) }
 
 // queueFigures is the API's way to the queues' live figures.
 func (m *Main) queueFigures() api.QueueFigures {
