@@ -116,7 +116,7 @@ try {
       assert.match(await perf.innerText(), /1\s*Successful/);
     }],
     ["the activity list shows the call with its disposition, notes and tags", async () => {
-      const row = activity.getByRole("row").filter({ hasText: "+441632960042" });
+      const row = activity.getByRole("row").filter({ hasText: "+441632960042" }).filter({ hasText: "Success" });
       await row.waitFor({ timeout: 10000 });
       const text = await row.innerText();
       assert.match(text, /Sales/);

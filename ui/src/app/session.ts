@@ -55,9 +55,16 @@ function begin(me: Me): void {
   });
 }
 
-/** refreshMine reloads what the agent's page shows besides the live state. */
+let mineRequests = 0;
+
+/**
+ * refreshMine reloads what the agent's page shows besides the live state
+ * (today's figures, incomplete dispositions); when answers cross, only the
+ * newest request's counts.
+ */
 export async function refreshMine(): Promise<void> {
   if (!isAgent(store.get().auth.me)) return;
+  const n = ++mineRequests;
   const r = await api.GET("/api/v1/floor/me");
-  if (r.data) store.mine(r.data);
+  if (r.data && n === mineRequests) store.mine(r.data);
 }

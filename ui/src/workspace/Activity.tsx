@@ -2,7 +2,7 @@
 // call history: when, who, which way, the queue, the disposition, notes and
 // tags. A number can be redialled; an incomplete disposition completed.
 import { ArrowDownLeft, ArrowUpRight, Megaphone, PhoneIncoming, PhoneOutgoing, Users } from "lucide-react";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, must, type AgentView, type Schemas } from "../api/client";
 import { useAction } from "../app/useAction";
 import { useFloor } from "../stream/store";
@@ -50,14 +50,18 @@ export function Activity({ agent }: { agent: AgentView }) {
   const [completing, setCompleting] = useState<Row>();
   const redial = useAction(cmd.dial);
 
+  // Answers can arrive out of order: only the newest request's counts.
+  const latest = useRef(0);
   const load = useCallback(async (before?: string) => {
+    const n = ++latest.current;
     try {
       const page = await must(api.GET("/api/v1/floor/me/activity", { params: { query: { limit: "25", ...(before ? { before } : {}) } } }));
+      if (n !== latest.current) return;
       setRows((old) => (before ? [...old, ...page.items] : page.items));
       setNext(page.next);
       setError(undefined);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      if (n === latest.current) setError(e instanceof Error ? e.message : String(e));
     }
   }, []);
   useEffect(() => {
