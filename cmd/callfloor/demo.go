@@ -90,6 +90,15 @@ func (s *demoSeeder) seed() error {
 	}
 	support := callfloor.NewQueue("601", "Support")
 	support.Strategy = callfloor.StrategyRoundRobin
+	// Support's calls are dispositioned too, so the quick start's agent 4
+	// sees the wrap-up and the disposition form.
+	support.DispositionsEnabled = true
+	support.Outcomes = []callfloor.Outcome{
+		{Category: callfloor.CategorySuccess, Name: "Resolved"},
+		{Category: callfloor.CategoryUnsure, Name: "Follow-up needed"},
+		{Category: callfloor.CategoryUnsure, Name: "Escalated"},
+		{Category: callfloor.CategoryFail, Name: "Could not help", FailScope: callfloor.FailContact},
+	}
 	outbound := callfloor.NewQueue("690", "Outbound")
 	queues := map[string]*callfloor.Queue{}
 	for _, q := range []*callfloor.Queue{sales, support, outbound} {
