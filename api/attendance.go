@@ -15,6 +15,14 @@ const dateLayout = "2006-01-02"
 // maxReportDays is the longest period one attendance report covers.
 const maxReportDays = 92
 
+// minYear and maxYear bound the dates a query may name: nothing happened
+// before, and past the last a report's day boundaries would not fit in a
+// timestamp (9999-12-31 ends in the year 10000).
+const (
+	minYear = 2000
+	maxYear = 2999
+)
+
 // dateRangeParams are the query parameters of the attendance reports.
 var dateRangeParams = []queryParam{
 	{Name: "from", Format: "date", Description: "First day of the report, a date (YYYY-MM-DD) in the account's time zone; default: the to date."},
@@ -100,6 +108,9 @@ func parseDate(v, field, def string) (time.Time, error) {
 	d, err := time.Parse(dateLayout, v)
 	if err != nil {
 		return time.Time{}, callfloor.FieldError(callfloor.ErrInvalidField, field, "%s must be a date as YYYY-MM-DD", field)
+	}
+	if d.Year() < minYear || d.Year() > maxYear {
+		return time.Time{}, callfloor.FieldError(callfloor.ErrInvalidField, field, "%s must be a date from %d to %d", field, minYear, maxYear)
 	}
 	return d, nil
 }

@@ -518,6 +518,8 @@ func TestFloorRefusals(t *testing.T) {
 		{"attendance from a bad date", a.agentTok, "GET", me + "/attendance?from=2025-13-01", nil, s422, callfloor.ErrInvalidField, "from"},
 		{"attendance to a bad date", a.agentTok, "GET", me + "/attendance?to=1.3.2025", nil, s422, callfloor.ErrInvalidField, "to"},
 		{"attendance to before from", a.agentTok, "GET", me + "/attendance?from=2025-03-01&to=2025-02-28", nil, s422, callfloor.ErrInvalidField, "to"},
+		{"attendance at the end of time", a.supTok, "GET", idPath(agentsAt+"%d/attendance?from=9999-12-31&to=9999-12-31", a.agentExt.ID), nil, s422, callfloor.ErrInvalidField, "to"},
+		{"attendance in year 1", a.agentTok, "GET", me + "/attendance?from=0001-01-01&to=2025-01-02", nil, s422, callfloor.ErrInvalidField, "from"},
 		{"attendance over 92 days", a.supTok, "GET", idPath(agentsAt+"%d/attendance?from=2024-11-29&to=2025-03-01", a.agentExt.ID), nil, s422, callfloor.ErrInvalidField, "to"},
 
 		// The simulated telephony plane's inputs.
