@@ -6,6 +6,7 @@ package bus
 
 import (
 	"errors"
+	"sort"
 	"sync"
 
 	"github.com/callfloor/callfloor"
@@ -15,28 +16,40 @@ import (
 // kept: the subscriber must start again from a fresh snapshot.
 var ErrTooOld = errors.New("bus: events after that sequence number are no longer kept")
 
-// Hub is the in-process event bus.
+// Hub is the in-process event bus. Each account has its own lock and a
+// ring of fixed size, so publishing costs the same however many events an
+// account has had, and one account's traffic never waits for another's.
 type Hub struct {
-	mu       sync.Mutex
-	size     int
-	buffer   int
+	size   int
+	buffer int
+
+	mu       sync.Mutex // guards accounts, not what they hold
 	accounts map[int64]*account
 }
 
 type account struct {
-	ring []callfloor.Event // the latest events, oldest first, at most size
-	last int64             // seq of the latest event published
-	subs map[*Subscription]struct{}
+	mu sync.Mutex
+	// ring holds the latest events, at most size: it grows to size, then
+	// the oldest, at start, is overwritten.
+	ring  []callfloor.Event
+	start int
+	last  int64 // seq of the latest event published
+	subs  map[*Subscription]struct{}
 }
 
 // NewHub keeps the last size events of each account and gives each
 // subscriber a buffer of buffer events; a subscriber that falls further
 // behind is closed and must resubscribe.
 func NewHub(size, buffer int) *Hub {
+	if size < 1 {
+		size = 1
+	}
 	return &Hub{size: size, buffer: buffer, accounts: map[int64]*account{}}
 }
 
 func (h *Hub) account(id int64) *account {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	a := h.accounts[id]
 	if a == nil {
 		a = &account{subs: map[*Subscription]struct{}{}}
@@ -45,25 +58,34 @@ func (h *Hub) account(id int64) *account {
 	return a
 }
 
+// keep puts e in the ring. a.mu is held.
+func (a *account) keep(e callfloor.Event, size int) {
+	if len(a.ring) < size {
+		a.ring = append(a.ring, e)
+		return
+	}
+	a.ring[a.start] = e
+	a.start = (a.start + 1) % size
+}
+
+// at is the i-th kept event, oldest first. a.mu is held.
+func (a *account) at(i int) *callfloor.Event { return &a.ring[(a.start+i)%len(a.ring)] }
+
 // Publish delivers events of one account, in order. It never blocks on a
 // slow subscriber.
 func (h *Hub) Publish(evs []callfloor.Event) {
 	if len(evs) == 0 {
 		return
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	a := h.account(evs[0].AccountID)
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	for _, e := range evs {
 		if e.Seq <= a.last {
 			continue // already published (replayed after a restart)
 		}
 		a.last = e.Seq
-		a.ring = append(a.ring, e)
-		if len(a.ring) > h.size {
-			n := copy(a.ring, a.ring[len(a.ring)-h.size:])
-			a.ring = a.ring[:n]
-		}
+		a.keep(e, h.size)
 		for s := range a.subs {
 			select {
 			case s.ch <- e:
@@ -82,23 +104,23 @@ func (h *Hub) Publish(evs []callfloor.Event) {
 // subscriber whose buffer is full misses them (the next figures replace
 // them) rather than being dropped.
 func (h *Hub) PublishLive(evs []callfloor.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	for _, e := range evs {
 		e.Seq = 0
-		for s := range h.account(e.AccountID).subs {
+		a := h.account(e.AccountID)
+		a.mu.Lock()
+		for s := range a.subs {
 			select {
 			case s.ch <- e:
 			default:
 			}
 		}
+		a.mu.Unlock()
 	}
 }
 
 // Subscription receives an account's events in order.
 type Subscription struct {
-	hub      *Hub
-	account  int64
+	a        *account
 	ch       chan callfloor.Event
 	overflow bool
 }
@@ -109,24 +131,25 @@ type Subscription struct {
 // ErrTooOld when some events up to it are not kept (fallen out of the ring,
 // or published before a restart).
 func (h *Hub) Subscribe(accountID, after, current int64) (*Subscription, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	a := h.account(accountID)
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if after > current || (after < current && a.last < current) {
 		return nil, ErrTooOld
 	}
 	var missed []callfloor.Event
 	if after < a.last {
-		if len(a.ring) == 0 || a.ring[0].Seq > after+1 {
+		n := len(a.ring)
+		if n == 0 || a.at(0).Seq > after+1 {
 			return nil, ErrTooOld
 		}
-		for _, e := range a.ring {
-			if e.Seq > after {
-				missed = append(missed, e)
-			}
+		from := sort.Search(n, func(i int) bool { return a.at(i).Seq > after })
+		missed = make([]callfloor.Event, 0, n-from)
+		for i := from; i < n; i++ {
+			missed = append(missed, *a.at(i))
 		}
 	}
-	s := &Subscription{hub: h, account: accountID, ch: make(chan callfloor.Event, h.buffer+len(missed))}
+	s := &Subscription{a: a, ch: make(chan callfloor.Event, h.buffer+len(missed))}
 	for _, e := range missed {
 		s.ch <- e
 	}
@@ -136,9 +159,10 @@ func (h *Hub) Subscribe(accountID, after, current int64) (*Subscription, error) 
 
 // Last returns the sequence number of the account's latest event.
 func (h *Hub) Last(accountID int64) int64 {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.account(accountID).last
+	a := h.account(accountID)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.last
 }
 
 // C delivers the events; it is closed when the subscription ends, by Close
@@ -148,18 +172,17 @@ func (s *Subscription) C() <-chan callfloor.Event { return s.ch }
 // Overflowed reports whether the hub closed the subscription because its
 // reader fell behind.
 func (s *Subscription) Overflowed() bool {
-	s.hub.mu.Lock()
-	defer s.hub.mu.Unlock()
+	s.a.mu.Lock()
+	defer s.a.mu.Unlock()
 	return s.overflow
 }
 
 // Close ends the subscription.
 func (s *Subscription) Close() {
-	s.hub.mu.Lock()
-	defer s.hub.mu.Unlock()
-	a := s.hub.accounts[s.account]
-	if _, ok := a.subs[s]; ok {
-		delete(a.subs, s)
+	s.a.mu.Lock()
+	defer s.a.mu.Unlock()
+	if _, ok := s.a.subs[s]; ok {
+		delete(s.a.subs, s)
 		close(s.ch)
 	}
 }
