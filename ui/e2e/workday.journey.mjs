@@ -110,10 +110,13 @@ try {
     }],
     ["the performance toolbar counts the call", async () => {
       const perf = page.getByRole("region", { name: "Today's performance" });
-      await perf.getByText(/^1\s*Calls$/).waitFor({ timeout: 10000 }).catch(async () => {
+      // The figures follow the events: the call's end, then its disposition.
+      await page.waitForFunction(() => {
+        const t = document.querySelector('[aria-label="Today\'s performance"]')?.textContent ?? "";
+        return /1\s*Calls/.test(t) && /1\s*Successful/.test(t);
+      }, null, { timeout: 10000 }).catch(async () => {
         assert.fail(`performance toolbar: ${await perf.innerText()}`);
       });
-      assert.match(await perf.innerText(), /1\s*Successful/);
     }],
     ["the activity list shows the call with its disposition, notes and tags", async () => {
       const row = activity.getByRole("row").filter({ hasText: "+441632960042" }).filter({ hasText: "Success" });
