@@ -51,9 +51,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, dec decoder[login
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) (noContent, error) {
-	if err := s.auth.Logout(r.Context(), tokenFrom(r.Context())); err != nil {
+	token := tokenFrom(r.Context())
+	if err := s.auth.Logout(r.Context(), token); err != nil {
 		return noContent{}, err
 	}
+	s.streams.revoke(func(st *streamConn) bool { return st.token == token }, CloseSessionEnded, "You signed out.")
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
@@ -98,7 +100,15 @@ func (s *Server) changePassword(_ http.ResponseWriter, r *http.Request, dec deco
 		return noContent{}, err
 	}
 	ctx := r.Context()
-	return noContent{}, s.auth.ChangePassword(ctx, tokenFrom(ctx), in.CurrentPassword, in.NewPassword, remoteIP(r))
+	token := tokenFrom(ctx)
+	if err := s.auth.ChangePassword(ctx, token, in.CurrentPassword, in.NewPassword, remoteIP(r)); err != nil {
+		return noContent{}, err
+	}
+	// The other sessions ended with the change: so do their streams.
+	user := actorOf(r).UserID
+	s.streams.revoke(func(st *streamConn) bool { return st.user == user && st.token != token },
+		CloseSessionEnded, "Your password was changed: sign in again.")
+	return noContent{}, nil
 }
 
 // remoteIP is the address the request came from. Forwarding headers are

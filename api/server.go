@@ -80,6 +80,7 @@ type Server struct {
 	floor    *floor.Floor
 	hub      *bus.Hub
 	history  *history.Projector
+	streams  streams
 	simulate bool
 	phones   Phones
 	calls    CallControl

@@ -22,7 +22,7 @@ import (
 func streamRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/stream", agent, http.StatusSwitchingProtocols, "stream", "stream",
-			"Realtime floor over WebSocket: a snapshot, then every event in order. Reconnect with ?after=<last seq> to get what was missed (or a fresh snapshot when it is no longer kept). Agents see their own extension, supervisors and admins the whole account. The client may send floor requests as frames {id, method, path, body}; each is answered by a reply frame with the status and body HTTP would give.",
+			"Realtime floor over WebSocket: a snapshot, then every event in order. Reconnect with ?after=<last seq> to get what was missed (or a fresh snapshot when it is no longer kept). Agents see their own extension, supervisors and admins the whole account. The client may send floor requests as frames {id, method, path, body}; each is answered by a reply frame with the status and body HTTP would give. Frames are StreamMessage (sent) and StreamCommand (received). When the server ends the session it closes the socket with 4001 (logged out, password changed or reset) or 4003 (user disabled, deleted or given another role) and a reason to show; do not reconnect then.",
 			read((*Server).stream).withQuery(queryParam{Name: "after", Description: "The seq of the last message received before a reconnection; the events after it are sent instead of a snapshot while they are kept."})},
 	}
 }
@@ -94,11 +94,18 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) (rawJSON, error)
 	}
 	defer c.CloseNow()
 	c.SetReadLimit(maxBody)
-	st := &streamConn{s: s, c: c, account: a.AccountID, scope: scope, creds: r.Header.Clone(), cookies: r.Cookies()}
+	st := &streamConn{s: s, c: c, account: a.AccountID, scope: scope, creds: r.Header.Clone(), cookies: r.Cookies(),
+		user: a.UserID, token: tokenFrom(ctx), kick: make(chan kick, 1)}
+	s.streams.add(st)
+	defer s.streams.remove(st)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go st.commands(ctx, cancel)
 	err = st.run(ctx, after)
+	if k, ok := kickOf(err); ok {
+		c.Close(websocket.StatusCode(k.code), k.reason)
+		return rawJSON{}, nil
+	}
 	switch {
 	case err == nil, errors.Is(err, context.Canceled), websocket.CloseStatus(err) != -1:
 		c.Close(websocket.StatusNormalClosure, "")
@@ -133,6 +140,10 @@ type streamConn struct {
 	// creds and cookies are the upgrade request's, for the commands.
 	creds   http.Header
 	cookies []*http.Cookie
+	// user and token are whose the stream is; kick closes it (revoke.go).
+	user    int64
+	token   string
+	kick    chan kick
 	writeMu sync.Mutex
 }
 
@@ -186,6 +197,8 @@ func (st *streamConn) forward(ctx context.Context, sub *bus.Subscription, ping *
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case k := <-st.kick:
+			return k
 		case <-ping.C:
 			pctx, cancel := context.WithTimeout(ctx, streamWriteTimeout)
 			err := st.c.Ping(pctx)

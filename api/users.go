@@ -86,7 +86,9 @@ func (s *Server) updateUser(_ http.ResponseWriter, r *http.Request, dec decoder[
 		return nil, err
 	}
 	ctx := r.Context()
+	var was callfloor.Role
 	u, err := s.store.UpdateUser(ctx, id, func(u *callfloor.User) error {
+		was = u.Role
 		var in userInput
 		in.from(u)
 		if err := dec(&in); err != nil {
@@ -102,6 +104,9 @@ func (s *Server) updateUser(_ http.ResponseWriter, r *http.Request, dec decoder[
 		if err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
 			return nil, err
 		}
+		s.revokeUser(u.ID, CloseAccessChanged, "Your user was disabled by an administrator.")
+	} else if u.Role != was {
+		s.revokeUser(u.ID, CloseAccessChanged, "Your role changed: sign in again.")
 	}
 	return u, nil
 }
@@ -111,7 +116,11 @@ func (s *Server) deleteUser(_ http.ResponseWriter, r *http.Request) (noContent, 
 	if err != nil {
 		return noContent{}, err
 	}
-	return noContent{}, s.store.DeleteUser(r.Context(), id)
+	if err := s.store.DeleteUser(r.Context(), id); err != nil {
+		return noContent{}, err
+	}
+	s.revokeUser(id, CloseAccessChanged, "Your user was deleted by an administrator.")
+	return noContent{}, nil
 }
 
 func (s *Server) resetUserPassword(_ http.ResponseWriter, r *http.Request, dec decoder[passwordInput]) (noContent, error) {
@@ -123,5 +132,9 @@ func (s *Server) resetUserPassword(_ http.ResponseWriter, r *http.Request, dec d
 	if err := dec(&in); err != nil {
 		return noContent{}, err
 	}
-	return noContent{}, s.auth.ResetPassword(r.Context(), id, in.Password)
+	if err := s.auth.ResetPassword(r.Context(), id, in.Password); err != nil {
+		return noContent{}, err
+	}
+	s.revokeUser(id, CloseSessionEnded, "An administrator set a new password for you: sign in again.")
+	return noContent{}, nil
 }

@@ -141,6 +141,15 @@ try {
       await page.getByText(/A supervisor logged you off/).waitFor();
       await shot(page, "workspace-forced-logoff");
     }],
+    ["an administrator resets the agent's password: the page ends the session and says why", async () => {
+      const admin = await apiAs("admin");
+      const users = await admin("GET", "/api/v1/users");
+      const three = users.items.find((u) => u.username === "agent3");
+      await admin("POST", `/api/v1/users/${three.id}/password`, { password: "a brand new secret 2026" });
+      await page.getByRole("button", { name: "Sign in" }).waitFor({ timeout: 5000 });
+      await page.getByText("An administrator set a new password for you: sign in again.").waitFor();
+      await shot(page, "login-session-ended");
+    }],
   ]);
 } finally {
   await browser.close();

@@ -1168,7 +1168,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Realtime floor over WebSocket: a snapshot, then every event in order. Reconnect with ?after=<last seq> to get what was missed (or a fresh snapshot when it is no longer kept). Agents see their own extension, supervisors and admins the whole account. The client may send floor requests as frames {id, method, path, body}; each is answered by a reply frame with the status and body HTTP would give.
+         * Realtime floor over WebSocket: a snapshot, then every event in order. Reconnect with ?after=<last seq> to get what was missed (or a fresh snapshot when it is no longer kept). Agents see their own extension, supervisors and admins the whole account. The client may send floor requests as frames {id, method, path, body}; each is answered by a reply frame with the status and body HTTP would give. Frames are StreamMessage (sent) and StreamCommand (received). When the server ends the session it closes the socket with 4001 (logged out, password changed or reset) or 4003 (user disabled, deleted or given another role) and a reason to show; do not reconnect then.
          * @description Needs the agent role or higher.
          */
         get: operations["stream"];
