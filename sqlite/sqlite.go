@@ -61,9 +61,17 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*sqlstore.St
 	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: %q is not a plain file path", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	// The database holds password hashes, SIP HA1s and sealed trunk
+	// secrets: only its owner reads it. SQLite gives its -wal and -shm
+	// files the database file's mode, so creating it 0600 covers them.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	f.Close()
 	// The writer never checkpoints: a checkpoint in a commit would stall
 	// every command waiting behind it. The checkpointer does it instead.
 	writer, err := openPool(ctx, path, 1,

@@ -205,3 +205,29 @@ func TestSecretKeySize(t *testing.T) {
 		t.Errorf("a 5-byte key: %v", err)
 	}
 }
+
+// TestFilesOnlyForTheOwner: the database and its WAL files are 0600, a
+// directory it creates 0700, whatever the umask.
+func TestFilesOnlyForTheOwner(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	path := filepath.Join(dir, "callfloor.db")
+	st := open(t, path, sqlstore.Options{})
+	ctx := context.Background()
+	if err := st.CreateAccount(ctx, &callfloor.Account{Name: "acme", TimeZone: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, want os.FileMode) {
+		t.Helper()
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			t.Errorf("%s has mode %v, want %v", filepath.Base(name), got, want)
+		}
+	}
+	check(dir, 0o700)
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		check(f, 0o600)
+	}
+}
