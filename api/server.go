@@ -36,9 +36,13 @@ type Config struct {
 	SIPRealm string
 	// Version is the build version /healthz reports.
 	Version string
-	// Registry receives the HTTP metrics and is served at /metrics; nil
-	// makes a new one with the Go and process collectors.
+	// Registry receives the HTTP metrics; nil makes a new one with the Go
+	// and process collectors.
 	Registry *prometheus.Registry
+	// MetricsToken, when set, serves Registry at /metrics to requests
+	// that bring it as a bearer token; empty, /metrics is not served here
+	// (a separate listener may serve it, see cmd/callfloor).
+	MetricsToken string
 	// SecureCookies marks the session cookie Secure (serve over HTTPS).
 	SecureCookies bool
 	// Floor is the floor engine the agent and supervisor commands go to;
@@ -64,28 +68,29 @@ type Config struct {
 
 // Server is the HTTP API. It is an http.Handler.
 type Server struct {
-	store    callfloor.Store
-	auth     *auth.Service
-	hasher   *password.Hasher
-	clock    callfloor.Clock
-	log      *slog.Logger
-	realm    string
-	version  string
-	secure   bool
-	registry *prometheus.Registry
-	metrics  *metrics
-	cop      *http.CrossOriginProtection
-	openapi  []byte
-	mux      *http.ServeMux
-	floor    *floor.Floor
-	hub      *bus.Hub
-	history  *history.Projector
-	streams  streams
-	simulate bool
-	phones   Phones
-	calls    CallControl
-	queues   QueueFigures
-	trunks   TrunkRegistrations
+	store        callfloor.Store
+	auth         *auth.Service
+	hasher       *password.Hasher
+	clock        callfloor.Clock
+	log          *slog.Logger
+	realm        string
+	version      string
+	secure       bool
+	registry     *prometheus.Registry
+	metricsToken string
+	metrics      *metrics
+	cop          *http.CrossOriginProtection
+	openapi      []byte
+	mux          *http.ServeMux
+	floor        *floor.Floor
+	hub          *bus.Hub
+	history      *history.Projector
+	streams      streams
+	simulate     bool
+	phones       Phones
+	calls        CallControl
+	queues       QueueFigures
+	trunks       TrunkRegistrations
 }
 
 // New returns a Server for cfg.
@@ -95,7 +100,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{
 		store: cfg.Store, auth: cfg.Auth, hasher: cfg.Hasher, clock: cfg.Clock, log: cfg.Logger,
-		realm: cfg.SIPRealm, version: cfg.Version, secure: cfg.SecureCookies, registry: cfg.Registry,
+		realm: cfg.SIPRealm, version: cfg.Version, secure: cfg.SecureCookies, registry: cfg.Registry, metricsToken: cfg.MetricsToken,
 		cop:   http.NewCrossOriginProtection(),
 		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate, phones: cfg.Phones,
 		calls: cfg.Calls, queues: cfg.Queues, trunks: cfg.Trunks,

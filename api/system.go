@@ -1,7 +1,9 @@
 package api
 
 import (
+	"crypto/subtle"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -22,7 +24,16 @@ func (s *Server) health(_ http.ResponseWriter, r *http.Request) (*healthResponse
 	return &healthResponse{Status: "ok", Version: s.version}, nil
 }
 
+// serveMetrics serves the metrics to whoever has the metrics token; with
+// none configured they are not served here at all.
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) (rawText, error) {
+	if s.metricsToken == "" {
+		return rawText{}, errorf(callfloor.ErrRouteNotFound, "metrics are not served here: see the metrics-token and metrics-listen settings")
+	}
+	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if subtle.ConstantTimeCompare([]byte(got), []byte(s.metricsToken)) != 1 {
+		return rawText{}, errorf(callfloor.ErrUnauthorized, "metrics need the metrics token as a bearer token")
+	}
 	promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 	return rawText{}, nil
 }

@@ -24,11 +24,13 @@ func TestHealth(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, func(c *Config) { c.MetricsToken = "metrics-secret-1" })
 	h.do(req{method: "GET", path: "/healthz"})
 	h.do(req{method: "GET", path: "/api/v1/users"})
 	h.do(req{method: "GET", path: "/no/such/path"})
-	w := h.do(req{method: "GET", path: "/metrics"})
+	wantError(t, h.do(req{method: "GET", path: "/metrics"}), http.StatusUnauthorized, callfloor.ErrUnauthorized, "")
+	wantError(t, h.do(req{method: "GET", path: "/metrics", token: "wrong"}), http.StatusUnauthorized, callfloor.ErrUnauthorized, "")
+	w := h.do(req{method: "GET", path: "/metrics", token: "metrics-secret-1"})
 	wantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
 	for _, want := range []string{
@@ -42,4 +44,11 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+}
+
+// TestMetricsOffByDefault: without a metrics token the API serves no
+// metrics to anyone.
+func TestMetricsOffByDefault(t *testing.T) {
+	h := newHarness(t)
+	wantError(t, h.do(req{method: "GET", path: "/metrics"}), http.StatusNotFound, callfloor.ErrRouteNotFound, "")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/netip"
 	"net/url"
 	"os"
@@ -53,6 +54,11 @@ type Config struct {
 	SecureCookies bool
 	SIPRealm      string
 	Simulate      bool
+	// MetricsToken, when set, serves the Prometheus metrics at /metrics
+	// to requests bearing it; MetricsListen serves them without a token
+	// on an address of their own. Both empty: no metrics served.
+	MetricsToken  string
+	MetricsListen string
 	// UIDev is the Vite dev server the web app's pages are proxied to in
 	// development; empty serves the bundle built into the binary.
 	UIDev        string
@@ -225,6 +231,26 @@ func settings() []setting {
 		boolSetting("secure-cookies", "mark session cookies Secure (set when serving behind HTTPS)", func(c *Config) *bool { return &c.SecureCookies }),
 		mk("sip-realm", "SIP digest realm for extension credentials", false, func(c *Config) *string { return &c.SIPRealm }),
 		boolSetting("simulate", "serve the simulated telephony plane's endpoints (tests and scripted demos)", func(c *Config) *bool { return &c.Simulate }),
+		{name: "metrics-token", usage: "serve the Prometheus metrics at /metrics to requests with this bearer token (16 characters or more); empty: not on the API's address",
+			get: func(c *Config) string { return c.MetricsToken },
+			set: func(c *Config, v string) error {
+				if v != "" && len(v) < 16 {
+					return fmt.Errorf("metrics token must have 16 characters or more")
+				}
+				c.MetricsToken = v
+				return nil
+			}},
+		{name: "metrics-listen", usage: "serve the Prometheus metrics, without a token, on this address of their own (e.g. 127.0.0.1:9090, for a private network); empty: none",
+			get: func(c *Config) string { return c.MetricsListen },
+			set: func(c *Config, v string) error {
+				if v != "" {
+					if _, _, err := net.SplitHostPort(v); err != nil {
+						return fmt.Errorf("metrics listen must be host:port, e.g. 127.0.0.1:9090")
+					}
+				}
+				c.MetricsListen = v
+				return nil
+			}},
 		{name: "ui-dev", usage: "development: URL of the Vite dev server (cd ui && npm run dev) to serve the web app from, e.g. http://127.0.0.1:5173; empty: the built-in app",
 			get: func(c *Config) string { return c.UIDev },
 			set: func(c *Config, v string) error {

@@ -10,9 +10,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -368,5 +370,43 @@ func TestConfigSIPAllowYAML(t *testing.T) {
 		if got := formatPrefixes(c.SIPAllow); got != "192.0.2.0/24,2001:db8::/64" {
 			t.Errorf("%s: allow %s", name, got)
 		}
+	}
+}
+
+// TestMetricsListen: with metrics-listen the metrics are served on their
+// own address, without a token, and not on the API's address.
+func TestMetricsListen(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Data, cfg.HTTP, cfg.SIP = t.TempDir(), "127.0.0.1:0", "127.0.0.1:0"
+	cfg.MetricsListen = "127.0.0.1:0"
+	m := NewMain(cfg, slog.New(slog.DiscardHandler))
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	get := func(url string) (int, string) {
+		t.Helper()
+		for range 50 {
+			resp, err := http.Get(url)
+			if err != nil {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode, string(b)
+		}
+		t.Fatalf("%s never answered", url)
+		return 0, ""
+	}
+	if code, body := get("http://" + m.metricsLn.Addr().String() + "/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Fatalf("metrics listener: %d %.200s", code, body)
+	}
+	if code, _ := get(m.URL() + "/metrics"); code != http.StatusNotFound {
+		t.Fatalf("the API's /metrics without a token setting: %d", code)
 	}
 }

@@ -483,7 +483,7 @@ func printDemo(w io.Writer, url, sipAddr string, cfg Config, res DemoResult, ext
 callfloor demo is running.
 
   API          %[1]s/api/v1   (OpenAPI document: %[1]s/api/v1/openapi.json)
-  Health       %[1]s/healthz   Metrics: %[1]s/metrics
+  Health       %[1]s/healthz
   SIP          %[6]s (UDP and TCP), realm %[7]s
   Account      %[2]s
   Users        admin, super (supervisor), agent1..agent4 (extensions 201-204)

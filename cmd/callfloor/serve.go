@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/api"
@@ -70,6 +73,9 @@ type Main struct {
 	sipWSS    net.Listener
 	ln        net.Listener
 	srv       *http.Server
+	// metricsLn and metricsSrv serve the metrics on their own address.
+	metricsLn  net.Listener
+	metricsSrv *http.Server
 }
 
 // NewMain returns a Main for cfg with the production clock and hasher.
@@ -115,7 +121,19 @@ func (m *Main) Open(ctx context.Context) error {
 	authSvc := auth.NewService(auth.Config{
 		Store: st, Hasher: m.Hasher, Clock: m.Clock, SessionTTL: m.Config.SessionTTL, Logger: m.Logger,
 	})
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if m.Config.MetricsListen != "" {
+		mln, err := net.Listen("tcp", m.Config.MetricsListen)
+		if err != nil {
+			m.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		m.metricsLn = mln
+		m.metricsSrv = &http.Server{Handler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), ReadHeaderTimeout: 10 * time.Second}
+	}
 	handler := api.New(api.Config{
+		Registry: registry, MetricsToken: m.Config.MetricsToken,
 		Store: st, Auth: authSvc, Hasher: m.Hasher, Clock: m.Clock, Logger: m.Logger,
 		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
 		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate, Phones: m.Registrar,
@@ -355,6 +373,15 @@ func (m *Main) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- m.srv.Serve(m.ln) }()
 	m.Logger.Info("serving", "http", m.URL())
+	if m.metricsSrv != nil {
+		go func() {
+			if err := m.metricsSrv.Serve(m.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				m.Logger.Error("metrics listener stopped", "err", err)
+			}
+		}()
+		m.Logger.Info("serving metrics", "addr", m.metricsLn.Addr().String())
+		defer m.metricsSrv.Close()
+	}
 	select {
 	case err := <-errc:
 		return err
