@@ -29,8 +29,8 @@ func (d *DirectoryEntry) Validate() error {
 	if err := checkOptionalText("company", d.Company, 100); err != nil {
 		return err
 	}
-	if len(d.Notes) > 2000 {
-		return FieldError(ErrInvalidField, "notes", "notes is longer than 2000 characters")
+	if err := CheckText("notes", d.Notes, 2000); err != nil {
+		return err
 	}
 	return nil
 }

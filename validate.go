@@ -20,6 +20,10 @@ func checkName(field, v string, max int) error {
 	return nil
 }
 
+// CheckLine is checkName for other packages: one line of text (a tag, a
+// name), required, at most max characters.
+func CheckLine(field, v string, max int) error { return checkName(field, v, max) }
+
 // checkOptionalText allows an empty value, otherwise like checkName.
 func checkOptionalText(field, v string, max int) error {
 	if v == "" {
@@ -28,16 +32,44 @@ func checkOptionalText(field, v string, max int) error {
 	return checkName(field, v, max)
 }
 
+// CheckText is the one rule for free text that may run over lines (notes):
+// at most max characters, valid UTF-8, no control characters but new
+// lines and tabs, and no bidirectional overrides or isolates (which can
+// make a text read other than it is).
+func CheckText(field, v string, max int) error {
+	if utf8.RuneCountInString(v) > max {
+		return FieldError(ErrInvalidField, field, "%s is longer than %d characters", field, max)
+	}
+	if !utf8.ValidString(v) {
+		return FieldError(ErrInvalidField, field, "%s is not valid UTF-8", field)
+	}
+	for _, r := range v {
+		if r != '\n' && r != '\t' && forbidden(r) {
+			return FieldError(ErrInvalidField, field, "%s has control or bidirectional formatting characters", field)
+		}
+	}
+	return nil
+}
+
+// printable: valid UTF-8 with no control characters (new lines
+// included) and no bidirectional formatting: the rule of names.
 func printable(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if forbidden(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// forbidden runes are never taken in text: control characters (C0, DEL,
+// C1), the bidirectional embeddings, overrides and isolates, and the
+// replacement character a broken encoding leaves behind.
+func forbidden(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == utf8.RuneError
 }
 
 var (

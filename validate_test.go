@@ -159,3 +159,37 @@ func TestDirectoryAndPoolValidate(t *testing.T) {
 		{"pool bad number", &callfloor.CallerIDPool{Name: "Main", Numbers: []string{"1", "x"}}, callfloor.ErrInvalidField, "numbers[1]"},
 	})
 }
+
+// TestTextRule: names take one line of printable text; notes may run
+// over lines and hold tabs; neither takes other control characters,
+// bidirectional formatting or a broken encoding.
+func TestTextRule(t *testing.T) {
+	for _, tt := range []struct {
+		v           string
+		name, notes bool // accepted as a name, as notes
+	}{
+		{"Sales team", true, true},
+		{"Zoë – ünïcode ✓ 日本", true, true},
+		{"two\nlines", false, true},
+		{"a\ttab", false, true},
+		{"carriage\rreturn", false, false},
+		{"nul\x00", false, false},
+		{"del\x7f", false, false},
+		{"c1\u0085", false, false},
+		{"override\u202egpj.exe", false, false},
+		{"embedding\u202a", false, false},
+		{"isolate\u2066x\u2069", false, false},
+		{"broken \xff", false, false},
+		{"replaced \ufffd", false, false},
+	} {
+		if got := callfloor.CheckLine("name", tt.v, 100) == nil; got != tt.name {
+			t.Errorf("%q as a name: accepted %v, want %v", tt.v, got, tt.name)
+		}
+		if got := callfloor.CheckText("notes", tt.v, 100) == nil; got != tt.notes {
+			t.Errorf("%q as notes: accepted %v, want %v", tt.v, got, tt.notes)
+		}
+	}
+	if err := callfloor.CheckText("notes", strings.Repeat("é", 101), 100); callfloor.ErrorCode(err) != callfloor.ErrInvalidField {
+		t.Errorf("101 characters of notes: %v", err)
+	}
+}

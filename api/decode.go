@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callfloor/callfloor"
 )
@@ -77,6 +78,13 @@ type resourceInput interface {
 func decodeStrict[T any](body []byte, dst *T) error {
 	if len(body) == 0 {
 		return nil
+	}
+	// JSON decoding would quietly turn broken text into U+FFFD: refuse it.
+	if !utf8.Valid(body) {
+		return errorf(callfloor.ErrInvalidJSON, "the request body is not valid UTF-8")
+	}
+	if !pairedSurrogates(body) {
+		return errorf(callfloor.ErrInvalidJSON, "the request body has a \\u escape of half a UTF-16 surrogate pair")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -228,4 +236,58 @@ func joinPath(path, name string) string {
 		return name
 	}
 	return path + "." + name
+}
+
+// pairedSurrogates reports whether every \\u escape of a UTF-16
+// surrogate in body is half of a pair (JSON decoding would replace a
+// lone one with U+FFFD).
+func pairedSurrogates(body []byte) bool {
+	hex4 := func(i int) (rune, bool) {
+		if i+4 > len(body) {
+			return 0, false
+		}
+		var r rune
+		for _, c := range body[i : i+4] {
+			switch {
+			case c >= '0' && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case c >= 'a' && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case c >= 'A' && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' || i+1 >= len(body) {
+			continue
+		}
+		if body[i+1] != 'u' {
+			i++ // an escaped character, maybe a backslash
+			continue
+		}
+		r, ok := hex4(i + 2)
+		if !ok {
+			return true // not an escape the decoder takes: it reports it
+		}
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return false // a low half with no high half before it
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+7 >= len(body) || body[i+6] != '\\' || body[i+7] != 'u' {
+				return false
+			}
+			low, ok := hex4(i + 8)
+			if !ok || low < 0xDC00 || low > 0xDFFF {
+				return false
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return true
 }

@@ -43,6 +43,15 @@ func TestRefusedRequests(t *testing.T) {
 		{"JSON syntax error", "", "PATCH", ext(a.plainExt), `{"name" "x"}`, "", s400, callfloor.ErrInvalidJSON, ""},
 		{"trailing data", "", "PATCH", ext(a.plainExt), `{} {}`, "", s400, callfloor.ErrInvalidJSON, ""},
 		{"not an object", "", "PATCH", ext(a.plainExt), `[1]`, "", s400, callfloor.ErrInvalidJSON, ""},
+		// Text: broken encodings are refused, never repaired; one rule for
+		// control and bidirectional characters in every text field.
+		{"invalid UTF-8 renaming the account", "", "PATCH", "/api/v1/account", "{\"name\":\"acme\xff\"}", "", s400, callfloor.ErrInvalidJSON, ""},
+		{"a lone surrogate escape", "", "PATCH", "/api/v1/account", `{"name":"acme\ud800"}`, "", s400, callfloor.ErrInvalidJSON, ""},
+		{"a lone low surrogate escape", "", "PATCH", ext(a.plainExt), `{"name":"x\udc00y"}`, "", s400, callfloor.ErrInvalidJSON, ""},
+		{"NUL in a name", "", "PATCH", ext(a.plainExt), `{"name":"a\u0000b"}`, "", s422, callfloor.ErrInvalidField, "name"},
+		{"a right-to-left override in a name", "", "PATCH", ext(a.plainExt), `{"name":"abc\u202egpj.exe"}`, "", s422, callfloor.ErrInvalidField, "name"},
+		{"a bidi isolate in directory notes", "", "PATCH", idPath("/api/v1/directory/%d", a.entry.ID), `{"notes":"ok\u2066x"}`, "", s422, callfloor.ErrInvalidField, "notes"},
+		{"NUL in directory notes", "", "PATCH", idPath("/api/v1/directory/%d", a.entry.ID), `{"notes":"a\u0000"}`, "", s422, callfloor.ErrInvalidField, "notes"},
 		{"wrong type", "", "PATCH", ext(a.plainExt), `{"name":5}`, "", s400, callfloor.ErrInvalidJSON, "name"},
 		{"wrong nested type", "", "PATCH", ext(a.plainExt), `{"agent":{"wrapup_timeout_seconds":"60"}}`, "", s400, callfloor.ErrInvalidJSON, "agent.wrapup_timeout_seconds"},
 		{"fraction for an integer", "", "PATCH", reason(a.reason), `{"code":1.5}`, "", s400, callfloor.ErrInvalidJSON, "code"},

@@ -445,8 +445,8 @@ func (d *decider) notes(in Notes) ([]callfloor.Event, error) {
 
 // validNotes checks notes and CRM tags against their limits.
 func validNotes(notes string, tags []string) error {
-	if utf8.RuneCountInString(notes) > MaxNotes {
-		return callfloor.FieldError(callfloor.ErrInvalidField, "notes", "notes are longer than %d characters", MaxNotes)
+	if err := callfloor.CheckText("notes", notes, MaxNotes); err != nil {
+		return err
 	}
 	if len(tags) > MaxTags {
 		return callfloor.FieldError(callfloor.ErrInvalidField, "tags", "at most %d CRM tags", MaxTags)
@@ -454,6 +454,9 @@ func validNotes(notes string, tags []string) error {
 	for _, t := range tags {
 		if t == "" || utf8.RuneCountInString(t) > MaxTagLen {
 			return callfloor.FieldError(callfloor.ErrInvalidField, "tags", "a CRM tag has 1 to %d characters", MaxTagLen)
+		}
+		if err := callfloor.CheckLine("tags", t, MaxTagLen); err != nil {
+			return err
 		}
 	}
 	return nil
