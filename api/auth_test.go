@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callfloor/callfloor"
 )
@@ -131,15 +132,32 @@ func TestLoginRefusals(t *testing.T) {
 		}
 	}
 
-	// Lockout: after 5 failures in a row, 429 with Retry-After.
+	// Failures spread over addresses slow the user down: 429 with
+	// Retry-After, for the right password too, but no lockout.
 	for i := 1; i < callfloor.MaxLoginFailures; i++ {
 		wantError(t, h.do(loginReq("alpha", "alpha-sup", "wrong password", "")), http.StatusUnauthorized, callfloor.ErrInvalidCredential, "")
 	}
 	w = h.do(loginReq("alpha", "alpha-sup", testPassword, ""))
+	wantError(t, w, http.StatusTooManyRequests, callfloor.ErrRateLimited, "")
+	if got := w.Header().Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After %q, want 1", got)
+	}
+	h.clock.Advance(time.Second)
+	wantStatus(t, h.do(loginReq("alpha", "alpha-sup", testPassword, "")), http.StatusOK)
+
+	// Failures from one address lock that address out of the user.
+	const guesser = "198.51.100.66"
+	for i := 0; i < callfloor.MaxLoginFailures; i++ {
+		h.clock.Advance(time.Minute) // past any slow-down
+		wantError(t, h.do(loginReq("alpha", "alpha-sup", "wrong password", guesser)), http.StatusUnauthorized, callfloor.ErrInvalidCredential, "")
+	}
+	w = h.do(loginReq("alpha", "alpha-sup", testPassword, guesser))
 	wantError(t, w, http.StatusTooManyRequests, callfloor.ErrLoginLocked, "")
 	if got := w.Header().Get("Retry-After"); got != "900" {
 		t.Errorf("Retry-After %q, want 900", got)
 	}
+	h.clock.Advance(time.Minute)
+	wantStatus(t, h.do(loginReq("alpha", "alpha-sup", testPassword, "")), http.StatusOK)
 
 	// Rate limit per address.
 	const ip = "203.0.113.7"

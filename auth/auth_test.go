@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -109,14 +110,19 @@ func TestLoginAuthenticateLogout(t *testing.T) {
 	wantCode(t, err, callfloor.ErrUnauthorized)
 }
 
-func TestLockoutAndUnlock(t *testing.T) {
+// TestLockoutCannotBeUsedAsAWeapon: an address that keeps failing for a
+// user is locked out of it, but the user from another address is not;
+// the failures only slow the user down, by a delay that grows to a minute.
+func TestLockoutCannotBeUsedAsAWeapon(t *testing.T) {
 	e := newEnv(t)
+	const attacker, office = "192.0.2.66", "198.51.100.7"
 	for i := 0; i < callfloor.MaxLoginFailures; i++ {
-		_, err := e.login("boss", "wrong password", "192.0.2.1")
+		_, err := e.login("boss", "wrong password", attacker)
 		wantCode(t, err, callfloor.ErrInvalidCredential)
 	}
+	// The attacker's address is locked out of the user, whatever it tries.
 	e.clock.Advance(time.Minute)
-	_, err := e.login("boss", pw, "192.0.2.2")
+	_, err := e.login("boss", pw, attacker)
 	wantCode(t, err, callfloor.ErrLoginLocked)
 	var re *auth.RetryError
 	if !errors.As(err, &re) || re.RetryAfter() != callfloor.LoginLockout-time.Minute {
@@ -125,14 +131,55 @@ func TestLockoutAndUnlock(t *testing.T) {
 	if msg := callfloor.ErrorMessage(err); !strings.Contains(msg, "14m0s") {
 		t.Errorf("message %q does not tell the remaining time", msg)
 	}
-	// A wrong password while locked says the same: guessing learns nothing.
-	_, err2 := e.login("boss", "another guess", "192.0.2.2")
+	_, err2 := e.login("boss", "another guess", attacker)
 	if callfloor.ErrorMessage(err2) != callfloor.ErrorMessage(err) {
 		t.Errorf("locked answers differ: %v / %v", err, err2)
 	}
+	// The real user, from the office, logs in.
+	if _, err := e.login("boss", pw, office); err != nil {
+		t.Fatalf("the real user from another address: %v", err)
+	}
 	e.clock.Advance(callfloor.LoginLockout - time.Minute)
-	if _, err := e.login("boss", pw, "192.0.2.2"); err != nil {
+	if _, err := e.login("boss", pw, attacker); err != nil {
 		t.Fatalf("after the lockout: %v", err)
+	}
+}
+
+// TestFailuresFromManyAddressesSlowTheUserDown: guesses spread over
+// addresses make every attempt for the user wait a delay after the last
+// failure, doubling up to a minute, right password or not.
+func TestFailuresFromManyAddressesSlowTheUserDown(t *testing.T) {
+	e := newEnv(t)
+	addr := func(i int) string { return fmt.Sprintf("203.0.113.%d", i+1) }
+	for i := 0; i < callfloor.MaxLoginFailures-1; i++ {
+		_, err := e.login("boss", "guess", addr(i))
+		wantCode(t, err, callfloor.ErrInvalidCredential)
+	}
+	var waits []time.Duration
+	for i := callfloor.MaxLoginFailures - 1; i < callfloor.MaxLoginFailures+8; i++ {
+		_, err := e.login("boss", "guess", addr(i))
+		wantCode(t, err, callfloor.ErrInvalidCredential)
+		_, err = e.login("boss", pw, addr(100+i)) // the right password must wait too
+		var re *auth.RetryError
+		if callfloor.ErrorCode(err) != callfloor.ErrRateLimited || !errors.As(err, &re) {
+			t.Fatalf("attempt after failure %d: %v", i+1, err)
+		}
+		waits = append(waits, re.RetryAfter())
+		e.clock.Advance(re.RetryAfter())
+	}
+	want := []time.Duration{1, 2, 4, 8, 16, 32, 60, 60, 60}
+	for i := range want {
+		want[i] *= time.Second
+	}
+	if fmt.Sprint(waits) != fmt.Sprint(want) {
+		t.Errorf("delays %v, want %v", waits, want)
+	}
+	// Once the delay has passed the real user logs in, and the count is over.
+	if _, err := e.login("boss", pw, "198.51.100.7"); err != nil {
+		t.Fatalf("after the delay: %v", err)
+	}
+	if _, err := e.login("boss", "guess", "198.51.100.8"); callfloor.ErrorCode(err) != callfloor.ErrInvalidCredential {
+		t.Fatalf("a failure after a success starts a new count: %v", err)
 	}
 }
 
@@ -156,11 +203,12 @@ func TestUnknownUserLooksLikeWrongPassword(t *testing.T) {
 		}
 	}
 	// Unknown names lock like real ones, so a lockout does not tell that
-	// a name exists either (each name has failed once above).
+	// a name exists either (each name has failed once above, elsewhere).
 	var locked []string
 	for _, name := range []string{"boss", "nobody"} {
 		var err error
-		for i := 0; i < callfloor.MaxLoginFailures; i++ {
+		for i := 0; i <= callfloor.MaxLoginFailures; i++ {
+			e.clock.Advance(time.Minute) // past any slow-down
 			_, err = e.login(name, "wrong password", "192.0.2.3")
 		}
 		wantCode(t, err, callfloor.ErrLoginLocked)

@@ -34,6 +34,17 @@ func loginLocked(remaining time.Duration) error {
 	remaining = roundUp(remaining)
 	return &RetryError{
 		Err: callfloor.Errorf(callfloor.ErrLoginLocked,
+			"too many failed logins for this user from this address; try again in %s", remaining),
+		After: remaining,
+	}
+}
+
+// slowedDown refuses an attempt for a user under repeated failures until
+// its delay has passed.
+func slowedDown(remaining time.Duration) error {
+	remaining = roundUp(remaining)
+	return &RetryError{
+		Err: callfloor.Errorf(callfloor.ErrRateLimited,
 			"too many failed logins for this user; try again in %s", remaining),
 		After: remaining,
 	}

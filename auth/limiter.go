@@ -5,23 +5,18 @@ import (
 	"time"
 )
 
-// limiter counts attempts per key in fixed windows, on the injected clock.
-// It forgets windows that are over once it holds more than maxKeys.
+// limiter counts attempts per key in fixed windows, on the injected clock,
+// for a bounded number of keys (see tallies): a flood of addresses costs
+// the same per attempt and no more memory than maxKeys windows.
 type limiter struct {
-	mu      sync.Mutex
-	limit   int
-	window  time.Duration
-	maxKeys int
-	seen    map[string]*window
-}
-
-type window struct {
-	start time.Time
-	count int
+	mu     sync.Mutex
+	limit  int
+	window time.Duration
+	keys   *tallies
 }
 
 func newLimiter(limit int, per time.Duration) *limiter {
-	return &limiter{limit: limit, window: per, maxKeys: 10000, seen: map[string]*window{}}
+	return &limiter{limit: limit, window: per, keys: newTallies(10000)}
 }
 
 // allow counts one attempt for key at now. When the key is over its limit
@@ -29,25 +24,13 @@ func newLimiter(limit int, per time.Duration) *limiter {
 func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w := l.seen[key]
-	if w == nil || !now.Before(w.start.Add(l.window)) {
-		if w == nil && len(l.seen) >= l.maxKeys {
-			l.prune(now)
-		}
-		w = &window{start: now}
-		l.seen[key] = w
+	w := l.keys.get(key)
+	if w == nil || !now.Before(w.first.Add(l.window)) {
+		w = l.keys.start(key, now)
 	}
-	if w.count >= l.limit {
-		return false, w.start.Add(l.window).Sub(now)
+	if w.n >= l.limit {
+		return false, w.first.Add(l.window).Sub(now)
 	}
-	w.count++
+	w.n++
 	return true, 0
-}
-
-func (l *limiter) prune(now time.Time) {
-	for k, w := range l.seen {
-		if !now.Before(w.start.Add(l.window)) {
-			delete(l.seen, k)
-		}
-	}
 }

@@ -40,7 +40,7 @@ type Service struct {
 	ttl     time.Duration
 	log     *slog.Logger
 	limiter *limiter
-	ghosts  *ghosts
+	lockout *lockout
 }
 
 // NewService returns a Service for cfg.
@@ -48,7 +48,7 @@ func NewService(cfg Config) *Service {
 	if cfg.Store == nil || cfg.Hasher == nil {
 		panic("auth: Config.Store and Config.Hasher are required")
 	}
-	s := &Service{store: cfg.Store, hasher: cfg.Hasher, clock: cfg.Clock, ttl: cfg.SessionTTL, log: cfg.Logger, ghosts: newGhosts()}
+	s := &Service{store: cfg.Store, hasher: cfg.Hasher, clock: cfg.Clock, ttl: cfg.SessionTTL, log: cfg.Logger, lockout: newLockout()}
 	if s.clock == nil {
 		s.clock = callfloor.SystemClock{}
 	}
@@ -72,9 +72,10 @@ func NewService(cfg Config) *Service {
 // An unknown account, an unknown user, a wrong password and a disabled user
 // all fail with the same invalid_credentials error and take the same time
 // (one password hash), so a caller cannot learn which usernames exist.
-// Failed logins lock a user after callfloor.MaxLoginFailures in a row
-// (login_locked); unknown usernames "lock" the same way, in memory. Every
-// remote address is limited to LoginsPerMinute attempts (rate_limited).
+// Failed logins lock the address they come from out of that user, and slow
+// the user down everywhere with a growing delay (see lockout): nobody can
+// lock the real user out from another address. Every remote address is
+// limited to LoginsPerMinute attempts (rate_limited).
 func (s *Service) Login(ctx context.Context, accountName, username, pw, remoteIP string) (string, *callfloor.Session, *callfloor.User, error) {
 	now := s.clock.Now()
 	if ok, wait := s.limiter.allow(remoteIP, now); !ok {
@@ -83,31 +84,33 @@ func (s *Service) Login(ctx context.Context, accountName, username, pw, remoteIP
 	}
 	accountName = strings.TrimSpace(accountName)
 	username = strings.ToLower(strings.TrimSpace(username))
+	key := userKey(accountName, username)
+	if err := s.lockout.check(key, remoteIP, now); err != nil {
+		// Burn the same time as a real check; the answer is the same
+		// whether or not the password is right, so guessing goes nowhere.
+		s.hasher.Dummy(pw)
+		s.log.Info("login refused: too many failures", "remote", remoteIP)
+		return "", nil, nil, err
+	}
 
-	u, st, err := s.store.FindCredentials(ctx, accountName, username)
+	u, _, err := s.store.FindCredentials(ctx, accountName, username)
 	switch callfloor.ErrorCode(err) {
 	case "":
 	case callfloor.ErrNotFound:
-		return "", nil, nil, s.unknownUser(accountName, username, pw, remoteIP, now)
+		s.hasher.Dummy(pw)
+		s.lockout.fail(key, remoteIP, now)
+		s.log.Info("login failed: unknown user", "remote", remoteIP)
+		return "", nil, nil, invalidCredentials()
 	default:
 		return "", nil, nil, err
 	}
 	logArgs := []any{"account", u.AccountID, "user", u.ID, "remote", remoteIP}
-
-	if st != nil && now.Before(st.LockedUntil) {
-		// Burn the same time as a real check; the answer is the same
-		// whether or not the password is right, so guessing goes nowhere.
-		if _, err := s.hasher.Verify(u.PasswordHash, pw); err != nil {
-			return "", nil, nil, fmt.Errorf("auth: verify password of user %d: %w", u.ID, err)
-		}
-		s.log.Info("login refused: locked", logArgs...)
-		return "", nil, nil, loginLocked(st.LockedUntil.Sub(now))
-	}
 	ok, err := s.hasher.Verify(u.PasswordHash, pw)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("auth: verify password of user %d: %w", u.ID, err)
 	}
 	if !ok {
+		s.lockout.fail(key, remoteIP, now)
 		if _, err := s.store.RecordLoginFailure(ctx, u.ID, now); err != nil {
 			return "", nil, nil, err
 		}
@@ -118,6 +121,7 @@ func (s *Service) Login(ctx context.Context, accountName, username, pw, remoteIP
 		s.log.Info("login refused: user disabled", logArgs...)
 		return "", nil, nil, invalidCredentials()
 	}
+	s.lockout.succeed(key, remoteIP)
 	if err := s.store.RecordLoginSuccess(ctx, u.ID, now); err != nil {
 		return "", nil, nil, err
 	}
@@ -128,20 +132,6 @@ func (s *Service) Login(ctx context.Context, accountName, username, pw, remoteIP
 	}
 	s.log.Info("login", logArgs...)
 	return token, sess, u, nil
-}
-
-// unknownUser answers a login for a name that does not exist exactly as
-// for a real user with a wrong password.
-func (s *Service) unknownUser(accountName, username, pw, remoteIP string, now time.Time) error {
-	s.hasher.Dummy(pw)
-	key := ghostKey(accountName, username)
-	if until := s.ghosts.lockedUntil(key, now); !until.IsZero() {
-		s.log.Info("login refused: locked", "remote", remoteIP)
-		return loginLocked(until.Sub(now))
-	}
-	s.ghosts.fail(key, now)
-	s.log.Info("login failed: unknown user", "remote", remoteIP)
-	return invalidCredentials()
 }
 
 func (s *Service) startSession(ctx context.Context, u *callfloor.User, remoteIP string, now, expires time.Time) (string, *callfloor.Session, error) {
