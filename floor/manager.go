@@ -13,9 +13,22 @@ import (
 type Floor struct {
 	fc FloorConfig
 
+	// mu guards the map only: an engine starts (and replays its
+	// journal) outside it, so one account starting never holds up
+	// another's commands.
 	mu      sync.Mutex
-	engines map[int64]*Engine
+	engines map[int64]*slot
 	closed  bool
+}
+
+// slot is an account's engine, or its start in progress: done is closed
+// when the start ended, with e or err.
+type slot struct {
+	done chan struct{}
+	e    *Engine
+	err  error
+	// reload: the configuration changed during the start (f.mu).
+	reload bool
 }
 
 // FloorConfig wires a Floor.
@@ -40,7 +53,7 @@ func New(fc FloorConfig) *Floor {
 	if fc.Logger == nil {
 		fc.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Floor{fc: fc, engines: map[int64]*Engine{}}
+	return &Floor{fc: fc, engines: map[int64]*slot{}}
 }
 
 // StartAll starts the engines of the given accounts.
@@ -54,21 +67,44 @@ func (f *Floor) StartAll(ctx context.Context, accountIDs []int64) error {
 }
 
 // Engine returns the account's engine, starting it (and recovering its
-// state) if it is not running.
+// state) if it is not running. Callers for an account that is starting
+// wait for that start, and only them; a start that failed is tried again
+// by the next caller.
 func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		return nil, ErrEngineStopped
-	}
-	if e := f.engines[accountID]; e != nil {
+	for {
+		f.mu.Lock()
+		if f.closed {
+			f.mu.Unlock()
+			return nil, ErrEngineStopped
+		}
+		sl := f.engines[accountID]
+		if sl == nil {
+			sl = &slot{done: make(chan struct{})}
+			f.engines[accountID] = sl
+			f.mu.Unlock()
+			return f.start(ctx, accountID, sl)
+		}
+		f.mu.Unlock()
 		select {
-		case <-e.Stopped():
+		case <-sl.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if sl.err != nil {
+			return nil, sl.err
+		}
+		select {
+		case <-sl.e.Stopped():
 			f.fc.Logger.Warn("restarting a stopped floor engine", "account", accountID)
+			f.drop(accountID, sl)
 		default:
-			return e, nil
+			return sl.e, nil
 		}
 	}
+}
+
+// start starts the account's engine into sl, outside the lock.
+func (f *Floor) start(ctx context.Context, accountID int64, sl *slot) (*Engine, error) {
 	fc := f.fc
 	ec := EngineConfig{
 		AccountID: accountID, Journal: fc.Journal, Clock: fc.Clock, Logger: fc.Logger, Publish: fc.Publish,
@@ -84,12 +120,35 @@ func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
 	if fc.PhoneRegistered != nil {
 		ec.PhoneRegistered = func(ext int64) bool { return fc.PhoneRegistered(accountID, ext) }
 	}
-	e, err := Start(ctx, ec)
-	if err != nil {
-		return nil, err
+	sl.e, sl.err = Start(ctx, ec)
+	close(sl.done)
+	if sl.err != nil {
+		f.drop(accountID, sl)
+		return nil, sl.err
 	}
-	f.engines[accountID] = e
-	return e, nil
+	f.mu.Lock()
+	closed, reload := f.closed, sl.reload
+	f.mu.Unlock()
+	if closed {
+		// Close ran meanwhile and did not see this engine.
+		sl.e.Close()
+		return nil, ErrEngineStopped
+	}
+	if reload {
+		if err := sl.e.Reload(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return sl.e, nil
+}
+
+// drop forgets sl if it is still the account's slot.
+func (f *Floor) drop(accountID int64, sl *slot) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.engines[accountID] == sl {
+		delete(f.engines, accountID)
+	}
 }
 
 // Do submits an input to the account's engine.
@@ -135,23 +194,41 @@ func (f *Floor) DoDecided(ctx context.Context, accountID int64, in Input, decide
 // administrator changed something.
 func (f *Floor) Reload(ctx context.Context, accountID int64) error {
 	f.mu.Lock()
-	e := f.engines[accountID]
+	sl := f.engines[accountID]
+	if sl != nil {
+		select {
+		case <-sl.done:
+		default:
+			sl.reload = true // starting: its starter reloads once started
+			f.mu.Unlock()
+			return nil
+		}
+	}
 	f.mu.Unlock()
-	if e == nil {
+	if sl == nil {
 		return nil
 	}
-	return e.Reload(ctx)
+	if sl.e == nil {
+		return nil
+	}
+	return sl.e.Reload(ctx)
 }
 
 // Close stops every engine.
 func (f *Floor) Close() {
 	f.mu.Lock()
 	f.closed = true
-	engines := f.engines
-	f.engines = map[int64]*Engine{}
+	slots := f.engines
+	f.engines = map[int64]*slot{}
 	f.mu.Unlock()
-	for _, e := range engines {
-		e.Close()
+	for _, sl := range slots {
+		select {
+		case <-sl.done:
+			if sl.e != nil {
+				sl.e.Close()
+			}
+		default: // starting: its starter closes it
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/clocktest"
@@ -55,5 +56,67 @@ func TestFloorRunsAccountsApartAndRestartsStoppedEngines(t *testing.T) {
 	}
 	if st != callfloor.StateIdle {
 		t.Fatalf("account 1 agent %s after restart", st)
+	}
+}
+
+// blockingJournal holds account 1's reads until released.
+type blockingJournal struct {
+	perAccount
+	release chan struct{}
+	reading chan struct{}
+}
+
+func (b *blockingJournal) ReadEvents(ctx context.Context, id, after int64, limit int) ([]callfloor.Event, error) {
+	if id == 1 {
+		select {
+		case b.reading <- struct{}{}:
+		default:
+		}
+		<-b.release
+	}
+	return b.perAccount.ReadEvents(ctx, id, after, limit)
+}
+
+// TestOneAccountStartingDoesNotHoldUpAnother: while account 1's engine
+// replays its journal, account 2's commands go through; callers for
+// account 1 wait for that one start.
+func TestOneAccountStartingDoesNotHoldUpAnother(t *testing.T) {
+	j := &blockingJournal{perAccount: perAccount{1: &memJournal{}, 2: &memJournal{}},
+		release: make(chan struct{}), reading: make(chan struct{}, 1)}
+	f := New(FloorConfig{Journal: j, Clock: clocktest.New(t0),
+		LoadConfig: func(context.Context, int64) (*Config, error) { return testConfig(), nil }})
+	defer f.Close()
+	ctx := context.Background()
+	started := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := f.Do(ctx, 1, Login{Ext: agentA})
+			started <- err
+		}()
+	}
+	<-j.reading // account 1 is replaying
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.Do(ctx, 2, Login{Ext: agentA})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("account 2 waited for account 1's start")
+	}
+	close(j.release)
+	// Both callers for account 1 got the one engine: one logged in, the
+	// other found the agent logged in already (no event, no error).
+	for range 2 {
+		if err := <-started; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if evs, _ := j.perAccount[1].ReadEvents(ctx, 1, 0, 10); len(evs) != 1 {
+		t.Fatalf("account 1 journal %d events, want one login", len(evs))
 	}
 }
