@@ -133,6 +133,24 @@ try {
       await page.getByRole("button", { name: "Unpause" }).click();
       await agent.getByText("Available").waitFor();
     }],
+    ["a supervisor sees every agent live", async () => {
+      const sup = await newPage(browser);
+      await signIn(sup, "super");
+      const board = sup.getByRole("table", { name: "Live agents" });
+      await board.waitFor();
+      const row = board.getByRole("row").filter({ hasText: "203" });
+      await row.getByText("Available").waitFor();
+      // Agent 3 pauses in the workspace: the board follows without a reload.
+      await page.getByRole("button", { name: "Pause", exact: true }).click();
+      await page.getByRole("menuitem", { name: /Lunch/ }).click();
+      await row.getByText("Paused").waitFor({ timeout: 5000 });
+      await row.getByText("Lunch").waitFor();
+      await checkA11y(sup, "supervisor agents board");
+      await shot(sup, "supervisor-agents");
+      await page.getByRole("button", { name: "Unpause" }).click();
+      await row.getByText("Available").waitFor({ timeout: 5000 });
+      await sup.close();
+    }],
     ["a supervisor's force logoff is shown to the agent", async () => {
       const board = await asSuper("GET", "/api/v1/floor/agents");
       const three = board.items.find((a) => a.number === "203");
