@@ -373,43 +373,34 @@ func (d *decider) answer(in Answer) ([]callfloor.Event, error) {
 }
 
 func (d *decider) hold(in Hold) ([]callfloor.Event, error) {
-	_, a, err := d.agent(in.Ext)
-	if err != nil {
-		return nil, err
-	}
-	l := a.line(in.CallID)
-	switch {
-	case l == nil || !l.Answered:
-		return nil, callfloor.Errorf(callfloor.ErrUnknownCall, "the agent has no answered call %s", in.CallID)
-	case l.Held == in.Held:
-		return nil, nil
-	}
-	t := callfloor.EventCallResumed
-	if in.Held {
-		t = callfloor.EventCallHeld
-	}
-	ev := d.event(t, in.Ext, 0)
-	ev.Call = ref(l.Call)
-	return []callfloor.Event{ev}, nil
+	return d.toggleLine(in.Ext, in.CallID, func(l *Line) bool { return l.Held }, in.Held,
+		callfloor.EventCallHeld, callfloor.EventCallResumed)
 }
 
 func (d *decider) mute(in Mute) ([]callfloor.Event, error) {
-	_, a, err := d.agent(in.Ext)
+	return d.toggleLine(in.Ext, in.CallID, func(l *Line) bool { return l.Muted }, in.Muted,
+		callfloor.EventCallMuted, callfloor.EventCallUnmuted)
+}
+
+// toggleLine turns a flag of an answered line (held, muted) to want: the
+// on or off event, or none when the line has it already.
+func (d *decider) toggleLine(ext int64, callID string, has func(*Line) bool, want bool, on, off callfloor.EventType) ([]callfloor.Event, error) {
+	_, a, err := d.agent(ext)
 	if err != nil {
 		return nil, err
 	}
-	l := a.line(in.CallID)
+	l := a.line(callID)
 	switch {
 	case l == nil || !l.Answered:
-		return nil, callfloor.Errorf(callfloor.ErrUnknownCall, "the agent has no answered call %s", in.CallID)
-	case l.Muted == in.Muted:
+		return nil, callfloor.Errorf(callfloor.ErrUnknownCall, "the agent has no answered call %s", callID)
+	case has(l) == want:
 		return nil, nil
 	}
-	t := callfloor.EventCallUnmuted
-	if in.Muted {
-		t = callfloor.EventCallMuted
+	t := off
+	if want {
+		t = on
 	}
-	ev := d.event(t, in.Ext, 0)
+	ev := d.event(t, ext, 0)
 	ev.Call = ref(l.Call)
 	return []callfloor.Event{ev}, nil
 }
