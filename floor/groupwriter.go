@@ -2,9 +2,16 @@ package floor
 
 import (
 	"context"
+	"sync"
+	"time"
 
 	"github.com/callfloor/callfloor"
 )
+
+// writeTimeout bounds one journal transaction: a database that hangs
+// fails the appends waiting on it (the engines rebuild from the journal)
+// instead of holding every request for ever.
+const writeTimeout = 30 * time.Second
 
 // BatchJournal is a Journal that can also append the events of several
 // accounts in one transaction.
@@ -17,10 +24,16 @@ type BatchJournal interface {
 // arrive while a transaction is being written are merged into the next one,
 // so one fsync serves many accounts. Reads go straight to the journal.
 type GroupWriter struct {
-	j    BatchJournal
-	reqs chan groupReq
-	done chan struct{}
-	max  int
+	j       BatchJournal
+	reqs    chan groupReq
+	done    chan struct{}
+	stopped chan struct{}
+	max     int
+
+	// mu orders sends on reqs before Close: once closed is set, nothing
+	// more is queued, so the writer's last drain answers every append.
+	mu     sync.RWMutex
+	closed bool
 }
 
 type groupReq struct {
@@ -30,7 +43,7 @@ type groupReq struct {
 
 // NewGroupWriter starts a group writer over j; Close stops it.
 func NewGroupWriter(j BatchJournal) *GroupWriter {
-	g := &GroupWriter{j: j, reqs: make(chan groupReq, 1024), done: make(chan struct{}), max: 256}
+	g := &GroupWriter{j: j, reqs: make(chan groupReq, 1024), done: make(chan struct{}), stopped: make(chan struct{}), max: 256}
 	go g.run()
 	return g
 }
@@ -39,29 +52,55 @@ func NewGroupWriter(j BatchJournal) *GroupWriter {
 // transaction carried them.
 func (g *GroupWriter) AppendEvents(ctx context.Context, accountID int64, evs []callfloor.Event) error {
 	r := groupReq{b: callfloor.AccountEvents{AccountID: accountID, Events: evs}, err: make(chan error, 1)}
-	select {
-	case g.reqs <- r:
-	case <-g.done:
+	g.mu.RLock()
+	if g.closed {
+		g.mu.RUnlock()
 		return ErrEngineStopped
 	}
+	g.reqs <- r
+	g.mu.RUnlock()
 	return <-r.err
 }
+
+// queued is how many appends wait for the writer (for tests).
+func (g *GroupWriter) queued() int { return len(g.reqs) }
 
 // ReadEvents reads the journal.
 func (g *GroupWriter) ReadEvents(ctx context.Context, accountID, after int64, limit int) ([]callfloor.Event, error) {
 	return g.j.ReadEvents(ctx, accountID, after, limit)
 }
 
-// Close stops the writer once the appends already queued are written.
-func (g *GroupWriter) Close() { close(g.done) }
+// Close stops the writer once the appends already queued are written;
+// later ones get ErrEngineStopped. It returns when the writer is done.
+func (g *GroupWriter) Close() {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		<-g.stopped
+		return
+	}
+	g.closed = true
+	g.mu.Unlock()
+	close(g.done)
+	<-g.stopped
+}
 
 func (g *GroupWriter) run() {
+	defer close(g.stopped)
 	for {
 		var first groupReq
 		select {
 		case first = <-g.reqs:
 		case <-g.done:
-			return
+			// Nothing is queued after done: write what is.
+			for {
+				select {
+				case r := <-g.reqs:
+					g.write([]groupReq{r})
+				default:
+					return
+				}
+			}
 		}
 		batch := []groupReq{first}
 	drain:
@@ -81,7 +120,8 @@ func (g *GroupWriter) run() {
 // events are tried alone, so that one account's failure (another writer
 // took its sequence numbers) does not fail the others.
 func (g *GroupWriter) write(batch []groupReq) {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
 	all := make([]callfloor.AccountEvents, len(batch))
 	for i, r := range batch {
 		all[i] = r.b

@@ -73,3 +73,57 @@ func TestGroupWriterMergesAccountsAndIsolatesFailures(t *testing.T) {
 		t.Fatalf("%d appends took %d transactions: nothing was merged", 39*10, j.txs)
 	}
 }
+
+// gateJournal holds its first transaction until released.
+type gateJournal struct {
+	batchJournal
+	gate    chan struct{}
+	entered chan struct{}
+	once    sync.Once
+}
+
+func (g *gateJournal) AppendBatch(ctx context.Context, batch []callfloor.AccountEvents) error {
+	g.once.Do(func() {
+		close(g.entered)
+		<-g.gate
+	})
+	return g.batchJournal.AppendBatch(ctx, batch)
+}
+
+// TestGroupWriterCloseAnswersEveryAppend: appends queued when Close is
+// called are written and answered; appends after it are refused; none
+// waits for ever.
+func TestGroupWriterCloseAnswersEveryAppend(t *testing.T) {
+	j := &gateJournal{batchJournal: batchJournal{rows: map[int64]int{}}, gate: make(chan struct{}), entered: make(chan struct{})}
+	g := NewGroupWriter(j)
+	ev := []callfloor.Event{{Type: callfloor.EventLoggedIn}}
+	results := make(chan error, 20)
+	go func() { results <- g.AppendEvents(context.Background(), 1, ev) }()
+	<-j.entered // the first transaction is being written
+	for i := range 10 {
+		go func() { results <- g.AppendEvents(context.Background(), int64(2+i), ev) }()
+	}
+	for g.queued() < 10 {
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan struct{})
+	go func() { g.Close(); close(closed) }()
+	close(j.gate)
+	for i := range 11 {
+		select {
+		case err := <-results:
+			if err != nil {
+				t.Fatalf("append %d: %v", i, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d appends still waiting after Close", 11-i)
+		}
+	}
+	<-closed
+	if err := g.AppendEvents(context.Background(), 99, ev); err != ErrEngineStopped {
+		t.Fatalf("append after Close: %v", err)
+	}
+	if n := len(j.rows); n != 11 {
+		t.Fatalf("%d accounts written, want 11", n)
+	}
+}
