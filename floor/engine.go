@@ -446,7 +446,9 @@ func (e *Engine) commit() {
 		}
 		err := failed
 		if err == nil && len(evs) > 0 {
-			err = e.ec.Journal.AppendEvents(context.Background(), e.ec.AccountID, evs)
+			ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			err = e.ec.Journal.AppendEvents(ctx, e.ec.AccountID, evs)
+			cancel()
 			if err != nil {
 				failed = err
 				e.ec.Logger.Error("journal append failed; rebuilding the floor", "account", e.ec.AccountID, "err", err)

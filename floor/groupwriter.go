@@ -8,10 +8,10 @@ import (
 	"github.com/callfloor/callfloor"
 )
 
-// writeTimeout bounds one journal transaction: a database that hangs
-// fails the appends waiting on it (the engines rebuild from the journal)
-// instead of holding every request for ever.
-const writeTimeout = 30 * time.Second
+// writeTimeout bounds one journal write: a database that hangs fails the
+// appends waiting on it (the engines rebuild from the journal) instead of
+// holding every request for ever. A variable for the tests.
+var writeTimeout = 30 * time.Second
 
 // BatchJournal is a Journal that can also append the events of several
 // accounts in one transaction.
@@ -59,7 +59,14 @@ func (g *GroupWriter) AppendEvents(ctx context.Context, accountID int64, evs []c
 	}
 	g.reqs <- r
 	g.mu.RUnlock()
-	return <-r.err
+	select {
+	case err := <-r.err:
+		return err
+	case <-ctx.Done():
+		// The write may still land: the engine rebuilds from the
+		// journal, which says whether it did.
+		return ctx.Err()
+	}
 }
 
 // queued is how many appends wait for the writer (for tests).

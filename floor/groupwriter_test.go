@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/clocktest"
 )
 
 // batchJournal records its transactions; appends of account 13 fail.
@@ -125,5 +126,42 @@ func TestGroupWriterCloseAnswersEveryAppend(t *testing.T) {
 	}
 	if n := len(j.rows); n != 11 {
 		t.Fatalf("%d accounts written, want 11", n)
+	}
+}
+
+// hangingJournal never finishes an append until its context ends.
+type hangingJournal struct{ memJournal }
+
+func (h *hangingJournal) AppendEvents(ctx context.Context, _ int64, _ []callfloor.Event) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestHungDatabaseFailsTheCommand: a journal write that never returns
+// fails its command once the write's deadline passes, instead of holding
+// it (and every command after it) for ever.
+func TestHungDatabaseFailsTheCommand(t *testing.T) {
+	old := writeTimeout
+	writeTimeout = 100 * time.Millisecond
+	defer func() { writeTimeout = old }()
+	j := &hangingJournal{}
+	e, err := Start(context.Background(), EngineConfig{AccountID: 7, Journal: j, Clock: clocktest.New(t0),
+		LoadConfig: func(context.Context) (*Config, error) { return testConfig(), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Do(context.Background(), Login{Ext: agentA})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if callfloor.ErrorCode(err) != callfloor.ErrInternal {
+			t.Fatalf("the command over a hung database: %v, want internal", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the command still waits on a hung database")
 	}
 }
