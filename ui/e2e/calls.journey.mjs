@@ -1,7 +1,7 @@
 // Calls beyond the first: a second line and switching between lines, a
 // conference, transfers (blind, and attended with Cancel and with
 // Confirm), the stream cut and restored, and a supervisor's force logoff.
-import { apiAs, assert, checkA11y, launch, newPage, rig, rigAgent, shot, signIn, status, steps } from "./lib.mjs";
+import { apiAs, assert, checkA11y, launch, newPage, rig, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -81,7 +81,7 @@ try {
       await dialog.getByLabel("Transfer to").fill("204");
       await dialog.getByRole("button", { name: "Transfer Now" }).click();
       await call.waitFor({ state: "detached", timeout: 15000 });
-      assert.equal((await rigAgent("204")).state, "on_call");
+      await waitAgent("204", "on_call");
       await dispose();
       await asAgent4("POST", "/api/v1/floor/me/calls/hangup", { call_id: (await asAgent4("GET", "/api/v1/floor/me")).lines[0].call.id });
     }],

@@ -74,6 +74,18 @@ export async function rigAgent(ext) {
   return r.json();
 }
 
+/** waitAgent waits until the floor has the agent in state (a phone answering takes a moment). */
+export async function waitAgent(ext, state, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = (await rigAgent(ext)).state;
+    if (last === state) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`agent ${ext} is ${last}, not ${state}, after ${timeoutMs} ms`);
+}
+
 /** checkA11y fails the journey on any serious or critical axe violation of the screen. */
 export async function checkA11y(page, screen) {
   const result = await new AxeBuilder({ page }).analyze();
