@@ -81,6 +81,8 @@ type rigOptions struct {
 	// trunks routes calls to outside numbers through the account's
 	// trunks.
 	trunks bool
+	// mediaTimeout is the B2BUA's (0: its default).
+	mediaTimeout time.Duration
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -131,8 +133,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 			link.OnEvent(ev)
 			r.d.OnCallEvent(ev)
 		},
-		Queues: r.d,
-		Logger: log,
+		Queues:       r.d,
+		Logger:       log,
+		MediaTimeout: o.mediaTimeout,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -300,7 +303,7 @@ type customer struct {
 	err chan error
 }
 
-func (r *rig) call(caller *callfloor.Extension, number string, scenario string, hold time.Duration) *customer {
+func (r *rig) call(caller *callfloor.Extension, number string, scenario string, hold time.Duration, sippArgs ...string) *customer {
 	r.t.Helper()
 	sf, err := filepath.Abs(filepath.Join("testdata", scenario))
 	if err != nil {
@@ -312,6 +315,7 @@ func (r *rig) call(caller *callfloor.Extension, number string, scenario string, 
 		"-i", "127.0.0.1", "-p", strconv.Itoa(sipptest.FreePort(r.t)),
 		"-t", "u1", "-m", "1", "-d", strconv.Itoa(int(hold.Milliseconds())),
 		"-timeout", "30s", "-timeout_error", "-nostdin"}
+	args = append(args, sippArgs...)
 	c := &customer{cmd: exec.Command(sipptest.Path(r.t), args...), err: make(chan error, 1)}
 	c.cmd.Dir = r.t.TempDir()
 	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out

@@ -44,7 +44,10 @@ type Config struct {
 	// SIPAllow are networks never rate-limited nor banned.
 	SIPAllow []netip.Prefix
 	RTPPorts PortRange
-	Database string
+	// MediaTimeout ends a call whose party sent no RTP and no RTCP for
+	// this long (gone without a BYE); 0 turns it off.
+	MediaTimeout time.Duration
+	Database     string
 	// SecretKeyFile holds the key that seals the trunks' passwords in
 	// the database; empty: secret.key in the data directory.
 	SecretKeyFile string
@@ -85,6 +88,7 @@ func DefaultConfig() Config {
 		SIPBanTime:     15 * time.Minute,
 		SIPAllow:       []netip.Prefix{},
 		RTPPorts:       PortRange{Min: 10000, Max: 20000},
+		MediaTimeout:   30 * time.Second,
 		LogLevel:       "info",
 		LogFormat:      "text",
 		SessionTTL:     12 * time.Hour,
@@ -193,6 +197,16 @@ func settings() []setting {
 					return err
 				}
 				c.RTPPorts = r
+				return nil
+			}},
+		{name: "media-timeout", usage: "how long a party in a call may send no RTP and no RTCP before the call ends (a phone or carrier gone without a BYE), 5s to 1h; 0: never",
+			get: func(c *Config) string { return c.MediaTimeout.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(strings.TrimSpace(v))
+				if err != nil || (d != 0 && (d < 5*time.Second || d > time.Hour)) {
+					return fmt.Errorf("media timeout must be 0 (never) or a duration between 5s and 1h, e.g. 30s")
+				}
+				c.MediaTimeout = d
 				return nil
 			}},
 		mk("database", "database URL: empty for SQLite in the data directory, or postgres://...", false, func(c *Config) *string { return &c.Database }),

@@ -276,9 +276,10 @@ func (m *Main) openCalls() error {
 			m.link.OnEvent(ev)
 			acd.OnCallEvent(ev)
 		},
-		Trunks: &telephony.Trunks{Store: m.Store},
-		Queues: acd,
-		Logger: m.Logger,
+		Trunks:       &telephony.Trunks{Store: m.Store},
+		Queues:       acd,
+		Logger:       m.Logger,
+		MediaTimeout: mediaTimeout(m.Config.MediaTimeout),
 	})
 	if err != nil {
 		return fmt.Errorf("sip calls: %w", err)
@@ -501,4 +502,13 @@ func serve(ctx context.Context, cfg Config, demo bool, stdout io.Writer) error {
 		}
 	}
 	return m.Run(ctx)
+}
+
+// mediaTimeout is the B2BUA's setting for the configured timeout: 0 in
+// the configuration turns the watchdog off, which the B2BUA spells -1.
+func mediaTimeout(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callfloor/callfloor/media/rtcp"
@@ -21,6 +22,7 @@ type control struct {
 	done       chan struct{} // closed when the reader returns
 	quit, sent chan struct{} // stop the sender; closed when it returned
 	stopOnce   sync.Once
+	reportsIn  atomic.Uint64 // as st.ReportsIn, readable without mu
 
 	mu       sync.Mutex
 	remote   netip.AddrPort // latched from the phone's reports
@@ -98,6 +100,7 @@ func (l *Leg) readControl() {
 		c.mu.Lock()
 		c.remote = unmap(from)
 		c.st.ReportsIn++
+		c.reportsIn.Add(1)
 		for _, r := range reports {
 			if r.Sender != nil {
 				c.lastSR, c.lastSRAt = uint32(r.Sender.NTPTime>>16), now

@@ -179,6 +179,14 @@ func (l *Leg) Stats() Stats {
 	}
 }
 
+// Heard counts what has arrived from the party since Listen: RTP
+// packets from the latched address and RTCP packets. A count that stops
+// growing means the party sends nothing any more (see the B2BUA's media
+// watchdog). Reading it costs the packet path nothing.
+func (l *Leg) Heard() uint64 {
+	return l.packetsIn.Load() + l.rtcp.reportsIn.Load()
+}
+
 // Close closes the socket and waits for the reader to return. Closing
 // twice does nothing.
 func (l *Leg) Close() error {

@@ -29,11 +29,13 @@ func decodeAudio(pt uint8, payload []byte) []int16 {
 }
 
 // speak sends the phone's tone to its RTP peer every 20 ms until the test
-// ends.
-func (p *phone) speak() {
+// ends, or until the function it returns is called (the phone goes
+// silent, as a phone whose process died).
+func (p *phone) speak() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	p.t.Cleanup(func() { cancel(); <-done })
+	stop = func() { cancel(); <-done }
+	p.t.Cleanup(stop)
 	gen := tone.NewSine(tones[p.ext.Number], -12)
 	go func() {
 		defer close(done)
@@ -64,6 +66,7 @@ func (p *phone) speak() {
 			h.Timestamp += 160
 		}
 	}()
+	return stop
 }
 
 // listen drops what the phone heard so far, then returns what it hears

@@ -52,7 +52,12 @@ type Config struct {
 	Trunks TrunkRouter
 	// Queues, if set, takes the calls to queue numbers (the ACD).
 	Queues QueueRouter
-	Logger *slog.Logger
+	// MediaTimeout is how long a party in a call may send no RTP and no
+	// RTCP before its calls end with ReasonMediaTimeout (a caller gone
+	// without a BYE). 0 is DefaultMediaTimeout; negative turns the
+	// watchdog off.
+	MediaTimeout time.Duration
+	Logger       *slog.Logger
 	// Now is the clock of event times (time.Now).
 	Now func() time.Time
 }
@@ -119,6 +124,12 @@ type B2BUA struct {
 	// stream connection.
 	ua, uaStream sipgo.DialogUA
 
+	// quit stops the background work (the media watchdog), and wg
+	// waits for it.
+	quit      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+
 	mu     sync.Mutex
 	legs   map[string]*leg  // by dialog ID
 	calls  map[string]*call // by call ID
@@ -139,6 +150,9 @@ func New(cfg Config) (*B2BUA, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MediaTimeout == 0 {
+		cfg.MediaTimeout = DefaultMediaTimeout
 	}
 	if !cfg.MediaIP.IsValid() {
 		cfg.MediaIP = netip.AddrFrom4([4]byte{127, 0, 0, 1})
@@ -164,6 +178,7 @@ func New(cfg Config) (*B2BUA, error) {
 		ua:       sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true},
 		uaStream: sipgo.DialogUA{Client: stream, ContactHDR: contact, RewriteContact: true},
 		legs:     map[string]*leg{}, calls: map[string]*call{},
+		quit:     make(chan struct{}),
 	}
 	reg := cfg.Registrar
 	reg.Handle(sip.INVITE, b.onInvite)
@@ -173,11 +188,18 @@ func New(cfg Config) (*B2BUA, error) {
 	reg.Handle(sip.REFER, b.onRefer)
 	// A request of a live dialog always passes the registrar's guard.
 	reg.TrustDialogs(func(req *sip.Request) bool { return b.findLeg(req) != nil })
+	if cfg.MediaTimeout > 0 {
+		b.wg.Add(1)
+		go b.watchMedia()
+	}
 	return b, nil
 }
 
-// Close hangs up every established call.
+// Close hangs up every established call and stops the B2BUA's own
+// goroutines.
 func (b *B2BUA) Close() error {
+	b.closeOnce.Do(func() { close(b.quit) })
+	defer b.wg.Wait()
 	b.mu.Lock()
 	b.closed = true
 	calls := make([]*call, 0, len(b.calls))

@@ -110,6 +110,7 @@ func (b *B2BUA) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	held := dir == sdp.SendOnly || dir == sdp.Inactive
 	b.mu.Lock()
+	l.quiet = dir == sdp.RecvOnly || dir == sdp.Inactive
 	c := l.active
 	if c == nil && len(l.calls) > 0 {
 		c = l.calls[len(l.calls)-1]

@@ -64,6 +64,9 @@ const (
 	ReasonTransferred   = "transferred"    // the party transferred the call away (Left)
 	ReasonTransferFail  = "transfer_failed"
 	ReasonError         = "error"    // a failure of ours or of the network
+	// ReasonMediaTimeout: a party sent no RTP and no RTCP for
+	// Config.MediaTimeout (gone without a BYE).
+	ReasonMediaTimeout = "media_timeout"
 	ReasonShutdown      = "shutdown" // the B2BUA was closed
 )
 

@@ -211,6 +211,7 @@ func (s *setup) run() *failure {
 	c := s.c
 	c.join(1, bl)
 	bl.up, s.a.up, c.answered = true, true, true
+	s.a.quiet = sendsNothing(offerA)
 	c.remedia()
 	e := c.event(Answered)
 	b.mu.Unlock()
@@ -479,6 +480,7 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 	setRemote(l.media, n)
 	close(l.answered)
 	b.mu.Lock()
+	l.quiet = sendsNothing(ans)
 	b.legs[l.id] = l
 	b.mu.Unlock()
 	ok = true

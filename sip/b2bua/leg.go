@@ -43,6 +43,9 @@ type leg struct {
 	calls  []*call // the calls the leg is in
 	active *call   // the call its media follows
 	up     bool    // answered
+	// quiet: the party's SDP says it sends no audio (recvonly or
+	// inactive), so the media watchdog leaves it alone.
+	quiet bool
 	gone   bool    // BYE sent or received
 }
 

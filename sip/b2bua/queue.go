@@ -87,6 +87,7 @@ func (s *setup) queueCall(offerA *sdp.Session) *failure {
 	c := s.c
 	c.join(0, s.a)
 	s.a.up = true
+	s.a.quiet = sendsNothing(offerA)
 	c.remedia()
 	e := c.event(Queued)
 	b.mu.Unlock()
