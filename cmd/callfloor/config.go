@@ -47,7 +47,10 @@ type Config struct {
 	// MediaTimeout ends a call whose party sent no RTP and no RTCP for
 	// this long (gone without a BYE); 0 turns it off.
 	MediaTimeout time.Duration
-	Database     string
+	// SIPSessionExpires is the RFC 4028 session interval asked for and
+	// granted; 0 turns session timers off.
+	SIPSessionExpires time.Duration
+	Database          string
 	// SecretKeyFile holds the key that seals the trunks' passwords in
 	// the database; empty: secret.key in the data directory.
 	SecretKeyFile string
@@ -77,24 +80,25 @@ type Config struct {
 // DefaultConfig returns the settings used when nothing else is given.
 func DefaultConfig() Config {
 	return Config{
-		Data:           "data",
-		HTTP:           "127.0.0.1:8080",
-		SIP:            "127.0.0.1:5060",
-		SIPKeepalive:   30 * time.Second,
-		SIPDigest:      []string{"MD5"},
-		SIPRate:        10,
-		SIPBurst:       50,
-		SIPBanFailures: 5,
-		SIPBanTime:     15 * time.Minute,
-		SIPAllow:       []netip.Prefix{},
-		RTPPorts:       PortRange{Min: 10000, Max: 20000},
-		MediaTimeout:   30 * time.Second,
-		LogLevel:       "info",
-		LogFormat:      "text",
-		SessionTTL:     12 * time.Hour,
-		SIPRealm:       "callfloor",
-		DemoPassword:   "callfloor",
-		DemoCarrier:    "127.0.0.1:5080",
+		Data:              "data",
+		HTTP:              "127.0.0.1:8080",
+		SIP:               "127.0.0.1:5060",
+		SIPKeepalive:      30 * time.Second,
+		SIPDigest:         []string{"MD5"},
+		SIPRate:           10,
+		SIPBurst:          50,
+		SIPBanFailures:    5,
+		SIPBanTime:        15 * time.Minute,
+		SIPAllow:          []netip.Prefix{},
+		RTPPorts:          PortRange{Min: 10000, Max: 20000},
+		MediaTimeout:      30 * time.Second,
+		SIPSessionExpires: 30 * time.Minute,
+		LogLevel:          "info",
+		LogFormat:         "text",
+		SessionTTL:        12 * time.Hour,
+		SIPRealm:          "callfloor",
+		DemoPassword:      "callfloor",
+		DemoCarrier:       "127.0.0.1:5080",
 		// About one call every 30 seconds: enough to watch, not a flood.
 		DemoInboundRate: 2,
 	}
@@ -207,6 +211,16 @@ func settings() []setting {
 					return fmt.Errorf("media timeout must be 0 (never) or a duration between 5s and 1h, e.g. 30s")
 				}
 				c.MediaTimeout = d
+				return nil
+			}},
+		{name: "sip-session-expires", usage: "session interval (RFC 4028) asked of and granted to phones and carriers: a call not refreshed within it ends; 90s to 24h; 0: no session timers",
+			get: func(c *Config) string { return c.SIPSessionExpires.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(strings.TrimSpace(v))
+				if err != nil || (d != 0 && (d < 90*time.Second || d > 24*time.Hour)) {
+					return fmt.Errorf("sip session expires must be 0 (off) or a duration between 90s and 24h, e.g. 30m")
+				}
+				c.SIPSessionExpires = d
 				return nil
 			}},
 		mk("database", "database URL: empty for SQLite in the data directory, or postgres://...", false, func(c *Config) *string { return &c.Database }),

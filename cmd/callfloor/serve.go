@@ -276,10 +276,11 @@ func (m *Main) openCalls() error {
 			m.link.OnEvent(ev)
 			acd.OnCallEvent(ev)
 		},
-		Trunks:       &telephony.Trunks{Store: m.Store},
-		Queues:       acd,
-		Logger:       m.Logger,
-		MediaTimeout: mediaTimeout(m.Config.MediaTimeout),
+		Trunks:         &telephony.Trunks{Store: m.Store},
+		Queues:         acd,
+		Logger:         m.Logger,
+		MediaTimeout:   offIfZero(m.Config.MediaTimeout),
+		SessionExpires: offIfZero(m.Config.SIPSessionExpires),
 	})
 	if err != nil {
 		return fmt.Errorf("sip calls: %w", err)
@@ -504,9 +505,9 @@ func serve(ctx context.Context, cfg Config, demo bool, stdout io.Writer) error {
 	return m.Run(ctx)
 }
 
-// mediaTimeout is the B2BUA's setting for the configured timeout: 0 in
-// the configuration turns the watchdog off, which the B2BUA spells -1.
-func mediaTimeout(d time.Duration) time.Duration {
+// offIfZero is the B2BUA's spelling of a configured duration whose 0
+// means off: -1 (its 0 means its default).
+func offIfZero(d time.Duration) time.Duration {
 	if d == 0 {
 		return -1
 	}

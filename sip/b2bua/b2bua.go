@@ -57,7 +57,14 @@ type Config struct {
 	// without a BYE). 0 is DefaultMediaTimeout; negative turns the
 	// watchdog off.
 	MediaTimeout time.Duration
-	Logger       *slog.Logger
+	// SessionExpires is the session interval (RFC 4028) the B2BUA asks
+	// for in its INVITEs and grants to parties that want one; MinSE the
+	// smallest it accepts (a shorter request gets 422). 0 is
+	// DefaultSessionExpires and DefaultMinSE; a negative SessionExpires
+	// turns session timers off.
+	SessionExpires time.Duration
+	MinSE          time.Duration
+	Logger         *slog.Logger
 	// Now is the clock of event times (time.Now).
 	Now func() time.Time
 }
@@ -154,6 +161,15 @@ func New(cfg Config) (*B2BUA, error) {
 	if cfg.MediaTimeout == 0 {
 		cfg.MediaTimeout = DefaultMediaTimeout
 	}
+	if cfg.SessionExpires == 0 {
+		cfg.SessionExpires = DefaultSessionExpires
+	}
+	if cfg.MinSE <= 0 {
+		cfg.MinSE = DefaultMinSE
+	}
+	if cfg.SessionExpires > 0 && cfg.SessionExpires < cfg.MinSE {
+		return nil, errors.New("b2bua: Config.SessionExpires is below MinSE")
+	}
 	if !cfg.MediaIP.IsValid() {
 		cfg.MediaIP = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	}
@@ -186,12 +202,11 @@ func New(cfg Config) (*B2BUA, error) {
 	reg.Handle(sip.BYE, b.onBye)
 	reg.Handle(sip.CANCEL, b.onCancel)
 	reg.Handle(sip.REFER, b.onRefer)
+	reg.Handle(sip.UPDATE, b.onUpdate)
 	// A request of a live dialog always passes the registrar's guard.
 	reg.TrustDialogs(func(req *sip.Request) bool { return b.findLeg(req) != nil })
-	if cfg.MediaTimeout > 0 {
-		b.wg.Add(1)
-		go b.watchMedia()
-	}
+	b.wg.Add(1)
+	go b.background()
 	return b, nil
 }
 

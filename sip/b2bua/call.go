@@ -199,6 +199,8 @@ type failure struct {
 	text   string
 	reason string
 	err    error
+	// headers go in the answer to the caller (Min-SE in a 422).
+	headers []sip.Header
 }
 
 func (f *failure) Error() string {

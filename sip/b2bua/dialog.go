@@ -66,8 +66,13 @@ func (b *B2BUA) onCancel(req *sip.Request, tx sip.ServerTransaction) {
 	respond(tx, req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist")
 }
 
-// onReinvite answers a re-INVITE: new media, or the phone putting its
-// call on hold (sendonly or inactive) and taking it off (sendrecv).
+// onUpdate answers an UPDATE (RFC 3311) as a re-INVITE: a session
+// refresh when it has no body, else a new offer.
+func (b *B2BUA) onUpdate(req *sip.Request, tx sip.ServerTransaction) { b.onReinvite(req, tx) }
+
+// onReinvite answers a re-INVITE (or UPDATE): new media, or the phone
+// putting its call on hold (sendonly or inactive) and taking it off
+// (sendrecv). Either refreshes the dialog's session timer.
 func (b *B2BUA) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	l := b.findLeg(req)
 	if l == nil {
@@ -83,6 +88,23 @@ func (b *B2BUA) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusInternalServerError, "Server Internal Error")
 		return
 	}
+	contact := b.ua.ContactHDR
+	if req.Method == sip.UPDATE && len(req.Body()) == 0 {
+		// A session refresh (RFC 4028), or an UPDATE that changes
+		// nothing.
+		b.mu.Lock()
+		hs := b.partyRefreshed(l, req)
+		b.mu.Unlock()
+		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
+		for _, h := range hs {
+			res.AppendHeader(h)
+		}
+		res.AppendHeader(&contact)
+		if err := tx.Respond(res); err != nil {
+			b.log.Debug("sip UPDATE answer failed", "leg", l.id, "err", err)
+		}
+		return
+	}
 	offer, err := sdp.Parse(req.Body())
 	if err != nil {
 		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
@@ -90,6 +112,10 @@ func (b *B2BUA) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	b.mu.Lock()
 	ans, n, err := l.answerSDP(offer)
+	var hs []sip.Header
+	if err == nil {
+		hs = b.partyRefreshed(l, req)
+	}
 	b.mu.Unlock()
 	if err != nil {
 		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
@@ -98,7 +124,9 @@ func (b *B2BUA) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	setRemote(l.media, n)
 	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", ans.Marshal())
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	contact := b.ua.ContactHDR
+	for _, h := range hs {
+		res.AppendHeader(h)
+	}
 	res.AppendHeader(&contact)
 	if err := tx.Respond(res); err != nil {
 		b.log.Debug("sip re-INVITE answer failed", "leg", l.id, "err", err)

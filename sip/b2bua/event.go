@@ -67,6 +67,9 @@ const (
 	// ReasonMediaTimeout: a party sent no RTP and no RTCP for
 	// Config.MediaTimeout (gone without a BYE).
 	ReasonMediaTimeout = "media_timeout"
+	// ReasonSessionExpired: a party's session timer (RFC 4028) ran out
+	// unrefreshed, or our refresh of it failed.
+	ReasonSessionExpired = "session_expired"
 	ReasonShutdown      = "shutdown" // the B2BUA was closed
 )
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -149,6 +150,12 @@ type phone struct {
 	accept string
 	// pt is the audio payload type negotiated for the phone's last call.
 	pt uint8
+	// answerHeaders go in the phone's 200 OK (a Session-Expires, say);
+	// updateStatus is its answer to UPDATEs (0: 200).
+	answerHeaders []sip.Header
+	updateStatus  atomic.Int32
+	// updates receives the UPDATEs the phone gets.
+	updates chan *sip.Request
 
 	invites  chan *sip.Request
 	byes     chan struct{}
@@ -184,7 +191,7 @@ func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
 	t.Helper()
 	p := &phone{t: t, h: h, ext: ext, password: ext.SIPSecret, got: make(chan rtp.Header, 1000), answer: make(chan struct{}),
 		invites: make(chan *sip.Request, 10), byes: make(chan struct{}, 10), canceled: make(chan struct{}, 10),
-		audio: make(chan []int16, 1000), notifies: make(chan string, 10)}
+		audio: make(chan []int16, 1000), notifies: make(chan string, 10), updates: make(chan *sip.Request, 10)}
 	if !holdAnswer {
 		close(p.answer)
 	}
@@ -221,6 +228,17 @@ func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
 			}
 		}
 		p.byes <- struct{}{}
+	})
+	srv.OnUpdate(func(req *sip.Request, tx sip.ServerTransaction) {
+		status := int(p.updateStatus.Load())
+		if status == 0 {
+			status = sip.StatusOK
+		}
+		_ = tx.Respond(sip.NewResponseFromRequest(req, status, "", nil))
+		select {
+		case p.updates <- req:
+		default:
+		}
 	})
 	srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
@@ -356,7 +374,11 @@ func (p *phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case <-tx.Done():
 		return
 	}
-	if err := d.RespondSDP(ans.Marshal()); err != nil {
+	res := sip.NewSDPResponseFromRequest(d.InviteRequest, ans.Marshal())
+	for _, h := range p.answerHeaders {
+		res.AppendHeader(h)
+	}
+	if err := d.WriteResponse(res); err != nil {
 		// The phone's server handles each request on its own goroutine:
 		// a BYE sent right after the ACK may be read first, which ends
 		// the dialog before the ACK confirms it. The call was answered.

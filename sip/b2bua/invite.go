@@ -15,6 +15,10 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
+// allowed is the Allow header of the B2BUA's INVITEs: the methods it
+// takes inside a dialog.
+const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, REFER, UPDATE"
+
 // lookupTimeout bounds the callee look-up of one INVITE.
 const lookupTimeout = 5 * time.Second
 
@@ -71,11 +75,11 @@ func (b *B2BUA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	b.log.Info("call failed", "call", s.ev.CallID, "reason", f.reason, "status", f.status, "err", f.err)
 	if f.status != 0 {
 		if s.a != nil {
-			if err := s.a.in.Respond(f.status, f.text, nil); err != nil {
+			if err := s.a.in.Respond(f.status, f.text, nil, f.headers...); err != nil {
 				b.log.Debug("sip respond failed", "call", s.ev.CallID, "err", err)
 			}
 		} else {
-			respond(tx, req, f.status, f.text)
+			respond(tx, req, f.status, f.text, f.headers...)
 		}
 	}
 	e := s.ev
@@ -99,6 +103,8 @@ type setup struct {
 	from    string
 	// queueID is the queue the call is for, if it is for one.
 	queueID int64
+	// timer is the session timer of the caller's dialog, if any.
+	timer *sessionTimer
 	ev      Event
 	a       *leg // the caller's leg, once its dialog exists
 	c       *call
@@ -130,10 +136,14 @@ func (s *setup) run() *failure {
 	if err != nil {
 		return fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
 	}
+	var f *failure
 	// Check the codecs before ringing anyone.
 	_, probe, err := sdp.Answer(offerA, sdp.Local{Addr: b.cfg.MediaIP, Port: 9})
 	if err != nil {
 		return fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
+	}
+	if s.timer, f = b.uasTimer(s.req); f != nil {
+		return f
 	}
 	callee, route, f := s.destination()
 	if f != nil {
@@ -216,14 +226,32 @@ func (s *setup) run() *failure {
 	e := c.event(Answered)
 	b.mu.Unlock()
 	b.emit(e)
-	// RespondSDP returns once the caller has ACKed.
-	err = s.a.in.RespondSDP(ansA.Marshal())
+	err = s.answer(ansA)
 	close(s.a.answered)
 	if err != nil {
 		b.log.Warn("caller did not confirm the answer", "call", c.id, "err", err)
 		c.end(nil, ReasonError)
 	}
 	return nil
+}
+
+// answer sends the caller the 200 OK with our SDP answer (and the
+// session timer's headers), and starts the session timer. It returns
+// once the caller has ACKed.
+func (s *setup) answer(ans *sdp.Session) error {
+	res := sip.NewSDPResponseFromRequest(s.a.in.InviteRequest, ans.Marshal())
+	res.AppendHeader(sip.NewHeader("Allow", allowed))
+	if s.timer != nil {
+		for _, h := range s.timer.answerHeaders() {
+			res.AppendHeader(h)
+		}
+		b := s.b
+		b.mu.Lock()
+		s.timer.schedule(b.cfg.Now())
+		s.a.timer = s.timer
+		b.mu.Unlock()
+	}
+	return s.a.in.WriteResponse(res)
 }
 
 // callerLeg opens the caller's leg: its RTP endpoint and the dialog of
@@ -419,12 +447,23 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 	results := make(chan forked, len(branches))
 	for _, br := range branches {
 		go func() {
-			inv := b.invite(o, br, toUser, offer)
-			sess, err := b.uaFor(br.transport).WriteInvite(ctx, inv)
-			if err == nil {
-				err = sess.WaitAnswer(ctx, auth)
+			interval := b.cfg.SessionExpires
+			for try := 0; ; try++ {
+				inv := b.invite(o, br, toUser, offer, interval)
+				sess, err := b.uaFor(br.transport).WriteInvite(ctx, inv)
+				if err == nil {
+					err = sess.WaitAnswer(ctx, auth)
+				}
+				// 422: the party wants a longer session interval; ask
+				// once more with its minimum (RFC 4028 §7.4).
+				if longer, ok := retryInterval(err, interval); ok && try == 0 {
+					sess.Close()
+					interval = longer
+					continue
+				}
+				results <- forked{sess: sess, br: br, err: err}
+				return
 			}
-			results <- forked{sess: sess, br: br, err: err}
 		}()
 	}
 	var win *forked
@@ -481,6 +520,9 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 	close(l.answered)
 	b.mu.Lock()
 	l.quiet = sendsNothing(ans)
+	if l.timer = b.uacTimer(l.out.InviteResponse); l.timer != nil {
+		l.timer.schedule(b.cfg.Now())
+	}
 	b.legs[l.id] = l
 	b.mu.Unlock()
 	ok = true
@@ -488,7 +530,7 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 }
 
 // invite builds the INVITE of one branch of a leg.
-func (b *B2BUA) invite(o outgoing, br branch, toUser string, offer *sdp.Session) *sip.Request {
+func (b *B2BUA) invite(o outgoing, br branch, toUser string, offer *sdp.Session, interval time.Duration) *sip.Request {
 	inv := sip.NewRequest(sip.INVITE, br.target)
 	from := &sip.FromHeader{DisplayName: o.from, Address: sip.Uri{Scheme: "sip", User: o.from, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port},
 		Params: sip.NewParams()}
@@ -503,6 +545,10 @@ func (b *B2BUA) invite(o outgoing, br branch, toUser string, offer *sdp.Session)
 		inv.AppendHeader(sip.NewHeader("Call-Info", "<sip:"+b.cfg.Contact.Host+">;answer-after=0"))
 		inv.AppendHeader(sip.NewHeader("Alert-Info", "<http://localhost>;info=alert-autoanswer;delay=0"))
 	}
+	for _, h := range b.uacHeaders(interval) {
+		inv.AppendHeader(h)
+	}
+	inv.AppendHeader(sip.NewHeader("Allow", allowed))
 	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	inv.SetBody(offer.Marshal())
 	inv.SetDestination(br.dest)

@@ -46,6 +46,8 @@ type leg struct {
 	// quiet: the party's SDP says it sends no audio (recvonly or
 	// inactive), so the media watchdog leaves it alone.
 	quiet bool
+	// timer is the dialog's session timer (RFC 4028), nil for none.
+	timer *sessionTimer
 	gone   bool    // BYE sent or received
 }
 
@@ -118,9 +120,23 @@ func (l *leg) release() {
 	}
 }
 
-// request sends an in-dialog request (NOTIFY) to the leg's party and
-// waits for the final answer.
+// request sends an in-dialog request (NOTIFY, UPDATE, re-INVITE) to the
+// leg's party and waits for the final answer.
 func (l *leg) request(ctx context.Context, method sip.RequestMethod, body []byte, hs ...sip.Header) (*sip.Response, error) {
+	req := l.newRequest(method)
+	for _, h := range hs {
+		req.AppendHeader(h)
+	}
+	req.SetBody(body)
+	if l.in != nil {
+		return l.in.Do(ctx, req)
+	}
+	return l.out.Do(ctx, req)
+}
+
+// newRequest is a request to the leg's party, addressed as its dialog
+// says; the dialog session fills in the rest when it sends it.
+func (l *leg) newRequest(method sip.RequestMethod) *sip.Request {
 	var req *sip.Request
 	switch {
 	case l.in != nil:
@@ -138,14 +154,7 @@ func (l *leg) request(ctx context.Context, method sip.RequestMethod, body []byte
 			req.SetTransport(l.transport)
 		}
 	}
-	for _, h := range hs {
-		req.AppendHeader(h)
-	}
-	req.SetBody(body)
-	if l.in != nil {
-		return l.in.Do(ctx, req)
-	}
-	return l.out.Do(ctx, req)
+	return req
 }
 
 // answerSDP is our SDP answer to offer, for the leg's media, with our

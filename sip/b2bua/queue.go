@@ -92,7 +92,7 @@ func (s *setup) queueCall(offerA *sdp.Session) *failure {
 	e := c.event(Queued)
 	b.mu.Unlock()
 
-	err = s.a.in.RespondSDP(ansA.Marshal())
+	err = s.answer(ansA)
 	close(s.a.answered)
 	if err != nil {
 		b.log.Warn("queue caller did not confirm the answer", "call", c.id, "err", err)

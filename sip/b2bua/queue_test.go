@@ -177,7 +177,13 @@ func TestQueueDrop(t *testing.T) {
 // waitEvent waits for the first event of a kind and returns it.
 func (h *harness) waitEvent(kind EventKind) Event {
 	h.t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
+	return h.waitEventWithin(kind, 3*time.Second)
+}
+
+// waitEventWithin waits up to d for the first event of a kind.
+func (h *harness) waitEventWithin(kind EventKind, d time.Duration) Event {
+	h.t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		for _, e := range h.eventsCopy() {
 			if e.Kind == kind {

@@ -23,15 +23,22 @@ func watchInterval(timeout time.Duration) time.Duration {
 	return min(max(timeout/5, 50*time.Millisecond), 5*time.Second)
 }
 
-// watchMedia is the media watchdog: a party that is in a call but has
-// sent nothing (no RTP, no RTCP) for Config.MediaTimeout has gone without
-// a BYE (a process killed, a network lost), and every call it is in ends
-// with ReasonMediaTimeout. A leg is watched only while it is answered
-// and is expected to send: not while its party or its call holds, nor
-// when its SDP says it sends nothing. It runs until Close.
-func (b *B2BUA) watchMedia() {
+// background runs the B2BUA's timers until Close: the media watchdog
+// and the session timers.
+//
+// The media watchdog: a party that is in a call but has sent nothing (no
+// RTP, no RTCP) for Config.MediaTimeout has gone without a BYE (a
+// process killed, a network lost), and every call it is in ends with
+// ReasonMediaTimeout. A leg is watched only while it is answered and is
+// expected to send: not while its party or its call holds, nor when its
+// SDP says it sends nothing.
+func (b *B2BUA) background() {
 	defer b.wg.Done()
-	t := time.NewTicker(watchInterval(b.cfg.MediaTimeout))
+	every := min(max(b.cfg.MinSE/8, 50*time.Millisecond), time.Second)
+	if b.cfg.MediaTimeout > 0 {
+		every = min(every, watchInterval(b.cfg.MediaTimeout))
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	seen := map[*leg]lastHeard{}
 	for {
@@ -40,14 +47,35 @@ func (b *B2BUA) watchMedia() {
 			return
 		case <-t.C:
 		}
-		for _, l := range b.silentLegs(b.cfg.Now(), seen) {
-			b.wg.Add(1)
-			go func() {
-				defer b.wg.Done()
-				b.mediaTimeout(l)
-			}()
+		now := b.cfg.Now()
+		var silent []*leg
+		if b.cfg.MediaTimeout > 0 {
+			silent = b.silentLegs(now, seen)
+		}
+		refresh, expired := b.dueTimers(now)
+		for _, l := range silent {
+			b.spawn(func() { b.mediaTimeout(l) })
+		}
+		for _, l := range refresh {
+			b.spawn(func() { b.refresh(l) })
+		}
+		for _, l := range expired {
+			b.spawn(func() {
+				b.log.Info("call ended: the session was not refreshed", "leg", l.id, "number", l.number)
+				b.endLeg(l, ReasonSessionExpired)
+			})
 		}
 	}
+}
+
+// spawn runs f in a goroutine Close waits for. Only the background
+// goroutine calls it, so the wait group is never at zero meanwhile.
+func (b *B2BUA) spawn(f func()) {
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		f()
+	}()
 }
 
 // silentLegs updates seen with what each watched leg has received and
@@ -96,24 +124,14 @@ func (l *leg) watched() bool {
 	return true
 }
 
-// mediaTimeout ends every call of a leg whose party went silent.
+// mediaTimeout ends every call of a leg whose party went silent. The
+// silent leg ends the calls as a hang-up would, so they end now rather
+// than after a BYE to a party that may never answer it; it is sent one
+// all the same, as a party that lost only its media may still be there.
 func (b *B2BUA) mediaTimeout(l *leg) {
-	b.mu.Lock()
-	if l.gone {
-		b.mu.Unlock()
-		return
-	}
-	calls := append([]*call(nil), l.calls...)
-	b.mu.Unlock()
 	b.log.Warn("call ended: no media from a party", "leg", l.id, "number", l.number,
 		"timeout", b.cfg.MediaTimeout)
-	// The silent leg ends the calls as a hang-up would, so they end now
-	// rather than after a BYE to a party that may never answer it.
-	for _, c := range calls {
-		c.end(l, ReasonMediaTimeout)
-	}
-	// A party that lost only its media may still be reachable: tell it.
-	l.hangup()
+	b.endLeg(l, ReasonMediaTimeout)
 }
 
 // sendsNothing reports whether a party's SDP says it sends no audio.
