@@ -194,7 +194,7 @@ func New(cfg Config) (*B2BUA, error) {
 		ua:       sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true},
 		uaStream: sipgo.DialogUA{Client: stream, ContactHDR: contact, RewriteContact: true},
 		legs:     map[string]*leg{}, calls: map[string]*call{},
-		quit:     make(chan struct{}),
+		quit: make(chan struct{}),
 	}
 	reg := cfg.Registrar
 	reg.Handle(sip.INVITE, b.onInvite)

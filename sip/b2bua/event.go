@@ -63,14 +63,14 @@ const (
 	ReasonRefused       = "refused"        // Admit refused it (the floor's rules)
 	ReasonTransferred   = "transferred"    // the party transferred the call away (Left)
 	ReasonTransferFail  = "transfer_failed"
-	ReasonError         = "error"    // a failure of ours or of the network
+	ReasonError         = "error" // a failure of ours or of the network
 	// ReasonMediaTimeout: a party sent no RTP and no RTCP for
 	// Config.MediaTimeout (gone without a BYE).
 	ReasonMediaTimeout = "media_timeout"
 	// ReasonSessionExpired: a party's session timer (RFC 4028) ran out
 	// unrefreshed, or our refresh of it failed.
 	ReasonSessionExpired = "session_expired"
-	ReasonShutdown      = "shutdown" // the B2BUA was closed
+	ReasonShutdown       = "shutdown" // the B2BUA was closed
 )
 
 // Event reports a step of a call, for the floor.

@@ -105,9 +105,9 @@ type setup struct {
 	queueID int64
 	// timer is the session timer of the caller's dialog, if any.
 	timer *sessionTimer
-	ev      Event
-	a       *leg // the caller's leg, once its dialog exists
-	c       *call
+	ev    Event
+	a     *leg // the caller's leg, once its dialog exists
+	c     *call
 }
 
 // cleanup releases what a failed setup holds.

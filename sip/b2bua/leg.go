@@ -48,7 +48,7 @@ type leg struct {
 	quiet bool
 	// timer is the dialog's session timer (RFC 4028), nil for none.
 	timer *sessionTimer
-	gone   bool    // BYE sent or received
+	gone  bool // BYE sent or received
 }
 
 // extID is the leg's extension ID, 0 for an outside party.
