@@ -156,6 +156,9 @@ type phone struct {
 	updateStatus  atomic.Int32
 	// updates receives the UPDATEs the phone gets.
 	updates chan *sip.Request
+	// contactParams are added to the Contact URI it registers.
+	contactParams string
+	srv           *sipgo.Server
 
 	invites  chan *sip.Request
 	byes     chan struct{}
@@ -271,6 +274,7 @@ func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
 			}
 		}
 	}()
+	p.srv = srv
 	go srv.ServeUDP(conn) // once the RTP socket is there
 	t.Cleanup(func() { ua.Close(); conn.Close(); p.rtp.Close(); <-done })
 	return p
@@ -306,7 +310,7 @@ func (p *phone) registerContact() {
 	from.Params.Add("tag", sip.GenerateTagN(8))
 	req.AppendHeader(from)
 	_, port, _ := net.SplitHostPort(p.addr)
-	req.AppendHeader(sip.NewHeader("Contact", fmt.Sprintf("<sip:%s@127.0.0.1:%s>", p.ext.Number, port)))
+	req.AppendHeader(sip.NewHeader("Contact", fmt.Sprintf("<sip:%s@127.0.0.1:%s%s>", p.ext.Number, port, p.contactParams)))
 	req.AppendHeader(sip.NewHeader("Expires", "600"))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
@@ -514,3 +518,14 @@ func (w testWriter) Write(p []byte) (int, error) {
 
 // addr is the B2BUA's SIP address.
 func (h *harness) addr() string { return fmt.Sprintf("127.0.0.1:%d", h.port) }
+
+// serveTCP has the phone take SIP over TCP too, on its UDP port.
+func (p *phone) serveTCP() {
+	p.t.Helper()
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	go p.srv.ServeTCP(ln)
+	p.t.Cleanup(func() { ln.Close() })
+}

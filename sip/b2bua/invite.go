@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -450,7 +451,7 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 			interval := b.cfg.SessionExpires
 			for try := 0; ; try++ {
 				inv := b.invite(o, br, toUser, offer, interval)
-				sess, err := b.uaFor(br.transport).WriteInvite(ctx, inv)
+				sess, err := b.writeInvite(ctx, inv, &br)
 				if err == nil {
 					err = sess.WaitAnswer(ctx, auth)
 				}
@@ -527,6 +528,30 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 	b.mu.Unlock()
 	ok = true
 	return l, nil
+}
+
+// largeUDP is the size above which a request meant for UDP goes over TCP
+// (RFC 3261 18.1.1: 1,300 bytes when the path MTU is unknown).
+const largeUDP = 1300
+
+// writeInvite sends an INVITE of a branch. A large one meant for UDP goes
+// over TCP to the same address instead (RFC 3261 18.1.1), and back to
+// UDP when the party takes no TCP connection; br then says the transport
+// used, for the dialog's later requests.
+func (b *B2BUA) writeInvite(ctx context.Context, inv *sip.Request, br *branch) (*sipgo.DialogClientSession, error) {
+	udp := br.transport == "" || strings.EqualFold(br.transport, "udp")
+	if !udp || len(inv.String()) <= largeUDP {
+		return b.uaFor(br.transport).WriteInvite(ctx, inv)
+	}
+	tcp := inv.Clone()
+	tcp.SetTransport("TCP")
+	sess, err := b.uaStream.WriteInvite(ctx, tcp)
+	if err == nil {
+		br.transport = "TCP"
+		return sess, nil
+	}
+	b.log.Debug("large INVITE not taken over TCP: sent over UDP", "dest", br.dest, "err", err)
+	return b.uaFor(br.transport).WriteInvite(ctx, inv)
 }
 
 // invite builds the INVITE of one branch of a leg.

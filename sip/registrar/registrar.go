@@ -172,6 +172,7 @@ type Registrar struct {
 	nonces *nonces
 	guard  *guard
 	table  *table
+	edge   *edge
 
 	ua  *sipgo.UserAgent
 	srv *sipgo.Server
@@ -207,12 +208,14 @@ func New(cfg Config) (*Registrar, error) {
 		cfg: cfg, log: cfg.Logger, clock: cfg.Clock,
 		nonces: &nonces{key: cfg.NonceKey, ttl: cfg.NonceTTL},
 		guard:  newGuard(&cfg),
+		edge:   newEdge(),
 		table:  newTable(cfg.Logger),
 		done:   make(chan struct{}), stopped: make(chan struct{}),
 	}
 	sipLog := redacted(cfg.Logger)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("callfloor"),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog),
+			sip.WithTransportLayerReadFilter(r.screen)),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)))
 	if err != nil {
 		return nil, err
@@ -243,7 +246,10 @@ func New(cfg Config) (*Registrar, error) {
 }
 
 // ServeUDP serves SIP on conn until the registrar or conn is closed.
-func (r *Registrar) ServeUDP(conn net.PacketConn) error { return r.srv.ServeUDP(conn) }
+func (r *Registrar) ServeUDP(conn net.PacketConn) error {
+	defer r.edge.add(conn)()
+	return r.srv.ServeUDP(conn)
+}
 
 // ServeTCP serves SIP on ln until the registrar or ln is closed.
 func (r *Registrar) ServeTCP(ln net.Listener) error { return r.srv.ServeTCP(ln) }
@@ -325,6 +331,10 @@ func (r *Registrar) guarded(h func(req *sip.Request, tx sip.ServerTransaction, s
 				r.respond(req, tx, sip.StatusForbidden, "Forbidden")
 				return
 			}
+		}
+		if code, reason, hs := vet(req); code != 0 {
+			r.respond(req, tx, code, reason, hs...)
+			return
 		}
 		h(req, tx, src)
 	}

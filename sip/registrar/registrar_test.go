@@ -2,6 +2,7 @@ package registrar
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"slices"
@@ -423,7 +424,7 @@ func TestNoSecretsLogged(t *testing.T) {
 			t.Fatalf("log holds %q:\n%s", secret, out)
 		}
 	}
-	if !strings.Contains(out, "failed to parse") || !strings.Contains(out, "sip authentication failed") {
+	if !strings.Contains(out, "sip request refused at the edge") || !strings.Contains(out, "sip authentication failed") {
 		t.Fatalf("expected log lines missing:\n%s", out)
 	}
 }
@@ -455,5 +456,30 @@ func TestParseAlgorithms(t *testing.T) {
 		if (err == nil) != tt.ok || strings.Join(got, ",") != tt.want {
 			t.Errorf("ParseAlgorithms(%q) = %v, %v", tt.in, got, err)
 		}
+	}
+}
+
+// TestLargeAnswerOverUDP: a phone registers contacts whose 200 OK is
+// well over 1,300 bytes; the answer still comes back over UDP (RFC 3261
+// 18.2.2) and lists them all.
+func TestLargeAnswerOverUDP(t *testing.T) {
+	h := newHarness(t)
+	p := h.phone(h.ext.SIPUsername, h.secret)
+	var contacts []string
+	for i := range 8 {
+		contacts = append(contacts, fmt.Sprintf("<sip:100@127.0.0.%d:5060;x-device=%s>", i+1, strings.Repeat("d", 150)))
+	}
+	// Two contacts a request keeps each REGISTER small; the last answer
+	// lists every binding.
+	var res *sip.Response
+	for i := 0; i < len(contacts); i += 2 {
+		res = p.register(300, contacts[i:i+2]...)
+		wantStatus(t, res, sip.StatusOK)
+	}
+	if size := len(res.String()); size <= 1300 {
+		t.Fatalf("the answer is %d bytes: not a large one", size)
+	}
+	if got := contactsOf(res); len(got) != len(contacts) {
+		t.Errorf("%d contacts in the answer, want %d", len(got), len(contacts))
 	}
 }
