@@ -146,7 +146,7 @@ func TestUserLifecycle(t *testing.T) {
 	h := newHarness(t)
 	a := h.seed("alpha")
 	w := h.call("POST", "/api/v1/users", a.adminTok, map[string]any{
-		"username": "Newbie", "name": "New Supervisor", "email": "new@example.com", "role": "supervisor", "password": "long enough"})
+		"username": "Newbie", "name": "New Supervisor", "email": "new@example.com", "role": "supervisor", "password": "long enough phrase"})
 	wantStatus(t, w, http.StatusCreated)
 	if strings.Contains(w.Body.String(), "password") || strings.Contains(w.Body.String(), "argon2") {
 		t.Errorf("the answer shows the password: %s", w.Body)
@@ -155,7 +155,7 @@ func TestUserLifecycle(t *testing.T) {
 	if u.Username != "newbie" || u.Role != callfloor.RoleSupervisor || u.AccountID != a.acc.ID {
 		t.Errorf("created %+v", u)
 	}
-	wantStatus(t, h.do(loginReq("alpha", "newbie", "long enough", "")), http.StatusOK)
+	wantStatus(t, h.do(loginReq("alpha", "newbie", "long enough phrase", "")), http.StatusOK)
 
 	path := idPath("/api/v1/users/%d", u.ID)
 	w = h.call("PATCH", path, a.adminTok, map[string]any{"name": "Renamed"})

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/password"
 )
 
 // userInput is the writable part of a user. The password is set on
@@ -66,7 +67,7 @@ func (s *Server) createUser(_ http.ResponseWriter, r *http.Request, dec decoder[
 	if in.Password == "" {
 		return nil, callfloor.FieldError(callfloor.ErrFieldRequired, "password", "password is required")
 	}
-	if err := callfloor.CheckPassword("password", in.Password); err != nil {
+	if err := password.Check("password", in.Password, u.Username, u.Name, u.Email); err != nil {
 		return nil, err
 	}
 	hash, err := s.hasher.Hash(in.Password)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/password"
 )
 
 // ChangePassword changes the password of the user acting in ctx, who must
@@ -48,6 +49,9 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, remo
 	if !ok {
 		return callfloor.FieldError(callfloor.ErrInvalidField, "current_password", "the current password is wrong")
 	}
+	if err := password.Check("new_password", next, u.Username, u.Name, u.Email); err != nil {
+		return err
+	}
 	if err := s.setPassword(ctx, u.ID, next); err != nil {
 		return err
 	}
@@ -66,13 +70,14 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, remo
 func (s *Service) ResetPassword(ctx context.Context, userID int64, pw string) error {
 	// Read first so that a user of another account is not_found before
 	// anything else is said or done.
-	if _, err := s.store.FindUserByID(ctx, userID); err != nil {
+	u, err := s.store.FindUserByID(ctx, userID)
+	if err != nil {
 		return err
 	}
 	if pw == "" {
 		return callfloor.FieldError(callfloor.ErrFieldRequired, "password", "password is required")
 	}
-	if err := callfloor.CheckPassword("password", pw); err != nil {
+	if err := password.Check("password", pw, u.Username, u.Name, u.Email); err != nil {
 		return err
 	}
 	if err := s.setPassword(ctx, userID, pw); err != nil {

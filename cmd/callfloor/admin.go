@@ -253,7 +253,7 @@ func (c *adminCmd) password() (pw string, generated bool, err error) {
 		return "", false, fmt.Errorf("reading the password from standard input: %w", err)
 	}
 	pw = strings.TrimRight(line, "\r\n")
-	if err := callfloor.CheckPassword("password", pw); err != nil {
+	if err := password.Check("password", pw); err != nil {
 		return "", false, err
 	}
 	return pw, false, nil
