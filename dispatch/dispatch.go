@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"errors"
 	"context"
 	"log/slog"
 	"math/rand/v2"
@@ -84,8 +85,15 @@ type Dispatcher struct {
 	accounts map[int64]*account
 	closed   bool
 
-	done    chan struct{}
-	stopped sync.WaitGroup
+	// done stops the workers and the ticker; ctx is canceled with it, so
+	// rings and floor calls in flight end. stopped counts every goroutine
+	// of the ACD (ticker, workers, offers, overflows), journaled counts
+	// the journal writers, which Close stops last.
+	done     chan struct{}
+	ctx      context.Context
+	cancel   context.CancelFunc
+	stopped  sync.WaitGroup
+	journals sync.WaitGroup
 }
 
 // account is one account's ACD: its waiting callers, the members being
@@ -112,6 +120,14 @@ type account struct {
 	// figures journaled before then are taken up.
 	created  time.Time
 	restored chan struct{}
+	// steps are the queue steps to journal, in order, by the account's
+	// journal writer; wrote wakes it, and stop ends it once they are
+	// written.
+	steps []callfloor.CallRecord
+	wrote chan struct{}
+	stop  chan struct{}
+	// settles asks the worker for a pass of its own (see Settle).
+	settles chan chan struct{}
 }
 
 // waiter is a caller waiting in a queue.
@@ -154,13 +170,29 @@ func New(cfg Config) *Dispatcher {
 		cfg.StatsEvery = 5 * time.Second
 	}
 	d := &Dispatcher{cfg: cfg, log: cfg.Logger, accounts: map[int64]*account{}, done: make(chan struct{})}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.stopped.Add(1)
 	go d.ticker()
 	return d
 }
 
-// Close stops the workers; callers still waiting are left to the B2BUA,
-// which hangs them up when it closes.
+// spawn runs f on a goroutine Close waits for. Only the ACD's own
+// goroutines call it (the worker, an offer), which Close waits for too,
+// so the wait group is never at zero meanwhile.
+func (d *Dispatcher) spawn(f func()) {
+	d.stopped.Add(1)
+	go func() {
+		defer d.stopped.Done()
+		f()
+	}()
+}
+
+// Close stops the ACD and returns once every goroutine of it has ended:
+// members being rung stop ringing, and the queue steps decided so far are
+// journaled, in order, before it returns (a step recorded later is
+// dropped, and logged). Callers still waiting are left to the B2BUA,
+// which hangs them up when it closes; close the B2BUA first to have
+// their abandoned steps journaled.
 func (d *Dispatcher) Close() {
 	d.mu.Lock()
 	if d.closed {
@@ -177,7 +209,14 @@ func (d *Dispatcher) Close() {
 	}
 	d.mu.Unlock()
 	close(d.done)
+	d.cancel()
 	d.stopped.Wait()
+	d.mu.Lock()
+	for _, a := range d.accounts {
+		close(a.stop)
+	}
+	d.mu.Unlock()
+	d.journals.Wait()
 }
 
 // account returns the account's ACD, starting its worker. d.mu is held.
@@ -188,10 +227,13 @@ func (d *Dispatcher) account(id int64) *account {
 	a := &account{id: id, kick: make(chan struct{}, 1), picker: acd.NewPicker(d.cfg.Rand),
 		waiting: map[string]*waiter{}, queues: map[int64]*queueState{}, ringing: map[int64]string{},
 		missed: map[int64]int{}, freeSince: map[int64]time.Time{}, refused: map[int64]time.Time{}, loc: time.UTC,
-		created: d.cfg.Clock.Now(), restored: make(chan struct{})}
+		created: d.cfg.Clock.Now(), restored: make(chan struct{}),
+		wrote: make(chan struct{}, 1), stop: make(chan struct{}), settles: make(chan chan struct{})}
 	d.accounts[id] = a
 	d.stopped.Add(1)
 	go d.work(a)
+	d.journals.Add(1)
+	go d.writeSteps(a)
 	return a
 }
 
@@ -203,16 +245,18 @@ func (a *account) poke() {
 	}
 }
 
-// ticker wakes every worker with callers waiting, each Tick.
+// ticker wakes every worker with callers waiting, each Tick of the
+// configured clock: a test's fake clock ticks only when the test moves
+// it on.
 func (d *Dispatcher) ticker() {
 	defer d.stopped.Done()
-	t := time.NewTicker(d.cfg.Tick)
-	defer t.Stop()
+	tick := tickerOf(d.cfg.Clock, d.cfg.Tick)
+	defer tick.stop()
 	for {
 		select {
 		case <-d.done:
 			return
-		case <-t.C:
+		case <-tick.c():
 		}
 		d.mu.Lock()
 		for _, a := range d.accounts {
@@ -230,12 +274,45 @@ func (d *Dispatcher) work(a *account) {
 	d.restore(context.Background(), a)
 	close(a.restored)
 	for {
+		var settled chan struct{}
 		select {
 		case <-d.done:
 			return
 		case <-a.kick:
+		case settled = <-a.settles:
 		}
-		d.service(context.Background(), a)
+		d.service(d.ctx, a)
+		if settled != nil {
+			close(settled)
+		}
+	}
+}
+
+// Settle runs one round of the account's ACD from now and returns when
+// it is over (limits applied, announcements made, offers started), or
+// when ctx ends. Tests use it after moving a fake clock on, to check
+// what a round did and did not do without waiting.
+func (d *Dispatcher) Settle(ctx context.Context, account int64) error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return errors.New("dispatch: closed")
+	}
+	a := d.account(account)
+	d.mu.Unlock()
+	done := make(chan struct{})
+	select {
+	case a.settles <- done:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-d.done:
+		return errors.New("dispatch: closed")
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -370,13 +447,58 @@ func (d *Dispatcher) record(account int64, w *waiter, r callfloor.CallRecord, no
 	d.journal(account, r)
 }
 
-// journal writes a queue step as a call record, on its own goroutine.
+// journal queues a queue step, as a call record, for the account's
+// journal writer, which writes the account's steps one at a time in the
+// order they were decided. d.mu is held.
 func (d *Dispatcher) journal(account int64, r callfloor.CallRecord) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if _, err := d.cfg.Floor.Do(ctx, account, floor.Record{Call: r}); err != nil {
-			d.log.Warn("queue step not journaled", "account", account, "call", r.CallID, "step", r.Step, "err", err)
+	a := d.accounts[account]
+	if a == nil && !d.closed {
+		a = d.account(account)
+	}
+	if a == nil || isClosed(a.stop) {
+		d.log.Warn("queue step not journaled: the ACD is closed", "account", account, "call", r.CallID, "step", r.Step)
+		return
+	}
+	a.steps = append(a.steps, r)
+	select {
+	case a.wrote <- struct{}{}:
+	default:
+	}
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// writeSteps is an account's journal writer: it writes the queued steps
+// in order until Close, then what is left.
+func (d *Dispatcher) writeSteps(a *account) {
+	defer d.journals.Done()
+	for {
+		stopping := false
+		select {
+		case <-a.wrote:
+		case <-a.stop:
+			stopping = true
 		}
-	}()
+		d.mu.Lock()
+		steps := a.steps
+		a.steps = nil
+		d.mu.Unlock()
+		for _, r := range steps {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if _, err := d.cfg.Floor.Do(ctx, a.id, floor.Record{Call: r}); err != nil {
+				d.log.Warn("queue step not journaled", "account", a.id, "call", r.CallID, "step", r.Step, "err", err)
+			}
+			cancel()
+		}
+		if stopping {
+			return
+		}
+	}
 }

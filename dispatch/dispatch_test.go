@@ -89,7 +89,7 @@ func newFast(t *testing.T) *fast {
 	st, acc := newStore(t, clock)
 	x := &fast{t: t, ctx: callfloor.SystemContext(ctx, acc.ID), st: st, clock: clock, acc: acc.ID, phones: &fakePhones{}}
 	x.f = floor.New(floor.FloorConfig{Journal: st, Clock: clock, LoadConfig: floor.StoreConfig(st)})
-	x.d = dispatch.New(dispatch.Config{Floor: x.f, Phones: x.phones, Clock: clock, Tick: 5 * time.Millisecond,
+	x.d = dispatch.New(dispatch.Config{Floor: x.f, Phones: x.phones, Clock: clock, Tick: 5 * time.Millisecond, Logger: logger(t),
 		AnnounceEvery: 30 * time.Second,
 		Extension: func(ctx context.Context, account, id int64) (*callfloor.Extension, error) {
 			return st.FindExtensionByID(callfloor.SystemContext(ctx, account), id)
@@ -114,6 +114,16 @@ func (x *fast) queue(q *callfloor.Queue, members ...*callfloor.Extension) *callf
 
 func (x *fast) enqueue(callID string, q *callfloor.Queue) {
 	x.d.Enqueue(b2bua.Waiting{CallID: callID, AccountID: x.acc, QueueID: q.ID, From: "+447700900123", Number: q.Number, At: x.clock.Now()})
+}
+
+// settle waits for a round of the ACD from now.
+func (x *fast) settle() {
+	x.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := x.d.Settle(ctx, x.acc); err != nil {
+		x.t.Fatal(err)
+	}
 }
 
 // eventually waits for cond, failing with what after a while.
@@ -157,7 +167,7 @@ func TestQueueWithoutAnnouncements(t *testing.T) {
 	q := x.queue(callfloor.NewQueue("600", "Sales"))
 	x.enqueue("c1", q)
 	x.clock.Advance(time.Minute)
-	time.Sleep(50 * time.Millisecond) // several ticks
+	x.settle()
 	if got := x.phones.list(&x.phones.announced); len(got) != 0 {
 		t.Fatalf("announced %v", got)
 	}
@@ -174,11 +184,12 @@ func TestOverflowToAnExtension(t *testing.T) {
 	q = x.queue(q)
 	x.phones.ring = func(context.Context, int64) error { return &b2bua.RingFailure{Reason: b2bua.ReasonNoAnswer} }
 	x.enqueue("c1", q)
-	time.Sleep(30 * time.Millisecond)
+	x.clock.Advance(29 * time.Second)
+	x.settle()
 	if got := x.phones.list(&x.phones.rings); len(got) != 0 {
 		t.Fatalf("rang %v before the maximum wait", got)
 	}
-	x.clock.Advance(30 * time.Second)
+	x.clock.Advance(time.Second)
 	eventually(t, "the overflow extension rings and the caller is let go", func() bool { return len(x.phones.list(&x.phones.dropped)) == 1 })
 	if got := x.phones.list(&x.phones.rings); !slices.Equal(got, []string{"c1 210"}) {
 		t.Errorf("rang %v, want the reception", got)
@@ -211,9 +222,9 @@ func TestOverflowLoopEnds(t *testing.T) {
 	}
 	x.enqueue("c1", a)
 	for i := 0; i < 10 && len(x.phones.list(&x.phones.dropped)) == 0; i++ {
-		time.Sleep(20 * time.Millisecond)
+		x.settle()
 		x.clock.Advance(5 * time.Second)
-		time.Sleep(20 * time.Millisecond)
+		x.settle()
 	}
 	eventually(t, "the caller is let go", func() bool { return len(x.phones.list(&x.phones.dropped)) == 1 })
 	if moved := x.phones.list(&x.phones.moved); len(moved) != 3 {
@@ -355,5 +366,36 @@ func TestFiguresSurviveARestart(t *testing.T) {
 	}
 	if s := all[0]; s.Answered != 1 || s.Abandoned != 1 || s.ASASeconds != 5 || s.AbandonWaitSeconds != 3 || s.AnsweredInSL != 1 || s.Outbound != 1 {
 		t.Errorf("figures after the restart %+v, want 1 answered in 5 s, 1 abandoned after 3 s and 1 call out", s)
+	}
+}
+
+// TestCloseJournalsEveryStepInOrder: twenty callers hang up one after
+// the other and the ACD is closed at once: when Close returns, the
+// journal holds all twenty abandoned steps, in the order they happened.
+func TestCloseJournalsEveryStepInOrder(t *testing.T) {
+	x := newFast(t)
+	q := x.queue(callfloor.NewQueue("600", "Sales"))
+	var want []string
+	for i := range 20 {
+		id := fmt.Sprintf("c%02d", i)
+		want = append(want, id)
+		x.enqueue(id, q)
+	}
+	for _, id := range want {
+		x.d.OnCallEvent(b2bua.Event{Kind: b2bua.Ended, AccountID: x.acc, CallID: id, Reason: b2bua.ReasonCallerHangup})
+	}
+	x.d.Close()
+	evs, err := x.st.ReadEvents(context.Background(), x.acc, 0, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range evs {
+		if ev.Record != nil && ev.Record.Step == "abandoned" {
+			got = append(got, ev.Record.CallID)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("abandoned steps journaled %v, want %v", got, want)
 	}
 }

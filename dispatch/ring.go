@@ -159,7 +159,7 @@ func (d *Dispatcher) overflow(a *account, snap *snapshot, w *waiter, def *callfl
 		}
 	case def.OverflowAction == callfloor.OverflowExtension && target != 0:
 		w.leaving = true
-		return func() { go d.toExtension(id, w, target) }
+		return func() { d.spawn(func() { d.toExtension(id, w, target) }) }
 	}
 	w.leaving = true
 	return func() {
@@ -198,7 +198,7 @@ func (d *Dispatcher) toExtension(account int64, w *waiter, extID int64) {
 		fail("refused", err)
 		return
 	}
-	err = d.cfg.Phones.Ring(context.Background(), account, w.w.CallID, ext, b2bua.RingOptions{})
+	err = d.cfg.Phones.Ring(d.ctx, account, w.w.CallID, ext, b2bua.RingOptions{})
 	if err != nil {
 		if agent {
 			m := member{agent: true}

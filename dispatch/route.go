@@ -168,7 +168,7 @@ func (d *Dispatcher) service(ctx context.Context, a *account) {
 		t()
 	}
 	for _, o := range offers {
-		go d.start(a, o)
+		d.spawn(func() { d.start(a, o) })
 	}
 	if len(evs) > 0 && d.cfg.Publish != nil {
 		d.cfg.Publish(evs)
@@ -257,12 +257,12 @@ func (d *Dispatcher) start(a *account, o offer) {
 	call := callfloor.CallRef{ID: o.callID, Direction: callfloor.DirQueueIn, QueueID: o.q.ID, From: o.w.w.From, To: o.q.Number}
 	decided := make(chan error, 1)
 	journaled := make(chan error, 1)
-	go func() {
+	d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), floorTimeout)
 		defer cancel()
 		_, err := d.cfg.Floor.DoDecided(ctx, a.id, floor.Offer{Ext: o.m.Ext, Call: call}, func(err error) { decided <- err })
 		journaled <- err
-	}()
+	})
 	if err := <-decided; err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotAgent {
 		d.log.Debug("acd offer refused by the floor", "account", a.id, "ext", o.m.Ext, "err", err)
 		o.cancel()
@@ -273,12 +273,12 @@ func (d *Dispatcher) start(a *account, o offer) {
 		a.poke()
 		return
 	}
-	go func() {
+	d.spawn(func() {
 		if err := <-journaled; err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotAgent {
 			d.log.Warn("acd offer not journaled; ring withdrawn", "account", a.id, "ext", o.m.Ext, "err", err)
 			o.cancel()
 		}
-	}()
+	})
 	d.mu.Lock()
 	if o.ctx.Err() != nil || a.waiting[o.callID] != o.w || o.w.leaving || d.closed {
 		o.cancel()

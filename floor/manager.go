@@ -1,6 +1,7 @@
 package floor
 
 import (
+	"errors"
 	"context"
 	"log/slog"
 	"sync"
@@ -91,6 +92,9 @@ func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
 			return nil, ctx.Err()
 		}
 		if sl.err != nil {
+			if ctx.Err() == nil && (errors.Is(sl.err, context.Canceled) || errors.Is(sl.err, context.DeadlineExceeded)) {
+				continue // the caller that started it gave up; this one starts it again
+			}
 			return nil, sl.err
 		}
 		select {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -119,4 +120,67 @@ func TestOneAccountStartingDoesNotHoldUpAnother(t *testing.T) {
 	if evs, _ := j.perAccount[1].ReadEvents(ctx, 1, 0, 10); len(evs) != 1 {
 		t.Fatalf("account 1 journal %d events, want one login", len(evs))
 	}
+}
+
+// cancelingJournal blocks account 1's reads until release, or until the
+// reader's context ends.
+type cancelingJournal struct {
+	perAccount
+	release chan struct{}
+	reading chan struct{}
+}
+
+func (b *cancelingJournal) ReadEvents(ctx context.Context, id, after int64, limit int) ([]callfloor.Event, error) {
+	if id == 1 {
+		select {
+		case b.reading <- struct{}{}:
+		default:
+		}
+		select {
+		case <-b.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return b.perAccount.ReadEvents(ctx, id, after, limit)
+}
+
+// TestStartGivenUpByItsCallerIsNotOthersFailure: the caller that started
+// an account's engine gives up (its context is canceled) while another
+// waits for the same start: the other is not handed the first one's
+// "context canceled", it starts the engine itself and its command goes
+// through.
+func TestStartGivenUpByItsCallerIsNotOthersFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		j := &cancelingJournal{perAccount: perAccount{1: &memJournal{}}, release: make(chan struct{}), reading: make(chan struct{}, 2)}
+		f := New(FloorConfig{Journal: j, Clock: clocktest.New(t0),
+			LoadConfig: func(context.Context, int64) (*Config, error) { return testConfig(), nil }})
+		defer f.Close()
+		first, cancel := context.WithCancel(context.Background())
+		firstDone := make(chan error, 1)
+		go func() {
+			_, err := f.Do(first, 1, Login{Ext: agentA})
+			firstDone <- err
+		}()
+		<-j.reading // the first caller's start is replaying
+		secondDone := make(chan error, 1)
+		go func() {
+			_, err := f.Do(context.Background(), 1, Login{Ext: agentA})
+			secondDone <- err
+		}()
+		synctest.Wait() // the second caller waits for the first one's start
+		cancel()
+		if err := <-firstDone; !errors.Is(err, context.Canceled) {
+			t.Fatalf("the first caller: %v, want context canceled", err)
+		}
+		select {
+		case <-j.reading: // the second caller's own start
+		case err := <-secondDone:
+			t.Fatalf("the second caller gave up with the first: %v", err)
+		}
+		close(j.release)
+		if err := <-secondDone; err != nil {
+			t.Fatalf("the second caller: %v", err)
+		}
+	})
 }

@@ -405,11 +405,13 @@ func (m *Main) Close() error {
 	if m.Trunks != nil {
 		m.Trunks.Close()
 	}
-	if d := m.acd.Load(); d != nil {
-		d.Close()
-	}
+	// The calls first: the callers still waiting are hung up, and the
+	// ACD, still open, journals them as abandoned before it closes.
 	if m.calls != nil {
 		m.calls.Close()
+	}
+	if d := m.acd.Load(); d != nil {
+		d.Close()
 	}
 	if m.link != nil {
 		m.link.Close()
