@@ -1,8 +1,8 @@
 package dispatch
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"sync"

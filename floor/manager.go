@@ -1,8 +1,8 @@
 package floor
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 
