@@ -74,3 +74,44 @@ func TestRevocationClosesOpenStreams(t *testing.T) {
 		})
 	}
 }
+
+// TestDeletedTokenClosesItsStreams: a stream opened with an API token
+// closes at once when an admin deletes the token; a stream of another
+// token stays open.
+func TestDeletedTokenClosesItsStreams(t *testing.T) {
+	r := newStreamRig(t, 1000)
+	a := r.seed("alpha")
+	newToken := func(name string) (int64, string) {
+		w := r.call("POST", "/api/v1/tokens", a.adminTok, map[string]any{"name": name})
+		wantStatus(t, w, http.StatusCreated)
+		nt := decode[struct {
+			ID    int64  `json:"id"`
+			Token string `json:"token"`
+		}](t, w)
+		return nt.ID, nt.Token
+	}
+	id, tok := newToken("crm")
+	_, other := newToken("wallboard")
+	ws := r.dial(tok, "")
+	ws.next()
+	keep := r.dial(other, "")
+	keep.next()
+	wantStatus(t, r.call("DELETE", idPath("/api/v1/tokens/%d", id), a.adminTok, nil), http.StatusNoContent)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for {
+		_, _, err := ws.c.Read(ctx)
+		if err == nil {
+			continue
+		}
+		if got := websocket.CloseStatus(err); got != CloseSessionEnded {
+			t.Fatalf("the stream ended with %v (%d), want close code %d within a second", err, got, CloseSessionEnded)
+		}
+		break
+	}
+	r.do(a, floor.Login{Ext: a.agentExt.ID})
+	if m := keep.next(); m.Type != "event" || m.Event.Type != callfloor.EventLoggedIn {
+		t.Fatalf("the other token's stream: %+v", m)
+	}
+}

@@ -95,7 +95,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) (rawJSON, error)
 	defer c.CloseNow()
 	c.SetReadLimit(maxBody)
 	st := &streamConn{s: s, c: c, account: a.AccountID, scope: scope, creds: r.Header.Clone(), cookies: r.Cookies(),
-		user: a.UserID, token: tokenFrom(ctx), kick: make(chan kick, 1)}
+		user: a.UserID, token: tokenFrom(ctx), tokenID: a.TokenID, kick: make(chan kick, 1)}
 	s.streams.add(st)
 	defer s.streams.remove(st)
 	ctx, cancel := context.WithCancel(ctx)
@@ -143,6 +143,7 @@ type streamConn struct {
 	// user and token are whose the stream is; kick closes it (revoke.go).
 	user    int64
 	token   string
+	tokenID int64 // the API token the stream was opened with, if any
 	kick    chan kick
 	writeMu sync.Mutex
 }

@@ -40,5 +40,13 @@ func (s *Server) deleteToken(_ http.ResponseWriter, r *http.Request) (noContent,
 	if err != nil {
 		return noContent{}, err
 	}
-	return noContent{}, s.store.DeleteAPIToken(r.Context(), id)
+	if err := s.store.DeleteAPIToken(r.Context(), id); err != nil {
+		return noContent{}, err
+	}
+	// The store scoped the deletion to the caller's account, so a token
+	// of that ID in that account is the one gone.
+	a, _ := callfloor.ActorFrom(r.Context())
+	s.streams.revoke(func(st *streamConn) bool { return st.account == a.AccountID && st.tokenID == id },
+		CloseSessionEnded, "The API token of this stream was revoked.")
+	return noContent{}, nil
 }
