@@ -152,17 +152,6 @@ func knownScheme(uri string) bool {
 	return false
 }
 
-// sanitize keeps a reason phrase to printable ASCII.
-func sanitize(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c < 0x20 || c > 0x7e {
-			b[i] = '?'
-		}
-	}
-	return string(b)
-}
-
 // rawAnswer builds the answer to an unparseable request from its raw
 // text: the status line, then its Via, From, To (tagged), Call-ID and
 // CSeq lines as they came (each header's first line only).
