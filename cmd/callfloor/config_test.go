@@ -409,4 +409,10 @@ func TestMetricsListen(t *testing.T) {
 	if code, _ := get(m.URL() + "/metrics"); code != http.StatusNotFound {
 		t.Fatalf("the API's /metrics without a token setting: %d", code)
 	}
+	if code, body := get("http://" + m.metricsLn.Addr().String() + "/debug/pprof/heap?debug=1"); code != 200 || !strings.Contains(body, "heap profile") {
+		t.Fatalf("heap profile on the metrics listener: %d %.200s", code, body)
+	}
+	if _, body := get(m.URL() + "/debug/pprof/heap?debug=1"); strings.Contains(body, "heap profile") {
+		t.Fatal("the API's address serves profiles")
+	}
 }

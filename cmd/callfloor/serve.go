@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"net/url"
 	"os"
@@ -130,7 +131,15 @@ func (m *Main) Open(ctx context.Context) error {
 			return fmt.Errorf("metrics listener: %w", err)
 		}
 		m.metricsLn = mln
-		m.metricsSrv = &http.Server{Handler: promhttp.HandlerFor(registry, promhttp.HandlerOpts{}), ReadHeaderTimeout: 10 * time.Second}
+		// The metrics' own address also serves Go's profiles
+		// (/debug/pprof/), for an operator chasing memory or CPU; the
+		// API's address never does.
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		m.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	}
 	handler := api.New(api.Config{
 		Registry: registry, MetricsToken: m.Config.MetricsToken,
