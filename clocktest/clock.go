@@ -15,6 +15,7 @@ type Clock struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*timer
+	fired  int
 }
 
 // New returns a fake clock set to t.
@@ -56,12 +57,23 @@ func (c *Clock) Set(t time.Time) {
 			continue
 		}
 		tm.ch <- tm.at
+		c.fired++
 	}
 	c.timers = keep
 }
 
 // Advance moves the clock forward by d.
 func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// Fired reports how many timers have fired since New (those made with a
+// duration of zero or less excepted). A test that moves the clock on and
+// sees the count unchanged knows no goroutine waiting on the clock was
+// woken: "nothing happened" needs no sleep.
+func (c *Clock) Fired() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fired
+}
 
 // Timers reports how many timers are waiting.
 func (c *Clock) Timers() int {

@@ -59,8 +59,11 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 	h.waitFor(1, "registered", registered)
 	// Nothing happens before the refresh time; at it, a new REGISTER in
 	// the same dialog.
+	fired := h.clock.Fired()
 	h.clock.Advance(59 * time.Second)
-	time.Sleep(20 * time.Millisecond)
+	if h.clock.Fired() != fired {
+		t.Fatal("a timer fired before the refresh time")
+	}
 	if n := len(c.registers()); n != 2 {
 		t.Fatalf("%d REGISTERs before the refresh time", n)
 	}
@@ -157,9 +160,13 @@ func TestReloadFollowsTheTrunks(t *testing.T) {
 	h.reload()
 	h.waitFor(1, "registered", registered)
 
-	// A reload without changes does nothing.
+	// A reload without changes does nothing: the trunk keeps its worker
+	// (a new one would register again).
+	before := h.client.workerOf(tr.ID)
 	h.reload()
-	time.Sleep(20 * time.Millisecond)
+	if after := h.client.workerOf(tr.ID); after != before {
+		t.Fatal("an idle reload restarted the trunk's registration")
+	}
 	if n := len(c.registers()); n != 2 {
 		t.Fatalf("%d REGISTERs after an idle reload", n)
 	}
@@ -281,4 +288,11 @@ func TestRefreshIn(t *testing.T) {
 			t.Errorf("refreshIn(%v) = %v, want %v", g, got, want)
 		}
 	}
+}
+
+// workerOf is the worker registering trunk id, nil for none.
+func (c *Client) workerOf(id int64) *worker {
+	c.reloadMu.Lock()
+	defer c.reloadMu.Unlock()
+	return c.workers[id]
 }
