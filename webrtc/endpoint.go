@@ -72,11 +72,16 @@ func New(cfg Config) (*Endpoint, error) {
 	se.SetLite(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	ip := cfg.Listen.Addr()
-	switch {
-	case cfg.PublicIP.IsValid():
-		se.SetNAT1To1IPs([]string{cfg.PublicIP.String()}, webrtc.ICECandidateTypeHost)
-	case ip.IsLoopback():
+	if ip.IsLoopback() {
 		se.SetIncludeLoopbackCandidate(true)
+	}
+	if cfg.PublicIP.IsValid() {
+		// Replace the host candidate's address with the public one.
+		if err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External: []string{cfg.PublicIP.String()}, AsCandidateType: webrtc.ICECandidateTypeHost}); err != nil {
+			mux.Close()
+			return nil, fmt.Errorf("webrtc: public address %s: %w", cfg.PublicIP, err)
+		}
 	}
 	if !ip.IsUnspecified() {
 		// Offer the address listened on, not every interface's.

@@ -359,3 +359,41 @@ func TestPreferredCodec(t *testing.T) {
 }
 
 func itoa(n uint16) string { return strconv.Itoa(int(n)) }
+
+// TestPublicAddressInCandidates: behind a 1:1 NAT the answer's
+// candidates are the public address, on the endpoint's port. (Nothing is
+// sent there: the test reads the SDP only.)
+func TestPublicAddressInCandidates(t *testing.T) {
+	public := netip.MustParseAddr("192.0.2.10")
+	e, err := New(Config{Listen: netip.AddrPortFrom(loopback, 0), PublicIP: public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	b := newBrowser(t, 440)
+	offer, err := b.pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, answer, err := e.Answer(ctx, b.description(offer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var cands []string
+	for _, l := range strings.Split(answer, "\n") {
+		if strings.HasPrefix(l, "a=candidate:") {
+			cands = append(cands, strings.TrimSpace(l))
+		}
+	}
+	if len(cands) == 0 {
+		t.Fatal("no candidate")
+	}
+	for _, c := range cands {
+		if !strings.Contains(c, " 192.0.2.10 "+itoa(e.Addr().Port())+" typ host") {
+			t.Errorf("candidate %q, want only the public address on port %d", c, e.Addr().Port())
+		}
+	}
+}
