@@ -310,3 +310,21 @@ func preferredCodec(offer string) (string, error) {
 	}
 	return "", errors.New("webrtc: the offer has neither PCMU nor PCMA")
 }
+
+// Renegotiate answers a new offer from the browser on the same peer
+// connection (a hold, a resume, an ICE restart), keeping its media.
+func (p *Peer) Renegotiate(ctx context.Context, offer string) (string, error) {
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", fmt.Errorf("webrtc: the browser's new offer: %w", err)
+	}
+	ans, err := p.pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("webrtc: answer: %w", err)
+	}
+	sdp, err := p.complete(ctx, ans)
+	if err != nil {
+		return "", err
+	}
+	p.negotiated()
+	return sdp, nil
+}

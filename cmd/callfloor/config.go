@@ -47,6 +47,12 @@ type Config struct {
 	// MediaTimeout ends a call whose party sent no RTP and no RTCP for
 	// this long (gone without a BYE); 0 turns it off.
 	MediaTimeout time.Duration
+	// WebRTCListen is the UDP address of browser phones' media (ICE),
+	// one port for every call; empty: the SIP address's IP, a free port.
+	// WebRTCPublicIP is the address browsers reach it at behind a 1:1
+	// NAT.
+	WebRTCListen   string
+	WebRTCPublicIP string
 	// SIPSessionExpires is the RFC 4028 session interval asked for and
 	// granted; 0 turns session timers off.
 	SIPSessionExpires time.Duration
@@ -221,6 +227,28 @@ func settings() []setting {
 					return fmt.Errorf("sip session expires must be 0 (off) or a duration between 90s and 24h, e.g. 30m")
 				}
 				c.SIPSessionExpires = d
+				return nil
+			}},
+		{name: "webrtc-listen", usage: "UDP address (IP:port) of the browser phones' media: one port for every call, to open in the firewall; empty: the SIP address's IP and a free port",
+			get: func(c *Config) string { return c.WebRTCListen },
+			set: func(c *Config, v string) error {
+				if v = strings.TrimSpace(v); v != "" {
+					if _, err := netip.ParseAddrPort(v); err != nil {
+						return fmt.Errorf("webrtc listen must be an IP:port, e.g. 0.0.0.0:3478")
+					}
+				}
+				c.WebRTCListen = v
+				return nil
+			}},
+		{name: "webrtc-public-ip", usage: "the address browsers reach webrtc-listen at, behind a 1:1 NAT (the only ICE candidate offered); empty: the listening address",
+			get: func(c *Config) string { return c.WebRTCPublicIP },
+			set: func(c *Config, v string) error {
+				if v = strings.TrimSpace(v); v != "" {
+					if _, err := netip.ParseAddr(v); err != nil {
+						return fmt.Errorf("webrtc public ip must be an IP address, e.g. 203.0.113.10")
+					}
+				}
+				c.WebRTCPublicIP = v
 				return nil
 			}},
 		mk("database", "database URL: empty for SQLite in the data directory, or postgres://...", false, func(c *Config) *string { return &c.Database }),

@@ -39,6 +39,7 @@ import (
 	"github.com/callfloor/callfloor/sqlstore"
 	"github.com/callfloor/callfloor/telephony"
 	"github.com/callfloor/callfloor/web"
+	"github.com/callfloor/callfloor/webrtc"
 )
 
 // Main is one running server: its store, its floor engines, its event hub
@@ -77,6 +78,8 @@ type Main struct {
 	// metricsLn and metricsSrv serve the metrics on their own address.
 	metricsLn  net.Listener
 	metricsSrv *http.Server
+	// webrtc carries the media of browser phones.
+	webrtc *webrtc.Endpoint
 }
 
 // NewMain returns a Main for cfg with the production clock and hasher.
@@ -214,6 +217,23 @@ func (m *Main) openSIP() error {
 			return fmt.Errorf("sip tcp listener: %w", err)
 		}
 	}
+	// The stream listeners open before the B2BUA, which puts their
+	// addresses in its Contact for dialogs over them.
+	if m.Config.SIPWS != "" {
+		if m.sipWS, err = net.Listen("tcp", m.Config.SIPWS); err != nil {
+			return fmt.Errorf("sip websocket listener: %w", err)
+		}
+	}
+	if m.Config.SIPTLS != "" {
+		if m.sipTLS, err = net.Listen("tcp", m.Config.SIPTLS); err != nil {
+			return fmt.Errorf("sip tls listener: %w", err)
+		}
+	}
+	if m.Config.SIPWSS != "" {
+		if m.sipWSS, err = net.Listen("tcp", m.Config.SIPWSS); err != nil {
+			return fmt.Errorf("sip secure websocket listener: %w", err)
+		}
+	}
 	if err := m.openCalls(); err != nil {
 		return err
 	}
@@ -224,22 +244,13 @@ func (m *Main) openSIP() error {
 	if err := m.Trunks.Reload(context.Background()); err != nil {
 		m.Logger.Warn("trunk registrations not started", "err", err)
 	}
-	if m.Config.SIPWS != "" {
-		if m.sipWS, err = net.Listen("tcp", m.Config.SIPWS); err != nil {
-			return fmt.Errorf("sip websocket listener: %w", err)
-		}
+	if m.sipWS != nil {
 		go r.ServeWS(m.sipWS)
 	}
-	if m.Config.SIPTLS != "" {
-		if m.sipTLS, err = net.Listen("tcp", m.Config.SIPTLS); err != nil {
-			return fmt.Errorf("sip tls listener: %w", err)
-		}
+	if m.sipTLS != nil {
 		go r.ServeTLS(m.sipTLS, tlsConf)
 	}
-	if m.Config.SIPWSS != "" {
-		if m.sipWSS, err = net.Listen("tcp", m.Config.SIPWSS); err != nil {
-			return fmt.Errorf("sip secure websocket listener: %w", err)
-		}
+	if m.sipWSS != nil {
 		go r.ServeWSS(m.sipWSS, tlsConf)
 	}
 	// Registrations reach the floor: an agent's view shows its phone.
@@ -271,16 +282,21 @@ func (m *Main) openCalls() error {
 		Journal: m.Store, Publish: m.Hub.PublishLive, Clock: m.Clock, Logger: m.Logger,
 	})
 	m.acd.Store(acd)
+	if err := m.openWebRTC(ip.Unmap()); err != nil {
+		return err
+	}
 	b, err := b2bua.New(b2bua.Config{
 		Registrar: m.Registrar,
 		FindExtensionByNumber: func(ctx context.Context, accountID int64, number string) (*callfloor.Extension, error) {
 			return m.Store.FindExtensionByNumber(callfloor.SystemContext(ctx, accountID), number)
 		},
-		Contact:  sip.Uri{Scheme: "sip", Host: addr.IP.String(), Port: addr.Port},
-		SendFrom: addr.String(),
-		MediaIP:  ip.Unmap(),
-		Ports:    relay.Ports{Min: m.Config.RTPPorts.Min, Max: m.Config.RTPPorts.Max},
-		Admit:    m.link.Admit,
+		Contact:   sip.Uri{Scheme: "sip", Host: addr.IP.String(), Port: addr.Port},
+		Listeners: m.sipListeners(addr.IP.String()),
+		WebRTC:    m.webrtc,
+		SendFrom:  addr.String(),
+		MediaIP:   ip.Unmap(),
+		Ports:     relay.Ports{Min: m.Config.RTPPorts.Min, Max: m.Config.RTPPorts.Max},
+		Admit:     m.link.Admit,
 		OnEvent: func(ev b2bua.Event) {
 			m.link.OnEvent(ev)
 			acd.OnCallEvent(ev)
@@ -425,6 +441,9 @@ func (m *Main) Close() error {
 	if m.link != nil {
 		m.link.Close()
 	}
+	if m.webrtc != nil {
+		m.webrtc.Close()
+	}
 	if m.stopWatch != nil {
 		m.stopWatch()
 	}
@@ -523,4 +542,45 @@ func offIfZero(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// sipListeners are the stream listeners' addresses for the B2BUA's
+// Contact, with host as the host (the UDP socket's: a listener on every
+// interface is reached at the address the phones use for SIP).
+func (m *Main) sipListeners(host string) map[string]sip.Uri {
+	out := map[string]sip.Uri{}
+	for tp, ln := range map[string]net.Listener{"TCP": m.sipTCP, "WS": m.sipWS, "TLS": m.sipTLS, "WSS": m.sipWSS} {
+		if ln == nil {
+			continue
+		}
+		out[tp] = sip.Uri{Scheme: "sip", Host: host, Port: ln.Addr().(*net.TCPAddr).Port}
+	}
+	return out
+}
+
+// openWebRTC opens the WebRTC endpoint of browser phones on
+// --webrtc-listen (by default the SIP address's IP, a free port).
+func (m *Main) openWebRTC(sipIP netip.Addr) error {
+	listen := netip.AddrPortFrom(sipIP, 0)
+	if m.Config.WebRTCListen != "" {
+		ap, err := netip.ParseAddrPort(m.Config.WebRTCListen)
+		if err != nil {
+			return fmt.Errorf("webrtc listen address %q: %w", m.Config.WebRTCListen, err)
+		}
+		listen = ap
+	}
+	var public netip.Addr
+	if m.Config.WebRTCPublicIP != "" {
+		var err error
+		if public, err = netip.ParseAddr(m.Config.WebRTCPublicIP); err != nil {
+			return fmt.Errorf("webrtc public address %q: %w", m.Config.WebRTCPublicIP, err)
+		}
+	}
+	e, err := webrtc.New(webrtc.Config{Listen: listen, PublicIP: public, Logger: m.Logger})
+	if err != nil {
+		return err
+	}
+	m.webrtc = e
+	m.Logger.Info("webrtc media", "udp", e.Addr().String(), "public_ip", m.Config.WebRTCPublicIP)
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/media/relay"
 	"github.com/callfloor/callfloor/sip/registrar"
+	"github.com/callfloor/callfloor/webrtc"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
@@ -29,6 +30,12 @@ type Config struct {
 	// Contact is the B2BUA's own SIP address (the registrar's listening
 	// host and port), put in the Contact of its requests and answers.
 	Contact sip.Uri
+	// Listeners are the addresses of the other transports the registrar
+	// serves, by transport (TCP, TLS, WS, WSS): a dialog over one of them
+	// gets that address, with its transport parameter, as the B2BUA's
+	// Contact, so the party's requests inside the dialog come back the
+	// same way. A transport missing here uses Contact.
+	Listeners map[string]sip.Uri
 	// SendFrom, if set, is the host:port of the registrar's UDP socket
 	// to send requests from, so that phones see them come from the
 	// address they registered with (NAT pinholes).
@@ -52,6 +59,10 @@ type Config struct {
 	Trunks TrunkRouter
 	// Queues, if set, takes the calls to queue numbers (the ACD).
 	Queues QueueRouter
+	// WebRTC, if set, terminates the media of browser phones (DTLS-SRTP
+	// offers, registrations from browsers); without it a browser's
+	// offer gets 488.
+	WebRTC *webrtc.Endpoint
 	// MediaTimeout is how long a party in a call may send no RTP and no
 	// RTCP before its calls end with ReasonMediaTimeout (a caller gone
 	// without a BYE). 0 is DefaultMediaTimeout; negative turns the
@@ -130,6 +141,9 @@ type B2BUA struct {
 	// ua sends over UDP from SendFrom; uaStream over the phone's own
 	// stream connection.
 	ua, uaStream sipgo.DialogUA
+	// uaOf are the stream transports' dialog UAs, each with its own
+	// Contact (Config.Listeners).
+	uaOf map[string]*sipgo.DialogUA
 
 	// quit stops the background work (the media watchdog), and wg
 	// waits for it.
@@ -193,8 +207,15 @@ func New(cfg Config) (*B2BUA, error) {
 		cfg: cfg, log: cfg.Logger,
 		ua:       sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true},
 		uaStream: sipgo.DialogUA{Client: stream, ContactHDR: contact, RewriteContact: true},
+		uaOf:     map[string]*sipgo.DialogUA{},
 		legs:     map[string]*leg{}, calls: map[string]*call{},
 		quit: make(chan struct{}),
+	}
+	for tp, addr := range cfg.Listeners {
+		uri := addr
+		uri.UriParams = sip.NewParams()
+		uri.UriParams.Add("transport", strings.ToLower(tp))
+		b.uaOf[strings.ToUpper(tp)] = &sipgo.DialogUA{Client: stream, ContactHDR: sip.ContactHeader{Address: uri}, RewriteContact: true}
 	}
 	reg := cfg.Registrar
 	reg.Handle(sip.INVITE, b.onInvite)
@@ -247,6 +268,9 @@ func (b *B2BUA) Calls() int {
 func (b *B2BUA) uaFor(transport string) *sipgo.DialogUA {
 	if transport == "" || strings.EqualFold(transport, "udp") {
 		return &b.ua
+	}
+	if ua := b.uaOf[strings.ToUpper(transport)]; ua != nil {
+		return ua
 	}
 	return &b.uaStream
 }

@@ -88,7 +88,7 @@ func (b *B2BUA) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusInternalServerError, "Server Internal Error")
 		return
 	}
-	contact := b.ua.ContactHDR
+	contact := b.uaFor(req.Transport()).ContactHDR
 	if req.Method == sip.UPDATE && len(req.Body()) == 0 {
 		// A session refresh (RFC 4028), or an UPDATE that changes
 		// nothing.
@@ -110,19 +110,17 @@ func (b *B2BUA) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
-	b.mu.Lock()
-	ans, n, err := l.answerSDP(offer)
-	var hs []sip.Header
-	if err == nil {
-		hs = b.partyRefreshed(l, req)
-	}
-	b.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	ans, err := l.answerOffer(ctx, req.Body(), offer)
+	cancel()
 	if err != nil {
 		respond(tx, req, sip.StatusNotAcceptableHere, "Not Acceptable Here")
 		return
 	}
-	setRemote(l.media, n)
-	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", ans.Marshal())
+	b.mu.Lock()
+	hs := b.partyRefreshed(l, req)
+	b.mu.Unlock()
+	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", ans)
 	res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	for _, h := range hs {
 		res.AppendHeader(h)

@@ -12,6 +12,7 @@ import (
 	"github.com/callfloor/callfloor/media/relay"
 	"github.com/callfloor/callfloor/media/tone"
 	"github.com/callfloor/callfloor/sip/sdp"
+	"github.com/callfloor/callfloor/webrtc"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
@@ -139,7 +140,7 @@ func (s *setup) run() *failure {
 	}
 	var f *failure
 	// Check the codecs before ringing anyone.
-	_, probe, err := sdp.Answer(offerA, sdp.Local{Addr: b.cfg.MediaIP, Port: 9})
+	codec, err := b.probeCodec(offerA)
 	if err != nil {
 		return fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
 	}
@@ -189,7 +190,7 @@ func (s *setup) run() *failure {
 		from = route.CallerID
 	}
 	bl, f := b.dialOut(ctx, outgoing{callID: s.ev.CallID, accountID: s.account, ext: callee, route: route,
-		from: from, codec: probe.Codec.PT, autoAnswer: adm.AutoAnswer}, func() {
+		from: from, codec: codec, autoAnswer: adm.AutoAnswer}, func() {
 		if rang {
 			return
 		}
@@ -207,12 +208,11 @@ func (s *setup) run() *failure {
 		}
 		return f
 	}
-	ansA, nA, err := s.a.answerSDP(offerA)
-	if err != nil { // checked above already
+	ansA, err := s.a.answerOffer(ctx, s.req.Body(), offerA)
+	if err != nil { // the codecs were checked above already
 		bl.hangup()
 		return fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
 	}
-	setRemote(s.a.media, nA)
 	if adm.AutoAnswer {
 		bl.media.Play(tone.New(tone.Beep))
 		time.Sleep(beepTime)
@@ -239,8 +239,8 @@ func (s *setup) run() *failure {
 // answer sends the caller the 200 OK with our SDP answer (and the
 // session timer's headers), and starts the session timer. It returns
 // once the caller has ACKed.
-func (s *setup) answer(ans *sdp.Session) error {
-	res := sip.NewSDPResponseFromRequest(s.a.in.InviteRequest, ans.Marshal())
+func (s *setup) answer(ans []byte) error {
+	res := sip.NewSDPResponseFromRequest(s.a.in.InviteRequest, ans)
 	res.AppendHeader(sip.NewHeader("Allow", allowed))
 	if s.timer != nil {
 		for _, h := range s.timer.answerHeaders() {
@@ -380,10 +380,11 @@ type outgoing struct {
 }
 
 // branch is one place a leg is rung: a phone's registration, or a
-// carrier.
+// carrier. browser: the registration is a browser's (WebRTC media).
 type branch struct {
 	target          sip.Uri
 	dest, transport string
+	browser         bool
 }
 
 // forked is how one branch went.
@@ -391,6 +392,9 @@ type forked struct {
 	sess *sipgo.DialogClientSession
 	br   branch
 	err  error
+	// peer is a browser branch's WebRTC peer, body the offer it was sent.
+	peer *webrtc.Peer
+	body []byte
 }
 
 // dialOut calls an extension's phones (every registration at once: the
@@ -410,7 +414,7 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 		for _, bind := range b.cfg.Registrar.Contacts(o.ext.AccountID, o.ext.ID) {
 			var target sip.Uri
 			if err := sip.ParseUri(bind.Contact, &target); err == nil {
-				branches = append(branches, branch{target: target, dest: bind.Source, transport: bind.Transport})
+				branches = append(branches, branch{target: target, dest: bind.Source, transport: bind.Transport, browser: bind.Browser})
 			}
 		}
 		if len(branches) == 0 {
@@ -448,9 +452,19 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 	results := make(chan forked, len(branches))
 	for _, br := range branches {
 		go func() {
+			body := offer.Marshal()
+			var peer *webrtc.Peer
+			if br.browser && b.cfg.WebRTC != nil {
+				p, off, err := b.cfg.WebRTC.Offer(ctx)
+				if err != nil {
+					results <- forked{br: br, err: err}
+					return
+				}
+				peer, body = p, []byte(off)
+			}
 			interval := b.cfg.SessionExpires
 			for try := 0; ; try++ {
-				inv := b.invite(o, br, toUser, offer, interval)
+				inv := b.invite(o, br, toUser, body, interval)
 				sess, err := b.writeInvite(ctx, inv, &br)
 				if err == nil {
 					err = sess.WaitAnswer(ctx, auth)
@@ -462,7 +476,11 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 					interval = longer
 					continue
 				}
-				results <- forked{sess: sess, br: br, err: err}
+				if err != nil && peer != nil {
+					peer.Close()
+					peer = nil
+				}
+				results <- forked{sess: sess, br: br, err: err, peer: peer, body: body}
 				return
 			}
 		}()
@@ -500,13 +518,17 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 		}
 		return nil, fail(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", ReasonUnavailable, lastErr)
 	}
-	l.out, l.dest, l.transport = win.sess, win.br.dest, win.br.transport
+	l.out, l.dest, l.transport, l.peer = win.sess, win.br.dest, win.br.transport, win.peer
 	l.id = l.out.ID
 	ackCtx, ackCancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer ackCancel()
 	ans, err := sdp.Parse(l.out.InviteResponse.Body())
 	var n sdp.Negotiated
-	if err == nil {
+	switch {
+	case err != nil:
+	case l.peer != nil:
+		err = l.peer.Accept(string(l.out.InviteResponse.Body()))
+	default:
 		n, err = sdp.ReadAnswer(offer, ans)
 	}
 	if aerr := l.out.Ack(ackCtx); aerr != nil {
@@ -515,9 +537,16 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 	if err != nil {
 		_ = l.out.Bye(ackCtx)
 		l.out.Close()
+		if l.peer != nil {
+			l.peer.Close()
+		}
 		return nil, fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
 	}
-	setRemote(l.media, n)
+	if l.peer != nil {
+		l.linkPeer(l.peer)
+	} else {
+		setRemote(l.media, n)
+	}
 	close(l.answered)
 	b.mu.Lock()
 	l.quiet = sendsNothing(ans)
@@ -545,7 +574,7 @@ func (b *B2BUA) writeInvite(ctx context.Context, inv *sip.Request, br *branch) (
 	}
 	tcp := inv.Clone()
 	tcp.SetTransport("TCP")
-	sess, err := b.uaStream.WriteInvite(ctx, tcp)
+	sess, err := b.uaFor("TCP").WriteInvite(ctx, tcp)
 	if err == nil {
 		br.transport = "TCP"
 		return sess, nil
@@ -555,7 +584,7 @@ func (b *B2BUA) writeInvite(ctx context.Context, inv *sip.Request, br *branch) (
 }
 
 // invite builds the INVITE of one branch of a leg.
-func (b *B2BUA) invite(o outgoing, br branch, toUser string, offer *sdp.Session, interval time.Duration) *sip.Request {
+func (b *B2BUA) invite(o outgoing, br branch, toUser string, body []byte, interval time.Duration) *sip.Request {
 	inv := sip.NewRequest(sip.INVITE, br.target)
 	from := &sip.FromHeader{DisplayName: o.from, Address: sip.Uri{Scheme: "sip", User: o.from, Host: b.cfg.Contact.Host, Port: b.cfg.Contact.Port},
 		Params: sip.NewParams()}
@@ -575,7 +604,7 @@ func (b *B2BUA) invite(o outgoing, br branch, toUser string, offer *sdp.Session,
 	}
 	inv.AppendHeader(sip.NewHeader("Allow", allowed))
 	inv.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	inv.SetBody(offer.Marshal())
+	inv.SetBody(body)
 	inv.SetDestination(br.dest)
 	if br.transport != "" {
 		inv.SetTransport(br.transport)
@@ -598,6 +627,9 @@ func (b *B2BUA) dropLosers(results <-chan forked, n int) {
 			cancel()
 		}
 		r.sess.Close()
+		if r.peer != nil {
+			r.peer.Close()
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/media/relay"
 	"github.com/callfloor/callfloor/sip/sdp"
+	"github.com/callfloor/callfloor/webrtc"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
@@ -48,6 +49,9 @@ type leg struct {
 	quiet bool
 	// timer is the dialog's session timer (RFC 4028), nil for none.
 	timer *sessionTimer
+	// peer carries the media of a browser party (nil for others): the
+	// relay endpoint talks plain RTP to it.
+	peer *webrtc.Peer
 	gone  bool // BYE sent or received
 }
 
@@ -112,10 +116,16 @@ func (l *leg) release() {
 	b := l.b
 	b.mu.Lock()
 	delete(b.legs, l.id)
+	peer := l.peer
 	b.mu.Unlock()
 	if l.media != nil {
 		if err := l.media.Close(); err != nil {
 			b.log.Debug("relay close failed", "leg", l.id, "err", err)
+		}
+	}
+	if peer != nil {
+		if err := peer.Close(); err != nil {
+			b.log.Debug("webrtc peer close failed", "leg", l.id, "err", err)
 		}
 	}
 }

@@ -76,11 +76,12 @@ func (s *setup) queueCall(offerA *sdp.Session) *failure {
 	}
 	s.ev.QueueID = s.queueID
 	s.c = &call{b: b, id: s.ev.CallID, base: s.ev, queue: s.queueID, waitSound: tone.NewMusic()}
-	ansA, nA, err := s.a.answerSDP(offerA)
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	ansA, err := s.a.answerOffer(ctx, s.req.Body(), offerA)
+	cancel()
 	if err != nil {
 		return fail(sip.StatusNotAcceptableHere, "Not Acceptable Here", ReasonNotAcceptable, err)
 	}
-	setRemote(s.a.media, nA)
 	b.mu.Lock()
 	b.legs[s.a.id] = s.a
 	b.calls[s.c.id] = s.c

@@ -289,6 +289,14 @@ func (b *B2BUA) refresh(l *leg) {
 		return
 	}
 	useUpdate, interval := st.update, st.interval
+	if l.peer != nil && !useUpdate {
+		// A browser's media is renegotiated by the browser only; its
+		// liveness shows in ICE and in the media watchdog.
+		st.refreshing = false
+		st.schedule(b.cfg.Now())
+		b.mu.Unlock()
+		return
+	}
 	b.mu.Unlock()
 
 	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)

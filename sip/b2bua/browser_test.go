@@ -1,0 +1,375 @@
+package b2bua
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/media/g711"
+	"github.com/callfloor/callfloor/media/tone"
+	"github.com/callfloor/callfloor/webrtc"
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+	pion "github.com/pion/webrtc/v4"
+	"github.com/pion/rtp"
+)
+
+// browserHarness is a harness whose B2BUA has a WebRTC endpoint and
+// whose registrar takes SIP over WebSocket too.
+func browserHarness(t *testing.T) (*harness, string) {
+	t.Helper()
+	e, err := webrtc.New(webrtc.Config{Listen: netip.MustParseAddrPort("127.0.0.1:0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	h := newHarness(t, func(c *Config) {
+		c.WebRTC = e
+		c.Listeners = map[string]sip.Uri{"WS": {Scheme: "sip", Host: "127.0.0.1", Port: addr.Port}}
+	})
+	go h.reg.ServeWS(ln)
+	t.Cleanup(func() { ln.Close() })
+	return h, ln.Addr().String()
+}
+
+// browserPhone is a browser as JsSIP and Chrome make one: SIP over
+// WebSocket with a *.invalid contact, and its media through a pion peer
+// connection (DTLS-SRTP) offering Opus first, then PCMU and PCMA.
+type browserPhone struct {
+	t     *testing.T
+	ext   *callfloor.Extension
+	ws    string
+	cli   *sipgo.Client
+	dsc   *sipgo.DialogServerCache
+	dcc   *sipgo.DialogClientCache
+	pc    *pion.PeerConnection
+	heard chan []int16
+	byes  chan struct{}
+}
+
+func (h *harness) browser(ext *callfloor.Extension, ws string) *browserPhone {
+	t := h.t
+	t.Helper()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("test-browser-" + ext.Number))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := sip.NewParams()
+	params.Add("transport", "ws")
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: ext.Number, Host: "k3j4h5.invalid", UriParams: params}}
+	p := &browserPhone{t: t, ext: ext, ws: ws, cli: cli, dsc: sipgo.NewDialogServerCache(cli, contact),
+		dcc: sipgo.NewDialogClientCache(cli, contact),
+		heard: make(chan []int16, 500), byes: make(chan struct{}, 10)}
+	srv.OnInvite(p.onInvite)
+	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = p.dsc.ReadAck(req, tx) })
+	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
+		if err := p.dsc.ReadBye(req, tx); err != nil {
+			_ = p.dcc.ReadBye(req, tx)
+		}
+		p.byes <- struct{}{}
+	})
+	t.Cleanup(func() {
+		ua.Close()
+		if p.pc != nil {
+			p.pc.Close()
+		}
+	})
+	p.register(contact)
+	return p
+}
+
+func (p *browserPhone) register(contact sip.ContactHeader) {
+	p.t.Helper()
+	host, port, _ := net.SplitHostPort(p.ws)
+	n, _ := strconv.Atoi(port)
+	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: n})
+	aor := sip.Uri{Scheme: "sip", User: p.ext.SIPUsername, Host: "callfloor.test"}
+	req.AppendHeader(&sip.ToHeader{Address: aor})
+	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(8))
+	req.AppendHeader(from)
+	req.AppendHeader(&contact)
+	req.AppendHeader(sip.NewHeader("Expires", "600"))
+	req.SetTransport("WS")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	res, err := p.cli.Do(ctx, req)
+	if err == nil && res.StatusCode == sip.StatusUnauthorized {
+		res, err = p.cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: p.ext.SIPUsername, Password: p.ext.SIPSecret})
+	}
+	if err != nil || res.StatusCode != sip.StatusOK {
+		p.t.Fatalf("browser REGISTER over WS: %v %v", res, err)
+	}
+}
+
+// peer makes the browser's peer connection, sending its tone.
+func (p *browserPhone) peer() *pion.PeerConnection {
+	p.t.Helper()
+	m := &pion.MediaEngine{}
+	for _, c := range []pion.RTPCodecParameters{
+		{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111},
+		{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0},
+		{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypePCMA, ClockRate: 8000, Channels: 1}, PayloadType: 8},
+	} {
+		if err := m.RegisterCodec(c, pion.RTPCodecTypeAudio); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+	se := pion.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	pc, err := pion.NewAPI(pion.WithMediaEngine(m), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	track, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypePCMU, ClockRate: 8000}, "mic", "browser")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(track); err != nil {
+		p.t.Fatal(err)
+	}
+	pc.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
+		for {
+			pkt, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			select {
+			case p.heard <- decodeAudio(pkt.PayloadType, pkt.Payload):
+			default:
+			}
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		gen := tone.NewSine(tones[p.ext.Number], -12)
+		frame := make([]int16, tone.FrameSamples)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SSRC: 0xb0}}
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			gen.Fill(frame)
+			pkt.Payload = make([]byte, len(frame))
+			g711.EncodePCMU(pkt.Payload, frame)
+			_ = track.WriteRTP(pkt)
+			pkt.SequenceNumber++
+			pkt.Timestamp += uint32(len(frame))
+		}
+	}()
+	p.t.Cleanup(func() { cancel(); <-done })
+	p.pc = pc
+	return pc
+}
+
+// onInvite rings, then answers with the browser's peer connection.
+func (p *browserPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	d, err := p.dsc.ReadInvite(req, tx)
+	if err != nil {
+		p.t.Errorf("browser ReadInvite: %v", err)
+		return
+	}
+	if err := d.Respond(sip.StatusRinging, "Ringing", nil); err != nil {
+		p.t.Errorf("browser 180: %v", err)
+	}
+	// Ring a little, as the Go phones do: the SIP stack handles each
+	// answer on its own goroutine, so a 200 OK hard on the heels of the
+	// 180 can overtake it, and the caller would hear no ringing.
+	time.Sleep(20 * time.Millisecond)
+	pc := p.peer()
+	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: string(req.Body())}); err != nil {
+		p.t.Errorf("browser: the B2BUA's offer: %v", err)
+		_ = d.Respond(sip.StatusNotAcceptableHere, "Not Acceptable Here", nil)
+		return
+	}
+	ans, err := pc.CreateAnswer(nil)
+	if err != nil {
+		p.t.Errorf("browser answer: %v", err)
+		return
+	}
+	gathered := pion.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(ans); err != nil {
+		p.t.Errorf("browser answer: %v", err)
+		return
+	}
+	<-gathered
+	if err := d.RespondSDP([]byte(pc.LocalDescription().SDP)); err != nil {
+		p.t.Errorf("browser 200 OK: %v", err)
+	}
+}
+
+// hears checks that the browser hears the tone of number.
+func (p *browserPhone) hears(number string) {
+	p.t.Helper()
+	deadline := time.After(5 * time.Second)
+	var pcm []int16
+	for {
+		select {
+		case f := <-p.heard:
+			pcm = append(pcm, f...)
+			if len(pcm) >= 1600 {
+				if tone.Level(pcm, tones[number]) > 1000 {
+					return
+				}
+				pcm = pcm[:0]
+			}
+		case <-deadline:
+			p.t.Fatalf("the browser does not hear %s", number)
+		}
+	}
+}
+
+// TestCallRingsABrowser: a phone calls an extension registered from a
+// browser; the B2BUA offers the browser DTLS-SRTP from its WebRTC
+// endpoint, the browser answers, and each hears the other's tone; the
+// caller's hang-up reaches the browser.
+func TestCallRingsABrowser(t *testing.T) {
+	h, ws := browserHarness(t)
+	caller := h.phone(h.addExt(1, 20, "200"), false)
+	caller.register()
+	caller.speak()
+	br := h.browser(h.addExt(1, 10, "100"), ws)
+	if bs := h.reg.Contacts(1, 10); len(bs) != 1 || !bs[0].Browser {
+		t.Fatalf("the browser's bindings: %+v", bs)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := caller.answered(ctx, t, "100", nil)
+	caller.hears("100")
+	br.hears("200")
+	if err := d.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, br.byes, "BYE to the browser")
+	h.waitEvents("ringing", "answered", "ended:"+ReasonCallerHangup)
+}
+
+// call calls number from the browser: an INVITE over WebSocket with the
+// peer connection's offer; it returns the answered dialog.
+func (p *browserPhone) call(ctx context.Context, number string) *sipgo.DialogClientSession {
+	p.t.Helper()
+	pc := p.peer()
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		p.t.Fatal(err)
+	}
+	<-gathered
+	host, port, _ := net.SplitHostPort(p.ws)
+	n, _ := strconv.Atoi(port)
+	params := sip.NewParams()
+	params.Add("transport", "ws")
+	to := sip.Uri{Scheme: "sip", User: number, Host: host, Port: n, UriParams: params}
+	d, err := p.dcc.Invite(ctx, to, []byte(pc.LocalDescription().SDP), sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: p.ext.SIPUsername, Password: p.ext.SIPSecret}); err != nil {
+		p.t.Fatalf("the browser's call: %v", err)
+	}
+	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: string(d.InviteResponse.Body())}); err != nil {
+		p.t.Fatalf("the B2BUA's answer: %v\n%s", err, d.InviteResponse.Body())
+	}
+	if err := d.Ack(ctx); err != nil {
+		p.t.Fatal(err)
+	}
+	return d
+}
+
+// TestBrowserCallsAPhone: a browser calls a phone with a DTLS-SRTP offer
+// (Opus first); the B2BUA answers it from its WebRTC endpoint with PCMU,
+// rings the phone, and each hears the other; the browser hangs up.
+func TestBrowserCallsAPhone(t *testing.T) {
+	h, ws := browserHarness(t)
+	callee := h.phone(h.addExt(1, 20, "200"), false)
+	callee.register()
+	callee.speak()
+	br := h.browser(h.addExt(1, 10, "100"), ws)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := br.call(ctx, "200")
+	if body := string(d.InviteResponse.Body()); !strings.Contains(body, "UDP/TLS/RTP/SAVPF") || !strings.Contains(body, "PCMU") {
+		t.Errorf("the B2BUA's answer to the browser:\n%s", body)
+	}
+	callee.hears("100")
+	br.hears("200")
+	if err := d.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, callee.byes, "BYE to the callee")
+	h.waitEvents("ringing", "answered", "ended:"+ReasonCallerHangup)
+}
+
+// TestBrowserOfferWithoutWebRTC: without a WebRTC endpoint a browser's
+// offer is refused 488 and nobody rings.
+func TestBrowserOfferWithoutWebRTC(t *testing.T) {
+	h := newHarness(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go h.reg.ServeWS(ln)
+	defer ln.Close()
+	callee := h.phone(h.addExt(1, 20, "200"), false)
+	callee.register()
+	br := h.browser(h.addExt(1, 10, "100"), ln.Addr().String())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pc := br.peer()
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := pion.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	n, _ := strconv.Atoi(port)
+	params := sip.NewParams()
+	params.Add("transport", "ws")
+	d, err := br.dcc.Invite(ctx, sip.Uri{Scheme: "sip", User: "200", Host: host, Port: n, UriParams: params},
+		[]byte(pc.LocalDescription().SDP), sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: br.ext.SIPUsername, Password: br.ext.SIPSecret})
+	if d.InviteResponse == nil || d.InviteResponse.StatusCode != sip.StatusNotAcceptableHere {
+		t.Fatalf("answer %v (%v), want 488", d.InviteResponse, err)
+	}
+	select {
+	case <-callee.invites:
+		t.Fatal("the callee rang")
+	default:
+	}
+}
