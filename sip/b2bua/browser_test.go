@@ -15,8 +15,8 @@ import (
 	"github.com/callfloor/callfloor/webrtc"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	pion "github.com/pion/webrtc/v4"
 	"github.com/pion/rtp"
+	pion "github.com/pion/webrtc/v4"
 )
 
 // browserHarness is a harness whose B2BUA has a WebRTC endpoint and
@@ -76,7 +76,7 @@ func (h *harness) browser(ext *callfloor.Extension, ws string) *browserPhone {
 	params.Add("transport", "ws")
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: ext.Number, Host: "k3j4h5.invalid", UriParams: params}}
 	p := &browserPhone{t: t, ext: ext, ws: ws, cli: cli, dsc: sipgo.NewDialogServerCache(cli, contact),
-		dcc: sipgo.NewDialogClientCache(cli, contact),
+		dcc:   sipgo.NewDialogClientCache(cli, contact),
 		heard: make(chan []int16, 500), byes: make(chan struct{}, 10)}
 	srv.OnInvite(p.onInvite)
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = p.dsc.ReadAck(req, tx) })

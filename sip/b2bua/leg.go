@@ -52,7 +52,7 @@ type leg struct {
 	// peer carries the media of a browser party (nil for others): the
 	// relay endpoint talks plain RTP to it.
 	peer *webrtc.Peer
-	gone  bool // BYE sent or received
+	gone bool // BYE sent or received
 }
 
 // extID is the leg's extension ID, 0 for an outside party.
