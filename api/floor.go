@@ -32,6 +32,7 @@ func floorRoutes() []route {
 		{"PUT", "/api/v1/floor/me/auto-answer", agent, ok, "setAutoAnswer", "floor", "Turn auto answer on or off, where the Agent tab makes it optional", write((*Server).setAutoAnswer)},
 		{"POST", "/api/v1/floor/me/dispositions", agent, ok, "submitDisposition", "floor", "Submit the disposition of the call in wrap-up, or complete an incomplete one", write((*Server).submitDisposition)},
 		{"POST", "/api/v1/floor/me/dial", agent, ok, "agentDial", "floor", "Place a manual call to an extension or an outside number (outside numbers need an outbound queue)", write((*Server).agentDial)},
+		{"GET", "/api/v1/floor/me/phone", agent, ok, "getMyPhone", "floor", "The caller's phone: its engine and, for the page phone (WebRTC), the SIP over WebSocket URL, credentials (digest HA1) and ICE servers to register with", read((*Server).getMyPhone)},
 		{"GET", "/api/v1/floor/me/attendance", agent, ok, "getMyAttendance", "attendance", "The caller's time and attendance: sessions, pauses and daily totals between two local dates", read((*Server).getMyAttendance).withQuery(dateRangeParams...)},
 
 		{"GET", "/api/v1/floor/agents", sup, ok, "listFloorAgents", "floor", "Every agent of the account with its live state (the Realtime Agents board)", read((*Server).listFloorAgents)},

@@ -91,6 +91,9 @@ func newHarness(t *testing.T, edit ...func(*Config)) *harness {
 		Store: st, Hasher: hasher, Clock: clock, Logger: logger, Version: "v-test", SIPRealm: "test.realm",
 		Auth:  auth.NewService(auth.Config{Store: st, Hasher: hasher, Clock: clock, Logger: logger}),
 		Floor: fl, Hub: hub, Simulate: true,
+		BrowserPhone: func() BrowserPhone {
+			return BrowserPhone{WebSocketURL: "ws://127.0.0.1:5066", ICEServers: []ICEServer{{URLs: []string{"stun:stun.test.invalid:3478"}}}}
+		},
 	}
 	for _, e := range edit {
 		e(&cfg)

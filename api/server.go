@@ -61,6 +61,9 @@ type Config struct {
 	// Trunks reports the trunks' registrations (the SIP trunk client);
 	// nil answers telephony_unavailable.
 	Trunks TrunkRegistrations
+	// BrowserPhone, if set, says where browser phones register (read on
+	// each request: the listeners open after the API is made).
+	BrowserPhone func() BrowserPhone
 	// Simulate turns on the simulated telephony plane's endpoints, which
 	// let a test or a demo script report call events.
 	Simulate bool
@@ -91,6 +94,7 @@ type Server struct {
 	calls        CallControl
 	queues       QueueFigures
 	trunks       TrunkRegistrations
+	browserPhone func() BrowserPhone
 }
 
 // New returns a Server for cfg.
@@ -103,7 +107,7 @@ func New(cfg Config) *Server {
 		realm: cfg.SIPRealm, version: cfg.Version, secure: cfg.SecureCookies, registry: cfg.Registry, metricsToken: cfg.MetricsToken,
 		cop:   http.NewCrossOriginProtection(),
 		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate, phones: cfg.Phones,
-		calls: cfg.Calls, queues: cfg.Queues, trunks: cfg.Trunks,
+		calls: cfg.Calls, queues: cfg.Queues, trunks: cfg.Trunks, browserPhone: cfg.BrowserPhone,
 		history: history.New(cfg.Store),
 	}
 	if s.hasher == nil {

@@ -41,7 +41,7 @@ func (s *server) start() {
 	s.t.Helper()
 	// No simulated carrier: its default address is a fixed port, and the
 	// crash test drives calls through the simulated telephony plane.
-	s.cmd = exec.Command(s.bin, "demo", "--data", s.dir, "--http", s.addr, "--sip", "127.0.0.1:0", "--simulate",
+	s.cmd = exec.Command(s.bin, "demo", "--data", s.dir, "--http", s.addr, "--sip", "127.0.0.1:0", "--sip-ws", "127.0.0.1:0", "--simulate",
 		"--demo-carrier", "", "--demo-password", demoPassword, "--log-level", "warn")
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {

@@ -53,6 +53,14 @@ type Config struct {
 	// NAT.
 	WebRTCListen   string
 	WebRTCPublicIP string
+	// SIPWSURL is the URL browsers register at (a reverse proxy's
+	// wss://...); empty: made from the sip-wss or sip-ws listener.
+	SIPWSURL string
+	// WebRTCICEServers are STUN and TURN URLs handed to browsers, with
+	// the TURN servers' username and credential.
+	WebRTCICEServers []string
+	WebRTCTURNUser   string
+	WebRTCTURNPass   string
 	// SIPSessionExpires is the RFC 4028 session interval asked for and
 	// granted; 0 turns session timers off.
 	SIPSessionExpires time.Duration
@@ -83,6 +91,10 @@ type Config struct {
 	DemoInboundRate float64
 }
 
+// DemoSIPWS is the SIP over WebSocket address `callfloor demo` serves by
+// default, so its agents' pages can be their phones.
+const DemoSIPWS = "127.0.0.1:5066"
+
 // DefaultConfig returns the settings used when nothing else is given.
 func DefaultConfig() Config {
 	return Config{
@@ -104,6 +116,7 @@ func DefaultConfig() Config {
 		SessionTTL:        12 * time.Hour,
 		SIPRealm:          "callfloor",
 		DemoPassword:      "callfloor",
+		WebRTCICEServers:  []string{},
 		DemoCarrier:       "127.0.0.1:5080",
 		// About one call every 30 seconds: enough to watch, not a flood.
 		DemoInboundRate: 2,
@@ -240,6 +253,25 @@ func settings() []setting {
 				c.WebRTCListen = v
 				return nil
 			}},
+		mk("sip-ws-url", "URL browsers register at (e.g. wss://pbx.example.com/sip behind a reverse proxy); empty: ws:// or wss:// of the sip-ws or sip-wss address", false,
+			func(c *Config) *string { return &c.SIPWSURL }),
+		{name: "webrtc-ice-servers", usage: "STUN and TURN URLs handed to browser phones, comma-separated (e.g. stun:stun.example.com:3478,turn:turn.example.com:3478); empty: none",
+			get: func(c *Config) string { return strings.Join(c.WebRTCICEServers, ",") },
+			set: func(c *Config, v string) error {
+				c.WebRTCICEServers = []string{}
+				for _, u := range strings.Split(v, ",") {
+					if u = strings.TrimSpace(u); u == "" {
+						continue
+					}
+					if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+						return fmt.Errorf("webrtc ice server %q must be a stun:, turn: or turns: URL", u)
+					}
+					c.WebRTCICEServers = append(c.WebRTCICEServers, u)
+				}
+				return nil
+			}},
+		mk("webrtc-turn-username", "username of the TURN servers in webrtc-ice-servers", false, func(c *Config) *string { return &c.WebRTCTURNUser }),
+		mk("webrtc-turn-credential", "credential of the TURN servers in webrtc-ice-servers (keep it secret)", false, func(c *Config) *string { return &c.WebRTCTURNPass }),
 		{name: "webrtc-public-ip", usage: "the address browsers reach webrtc-listen at, behind a 1:1 NAT (the only ICE candidate offered); empty: the listening address",
 			get: func(c *Config) string { return c.WebRTCPublicIP },
 			set: func(c *Config, v string) error {
@@ -432,6 +464,10 @@ func (f *flagValue) IsBoolFlag() bool   { return f.boolean }
 // settings; extra registers a command's own flags.
 func LoadConfig(name string, args []string, env func(string) string, demo bool, extra func(*flag.FlagSet)) (Config, error) {
 	cfg := DefaultConfig()
+	if demo {
+		// The demo's agents use the page as their phone.
+		cfg.SIPWS = DemoSIPWS
+	}
 	fs := flag.NewFlagSet("callfloor "+name, flag.ContinueOnError)
 	if extra != nil {
 		extra(fs)

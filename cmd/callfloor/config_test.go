@@ -416,3 +416,28 @@ func TestMetricsListen(t *testing.T) {
 		t.Fatal("the API's address serves profiles")
 	}
 }
+
+// TestDemoServesSIPOverWebSocket: the demo's agents are browser phones,
+// so `callfloor demo` serves SIP over WebSocket unless told otherwise;
+// `serve` does not.
+func TestDemoServesSIPOverWebSocket(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		demo bool
+		args []string
+		want string
+	}{
+		{"demo", true, nil, DemoSIPWS},
+		{"demo, another address", true, []string{"--sip-ws", "127.0.0.1:0"}, "127.0.0.1:0"},
+		{"demo, off", true, []string{"--sip-ws", ""}, ""},
+		{"serve", false, nil, ""},
+	} {
+		c, err := LoadConfig(tc.name, tc.args, envMap(nil), tc.demo, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.SIPWS != tc.want {
+			t.Errorf("%s: sip-ws %q, want %q", tc.name, c.SIPWS, tc.want)
+		}
+	}
+}

@@ -150,6 +150,7 @@ func (m *Main) Open(ctx context.Context) error {
 		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
 		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate, Phones: m.Registrar,
 		Calls: m.callControl(), Queues: m.queueFigures(), Trunks: m.trunkRegistrations(),
+		BrowserPhone: m.browserPhone,
 	})
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {
@@ -583,4 +584,26 @@ func (m *Main) openWebRTC(sipIP netip.Addr) error {
 	m.webrtc = e
 	m.Logger.Info("webrtc media", "udp", e.Addr().String(), "public_ip", m.Config.WebRTCPublicIP)
 	return nil
+}
+
+// browserPhone says where browser phones register: --sip-ws-url, else
+// the secure WebSocket listener, else the plain one; and the ICE servers.
+func (m *Main) browserPhone() api.BrowserPhone {
+	var bp api.BrowserPhone
+	switch {
+	case m.Config.SIPWSURL != "":
+		bp.WebSocketURL = m.Config.SIPWSURL
+	case m.sipWSS != nil:
+		bp.WebSocketURL = "wss://" + m.sipWSS.Addr().String()
+	case m.sipWS != nil:
+		bp.WebSocketURL = "ws://" + m.sipWS.Addr().String()
+	}
+	for _, u := range m.Config.WebRTCICEServers {
+		s := api.ICEServer{URLs: []string{u}}
+		if strings.HasPrefix(u, "turn") {
+			s.Username, s.Credential = m.Config.WebRTCTURNUser, m.Config.WebRTCTURNPass
+		}
+		bp.ICEServers = append(bp.ICEServers, s)
+	}
+	return bp
 }
