@@ -25,6 +25,10 @@ type Options struct {
 	// DevURL, when set, is the Vite dev server the pages are proxied to
 	// (e.g. http://127.0.0.1:5173), so edits show without a build.
 	DevURL *url.URL
+	// ConnectSources, if set, names the other origins the page may open
+	// sockets to (the SIP over WebSocket URL of browser phones), read on
+	// each page load.
+	ConnectSources func() []string
 }
 
 // Handler serves the API's paths with api and every other path with the
@@ -50,7 +54,11 @@ func Handler(api http.Handler, o Options) http.Handler {
 			api.ServeHTTP(w, r) // the API's own 404 or 405, in its error shape
 			return
 		}
-		securityHeaders(w.Header(), o.DevURL != nil)
+		var extra []string
+		if o.ConnectSources != nil {
+			extra = o.ConnectSources()
+		}
+		securityHeaders(w.Header(), o.DevURL != nil, extra)
 		app.ServeHTTP(w, r)
 	})
 }
@@ -64,8 +72,14 @@ func isAPI(p string) bool {
 // other hosts, no framing. Inline styles are allowed: the accessible
 // widgets position popovers with them, and a style cannot run code. The
 // dev server needs inline scripts and its own socket for hot reload.
-func securityHeaders(h http.Header, dev bool) {
-	csp := "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
+func securityHeaders(h http.Header, dev bool, connect []string) {
+	sources := "'self'"
+	for _, c := range connect {
+		if c != "" && !strings.ContainsAny(c, " ;,'\"") {
+			sources += " " + c
+		}
+	}
+	csp := "default-src 'self'; connect-src " + sources + "; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
 		"font-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 	if dev {
 		csp = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +

@@ -84,3 +84,17 @@ func TestHandlerProxiesToTheDevServer(t *testing.T) {
 		t.Fatalf("the API went to the dev server: %d %q", w.Code, w.Body.String())
 	}
 }
+
+// TestConnectSources: the page may open sockets to the origins the
+// server names (the page phone's SIP over WebSocket), and nowhere else.
+func TestConnectSources(t *testing.T) {
+	h := Handler(http.NotFoundHandler(), Options{ConnectSources: func() []string {
+		return []string{"ws://127.0.0.1:5066", "ws://evil; script-src *"}
+	}})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	csp := w.Header().Get("Content-Security-Policy")
+	if !strings.Contains(csp, "connect-src 'self' ws://127.0.0.1:5066;") || strings.Contains(csp, "evil") {
+		t.Errorf("CSP %q", csp)
+	}
+}

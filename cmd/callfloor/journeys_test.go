@@ -110,6 +110,7 @@ func startRig(t *testing.T) *journeyRig {
 	t.Helper()
 	baresiptest.Path(t)
 	cfg := demoConfig(t, fmt.Sprintf("127.0.0.1:%d", sipptest.FreePort(t)), 0)
+	cfg.SIPWS = "127.0.0.1:0" // agents 1 and 2 use the page as their phone
 	m, d, _, err := runDemo(t, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +144,8 @@ func startRig(t *testing.T) *journeyRig {
 //
 //	POST /call   {"did":"442079460600","from":"+441632960042"}  the carrier calls a DID
 //	POST /phone  {"ext":"204","do":"hangup"}                     a phone hangs up
+//	GET  /carrier                                                the carrier's media and digits
+//	GET  /agent?ext=204                                          the floor's view of an agent
 func (r *journeyRig) handler(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /call", func(w http.ResponseWriter, req *http.Request) {
@@ -174,6 +177,12 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /carrier", func(w http.ResponseWriter, req *http.Request) {
+		// What the simulated carrier's customers sent and received.
+		s := r.d.Carrier.Stats()
+		json.NewEncoder(w).Encode(map[string]any{"rtp_received": s.RTPReceived, "rtp_sent": s.RTPSent,
+			"digits": s.LastDigits, "active": s.Active})
 	})
 	mux.HandleFunc("GET /agent", func(w http.ResponseWriter, req *http.Request) {
 		// The floor's own view of an agent, for a journey to compare

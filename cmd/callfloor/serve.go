@@ -159,6 +159,14 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.ln = ln
 	var webOpts web.Options
+	webOpts.ConnectSources = func() []string {
+		// The page phone's socket is on another port, so another origin.
+		u, err := url.Parse(m.browserPhone().WebSocketURL)
+		if err != nil || u.Host == "" {
+			return nil
+		}
+		return []string{u.Scheme + "://" + u.Host}
+	}
 	if m.Config.UIDev != "" {
 		webOpts.DevURL, _ = url.Parse(m.Config.UIDev) // checked when the setting was read
 	}

@@ -33,6 +33,8 @@ export async function launch() {
       "--disable-sync",
       "--use-fake-device-for-media-stream",
       "--use-fake-ui-for-media-stream",
+      "--allow-loopback-in-peer-connection",
+      "--autoplay-policy=no-user-gesture-required",
     ],
   });
 }
@@ -66,6 +68,12 @@ export const status = (page) => page.getByRole("status", { name: "Agent status" 
 export async function rig(pathname, body) {
   const r = await fetch(rigURL + pathname, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   if (!r.ok) throw new Error(`rig ${pathname}: ${r.status} ${await r.text()}`);
+}
+
+/** rigCarrier is what the simulated carrier's customers sent and received. */
+export async function rigCarrier() {
+  const r = await fetch(`${rigURL}/carrier`);
+  return r.json();
 }
 
 /** rigAgent is the floor's own view of an agent, straight from the server. */

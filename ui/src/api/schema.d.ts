@@ -784,6 +784,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/floor/me/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's phone: its engine and, for the page phone (WebRTC), the SIP over WebSocket URL, credentials (digest HA1) and ICE servers to register with
+         * @description Needs the agent role or higher.
+         */
+        get: operations["getMyPhone"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/floor/me/unpause": {
         parameters: {
             query?: never;
@@ -1782,6 +1802,11 @@ export interface components {
             status: string;
             version: string;
         };
+        ICEServer: {
+            credential?: string;
+            urls: string[];
+            username?: string;
+        };
         InboundNumber: {
             /** Format: int64 */
             account_id: number;
@@ -2059,6 +2084,16 @@ export interface components {
         };
         /** @enum {string} */
         PhoneEngine: "external" | "webrtc";
+        PhoneSettings: {
+            display_name?: string;
+            engine: components["schemas"]["PhoneEngine"];
+            ha1?: string;
+            ice_servers?: components["schemas"]["ICEServer"][];
+            realm?: string;
+            uri?: string;
+            username?: string;
+            websocket_url?: string;
+        };
         PreviewView: {
             /** Format: int64 */
             campaign_id: number;
@@ -3892,6 +3927,30 @@ export interface operations {
             413: components["responses"]["RequestEntityTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getMyPhone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhoneSettings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             default: components["responses"]["InternalServerError"];
         };
     };

@@ -13,6 +13,7 @@ import { DialPad } from "./DialPad";
 import { DispositionForm } from "./Disposition";
 import { InCall } from "./InCall";
 import { Lines } from "./Lines";
+import { PagePhone } from "./PagePhone";
 import { Performance } from "./Performance";
 import { Settings } from "./Settings";
 import { ShortcutsHelp, useShortcuts } from "./Shortcuts";
@@ -44,6 +45,7 @@ export function Workspace() {
     <main className="workspace" aria-label="Agent Workspace">
       <h1 className="visually-hidden">Agent Workspace</h1>
       <StatusToolbar agent={agent} onDial={() => setDial(true)} onSettings={() => setSettings(true)} onHelp={() => setHelp(true)} />
+      <PagePhone />
       <Lines lines={agent.lines} canSwitch={agent.permissions.hold} />
       {notice && (
         <div className="notice" role="status">

@@ -1,0 +1,134 @@
+// The page is the phone: agent 1 (WebRTC engine) signs in, the page
+// registers over the server's SIP WebSocket, a carrier call to Sales
+// rings in the page, the agent answers there, and audio flows both ways
+// (the page hears the customer; the customer receives the page's
+// microphone, Chromium's fake tone); the keypad's digits reach the
+// customer; the agent hangs up and wraps up. Then the microphone is
+// refused: the page says so and no call is offered.
+import { assert, checkA11y, launch, newPage, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
+
+const browser = await launch();
+const page = await newPage(browser);
+// Keep every peer connection the page makes, to read its statistics.
+await page.addInitScript(() => {
+  const Native = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Native(...args);
+    window.__pcs.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = Native.prototype;
+});
+const agent = status(page);
+const phone = page.getByRole("region", { name: "Phone" });
+const call = page.getByRole("region", { name: "Current call" });
+
+/** inbound reads the page's received audio: packets and energy. */
+async function inbound() {
+  return page.evaluate(async () => {
+    const pc = window.__pcs[window.__pcs.length - 1];
+    if (!pc) return { packets: 0, energy: 0 };
+    let packets = 0;
+    let energy = 0;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === "audio") {
+        packets += s.packetsReceived ?? 0;
+        energy += s.totalAudioEnergy ?? 0;
+      }
+    });
+    return { packets, energy };
+  });
+}
+
+async function until(what, fn, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last.ok) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what}: ${JSON.stringify(last)}`);
+}
+
+try {
+  await steps(page, [
+    ["agent 1 signs in and the page becomes the phone", async () => {
+      await signIn(page, "agent1");
+      await phone.getByText("Phone ready").waitFor({ timeout: 15000 });
+      await page.getByRole("button", { name: "Log in" }).click();
+      await agent.getByText("Available").waitFor();
+      await waitAgent("201", "idle");
+      await checkA11y(page, "page phone ready");
+    }],
+    ["a Sales call rings in the page and is answered there", async () => {
+      await rig("/call", { did: "442079460600", from: "+441632960201" });
+      await phone.getByRole("alert").getByText(/Call from/).waitFor({ timeout: 20000 });
+      await shot(page, "page-phone-ringing");
+      await phone.getByRole("button", { name: "Answer" }).click();
+      await call.getByText("+441632960201").waitFor({ timeout: 15000 });
+      await agent.getByText("On call").waitFor();
+      await waitAgent("201", "on_call");
+    }],
+    ["audio both ways", async () => {
+      const before = await rigCarrier();
+      const heard = await until("the page hears the customer", async () => {
+        const s = await inbound();
+        return { ...s, ok: s.packets > 100 && s.energy > 0 };
+      });
+      console.log(`page received ${heard.packets} packets, audio energy ${heard.energy.toFixed(4)}`);
+      const sent = await until("the customer receives the page's audio", async () => {
+        const c = await rigCarrier();
+        return { ...c, ok: c.rtp_received - before.rtp_received > 100 };
+      });
+      console.log(`carrier received ${sent.rtp_received - before.rtp_received} packets from the page`);
+      await phone.getByLabel("Volume").waitFor();
+      await shot(page, "page-phone-on-call");
+    }],
+    ["the keypad's digits reach the customer", async () => {
+      await call.getByRole("button", { name: "Keypad" }).click();
+      const pad = call.getByRole("group", { name: "Send tones" });
+      for (const d of ["4", "2"]) await pad.getByRole("button", { name: `Key ${d}` }).click();
+      await until("digits at the customer", async () => {
+        const c = await rigCarrier();
+        return { digits: c.digits, ok: c.digits.endsWith("42") };
+      });
+      await call.getByRole("button", { name: "Keypad" }).click();
+    }],
+    ["the agent hangs up and wraps up", async () => {
+      await call.getByRole("button", { name: "Hang up" }).click();
+      const form = page.getByRole("form", { name: "Disposition" });
+      await form.waitFor();
+      await form.getByRole("radio", { name: "Success" }).check({ force: true });
+      await form.getByRole("radiogroup", { name: "Outcome" }).getByRole("radio").first().check({ force: true });
+      await form.getByRole("button", { name: "Submit disposition" }).click();
+      await agent.getByText("Available").waitFor();
+      const c = await rigCarrier();
+      assert.equal(c.active, 0, "the customer's call is over");
+    }],
+  ]);
+
+  // A page whose microphone is refused is no phone: it says so, does not
+  // register, and the floor offers its agent nothing.
+  const denied = await browser.newContext({ viewport: { width: 1280, height: 720 }, permissions: [] });
+  const page2 = await denied.newPage();
+  await page2.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("denied", "NotAllowedError"));
+  });
+  await steps(page2, [
+    ["agent 2's microphone is refused", async () => {
+      await signIn(page2, "agent2");
+      const phone2 = page2.getByRole("region", { name: "Phone" });
+      await phone2.getByText("No microphone").waitFor({ timeout: 15000 });
+      await phone2.getByText(/not allowed to use the microphone/).waitFor();
+      await page2.getByRole("button", { name: "Log in" }).click();
+      await status(page2).getByText("Available").waitFor();
+      await page2.getByText(/phone \(202\) is not registered/).waitFor();
+      await checkA11y(page2, "microphone refused");
+      await shot(page2, "page-phone-no-microphone");
+    }],
+  ]);
+} finally {
+  await browser.close();
+}
