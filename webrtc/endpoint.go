@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
@@ -70,6 +71,10 @@ func New(cfg Config) (*Endpoint, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICEUDPMux(mux)
 	se.SetLite(true)
+	// A browser sends audio 50 times a second: 2 s without a packet is a
+	// lost browser (a reload, a network gone), and 4 s a failed one, which
+	// the B2BUA then waits for to come back.
+	se.SetICETimeouts(2*time.Second, 4*time.Second, time.Second)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	ip := cfg.Listen.Addr()
 	if ip.IsLoopback() {

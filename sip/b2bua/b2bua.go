@@ -75,7 +75,10 @@ type Config struct {
 	// turns session timers off.
 	SessionExpires time.Duration
 	MinSE          time.Duration
-	Logger         *slog.Logger
+	// BrowserGrace is how long a call waits for a page phone that lost
+	// its media to register again (DefaultBrowserGrace when 0).
+	BrowserGrace time.Duration
+	Logger       *slog.Logger
 	// Now is the clock of event times (time.Now).
 	Now func() time.Time
 }
@@ -150,6 +153,7 @@ type B2BUA struct {
 	quit      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
+	stopWatch func() // ends the registration watch
 
 	mu     sync.Mutex
 	legs   map[string]*leg  // by dialog ID
@@ -180,6 +184,9 @@ func New(cfg Config) (*B2BUA, error) {
 	}
 	if cfg.MinSE <= 0 {
 		cfg.MinSE = DefaultMinSE
+	}
+	if cfg.BrowserGrace <= 0 {
+		cfg.BrowserGrace = DefaultBrowserGrace
 	}
 	if cfg.SessionExpires > 0 && cfg.SessionExpires < cfg.MinSE {
 		return nil, errors.New("b2bua: Config.SessionExpires is below MinSE")
@@ -228,13 +235,24 @@ func New(cfg Config) (*B2BUA, error) {
 	reg.TrustDialogs(func(req *sip.Request) bool { return b.findLeg(req) != nil })
 	b.wg.Add(1)
 	go b.background()
+	if cfg.WebRTC != nil {
+		changes, stop := cfg.Registrar.Watch()
+		b.stopWatch = stop
+		b.wg.Add(1)
+		go b.watchRegistrations(changes)
+	}
 	return b, nil
 }
 
 // Close hangs up every established call and stops the B2BUA's own
 // goroutines.
 func (b *B2BUA) Close() error {
-	b.closeOnce.Do(func() { close(b.quit) })
+	b.closeOnce.Do(func() {
+		close(b.quit)
+		if b.stopWatch != nil {
+			b.stopWatch()
+		}
+	})
 	defer b.wg.Wait()
 	b.mu.Lock()
 	b.closed = true

@@ -70,6 +70,7 @@ func (l *leg) answerOffer(ctx context.Context, raw []byte, offer *sdp.Session) (
 			b.mu.Lock()
 			l.peer = p
 			b.mu.Unlock()
+			b.watchPeer(l, p)
 		}
 	} else {
 		ans, err = p.Renegotiate(ctx, string(raw))

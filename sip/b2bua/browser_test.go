@@ -46,15 +46,33 @@ func browserHarness(t *testing.T) (*harness, string) {
 // WebSocket with a *.invalid contact, and its media through a pion peer
 // connection (DTLS-SRTP) offering Opus first, then PCMU and PCMA.
 type browserPhone struct {
-	t     *testing.T
-	ext   *callfloor.Extension
-	ws    string
-	cli   *sipgo.Client
-	dsc   *sipgo.DialogServerCache
-	dcc   *sipgo.DialogClientCache
-	pc    *pion.PeerConnection
-	heard chan []int16
-	byes  chan struct{}
+	t       *testing.T
+	ext     *callfloor.Extension
+	ws      string
+	cli     *sipgo.Client
+	dsc     *sipgo.DialogServerCache
+	dcc     *sipgo.DialogClientCache
+	pc      *pion.PeerConnection
+	heard   chan []int16
+	byes    chan struct{}
+	invites chan *sip.Request
+	ua      *sipgo.UserAgent
+}
+
+// closeUA drops the browser's SIP stack and its WebSocket, as a reload
+// does: no BYE, no unregistration.
+func (p *browserPhone) closeUA() { p.ua.Close() }
+
+// waitInvite waits for an INVITE to the browser.
+func (p *browserPhone) waitInvite(t *testing.T, d time.Duration) *sip.Request {
+	t.Helper()
+	select {
+	case inv := <-p.invites:
+		return inv
+	case <-time.After(d):
+		t.Fatal("the browser was not called")
+		return nil
+	}
 }
 
 func (h *harness) browser(ext *callfloor.Extension, ws string) *browserPhone {
@@ -74,10 +92,11 @@ func (h *harness) browser(ext *callfloor.Extension, ws string) *browserPhone {
 	}
 	params := sip.NewParams()
 	params.Add("transport", "ws")
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: ext.Number, Host: "k3j4h5.invalid", UriParams: params}}
+	// A random host per page, as JsSIP makes one.
+	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: ext.Number, Host: strings.ToLower(sip.GenerateTagN(10)) + ".invalid", UriParams: params}}
 	p := &browserPhone{t: t, ext: ext, ws: ws, cli: cli, dsc: sipgo.NewDialogServerCache(cli, contact),
 		dcc:   sipgo.NewDialogClientCache(cli, contact),
-		heard: make(chan []int16, 500), byes: make(chan struct{}, 10)}
+		heard: make(chan []int16, 500), byes: make(chan struct{}, 10), invites: make(chan *sip.Request, 10), ua: ua}
 	srv.OnInvite(p.onInvite)
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = p.dsc.ReadAck(req, tx) })
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
@@ -190,6 +209,10 @@ func (p *browserPhone) peer() *pion.PeerConnection {
 
 // onInvite rings, then answers with the browser's peer connection.
 func (p *browserPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	select {
+	case p.invites <- req:
+	default:
+	}
 	d, err := p.dsc.ReadInvite(req, tx)
 	if err != nil {
 		p.t.Errorf("browser ReadInvite: %v", err)
@@ -372,4 +395,78 @@ func TestBrowserOfferWithoutWebRTC(t *testing.T) {
 		t.Fatal("the callee rang")
 	default:
 	}
+}
+
+// TestBrowserReloadKeepsTheCall: a phone is talking to a page phone when
+// the page reloads (its peer connection and its WebSocket gone, no BYE):
+// the caller hears music instead of dead air, the call does not end, and
+// when the page registers again it is called back with auto answer and
+// the two hear each other again, in the same call.
+func TestBrowserReloadKeepsTheCall(t *testing.T) {
+	h, ws := browserHarness(t)
+	caller := h.phone(h.addExt(1, 20, "200"), false)
+	caller.register()
+	caller.speak()
+	agentExt := h.addExt(1, 10, "100")
+	br := h.browser(agentExt, ws)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	caller.answered(ctx, t, "100", nil)
+	caller.hears("100")
+	br.hears("200")
+
+	// The reload: the page's peer connection and its SIP stack vanish.
+	br.pc.Close()
+	br.closeUA()
+	caller.hearsMusic()
+
+	again := h.browser(agentExt, ws) // the reloaded page registers
+	inv := again.waitInvite(t, 10*time.Second)
+	if ci := inv.GetHeader("Call-Info"); ci == nil || !strings.Contains(ci.Value(), "answer-after=0") {
+		t.Errorf("the call back does not ask for auto answer: %v", ci)
+	}
+	again.hears("200")
+	caller.hears("100")
+	for _, k := range h.eventKinds() {
+		if strings.HasPrefix(k, "ended") {
+			t.Fatalf("the call ended during the reload: %q", h.eventKinds())
+		}
+	}
+	if n := h.b.Calls(); n != 1 {
+		t.Errorf("%d calls, want the one", n)
+	}
+}
+
+// TestBrowserNeverBack: a page phone that does not come back within the
+// grace ends its call with phone_lost, and the caller gets a BYE.
+func TestBrowserNeverBack(t *testing.T) {
+	e, err := webrtc.New(webrtc.Config{Listen: netip.MustParseAddrPort("127.0.0.1:0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	h := newHarness(t, func(c *Config) {
+		c.WebRTC, c.BrowserGrace = e, time.Second
+		c.Listeners = map[string]sip.Uri{"WS": {Scheme: "sip", Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}}
+	})
+	go h.reg.ServeWS(ln)
+	caller := h.phone(h.addExt(1, 20, "200"), false)
+	caller.register()
+	caller.speak()
+	br := h.browser(h.addExt(1, 10, "100"), ln.Addr().String())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	caller.answered(ctx, t, "100", nil)
+	br.hears("200")
+	br.pc.Close()
+	br.closeUA()
+	if e := h.waitEventWithin(Ended, 10*time.Second); e.Reason != ReasonPhoneLost {
+		t.Fatalf("ended %+v, want %s", e, ReasonPhoneLost)
+	}
+	waitSignal(t, caller.byes, "BYE to the caller")
 }

@@ -88,7 +88,7 @@ func (c *call) remedia() {
 	}
 	on := func(i int) bool {
 		l := c.legs[i]
-		return l != nil && l.up && !l.gone && l.active == c
+		return l != nil && l.up && !l.gone && l.active == c && !l.away
 	}
 	if on(0) && on(1) && !c.held[0] && !c.held[1] {
 		relay.Connect(c.legs[0].media, c.legs[1].media)
@@ -100,7 +100,7 @@ func (c *call) remedia() {
 		}
 		me, other := c.legs[i].media, c.legs[1-i]
 		switch {
-		case c.held[1-i] || (other != nil && other.up && other.active != c):
+		case c.held[1-i] || (other != nil && other.up && (other.active != c || other.away)):
 			me.Play(tone.NewMusic()) // held, or the other side is busy on another line
 		case c.held[i]:
 			me.Silence()

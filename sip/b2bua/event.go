@@ -70,7 +70,10 @@ const (
 	// ReasonSessionExpired: a party's session timer (RFC 4028) ran out
 	// unrefreshed, or our refresh of it failed.
 	ReasonSessionExpired = "session_expired"
-	ReasonShutdown       = "shutdown" // the B2BUA was closed
+	// ReasonPhoneLost: a page phone lost its media and did not come back
+	// within Config.BrowserGrace.
+	ReasonPhoneLost = "phone_lost"
+	ReasonShutdown  = "shutdown" // the B2BUA was closed
 )
 
 // Event reports a step of a call, for the floor.

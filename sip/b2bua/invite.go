@@ -544,6 +544,7 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 	}
 	if l.peer != nil {
 		l.linkPeer(l.peer)
+		b.watchPeer(l, l.peer)
 	} else {
 		setRemote(l.media, n)
 	}

@@ -52,7 +52,12 @@ type leg struct {
 	// peer carries the media of a browser party (nil for others): the
 	// relay endpoint talks plain RTP to it.
 	peer *webrtc.Peer
-	gone bool // BYE sent or received
+	// away: the browser's media was lost (a reload, a network blip);
+	// the call waits since awaySince for the page to come back, and
+	// rejoining is set while it is being called back (rejoin.go).
+	away, rejoining bool
+	awaySince       time.Time
+	gone            bool // BYE sent or received
 }
 
 // extID is the leg's extension ID, 0 for an outside party.

@@ -53,6 +53,12 @@ func (b *B2BUA) background() {
 			silent = b.silentLegs(now, seen)
 		}
 		refresh, expired := b.dueTimers(now)
+		for _, l := range b.expiredAway(now) {
+			b.spawn(func() {
+				b.log.Info("call ended: the page phone did not come back", "leg", l.id, "number", l.number)
+				b.endLeg(l, ReasonPhoneLost)
+			})
+		}
 		for _, l := range silent {
 			b.spawn(func() { b.mediaTimeout(l) })
 		}
@@ -113,7 +119,7 @@ func (b *B2BUA) silentLegs(now time.Time, seen map[*leg]lastHeard) []*leg {
 // nothing, and no call it is in is on hold by its side (a phone that
 // holds may legitimately go quiet). B2BUA.mu is held.
 func (l *leg) watched() bool {
-	if !l.up || l.gone || l.quiet || l.media == nil || len(l.calls) == 0 {
+	if !l.up || l.gone || l.quiet || l.away || l.media == nil || len(l.calls) == 0 {
 		return false
 	}
 	for _, c := range l.calls {

@@ -212,7 +212,9 @@ func sameContacts(a, b []Binding, now time.Time) bool {
 		var s []string
 		for _, x := range bs {
 			if x.Expires.After(now) {
-				s = append(s, x.Contact)
+				// A contact that registers again from another connection
+				// (a page reloaded) is a change too.
+				s = append(s, x.Contact+" "+x.Transport+" "+x.Source)
 			}
 		}
 		slices.Sort(s)

@@ -2,7 +2,8 @@
 // registers over the server's SIP WebSocket, a carrier call to Sales
 // rings in the page, the agent answers there, and audio flows both ways
 // (the page hears the customer; the customer receives the page's
-// microphone, Chromium's fake tone); the keypad's digits reach the
+// microphone, Chromium's fake tone); a reload mid-call keeps the customer
+// and the call comes back to the page; the keypad's digits reach the
 // customer; the agent hangs up and wraps up. Then the microphone is
 // refused: the page says so and no call is offered.
 import { assert, checkA11y, launch, newPage, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
@@ -85,6 +86,26 @@ try {
       console.log(`carrier received ${sent.rtp_received - before.rtp_received} packets from the page`);
       await phone.getByLabel("Volume").waitFor();
       await shot(page, "page-phone-on-call");
+    }],
+    ["a reload keeps the customer on the call, and the call comes back to the page", async () => {
+      const t0 = Date.now();
+      await page.reload();
+      await phone.getByText("Phone ready").waitFor({ timeout: 15000 });
+      const ready = Date.now();
+      await call.getByText("+441632960201").waitFor({ timeout: 15000 });
+      const held = await rigCarrier();
+      assert.equal(held.active, 1, "the customer is still on the call");
+      const back = await until("the page hears the customer again", async () => {
+        const s = await inbound();
+        return { ...s, ok: s.packets > 50 && s.energy > 0 };
+      }, 15000);
+      console.log(`page back: registered ${ready - t0} ms after the reload, audio ${Date.now() - ready} ms after that (${back.packets} packets)`);
+      const before = await rigCarrier();
+      await until("the customer hears the page again", async () => {
+        const c = await rigCarrier();
+        return { ...c, ok: c.rtp_received - before.rtp_received > 50 };
+      });
+      await waitAgent("201", "on_call");
     }],
     ["the keypad's digits reach the customer", async () => {
       await call.getByRole("button", { name: "Keypad" }).click();
