@@ -247,8 +247,8 @@ func (p *browserPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
-// hears checks that the browser hears the tone of number.
-func (p *browserPhone) hears(number string) {
+// hears checks that the browser hears the tones of every number given.
+func (p *browserPhone) hears(numbers ...string) {
 	p.t.Helper()
 	deadline := time.After(5 * time.Second)
 	var pcm []int16
@@ -257,13 +257,17 @@ func (p *browserPhone) hears(number string) {
 		case f := <-p.heard:
 			pcm = append(pcm, f...)
 			if len(pcm) >= 1600 {
-				if tone.Level(pcm, tones[number]) > 1000 {
+				all := true
+				for _, n := range numbers {
+					all = all && tone.Level(pcm, tones[n]) > 1000
+				}
+				if all {
 					return
 				}
 				pcm = pcm[:0]
 			}
 		case <-deadline:
-			p.t.Fatalf("the browser does not hear %s", number)
+			p.t.Fatalf("the browser does not hear %v", numbers)
 		}
 	}
 }
@@ -469,4 +473,43 @@ func TestBrowserNeverBack(t *testing.T) {
 		t.Fatalf("ended %+v, want %s", e, ReasonPhoneLost)
 	}
 	waitSignal(t, caller.byes, "BYE to the caller")
+}
+
+// TestBrowserInAConference: an agent on a page phone, talking to a
+// caller, consults a third phone and joins the two calls: the server
+// mixes, so each of the three hears the other two, the browser too.
+func TestBrowserInAConference(t *testing.T) {
+	h, ws := browserHarness(t)
+	caller := h.phone(h.addExt(1, 10, "100"), false)
+	third := h.phone(h.addExt(1, 30, "300"), false)
+	for _, p := range []*phone{caller, third} {
+		p.register()
+		p.speak()
+	}
+	br := h.browser(h.addExt(1, 20, "200"), ws)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	d := caller.answered(ctx, t, "200", nil)
+	id := d.InviteRequest.CallID().Value()
+	br.hears("100")
+	consult, err := h.b.Consult(ctx, 1, 20, id, "300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-third.invites
+	br.hears("300")
+	if err := h.b.Conference(ctx, 1, 20, []string{id, consult}); err != nil {
+		t.Fatal(err)
+	}
+	caller.hears("200", "300")
+	third.hears("100", "200")
+	br.hears("100", "300")
+	// Both others hang up: the browser's calls end, with BYEs to it.
+	if err := d.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := third.session().Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitSignal(t, br.byes, "BYE to the browser")
 }

@@ -130,6 +130,7 @@ function take(s: RTCSession, callInfo: string) {
   s.on("confirmed", () => set({ inCall: true, ringing: undefined }));
   const done = () => {
     session = undefined;
+    stopRing();
     set({ inCall: false, ringing: undefined });
   };
   s.on("ended", done);
@@ -138,12 +139,48 @@ function take(s: RTCSession, callInfo: string) {
     answer();
   } else {
     set({ ringing: { from: s.remote_identity?.uri?.user ?? "" } });
+    startRing();
   }
+}
+
+let ring: { ctx: AudioContext; timer: number } | undefined;
+
+/** startRing plays a ring tone in the page (400 and 450 Hz, twice a cycle of 3 s) until stopRing. */
+function startRing() {
+  if (ring || typeof AudioContext === "undefined") return;
+  const ctx = new AudioContext();
+  const burst = (at: number) => {
+    const gain = ctx.createGain();
+    gain.gain.value = 0.08;
+    gain.connect(ctx.destination);
+    for (const f of [400, 450]) {
+      const o = ctx.createOscillator();
+      o.frequency.value = f;
+      o.connect(gain);
+      o.start(at);
+      o.stop(at + 0.4);
+    }
+  };
+  const cycle = () => {
+    const t = ctx.currentTime;
+    burst(t);
+    burst(t + 0.6);
+  };
+  cycle();
+  ring = { ctx, timer: window.setInterval(cycle, 3000) };
+}
+
+function stopRing() {
+  if (!ring) return;
+  window.clearInterval(ring.timer);
+  void ring.ctx.close();
+  ring = undefined;
 }
 
 /** answer takes the call ringing in the page. */
 export function answer() {
   if (!session || !settings) return;
+  stopRing();
   session.answer({
     mediaStream: mic,
     pcConfig: { iceServers: (settings.ice_servers ?? []).map((s) => ({ ...s })) },
@@ -165,6 +202,7 @@ export function setVolume(v: number) {
 
 /** stopPhone unregisters and drops the page's phone (signing out). */
 export function stopPhone() {
+  stopRing();
   session?.terminate();
   ua?.stop();
   ua = undefined;
