@@ -8,7 +8,7 @@ STATICCHECK   := bin/staticcheck
 CALLFLOOR_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CALLFLOOR_TEST_POSTGRES
 
-.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip clean
+.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip bench-webrtc clean
 
 all: build
 
@@ -72,6 +72,9 @@ bench-acd: setup-run
 # then the call rate steps up until a call fails (needs sipp).
 bench-sip: setup-run
 	$(GO) run ./bench/sip
+
+bench-webrtc: setup-run
+	$(GO) run ./bench/webrtc
 
 clean:
 	rm -rf bin
