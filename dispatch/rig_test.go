@@ -211,6 +211,7 @@ func createExt(t *testing.T, st callfloor.Store, ctx context.Context, number, ki
 	e := &callfloor.Extension{Number: number, Name: "Ext " + number, Agent: callfloor.DefaultAgentSettings(),
 		SIPUsername: callfloor.NewSIPUsername(number), QueuesFeature: kind != "plain"}
 	e.Agent.Enabled = kind == "agent"
+	e.Agent.PhoneEngine = callfloor.PhoneExternal // the agents answer on baresip
 	e.SetSIPSecret(callfloor.DefaultSIPRealm, secret)
 	if err := st.CreateExtension(ctx, e); err != nil {
 		t.Fatal(err)

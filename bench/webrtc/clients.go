@@ -237,11 +237,10 @@ func (b *browser) waitAudio(d time.Duration) error {
 // customer is a plain phone: SIP over UDP and an RTP socket.
 type customer struct {
 	counter
-	ext  *callfloor.Extension
-	srv  string
-	dcc  *sipgo.DialogClientCache
-	rtp  *net.UDPConn
-	peer atomic.Pointer[net.UDPAddr]
+	ext *callfloor.Extension
+	srv string
+	dcc *sipgo.DialogClientCache
+	rtp *net.UDPConn
 }
 
 func newCustomer(ext *callfloor.Extension, srv string) (*customer, error) {

@@ -300,8 +300,9 @@ func TestDemoPhoneRegistersWithSipp(t *testing.T) {
 }
 
 // TestDemoCallBetweenAgentsWithSipp: two real phones (sipp) register as
-// agents 201 and 202; 201 calls 202 through callfloor, which answers,
-// bridges and hangs up; the floor records the call for both agents.
+// agents 203 and 204 (the demo's External Client agents); 203 calls 204
+// through callfloor, which answers, bridges and hangs up; the floor
+// records the call for both agents.
 func TestDemoCallBetweenAgentsWithSipp(t *testing.T) {
 	sipptest.Path(t)
 	m := startMain(t, t.TempDir())
@@ -310,7 +311,7 @@ func TestDemoCallBetweenAgentsWithSipp(t *testing.T) {
 		t.Fatal(err)
 	}
 	exts := demoExtensions(t, m)
-	caller, callee := exts["201"], exts["202"]
+	caller, callee := exts["203"], exts["204"]
 	for _, e := range []*callfloor.Extension{caller, callee} {
 		if _, err := m.Floor.Do(ctx, 1, floor.Login{Ext: e.ID}); err != nil {
 			t.Fatal(err)
@@ -337,7 +338,7 @@ func TestDemoCallBetweenAgentsWithSipp(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(200 * time.Millisecond) // let it bind its port
-	if out, err := sipp(cctx, t, m, "../../sip/b2bua/testdata/call_auth.xml", caller.SIPUsername, sipptest.FreePort(t), "-s", "202").CombinedOutput(); err != nil {
+	if out, err := sipp(cctx, t, m, "../../sip/b2bua/testdata/call_auth.xml", caller.SIPUsername, sipptest.FreePort(t), "-s", "204").CombinedOutput(); err != nil {
 		t.Fatalf("calling: %v\n%s\ncallee:\n%s", err, out, calleeOut.String())
 	}
 	if err := answer.Wait(); err != nil {

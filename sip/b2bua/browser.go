@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/sip/sdp"
 	"github.com/callfloor/callfloor/webrtc"
 )
@@ -90,6 +91,23 @@ func (l *leg) linkPeer(p *webrtc.Peer) {
 		l.media.SetEventPayloadType(uint8(event))
 	}
 	p.Connect(l.media.LocalAddr())
+}
+
+// engineRings reports whether an agent's call rings a registration: the
+// Agent tab's phone engine decides, WebRTC ringing only the page (a
+// browser's registration) and External Client only softphones. An
+// extension that is no agent rings all its registrations.
+func engineRings(ext *callfloor.Extension, browser bool) bool {
+	if ext == nil || !ext.Agent.Enabled {
+		return true
+	}
+	switch ext.Agent.PhoneEngine {
+	case callfloor.PhoneWebRTC:
+		return browser
+	case callfloor.PhoneExternal:
+		return !browser
+	}
+	return true
 }
 
 // probeCodec checks a caller's offer before anyone rings, and returns

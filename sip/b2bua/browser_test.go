@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,6 +59,10 @@ type browserPhone struct {
 	byes    chan struct{}
 	invites chan *sip.Request
 	ua      *sipgo.UserAgent
+	// answering counts the INVITEs being answered; closing is set when
+	// the test ends, after which their failures are no failure.
+	answering sync.WaitGroup
+	closing   atomic.Bool
 }
 
 // closeUA drops the browser's SIP stack and its WebSocket, as a reload
@@ -106,7 +112,9 @@ func (h *harness) browser(ext *callfloor.Extension, ws string) *browserPhone {
 		p.byes <- struct{}{}
 	})
 	t.Cleanup(func() {
+		p.closing.Store(true)
 		ua.Close()
+		p.answering.Wait()
 		if p.pc != nil {
 			p.pc.Close()
 		}
@@ -209,17 +217,27 @@ func (p *browserPhone) peer() *pion.PeerConnection {
 
 // onInvite rings, then answers with the browser's peer connection.
 func (p *browserPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if p.closing.Load() {
+		return
+	}
+	p.answering.Add(1)
+	defer p.answering.Done()
+	fail := func(format string, args ...any) {
+		if !p.closing.Load() {
+			p.t.Errorf(format, args...)
+		}
+	}
 	select {
 	case p.invites <- req:
 	default:
 	}
 	d, err := p.dsc.ReadInvite(req, tx)
 	if err != nil {
-		p.t.Errorf("browser ReadInvite: %v", err)
+		fail("browser ReadInvite: %v", err)
 		return
 	}
 	if err := d.Respond(sip.StatusRinging, "Ringing", nil); err != nil {
-		p.t.Errorf("browser 180: %v", err)
+		fail("browser 180: %v", err)
 	}
 	// Ring a little, as the Go phones do: the SIP stack handles each
 	// answer on its own goroutine, so a 200 OK hard on the heels of the
@@ -227,23 +245,23 @@ func (p *browserPhone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	time.Sleep(20 * time.Millisecond)
 	pc := p.peer()
 	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: string(req.Body())}); err != nil {
-		p.t.Errorf("browser: the B2BUA's offer: %v", err)
+		fail("browser: the B2BUA's offer: %v", err)
 		_ = d.Respond(sip.StatusNotAcceptableHere, "Not Acceptable Here", nil)
 		return
 	}
 	ans, err := pc.CreateAnswer(nil)
 	if err != nil {
-		p.t.Errorf("browser answer: %v", err)
+		fail("browser answer: %v", err)
 		return
 	}
 	gathered := pion.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(ans); err != nil {
-		p.t.Errorf("browser answer: %v", err)
+		fail("browser answer: %v", err)
 		return
 	}
 	<-gathered
 	if err := d.RespondSDP([]byte(pc.LocalDescription().SDP)); err != nil {
-		p.t.Errorf("browser 200 OK: %v", err)
+		fail("browser 200 OK: %v", err)
 	}
 }
 
@@ -512,4 +530,49 @@ func TestBrowserInAConference(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitSignal(t, br.byes, "BYE to the browser")
+}
+
+// TestPhoneEngineDecidesWhatRings: an agent on the WebRTC engine with a
+// page and a softphone registered is rung on the page only; on the
+// External Client engine, on the softphone only. An extension that is no
+// agent rings both.
+func TestPhoneEngineDecidesWhatRings(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		agent           bool
+		engine          callfloor.PhoneEngine
+		page, softphone bool
+	}{
+		{"webrtc agent", true, callfloor.PhoneWebRTC, true, false},
+		{"external agent", true, callfloor.PhoneExternal, false, true},
+		{"no agent", false, "", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, ws := browserHarness(t)
+			caller := h.phone(h.addExt(1, 20, "200"), false)
+			caller.register()
+			ext := h.addExt(1, 10, "100")
+			ext.Agent.Enabled, ext.Agent.PhoneEngine = tc.agent, tc.engine
+			br := h.browser(ext, ws)
+			soft := h.phone(ext, true) // rings until told to answer
+			soft.registerContact()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			go func() { _, _, _ = caller.call(ctx, "100", nil) }()
+			rang := func(ch <-chan *sip.Request) bool {
+				select {
+				case <-ch:
+					return true
+				case <-time.After(1500 * time.Millisecond):
+					return false
+				}
+			}
+			if got := rang(br.invites); got != tc.page {
+				t.Errorf("the page rang: %v, want %v", got, tc.page)
+			}
+			if got := rang(soft.invites); got != tc.softphone {
+				t.Errorf("the softphone rang: %v, want %v", got, tc.softphone)
+			}
+		})
+	}
 }

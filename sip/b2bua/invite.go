@@ -412,6 +412,9 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 		auth = sipgo.AnswerOptions{Username: o.route.Username, Password: o.route.Password}
 	} else {
 		for _, bind := range b.cfg.Registrar.Contacts(o.ext.AccountID, o.ext.ID) {
+			if !engineRings(o.ext, bind.Browser) {
+				continue
+			}
 			var target sip.Uri
 			if err := sip.ParseUri(bind.Contact, &target); err == nil {
 				branches = append(branches, branch{target: target, dest: bind.Source, transport: bind.Transport, browser: bind.Browser})
