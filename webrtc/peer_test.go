@@ -12,6 +12,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/callfloor/callfloor/internal/browsertest"
 	"github.com/callfloor/callfloor/media/g711"
 	"github.com/callfloor/callfloor/media/tone"
 )
@@ -40,30 +41,16 @@ type browser struct {
 
 func newBrowser(t *testing.T, freq float64) *browser {
 	t.Helper()
-	m := &webrtc.MediaEngine{}
-	for _, c := range []webrtc.RTPCodecParameters{
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000, Channels: 1}, PayloadType: 8},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephoneEvent, ClockRate: 8000, Channels: 1, SDPFmtpLine: "0-15"}, PayloadType: 126},
-	} {
-		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
-			t.Fatal(err)
-		}
-	}
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	api, err := browsertest.API()
 	if err != nil {
 		t.Fatal(err)
 	}
-	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, "mic", "browser")
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pc.AddTrack(track); err != nil {
+	track, err := browsertest.Microphone(pc)
+	if err != nil {
 		t.Fatal(err)
 	}
 	b := &browser{t: t, pc: pc, track: track, heard: make(chan []int16, 500)}
@@ -120,12 +107,11 @@ func speak(ctx context.Context, freq float64, send func(*rtp.Packet)) {
 // description waits for the browser's ICE gathering and returns its SDP.
 func (b *browser) description(d webrtc.SessionDescription) string {
 	b.t.Helper()
-	gathered := webrtc.GatheringCompletePromise(b.pc)
-	if err := b.pc.SetLocalDescription(d); err != nil {
+	sdp, err := browsertest.Describe(b.pc, d)
+	if err != nil {
 		b.t.Fatal(err)
 	}
-	<-gathered
-	return b.pc.LocalDescription().SDP
+	return sdp
 }
 
 // hears checks that the browser hears freq.
@@ -240,7 +226,7 @@ func TestBrowserCallsIn(t *testing.T) {
 		strings.Contains(answer, "opus") || !strings.Contains(answer, " "+itoa(e.Addr().Port())+" typ host") {
 		t.Fatalf("answer:\n%s", answer)
 	}
-	if audio, event := p.PayloadTypes(); audio != 0 || event != 126 {
+	if audio, event := p.PayloadTypes(); audio != 0 || event != browsertest.TelephoneEventPT {
 		t.Errorf("payload types %d and %d, want PCMU 0 and the browser's telephone-event 126", audio, event)
 	}
 	r := newFakeRelay(t, p, 1000)

@@ -19,6 +19,7 @@ import (
 	pion "github.com/pion/webrtc/v4"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/browsertest"
 	"github.com/callfloor/callfloor/sip/sdp"
 )
 
@@ -57,20 +58,11 @@ var frame = func() []byte {
 }()
 
 var pionAPI = func() *pion.API {
-	m := &pion.MediaEngine{}
-	for _, c := range []pion.RTPCodecParameters{
-		{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111},
-		{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0},
-	} {
-		if err := m.RegisterCodec(c, pion.RTPCodecTypeAudio); err != nil {
-			panic(err)
-		}
+	api, err := browsertest.API()
+	if err != nil {
+		panic(err)
 	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	return pion.NewAPI(pion.WithMediaEngine(m), pion.WithSettingEngine(se))
+	return api
 }()
 
 // browser is a page phone: SIP over WebSocket, a pion peer connection
@@ -162,10 +154,7 @@ func (b *browser) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	b.mu.Lock()
 	b.pcs = append(b.pcs, pc)
 	b.mu.Unlock()
-	track, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypePCMU, ClockRate: 8000}, "mic", "bench")
-	if err == nil {
-		_, err = pc.AddTrack(track)
-	}
+	track, err := browsertest.Microphone(pc)
 	if err == nil {
 		err = pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: string(req.Body())})
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/browsertest"
 	"github.com/callfloor/callfloor/media/g711"
 	"github.com/callfloor/callfloor/media/tone"
 	"github.com/callfloor/callfloor/webrtc"
@@ -150,29 +151,16 @@ func (p *browserPhone) register(contact sip.ContactHeader) {
 // peer makes the browser's peer connection, sending its tone.
 func (p *browserPhone) peer() *pion.PeerConnection {
 	p.t.Helper()
-	m := &pion.MediaEngine{}
-	for _, c := range []pion.RTPCodecParameters{
-		{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111},
-		{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0},
-		{RTPCodecCapability: pion.RTPCodecCapability{MimeType: pion.MimeTypePCMA, ClockRate: 8000, Channels: 1}, PayloadType: 8},
-	} {
-		if err := m.RegisterCodec(c, pion.RTPCodecTypeAudio); err != nil {
-			p.t.Fatal(err)
-		}
-	}
-	se := pion.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]pion.NetworkType{pion.NetworkTypeUDP4})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	pc, err := pion.NewAPI(pion.WithMediaEngine(m), pion.WithSettingEngine(se)).NewPeerConnection(pion.Configuration{})
+	api, err := browsertest.API()
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	track, err := pion.NewTrackLocalStaticRTP(pion.RTPCodecCapability{MimeType: pion.MimeTypePCMU, ClockRate: 8000}, "mic", "browser")
+	pc, err := api.NewPeerConnection(pion.Configuration{})
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	if _, err := pc.AddTrack(track); err != nil {
+	track, err := browsertest.Microphone(pc)
+	if err != nil {
 		p.t.Fatal(err)
 	}
 	pc.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
@@ -320,25 +308,8 @@ func TestCallRingsABrowser(t *testing.T) {
 func (p *browserPhone) call(ctx context.Context, number string) *sipgo.DialogClientSession {
 	p.t.Helper()
 	pc := p.peer()
-	offer, err := pc.CreateOffer(nil)
+	d, err := p.invite(ctx, number)
 	if err != nil {
-		p.t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		p.t.Fatal(err)
-	}
-	<-gathered
-	host, port, _ := net.SplitHostPort(p.ws)
-	n, _ := strconv.Atoi(port)
-	params := sip.NewParams()
-	params.Add("transport", "ws")
-	to := sip.Uri{Scheme: "sip", User: number, Host: host, Port: n, UriParams: params}
-	d, err := p.dcc.Invite(ctx, to, []byte(pc.LocalDescription().SDP), sip.NewHeader("Content-Type", "application/sdp"))
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: p.ext.SIPUsername, Password: p.ext.SIPSecret}); err != nil {
 		p.t.Fatalf("the browser's call: %v", err)
 	}
 	if err := pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeAnswer, SDP: string(d.InviteResponse.Body())}); err != nil {
@@ -348,6 +319,30 @@ func (p *browserPhone) call(ctx context.Context, number string) *sipgo.DialogCli
 		p.t.Fatal(err)
 	}
 	return d
+}
+
+// invite sends number an INVITE over WebSocket with the offer of the
+// browser's peer connection, and waits for the final answer.
+func (p *browserPhone) invite(ctx context.Context, number string) (*sipgo.DialogClientSession, error) {
+	p.t.Helper()
+	offer, err := p.pc.CreateOffer(nil)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	body, err := browsertest.Describe(p.pc, offer)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(p.ws)
+	n, _ := strconv.Atoi(port)
+	params := sip.NewParams()
+	params.Add("transport", "ws")
+	to := sip.Uri{Scheme: "sip", User: number, Host: host, Port: n, UriParams: params}
+	d, err := p.dcc.Invite(ctx, to, []byte(body), sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return d, d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: p.ext.SIPUsername, Password: p.ext.SIPSecret})
 }
 
 // TestBrowserCallsAPhone: a browser calls a phone with a DTLS-SRTP offer
@@ -389,26 +384,8 @@ func TestBrowserOfferWithoutWebRTC(t *testing.T) {
 	br := h.browser(h.addExt(1, 10, "100"), ln.Addr().String())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	pc := br.peer()
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := pion.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	n, _ := strconv.Atoi(port)
-	params := sip.NewParams()
-	params.Add("transport", "ws")
-	d, err := br.dcc.Invite(ctx, sip.Uri{Scheme: "sip", User: "200", Host: host, Port: n, UriParams: params},
-		[]byte(pc.LocalDescription().SDP), sip.NewHeader("Content-Type", "application/sdp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = d.WaitAnswer(ctx, sipgo.AnswerOptions{Username: br.ext.SIPUsername, Password: br.ext.SIPSecret})
+	br.peer()
+	d, err := br.invite(ctx, "200")
 	if d.InviteResponse == nil || d.InviteResponse.StatusCode != sip.StatusNotAcceptableHere {
 		t.Fatalf("answer %v (%v), want 488", d.InviteResponse, err)
 	}

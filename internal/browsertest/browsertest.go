@@ -1,0 +1,59 @@
+// Package browsertest makes pion peer connections that stand in for a
+// browser in the tests and benchmarks of browser phones: audio only,
+// offering Opus first as browsers do, then PCMU, PCMA and
+// telephone-event, with ICE on loopback only.
+package browsertest
+
+import (
+	"net"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// TelephoneEventPT is the telephone-event payload type the stand-in
+// offers (Chrome's).
+const TelephoneEventPT = 126
+
+// API returns a pion API configured as a browser on loopback.
+func API() (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	for _, c := range []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000, Channels: 1}, PayloadType: 8},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 8000, Channels: 1, SDPFmtpLine: "0-15"}, PayloadType: TelephoneEventPT},
+	} {
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, err
+		}
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)), nil
+}
+
+// Microphone adds a PCMU track to pc, as a page's microphone, and
+// returns it.
+func Microphone(pc *webrtc.PeerConnection) (*webrtc.TrackLocalStaticRTP, error) {
+	track, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, "mic", "browser")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pc.AddTrack(track); err != nil {
+		return nil, err
+	}
+	return track, nil
+}
+
+// Describe sets d as pc's local description, waits for ICE gathering
+// and returns the whole SDP.
+func Describe(pc *webrtc.PeerConnection, d webrtc.SessionDescription) (string, error) {
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(d); err != nil {
+		return "", err
+	}
+	<-gathered
+	return pc.LocalDescription().SDP, nil
+}
