@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -115,30 +114,9 @@ func newBrowserDeferred(ext *callfloor.Extension, ws string) (*browser, error) {
 }
 
 func (b *browser) register() error {
-	host, port, _ := net.SplitHostPort(b.ws)
-	n, _ := strconv.Atoi(port)
-	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: n})
-	aor := sip.Uri{Scheme: "sip", User: b.ext.SIPUsername, Host: "callfloor.bench"}
-	req.AppendHeader(&sip.ToHeader{Address: aor})
-	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(8))
-	req.AppendHeader(from)
-	req.AppendHeader(&b.contact)
-	req.AppendHeader(sip.NewHeader("Expires", "600"))
-	req.SetTransport("WS")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	res, err := b.cli.Do(ctx, req)
-	if err == nil && res.StatusCode == sip.StatusUnauthorized {
-		res, err = b.cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: b.ext.SIPUsername, Password: b.ext.SIPSecret})
-	}
-	if err != nil {
-		return err
-	}
-	if res.StatusCode != sip.StatusOK {
-		return fmt.Errorf("REGISTER: %d", res.StatusCode)
-	}
-	return nil
+	return browsertest.Register(ctx, b.cli, b.ws, b.ext.SIPUsername, b.ext.SIPSecret, b.contact)
 }
 
 func (b *browser) onInvite(req *sip.Request, tx sip.ServerTransaction) {

@@ -5,8 +5,13 @@
 package browsertest
 
 import (
+	"context"
+	"fmt"
 	"net"
+	"strconv"
 
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -56,4 +61,31 @@ func Describe(pc *webrtc.PeerConnection, d webrtc.SessionDescription) (string, e
 	}
 	<-gathered
 	return pc.LocalDescription().SDP, nil
+}
+
+// Register registers a page's contact over SIP WebSocket at ws (host:port)
+// as user, answering the digest challenge with password.
+func Register(ctx context.Context, cli *sipgo.Client, ws, user, password string, contact sip.ContactHeader) error {
+	host, port, _ := net.SplitHostPort(ws)
+	n, _ := strconv.Atoi(port)
+	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: n})
+	aor := sip.Uri{Scheme: "sip", User: user, Host: "callfloor.invalid"}
+	req.AppendHeader(&sip.ToHeader{Address: aor})
+	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
+	from.Params.Add("tag", sip.GenerateTagN(8))
+	req.AppendHeader(from)
+	req.AppendHeader(&contact)
+	req.AppendHeader(sip.NewHeader("Expires", "600"))
+	req.SetTransport("WS")
+	res, err := cli.Do(ctx, req)
+	if err == nil && res.StatusCode == sip.StatusUnauthorized {
+		res, err = cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: user, Password: password})
+	}
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != sip.StatusOK {
+		return fmt.Errorf("browsertest: REGISTER over WebSocket: %d %s", res.StatusCode, res.Reason)
+	}
+	return nil
 }

@@ -126,25 +126,10 @@ func (h *harness) browser(ext *callfloor.Extension, ws string) *browserPhone {
 
 func (p *browserPhone) register(contact sip.ContactHeader) {
 	p.t.Helper()
-	host, port, _ := net.SplitHostPort(p.ws)
-	n, _ := strconv.Atoi(port)
-	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: n})
-	aor := sip.Uri{Scheme: "sip", User: p.ext.SIPUsername, Host: "callfloor.test"}
-	req.AppendHeader(&sip.ToHeader{Address: aor})
-	from := &sip.FromHeader{Address: aor, Params: sip.NewParams()}
-	from.Params.Add("tag", sip.GenerateTagN(8))
-	req.AppendHeader(from)
-	req.AppendHeader(&contact)
-	req.AppendHeader(sip.NewHeader("Expires", "600"))
-	req.SetTransport("WS")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	res, err := p.cli.Do(ctx, req)
-	if err == nil && res.StatusCode == sip.StatusUnauthorized {
-		res, err = p.cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: p.ext.SIPUsername, Password: p.ext.SIPSecret})
-	}
-	if err != nil || res.StatusCode != sip.StatusOK {
-		p.t.Fatalf("browser REGISTER over WS: %v %v", res, err)
+	if err := browsertest.Register(ctx, p.cli, p.ws, p.ext.SIPUsername, p.ext.SIPSecret, contact); err != nil {
+		p.t.Fatalf("browser REGISTER over WS: %v", err)
 	}
 }
 
