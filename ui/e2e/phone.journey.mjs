@@ -107,6 +107,24 @@ try {
       });
       await waitAgent("201", "on_call");
     }],
+    ["five seconds offline keep the call, with audio both ways after", async () => {
+      await page.context().setOffline(true);
+      await page.waitForTimeout(5000);
+      await page.context().setOffline(false);
+      await phone.getByText("Phone ready").waitFor({ timeout: 20000 });
+      const c0 = await rigCarrier();
+      assert.equal(c0.active, 1, "the customer is still on the call");
+      const s0 = await inbound();
+      await until("the page still hears the customer", async () => {
+        const s = await inbound();
+        return { ...s, ok: s.packets - s0.packets > 50 };
+      });
+      await until("the customer still hears the page", async () => {
+        const c = await rigCarrier();
+        return { ...c, ok: c.rtp_received - c0.rtp_received > 50 };
+      });
+      await waitAgent("201", "on_call");
+    }],
     ["the keypad's digits reach the customer", async () => {
       await call.getByRole("button", { name: "Keypad" }).click();
       const pad = call.getByRole("group", { name: "Send tones" });
