@@ -49,7 +49,7 @@ func TestKilledCallerLeavesTheQueue(t *testing.T) {
 	if gone := time.Since(killed); gone > deadTimeout+2*time.Second {
 		t.Errorf("the dead caller left the queue %v after the kill, want within about %v", gone, deadTimeout)
 	}
-	recs := r.records("abandoned")
+	recs := r.waitRecords("abandoned", 1)
 	if len(recs) != 1 || recs[0].Reason != b2bua.ReasonMediaTimeout {
 		t.Errorf("abandoned records %+v, want one with reason %s", recs, b2bua.ReasonMediaTimeout)
 	}

@@ -92,7 +92,7 @@ func TestRollOverAndMissedPause(t *testing.T) {
 		t.Errorf("%s is %s with pause %+v, want paused for missed calls by the system", slow.Number, st, p)
 	}
 	c.done(t)
-	if m := r.records("missed"); len(m) != 1 || m[0].Ext != slow.ID || m[0].Reason != "no_answer" {
+	if m := r.waitRecords("missed", 1); len(m) != 1 || m[0].Ext != slow.ID || m[0].Reason != "no_answer" {
 		t.Errorf("missed records %+v, want one no_answer for %s", m, slow.Number)
 	}
 }
@@ -254,7 +254,7 @@ func TestOverflow(t *testing.T) {
 	second := r.call(cust, "602", "queue_dropped.xml", 0)
 	second.done(t) // the scenario expects the queue's BYE
 	first.done(t)
-	recs := r.records("overflowed")
+	recs := r.waitRecords("overflowed", 1)
 	found := false
 	for _, rec := range recs {
 		found = found || (rec.QueueID == full.ID && rec.Reason == "queue_full")
@@ -456,7 +456,7 @@ func TestTransferToAnotherQueue(t *testing.T) {
 	c.done(t)
 	r.waitStats(sales, "one answered", func(s callfloor.QueueStats) bool { return s.Answered == 1 })
 	r.waitStats(support, "one answered", func(s callfloor.QueueStats) bool { return s.Answered == 1 })
-	if q := r.records("queued"); len(q) != 2 || q[0].QueueID != sales.ID || q[1].QueueID != support.ID {
+	if q := r.waitRecords("queued", 2); len(q) != 2 || q[0].QueueID != sales.ID || q[1].QueueID != support.ID {
 		t.Errorf("queued records %+v, want Sales then Support", q)
 	}
 }
@@ -516,7 +516,7 @@ func TestTransferOutThroughTheOutboundQueue(t *testing.T) {
 	}
 	r.waitStats(out, "one call out", func(s callfloor.QueueStats) bool { return s.Outbound == 1 })
 	found := false
-	for _, rec := range r.records("outbound") {
+	for _, rec := range r.waitRecords("outbound", 1) {
 		found = found || (rec.Reason == floor.OutboundTransfer && rec.Ext == e.ID && rec.QueueID == out.ID && rec.Number == "07700900001")
 	}
 	if !found {

@@ -526,3 +526,18 @@ func (r *rig) lastCall(ext int64) string {
 	r.t.Fatalf("no call offered to %d", ext)
 	return ""
 }
+
+// waitRecords waits (up to 5 s) until the journal holds at least n call
+// records of a step, and returns them: the ACD's journal writer writes
+// them after the figures count them.
+func (r *rig) waitRecords(step string, n int) []callfloor.CallRecord {
+	r.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		recs := r.records(step)
+		if len(recs) >= n || time.Now().After(deadline) {
+			return recs
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
