@@ -79,6 +79,9 @@ try {
       await page.getByRole("button", { name: "Transfer" }).click();
       const dialog = page.getByRole("dialog", { name: "Transfer" });
       await dialog.getByLabel("Transfer to").fill("204");
+      // Pick the match, as a person does: the list of matches covers
+      // the dialog's buttons until then.
+      await page.getByRole("option", { name: /Agent 4/ }).click();
       await dialog.getByRole("button", { name: "Transfer Now" }).click();
       await call.waitFor({ state: "detached", timeout: 15000 });
       await waitAgent("204", "on_call");
@@ -90,6 +93,9 @@ try {
       await page.getByRole("button", { name: "Transfer" }).click();
       const dialog = page.getByRole("dialog", { name: "Transfer" });
       await dialog.getByLabel("Transfer to").fill("204");
+      // Pick the match, as a person does: the list of matches covers
+      // the dialog's buttons until then.
+      await page.getByRole("option", { name: /Agent 4/ }).click();
       await dialog.getByRole("button", { name: "Call First" }).click();
       const consult = page.getByRole("group", { name: "Attended transfer" });
       await consult.waitFor({ timeout: 15000 });
@@ -105,6 +111,9 @@ try {
       await page.getByRole("button", { name: "Transfer" }).click();
       const dialog = page.getByRole("dialog", { name: "Transfer" });
       await dialog.getByLabel("Transfer to").fill("204");
+      // Pick the match, as a person does: the list of matches covers
+      // the dialog's buttons until then.
+      await page.getByRole("option", { name: /Agent 4/ }).click();
       await dialog.getByRole("button", { name: "Call First" }).click();
       const consult = page.getByRole("group", { name: "Attended transfer" });
       await consult.waitFor({ timeout: 15000 });
