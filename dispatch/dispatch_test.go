@@ -381,6 +381,7 @@ func TestCloseJournalsEveryStepInOrder(t *testing.T) {
 		want = append(want, id)
 		x.enqueue(id, q)
 	}
+	x.settle() // the account's first round is over: every caller waits
 	for _, id := range want {
 		x.d.OnCallEvent(b2bua.Event{Kind: b2bua.Ended, AccountID: x.acc, CallID: id, Reason: b2bua.ReasonCallerHangup})
 	}
@@ -396,6 +397,13 @@ func TestCloseJournalsEveryStepInOrder(t *testing.T) {
 		}
 	}
 	if !slices.Equal(got, want) {
-		t.Errorf("abandoned steps journaled %v, want %v", got, want)
+		var steps []string
+		for _, ev := range evs {
+			if ev.Record != nil {
+				steps = append(steps, ev.Record.CallID+":"+ev.Record.Step+":"+ev.Record.Reason)
+			}
+		}
+		t.Errorf("abandoned steps journaled %v, want %v; every step: %v; dropped %v",
+			got, want, steps, x.phones.list(&x.phones.dropped))
 	}
 }
