@@ -76,32 +76,28 @@ func newBrowser(t *testing.T, freq float64) *browser {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		speak(ctx, freq, func(p *rtp.Packet) { _ = track.WriteRTP(p) })
+		browsertest.Speak(ctx, freq, func(p *rtp.Packet) { _ = track.WriteRTP(p) })
 	}()
 	t.Cleanup(func() { cancel(); <-done; pc.Close() })
 	return b
 }
 
-// speak sends a tone as PCMU RTP every 20 ms until ctx ends.
-func speak(ctx context.Context, freq float64, send func(*rtp.Packet)) {
-	gen := tone.NewSine(freq, -12)
-	frame := make([]int16, tone.FrameSamples)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 0x5eed}}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		gen.Fill(frame)
-		p.Payload = make([]byte, len(frame))
-		g711.EncodePCMU(p.Payload, frame)
-		send(p)
-		p.SequenceNumber++
-		p.Timestamp += uint32(len(frame))
+// answered has the endpoint answer the browser's offer and returns the
+// peer and its SDP answer (the browser has not read it yet).
+func answered(t *testing.T, e *Endpoint, b *browser) (*Peer, string) {
+	t.Helper()
+	offer, err := b.pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, answer, err := e.Answer(ctx, b.description(offer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p, answer
 }
 
 // description waits for the browser's ICE gathering and returns its SDP.
@@ -183,7 +179,7 @@ func newFakeRelay(t *testing.T, p *Peer, freq float64) *fakeRelay {
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
-		speak(ctx, freq, func(pkt *rtp.Packet) {
+		browsertest.Speak(ctx, freq, func(pkt *rtp.Packet) {
 			b, _ := pkt.Marshal()
 			_, _ = conn.WriteToUDPAddrPort(b, p.RTPAddr())
 		})
@@ -211,17 +207,7 @@ func waitConnected(t *testing.T, p *Peer) {
 func TestBrowserCallsIn(t *testing.T) {
 	e := newEndpoint(t)
 	b := newBrowser(t, 440)
-	offer, err := b.pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	p, answer, err := e.Answer(ctx, b.description(offer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p, answer := answered(t, e, b)
 	if !strings.Contains(answer, "a=fingerprint:") || !strings.Contains(answer, "UDP/TLS/RTP/SAVPF") ||
 		strings.Contains(answer, "opus") || !strings.Contains(answer, " "+itoa(e.Addr().Port())+" typ host") {
 		t.Fatalf("answer:\n%s", answer)
@@ -356,18 +342,7 @@ func TestPublicAddressInCandidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	b := newBrowser(t, 440)
-	offer, err := b.pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	p, answer, err := e.Answer(ctx, b.description(offer))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	_, answer := answered(t, e, newBrowser(t, 440))
 	var cands []string
 	for _, l := range strings.Split(answer, "\n") {
 		if strings.HasPrefix(l, "a=candidate:") {

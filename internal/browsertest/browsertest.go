@@ -9,10 +9,15 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/callfloor/callfloor/media/g711"
+	"github.com/callfloor/callfloor/media/tone"
 )
 
 // TelephoneEventPT is the telephone-event payload type the stand-in
@@ -88,4 +93,27 @@ func Register(ctx context.Context, cli *sipgo.Client, ws, user, password string,
 		return fmt.Errorf("browsertest: REGISTER over WebSocket: %d %s", res.StatusCode, res.Reason)
 	}
 	return nil
+}
+
+// Speak sends a tone of freq Hz as 20 ms PCMU RTP packets, one every
+// 20 ms, through send until ctx ends.
+func Speak(ctx context.Context, freq float64, send func(*rtp.Packet)) {
+	gen := tone.NewSine(freq, -12)
+	frame := make([]int16, tone.FrameSamples)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	p := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SSRC: 0x5eed}}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		gen.Fill(frame)
+		p.Payload = make([]byte, len(frame))
+		g711.EncodePCMU(p.Payload, frame)
+		send(p)
+		p.SequenceNumber++
+		p.Timestamp += uint32(len(frame))
+	}
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/internal/browsertest"
-	"github.com/callfloor/callfloor/media/g711"
 	"github.com/callfloor/callfloor/media/tone"
 	"github.com/callfloor/callfloor/webrtc"
 	"github.com/emiago/sipgo"
@@ -165,24 +164,7 @@ func (p *browserPhone) peer() *pion.PeerConnection {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		gen := tone.NewSine(tones[p.ext.Number], -12)
-		frame := make([]int16, tone.FrameSamples)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SSRC: 0xb0}}
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			gen.Fill(frame)
-			pkt.Payload = make([]byte, len(frame))
-			g711.EncodePCMU(pkt.Payload, frame)
-			_ = track.WriteRTP(pkt)
-			pkt.SequenceNumber++
-			pkt.Timestamp += uint32(len(frame))
-		}
+		browsertest.Speak(ctx, tones[p.ext.Number], func(pkt *rtp.Packet) { _ = track.WriteRTP(pkt) })
 	}()
 	p.t.Cleanup(func() { cancel(); <-done })
 	p.pc = pc
