@@ -5,6 +5,7 @@ import { useState } from "react";
 import type { AgentView, LineView } from "../api/client";
 import { Elapsed } from "../app/Elapsed";
 import { useAction } from "../app/useAction";
+import { usePhone } from "../phone/phone";
 import { Button } from "../ui/Button";
 import { ErrorText } from "../ui/ErrorText";
 import { activeLine, consultations, directionLabel, otherParty } from "./calls";
@@ -19,6 +20,9 @@ export function InCall({ agent }: { agent: AgentView }) {
   const [transfer, setTransfer] = useState(false);
   const [newLine, setNewLine] = useState(false);
   const act = useAction(async (f: () => Promise<unknown>) => f());
+  // The page phone has its own volume control (PagePhone).
+  const phone = usePhone().status;
+  const pagePhone = phone !== "off" && phone !== "external";
   if (!line) return null;
   const p = agent.permissions;
   const id = line.call.id;
@@ -56,7 +60,7 @@ export function InCall({ agent }: { agent: AgentView }) {
             </Button>
           ))}
         {p.mute && <MuteButton line={line} run={act.run} />}
-        {p.volume && (
+        {p.volume && !pagePhone && (
           <span className="volume-note" title="Your softphone sets the volume">
             <Volume2 size={16} aria-hidden /> Volume on your phone
           </span>

@@ -30,8 +30,10 @@ export function PagePhone() {
     <section className={`phone-bar phone-${phone.status}`} aria-label="Phone">
       <span role="status" className="phone-status">
         {phone.status === "ready" ? <Phone size={16} aria-hidden /> : <PhoneOff size={16} aria-hidden />}
-        {label[phone.status]}
-        {phone.problem && <span className="phone-problem">: {phone.problem}</span>}
+        <span>
+          {label[phone.status]}
+          {phone.problem && <span className="phone-problem">: {phone.problem}</span>}
+        </span>
       </span>
       {phone.ringing && (
         <span className="phone-ringing" role="alert">
