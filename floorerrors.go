@@ -34,7 +34,7 @@ func init() {
 		ErrorInfo{ErrUnknownCall, "The agent has no such call."},
 		ErrorInfo{ErrNotQueueMember, "The extension is not a member of that queue."},
 		ErrorInfo{ErrNotParticipant, "Only participants pause per queue; agents pause globally."},
-		ErrorInfo{ErrPhoneOffline, "The agent's phone (softphone or browser) is not registered, so no call can reach it."},
+		ErrorInfo{ErrPhoneOffline, "The agent's phone is not registered: for the page phone engine the Agent Workspace page, for External Client a softphone. No call can reach them."},
 		ErrorInfo{ErrSimulationOff, "The simulated telephony plane is off; start the server with --simulate."},
 	)
 }

@@ -26,9 +26,11 @@ type AgentView struct {
 	PauseOverThreshold bool              `json:"pause_over_threshold"`
 	Pending            callfloor.Pending `json:"pending"`
 	AutoAnswer         bool              `json:"auto_answer"`
-	// PhoneRegistered: the agent's phone (softphone or browser) is
-	// registered; without it no call can reach the agent.
+	// PhoneRegistered: a device of the agent's phone engine is registered
+	// (the page for webrtc, a softphone for external); without it no call
+	// reaches the agent.
 	PhoneRegistered   bool                  `json:"phone_registered"`
+	PhoneEngine       callfloor.PhoneEngine `json:"phone_engine"`
 	AutoAnswerSetting callfloor.AutoAnswer  `json:"auto_answer_setting"`
 	Permissions       callfloor.Permissions `json:"permissions"`
 	Lines             []LineView            `json:"lines"`
@@ -108,6 +110,7 @@ func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentVi
 		ExtensionID: ac.ExtensionID, Number: ac.Number, Name: ac.Name, UserID: ac.UserID,
 		State: a.State, Pause: a.Pause, PauseOverThreshold: a.ThresholdSent,
 		Pending: a.Pending, AutoAnswer: a.AutoAnswer, AutoAnswerSetting: ac.AutoAnswer, PhoneRegistered: a.PhoneRegistered,
+		PhoneEngine: ac.PhoneEngine,
 		Permissions: ac.Permissions, Lines: []LineView{},
 	}
 	if ac.AutoAnswer == callfloor.AutoAnswerOn {

@@ -100,7 +100,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	r.f = floor.New(floor.FloorConfig{Journal: st, Clock: callfloor.SystemClock{}, LoadConfig: floor.StoreConfig(st),
-		RequirePhone: true, PhoneRegistered: r.reg.Registered, Logger: log, Publish: func(evs []callfloor.Event) {
+		RequirePhone: true, Phones: r.phones, Logger: log, Publish: func(evs []callfloor.Event) {
 			r.published(evs)
 			r.d.OnFloorEvents(evs)
 		}})
@@ -144,7 +144,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	changes, stop := r.reg.Watch()
 	go func() {
 		for ch := range changes {
-			_, _ = r.f.Do(context.Background(), ch.AccountID, floor.Phone{Ext: ch.ExtensionID, Registered: ch.Registered})
+			_, _ = r.f.Do(context.Background(), ch.AccountID, floor.Phone{Ext: ch.ExtensionID, Softphone: ch.Softphone, Browser: ch.Browser})
 		}
 	}()
 	go r.reg.ServeUDP(conn)
@@ -540,4 +540,11 @@ func (r *rig) waitRecords(step string, n int) []callfloor.CallRecord {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// phones tells the floor which kinds of phone an extension has
+// registered, as serve does.
+func (r *rig) phones(acc, ext int64) floor.Phone {
+	soft, browser := r.reg.Kinds(acc, ext)
+	return floor.Phone{Softphone: soft, Browser: browser}
 }

@@ -30,6 +30,8 @@ type AgentConfig struct {
 	AutoAnswer      callfloor.AutoAnswer
 	OutboundQueueID int64
 	Permissions     callfloor.Permissions
+	// PhoneEngine decides which registered device is the agent's phone.
+	PhoneEngine callfloor.PhoneEngine
 }
 
 // ParticipantConfig is a participant extension and its queues.
@@ -96,6 +98,7 @@ func NewConfig(acc *callfloor.Account, exts []*callfloor.Extension, users []*cal
 				WrapupTimeout: time.Duration(e.Agent.WrapupTimeoutSeconds) * time.Second,
 				AutoAnswer:    e.Agent.AutoAnswer,
 				Permissions:   e.Agent.Permissions,
+				PhoneEngine:   e.Agent.PhoneEngine,
 			}
 			if e.Agent.OutboundQueueID != nil {
 				ac.OutboundQueueID = *e.Agent.OutboundQueueID

@@ -251,14 +251,16 @@ func (d *decider) setAutoAnswer(in SetAutoAnswer) ([]callfloor.Event, error) {
 	return []callfloor.Event{ev}, nil
 }
 
-// phone records the agent's phone coming and going; other extensions'
-// phones are not the floor's business.
+// phone records the agent's phone becoming ready and going away: ready
+// when a device of the agent's phone engine is registered. Other
+// extensions' phones are not the floor's business.
 func (d *decider) phone(in Phone) ([]callfloor.Event, error) {
-	if d.cfg.Agents[in.Ext] == nil || d.s.Agent(in.Ext).PhoneRegistered == in.Registered {
+	ac := d.cfg.Agents[in.Ext]
+	if ac == nil || d.s.Agent(in.Ext).PhoneRegistered == in.ready(ac.PhoneEngine) {
 		return nil, nil
 	}
 	ev := d.event(callfloor.EventPhone, in.Ext, 0)
-	r := in.Registered
+	r := in.ready(ac.PhoneEngine)
 	ev.PhoneRegistered = &r
 	return []callfloor.Event{ev}, nil
 }

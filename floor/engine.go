@@ -45,10 +45,10 @@ type EngineConfig struct {
 	// start every agent line not among them ends (reason "lost"), since
 	// calls do not outlive the process that bridged them. Nil: none.
 	LiveCalls func() map[string]bool
-	// PhoneRegistered tells whether an agent's phone is registered now; at
-	// start, phones the floor remembers but the registrar does not have are
-	// marked gone. Nil: left as they are.
-	PhoneRegistered func(ext int64) bool
+	// Phones tells which kinds of phone an extension has registered now
+	// (Ext set); at start, phones the floor remembers but the registrar
+	// does not have are marked gone. Nil: left as they are.
+	Phones func(ext int64) Phone
 }
 
 // Snapshots stores the engine's state snapshots (the stores implement it).
@@ -522,16 +522,17 @@ func (e *Engine) apply(evs []callfloor.Event) {
 // configuration changed: an extension that just became an agent may have
 // had its phone registered for a while.
 func (e *Engine) syncPhones(now time.Time) []callfloor.Event {
-	if e.ec.PhoneRegistered == nil {
+	if e.ec.Phones == nil {
 		return nil
 	}
 	var all []callfloor.Event
-	for ext := range e.cfg.Agents {
-		reg := e.ec.PhoneRegistered(ext)
-		if e.state.Agent(ext).PhoneRegistered == reg {
+	for ext, ac := range e.cfg.Agents {
+		p := e.ec.Phones(ext)
+		p.Ext = ext
+		if e.state.Agent(ext).PhoneRegistered == p.ready(ac.PhoneEngine) {
 			continue
 		}
-		if evs, err := Decide(e.cfg, e.state, Phone{Ext: ext, Registered: reg}, now); err == nil {
+		if evs, err := Decide(e.cfg, e.state, p, now); err == nil {
 			e.apply(evs)
 			all = append(all, evs...)
 		}
@@ -549,8 +550,10 @@ func (e *Engine) endLostCalls() {
 	var all []callfloor.Event
 	now := e.ec.Clock.Now()
 	for _, a := range e.state.sortedAgents() {
-		if e.ec.PhoneRegistered != nil && a.PhoneRegistered && !e.ec.PhoneRegistered(a.ExtensionID) {
-			if evs, err := Decide(e.cfg, e.state, Phone{Ext: a.ExtensionID}, now); err == nil {
+		if e.ec.Phones != nil && a.PhoneRegistered {
+			p := e.ec.Phones(a.ExtensionID)
+			p.Ext = a.ExtensionID
+			if evs, err := Decide(e.cfg, e.state, p, now); err == nil {
 				e.apply(evs)
 				all = append(all, evs...)
 			}

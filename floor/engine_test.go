@@ -350,14 +350,14 @@ func TestEngineForgetsPhonesLostInARestart(t *testing.T) {
 	j := &memJournal{}
 	clock := clocktest.New(t0)
 	r := newRig(t, j, clock)
-	r.do(Phone{Ext: agentA, Registered: true})
-	r.do(Phone{Ext: agentB, Registered: true})
+	r.do(Phone{Ext: agentA, Softphone: true})
+	r.do(Phone{Ext: agentB, Softphone: true})
 	r.e.Close()
 	// After the restart the registrar knows B's phone only (it registered
 	// again at once); A's is gone.
 	e, err := Start(context.Background(), EngineConfig{AccountID: 7, Journal: j, Clock: clock,
 		LoadConfig:      func(context.Context) (*Config, error) { return testConfig(), nil },
-		PhoneRegistered: func(ext int64) bool { return ext == agentB }})
+		Phones: func(ext int64) Phone { return Phone{Softphone: ext == agentB} }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,13 +386,13 @@ func TestEngineLearnsPhonesOnReload(t *testing.T) {
 			defer mu.Unlock()
 			return current, nil
 		},
-		PhoneRegistered: func(ext int64) bool { return ext == agentB }})
+		Phones: func(ext int64) Phone { return Phone{Softphone: ext == agentB} }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
 	// B is not an agent yet: its phone is not the floor's business.
-	if _, err := e.Do(context.Background(), Phone{Ext: agentB, Registered: true}); err != nil {
+	if _, err := e.Do(context.Background(), Phone{Ext: agentB, Softphone: true}); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

@@ -194,10 +194,10 @@ func TestEveryStateEveryInput(t *testing.T) {
 			PR: refused(callfloor.ErrAgentBusy, PR)}},
 		{"end preview", EndPreview{Ext: agentA}, map[callfloor.AgentState]want{
 			LO: none(LO), ID: none(ID), RI: none(RI), OC: none(OC), WR: none(WR), PA: none(PA), PR: ev("agent.preview_ended", ID)}},
-		{"phone registers", Phone{Ext: agentA, Registered: true}, map[callfloor.AgentState]want{
+		{"phone registers", Phone{Ext: agentA, Softphone: true}, map[callfloor.AgentState]want{
 			LO: ev("agent.phone", LO), ID: ev("agent.phone", ID), RI: ev("agent.phone", RI), OC: ev("agent.phone", OC),
 			WR: ev("agent.phone", WR), PA: ev("agent.phone", PA), PR: ev("agent.phone", PR)}},
-		{"phone already gone", Phone{Ext: agentA, Registered: false}, map[callfloor.AgentState]want{
+		{"phone already gone", Phone{Ext: agentA}, map[callfloor.AgentState]want{
 			LO: none(LO), ID: none(ID), RI: none(RI), OC: none(OC), WR: none(WR), PA: none(PA), PR: none(PR)}},
 		{"timer, nothing due", Timer{}, map[callfloor.AgentState]want{
 			LO: none(LO), ID: none(ID), RI: none(RI), OC: none(OC), WR: none(WR), PA: none(PA), PR: none(PR)}},

@@ -108,10 +108,25 @@ type StartPreview struct{ Ext, LeadID, CampaignID int64 }
 // EndPreview is the dialler taking the lead back (skipped, or dialled).
 type EndPreview struct{ Ext int64 }
 
-// Phone reports that the agent's phone registered or went away.
+// Phone reports which kinds of phone an extension has registered now: a
+// softphone (any SIP device but a browser page) and the Agent Workspace
+// page. The agent's phone engine decides which of them counts: a WebRTC
+// agent's calls ring only the page, an External Client agent's only
+// softphones.
 type Phone struct {
-	Ext        int64
-	Registered bool
+	Ext                int64
+	Softphone, Browser bool
+}
+
+// ready reports whether an agent on engine has a phone their calls ring.
+func (p Phone) ready(engine callfloor.PhoneEngine) bool {
+	switch engine {
+	case callfloor.PhoneWebRTC:
+		return p.Browser
+	case callfloor.PhoneExternal:
+		return p.Softphone
+	}
+	return p.Softphone || p.Browser
 }
 
 // Record journals a step of a call from the telephony plane: every call

@@ -43,8 +43,8 @@ type FloorConfig struct {
 	// Snapshots and LiveCalls: see EngineConfig.
 	Snapshots Snapshots
 	LiveCalls func() map[string]bool
-	// PhoneRegistered tells whether an extension's phone is registered.
-	PhoneRegistered func(accountID, ext int64) bool
+	// Phones tells which kinds of phone an extension has registered.
+	Phones func(accountID, ext int64) Phone
 	// RequirePhone: see Config.RequirePhone.
 	RequirePhone bool
 }
@@ -121,8 +121,8 @@ func (f *Floor) start(ctx context.Context, accountID int64, sl *slot) (*Engine, 
 			return cfg, err
 		},
 	}
-	if fc.PhoneRegistered != nil {
-		ec.PhoneRegistered = func(ext int64) bool { return fc.PhoneRegistered(accountID, ext) }
+	if fc.Phones != nil {
+		ec.Phones = func(ext int64) Phone { return fc.Phones(accountID, ext) }
 	}
 	sl.e, sl.err = Start(ctx, ec)
 	close(sl.done)

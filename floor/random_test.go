@@ -90,7 +90,7 @@ func randomRun(t *testing.T, seed uint64, steps int) {
 			if r.IntN(2) == 0 {
 				in = SetAutoAnswer{Ext: ext, On: r.IntN(2) == 0}
 			} else {
-				in = Phone{Ext: ext, Registered: r.IntN(2) == 0}
+				in = Phone{Ext: ext, Softphone: r.IntN(2) == 0, Browser: r.IntN(3) == 0}
 			}
 		default:
 			// time passes: seconds, a wrap-up timeout, or past midnight

@@ -218,7 +218,7 @@ func TestPhoneMustBeRegistered(t *testing.T) {
 			t.Fatalf("%T without a phone: %v", in, err)
 		}
 	}
-	f.do(Phone{Ext: agentA, Registered: true}, Offer{Ext: agentA, Call: salesCall("p1")})
+	f.do(Phone{Ext: agentA, Softphone: true}, Offer{Ext: agentA, Call: salesCall("p1")})
 	if st := f.s.Agent(agentA).State; st != callfloor.StateRinging {
 		t.Fatalf("with a phone: %s", st)
 	}

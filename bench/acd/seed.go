@@ -164,7 +164,7 @@ func (b *bench) start(ctx context.Context) error {
 	b.f = floor.New(floor.FloorConfig{
 		Journal: timedJournal{b.journal, b.probe}, Snapshots: b.st, Clock: callfloor.SystemClock{}, Logger: b.log,
 		// Every phone is registered (the fake B2BUA reaches them all).
-		RequirePhone: true, PhoneRegistered: func(int64, int64) bool { return true },
+		RequirePhone: true, Phones: func(int64, int64) floor.Phone { return floor.Phone{Softphone: true, Browser: true} },
 		Publish:    b.publish,
 		LoadConfig: b.loadConfig,
 	})
@@ -188,7 +188,7 @@ func (b *bench) start(ctx context.Context) error {
 
 	// Many clients at once, so the engine batches them.
 	err := parallel(len(b.agents), 64, func(i int) error {
-		for _, in := range []floor.Input{floor.Phone{Ext: b.agents[i], Registered: true}, floor.Login{Ext: b.agents[i]}} {
+		for _, in := range []floor.Input{floor.Phone{Ext: b.agents[i], Softphone: true}, floor.Login{Ext: b.agents[i]}} {
 			if _, err := b.f.Do(ctx, b.acc, in); err != nil {
 				return fmt.Errorf("%T of agent %d: %w", in, b.agents[i], err)
 			}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,7 @@ func TestBrowserJourneys(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	mic := writeMicrophone(t)
 	for _, j := range journeys {
 		name := strings.TrimSuffix(filepath.Base(j), ".journey.mjs")
 		t.Run(name, func(t *testing.T) {
@@ -63,7 +65,8 @@ func TestBrowserJourneys(t *testing.T) {
 			cmd.Stdout, cmd.Stderr = out, out
 			cmd.Env = append(os.Environ(),
 				"CALLFLOOR_URL="+rig.m.URL(), "RIG_URL="+rig.url, "CHROMIUM="+chromium,
-				"SHOTS_DIR="+shots, "DEMO_PASSWORD="+rig.password)
+				"SHOTS_DIR="+shots, "DEMO_PASSWORD="+rig.password,
+				"FAKE_MIC="+mic, fmt.Sprintf("MIC_TONE=%d", micTone))
 			err := cmd.Run()
 			t.Logf("journey %s:\n%s", name, out.String())
 			if err != nil {
@@ -146,6 +149,7 @@ func startRig(t *testing.T) *journeyRig {
 //	POST /phone  {"ext":"204","do":"hangup"}                     a phone hangs up
 //	GET  /carrier                                                the carrier's media and digits
 //	GET  /agent?ext=204                                          the floor's view of an agent
+//	GET  /phone?ext=204&freq=1400                                what a phone hears: the level of freq
 func (r *journeyRig) handler(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /call", func(w http.ResponseWriter, req *http.Request) {
@@ -183,6 +187,24 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 		s := r.d.Carrier.Stats()
 		json.NewEncoder(w).Encode(map[string]any{"rtp_received": s.RTPReceived, "rtp_sent": s.RTPSent,
 			"digits": s.LastDigits, "active": s.Active})
+	})
+	mux.HandleFunc("GET /phone", func(w http.ResponseWriter, req *http.Request) {
+		// How loud freq is in the last second a phone received, on the
+		// scale of baresiptest.ToneLevel.
+		p := r.phones[req.URL.Query().Get("ext")]
+		freq, err := strconv.ParseFloat(req.URL.Query().Get("freq"), 64)
+		if p == nil || err != nil {
+			http.Error(w, "no such phone, or no freq", http.StatusNotFound)
+			return
+		}
+		a, err := p.Received()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		last := a.Last(time.Second)
+		json.NewEncoder(w).Encode(map[string]any{"level": last.Level(freq), "seconds": last.Duration().Seconds(),
+			"heard_level": baresiptest.ToneLevel})
 	})
 	mux.HandleFunc("GET /agent", func(w http.ResponseWriter, req *http.Request) {
 		// The floor's own view of an agent, for a journey to compare

@@ -101,7 +101,13 @@ func (m *Main) Open(ctx context.Context) error {
 	m.journal = floor.NewGroupWriter(st)
 	m.Floor = floor.New(floor.FloorConfig{
 		Journal: m.journal, Snapshots: st,
-		PhoneRegistered: func(acc, ext int64) bool { return m.Registrar != nil && m.Registrar.Registered(acc, ext) },
+		Phones: func(acc, ext int64) floor.Phone {
+			if m.Registrar == nil {
+				return floor.Phone{}
+			}
+			soft, browser := m.Registrar.Kinds(acc, ext)
+			return floor.Phone{Softphone: soft, Browser: browser}
+		},
 		// The simulated telephony plane plays the phones: no registration.
 		RequirePhone: !m.Config.Simulate, Clock: m.Clock, Logger: m.Logger, Publish: m.publish,
 		LoadConfig: floor.StoreConfig(st),
@@ -267,7 +273,7 @@ func (m *Main) openSIP() error {
 	m.stopWatch = stop
 	go func() {
 		for ch := range changes {
-			in := floor.Phone{Ext: ch.ExtensionID, Registered: ch.Registered}
+			in := floor.Phone{Ext: ch.ExtensionID, Softphone: ch.Softphone, Browser: ch.Browser}
 			if _, err := m.Floor.Do(context.Background(), ch.AccountID, in); err != nil {
 				m.Logger.Warn("phone status not recorded", "account", ch.AccountID, "ext", ch.ExtensionID, "err", err)
 			}

@@ -37,6 +37,9 @@ type Change struct {
 	ExtensionID int64
 	Registered  bool
 	Contacts    int
+	// Softphone and Browser tell which kinds of device are registered
+	// now: any SIP device but a browser page, and a browser page.
+	Softphone, Browser bool
 }
 
 type aor struct{ account, ext int64 }
@@ -141,7 +144,7 @@ func (t *table) apply(k aor, now time.Time, u update) ([]Binding, applyResult) {
 		t.aors[k] = next
 	}
 	if !sameContacts(old, next, now) {
-		t.notify(k, len(next))
+		t.notify(k, next)
 	}
 	if added {
 		select {
@@ -166,7 +169,7 @@ func (t *table) expire(now time.Time) time.Time {
 			} else {
 				t.aors[k] = keep
 			}
-			t.notify(k, len(keep))
+			t.notify(k, keep)
 		}
 		for _, b := range keep {
 			if next.IsZero() || b.Expires.Before(next) {
@@ -178,8 +181,9 @@ func (t *table) expire(now time.Time) time.Time {
 }
 
 // notify tells every watcher; t.mu is held, so changes arrive in order.
-func (t *table) notify(k aor, n int) {
-	c := Change{AccountID: k.account, ExtensionID: k.ext, Registered: n > 0, Contacts: n}
+func (t *table) notify(k aor, bs []Binding) {
+	c := Change{AccountID: k.account, ExtensionID: k.ext, Registered: len(bs) > 0, Contacts: len(bs)}
+	c.Softphone, c.Browser = kinds(bs)
 	for ch := range t.watchers {
 		select {
 		case *ch <- c:
@@ -253,6 +257,19 @@ func (t *table) remove(k aor, match func(Binding) bool) bool {
 	} else {
 		t.aors[k] = keep
 	}
-	t.notify(k, len(keep))
+	t.notify(k, keep)
 	return true
+}
+
+// kinds tells whether bs hold a softphone (any device but a browser) and
+// a browser page.
+func kinds(bs []Binding) (softphone, browser bool) {
+	for _, b := range bs {
+		if b.Browser {
+			browser = true
+		} else {
+			softphone = true
+		}
+	}
+	return softphone, browser
 }

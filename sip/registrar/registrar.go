@@ -277,6 +277,12 @@ func (r *Registrar) Registered(accountID, extensionID int64) bool {
 	return len(r.Contacts(accountID, extensionID)) > 0
 }
 
+// Kinds reports which kinds of device an extension has registered now: a
+// softphone (any SIP device but a browser page) and a browser page.
+func (r *Registrar) Kinds(accountID, extensionID int64) (softphone, browser bool) {
+	return kinds(r.Contacts(accountID, extensionID))
+}
+
 // Watch returns a channel of changes to any extension's contacts, in
 // order, and a function that stops the watch. A watcher that falls more
 // than 64 changes behind misses changes; each Change carries the whole

@@ -35,6 +35,8 @@ export async function launch() {
       "--use-fake-ui-for-media-stream",
       "--allow-loopback-in-peer-connection",
       "--autoplay-policy=no-user-gesture-required",
+      // The microphone plays the rig's tone file (beeps of MIC_TONE Hz).
+      ...(process.env.FAKE_MIC ? [`--use-file-for-fake-audio-capture=${process.env.FAKE_MIC}`] : []),
     ],
   });
 }
@@ -81,6 +83,16 @@ export async function rigAgent(ext) {
   const r = await fetch(`${rigURL}/agent?ext=${ext}`);
   return r.json();
 }
+
+/** rigPhoneLevel is how loud freq is in the last second a rig phone received (heard at heard_level or above). */
+export async function rigPhoneLevel(ext, freq) {
+  const r = await fetch(`${rigURL}/phone?ext=${ext}&freq=${freq}`);
+  if (!r.ok) return { level: 0, heard_level: 1, error: await r.text() };
+  return r.json();
+}
+
+/** micTone is the frequency of the pages' fake microphone. */
+export const micTone = Number(process.env.MIC_TONE ?? 0);
 
 /** waitAgent waits until the floor has the agent in state (a phone answering takes a moment). */
 export async function waitAgent(ext, state, timeoutMs = 10000) {

@@ -6,7 +6,7 @@
 // and the call comes back to the page; the keypad's digits reach the
 // customer; the agent hangs up and wraps up. Then the microphone is
 // refused: the page says so and no call is offered.
-import { assert, checkA11y, launch, newPage, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
+import { apiAs, assert, checkA11y, launch, micTone, newPage, rig, rigAgent, rigCarrier, rigPhoneLevel, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -135,6 +135,44 @@ try {
       });
       await call.getByRole("button", { name: "Keypad" }).click();
     }],
+    ["a conference with agent 4: each party hears the others", async () => {
+      const agent4 = await apiAs("agent4");
+      await agent4("POST", "/api/v1/floor/me/login");
+      await page.getByRole("button", { name: "Add line" }).click();
+      const dialog = page.getByRole("dialog", { name: "New line" });
+      await dialog.getByLabel("Number or name").fill("204");
+      await page.getByRole("option", { name: /Agent 4/ }).click();
+      await dialog.getByRole("button", { name: "Call" }).click();
+      const lines = page.getByRole("navigation", { name: "Lines" });
+      await lines.getByRole("button", { name: /Line 2: 204, active/ }).waitFor({ timeout: 15000 });
+      await page.getByRole("button", { name: "Conference" }).click();
+      await lines.getByRole("button", { name: /Line 1: \+441632960201, active/ }).waitFor({ timeout: 10000 });
+      await lines.getByRole("button", { name: /Line 2: 204, active/ }).waitFor();
+      await shot(page, "page-phone-conference");
+      // Agent 4 hears the page's microphone through the server's mixer.
+      const heard = await until("agent 4 hears the page", async () => {
+        const p = await rigPhoneLevel("204", micTone);
+        return { ...p, ok: p.level >= p.heard_level };
+      }, 15000);
+      // ...as a tone, not as broadband sound that is loud at any frequency.
+      const beside = await rigPhoneLevel("204", micTone - 150);
+      console.log(`agent 4 hears the page's ${micTone} Hz at level ${heard.level.toFixed(0)}, ${micTone - 150} Hz at ${beside.level.toFixed(0)}`);
+      assert.ok(beside.level < heard.level / 4, "agent 4 hears the page's tone above the rest");
+      const c0 = await rigCarrier();
+      const s0 = await inbound();
+      await until("the page hears the conference", async () => {
+        const s = await inbound();
+        return { ...s, ok: s.packets - s0.packets > 50 && s.energy > s0.energy };
+      });
+      await until("the customer hears the conference", async () => {
+        const c = await rigCarrier();
+        return { ...c, ok: c.rtp_received - c0.rtp_received > 50 };
+      });
+      // Agent 4 leaves; the customer stays with the page.
+      await rig("/phone", { ext: "204", do: "hangup" });
+      await lines.waitFor({ state: "detached", timeout: 15000 });
+      await call.getByText("+441632960201").waitFor();
+    }],
     ["the agent hangs up and wraps up", async () => {
       await call.getByRole("button", { name: "Hang up" }).click();
       const form = page.getByRole("form", { name: "Disposition" });
@@ -163,9 +201,25 @@ try {
       await phone2.getByText(/not allowed to use the microphone/).waitFor();
       await page2.getByRole("button", { name: "Log in" }).click();
       await status(page2).getByText("Available").waitFor();
-      await page2.getByText(/phone \(202\) is not registered/).waitFor();
+      await page2.getByText(/page's phone is not ready/).waitFor();
       await checkA11y(page2, "microphone refused");
       await shot(page2, "page-phone-no-microphone");
+    }],
+    ["a Sales call is not offered to the agent without a phone", async () => {
+      // Agent 1 leaves, so agent 2 is the only Sales agent logged in.
+      const agent1 = await apiAs("agent1");
+      await agent1("POST", "/api/v1/floor/me/logoff");
+      await waitAgent("201", "logged_off");
+      await rig("/call", { did: "442079460600", from: "+441632960202" });
+      await until("the customer's call is up", async () => {
+        const c = await rigCarrier();
+        return { ...c, ok: c.active === 1 };
+      });
+      for (let i = 0; i < 20; i++) {
+        assert.equal((await rigAgent("202")).state, "idle", "agent 2, with no phone, is offered the Sales call");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal((await rigCarrier()).active, 1, "the customer waits in the queue");
     }],
   ]);
 } finally {

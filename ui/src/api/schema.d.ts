@@ -1520,6 +1520,7 @@ export interface components {
             pause_over_threshold: boolean;
             pending: components["schemas"]["Pending"];
             permissions: components["schemas"]["Permissions"];
+            phone_engine: components["schemas"]["PhoneEngine"];
             phone_registered: boolean;
             preview: components["schemas"]["PreviewView"] | null;
             /** Format: date-time */
@@ -1913,6 +1914,7 @@ export interface components {
             pause_over_threshold: boolean;
             pending: components["schemas"]["Pending"];
             permissions: components["schemas"]["Permissions"];
+            phone_engine: components["schemas"]["PhoneEngine"];
             phone_registered: boolean;
             preview: components["schemas"]["PreviewView"] | null;
             /** Format: date-time */

@@ -30,6 +30,7 @@ export function agent(over: Partial<AgentView> = {}): AgentView {
     auto_answer: false,
     auto_answer_setting: "off",
     phone_registered: true,
+    phone_engine: "external",
     permissions: allPermissions,
     lines: [],
     wrapup: null,

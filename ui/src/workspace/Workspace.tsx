@@ -54,7 +54,9 @@ export function Workspace() {
       )}
       {!agent.phone_registered && agent.state !== "logged_off" && (
         <div className="notice notice-warn" role="status">
-          Your phone ({agent.number}) is not registered: no call can reach you until it is.
+          {agent.phone_engine === "webrtc"
+            ? "This page's phone is not ready: no call is offered to you until it is."
+            : `Your softphone (${agent.number}) is not registered: no call can reach you until it is.`}
         </div>
       )}
       <Performance counters={mine?.toolbar} />
