@@ -477,6 +477,51 @@ func TestBrowserInAConference(t *testing.T) {
 	waitSignal(t, br.byes, "BYE to the browser")
 }
 
+// TestBrowserReloadInAConference: the page of an agent hosting a
+// three-party conference reloads: the other two go on hearing each
+// other, and the page, called back, is in the mix again, hearing both
+// and heard by both.
+func TestBrowserReloadInAConference(t *testing.T) {
+	h, ws := browserHarness(t)
+	caller := h.phone(h.addExt(1, 10, "100"), false)
+	third := h.phone(h.addExt(1, 30, "300"), false)
+	for _, p := range []*phone{caller, third} {
+		p.register()
+		p.speak()
+	}
+	agentExt := h.addExt(1, 20, "200")
+	br := h.browser(agentExt, ws)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d := caller.answered(ctx, t, "200", nil)
+	id := d.InviteRequest.CallID().Value()
+	br.hears("100")
+	consult, err := h.b.Consult(ctx, 1, 20, id, "300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-third.invites
+	br.hears("300")
+	if err := h.b.Conference(ctx, 1, 20, []string{id, consult}); err != nil {
+		t.Fatal(err)
+	}
+	br.hears("100", "300")
+
+	br.pc.Close()
+	br.closeUA()
+	caller.hears("300")
+	third.hears("100")
+
+	again := h.browser(agentExt, ws)
+	again.waitInvite(t, 10*time.Second)
+	again.hears("100", "300")
+	caller.hears("200", "300")
+	third.hears("100", "200")
+	if n := h.b.Calls(); n != 2 {
+		t.Errorf("%d calls, want the conference's two", n)
+	}
+}
+
 // TestPhoneEngineDecidesWhatRings: an agent on the WebRTC engine with a
 // page and a softphone registered is rung on the page only; on the
 // External Client engine, on the softphone only. An extension that is no

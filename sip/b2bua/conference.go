@@ -37,3 +37,14 @@ func (cf *conference) remove(c *call) {
 	}
 	cf.mix.Close()
 }
+
+// rehub puts nl in the mix in place of the hub leg, when the agent's page
+// phone comes back with a new leg after a reload.
+func (cf *conference) rehub(nl *leg) error {
+	cf.mix.Remove(cf.hub.media)
+	if err := cf.mix.Add(nl.media); err != nil {
+		return err
+	}
+	cf.hub = nl
+	return nil
+}

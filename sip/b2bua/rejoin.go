@@ -159,6 +159,11 @@ func (b *B2BUA) rejoin(l *leg) {
 	}
 	l.calls, l.active, l.gone, l.away = nil, nil, true, false
 	for _, cc := range nl.calls {
+		if cf := cc.conf; cf != nil && cf.hub == l {
+			if err := cf.rehub(nl); err != nil {
+				b.log.Warn("page phone back, but not in its conference", "leg", nl.id, "err", err)
+			}
+		}
 		cc.remedia()
 	}
 	b.mu.Unlock()
