@@ -60,10 +60,24 @@ type browserPhone struct {
 	byes    chan struct{}
 	invites chan *sip.Request
 	ua      *sipgo.UserAgent
+	contact sip.ContactHeader
 	// answering counts the INVITEs being answered; closing is set when
 	// the test ends, after which their failures are no failure.
 	answering sync.WaitGroup
 	closing   atomic.Bool
+}
+
+// reconnect drops the browser's WebSocket alone, as a network blip too
+// short to fail the media does, and registers again over a new one, as
+// JsSIP does: same SIP stack, same contact.
+func (p *browserPhone) reconnect() {
+	p.t.Helper()
+	c, err := p.ua.TransportLayer().GetConnection("ws", p.ws)
+	if err != nil || c == nil {
+		p.t.Fatalf("the browser's WebSocket: %v", err)
+	}
+	c.Close()
+	p.register(p.contact)
 }
 
 // closeUA drops the browser's SIP stack and its WebSocket, as a reload
@@ -103,7 +117,8 @@ func (h *harness) browser(ext *callfloor.Extension, ws string) *browserPhone {
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: ext.Number, Host: strings.ToLower(sip.GenerateTagN(10)) + ".invalid", UriParams: params}}
 	p := &browserPhone{t: t, ext: ext, ws: ws, cli: cli, dsc: sipgo.NewDialogServerCache(cli, contact),
 		dcc:   sipgo.NewDialogClientCache(cli, contact),
-		heard: make(chan []int16, 500), byes: make(chan struct{}, 10), invites: make(chan *sip.Request, 10), ua: ua}
+		heard: make(chan []int16, 500), byes: make(chan struct{}, 10), invites: make(chan *sip.Request, 10), ua: ua,
+		contact: contact}
 	srv.OnInvite(p.onInvite)
 	srv.OnAck(func(req *sip.Request, tx sip.ServerTransaction) { _ = p.dsc.ReadAck(req, tx) })
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
@@ -335,6 +350,44 @@ func TestBrowserCallsAPhone(t *testing.T) {
 	}
 	waitSignal(t, callee.byes, "BYE to the callee")
 	h.waitEvents("ringing", "answered", "ended:"+ReasonCallerHangup)
+}
+
+// TestBrowserWebSocketDropKeepsTheCall: a page's WebSocket drops and
+// reconnects while its media goes on (a blip too short for ICE to fail):
+// the call goes on, and the B2BUA's next in-dialog request, the BYE when
+// the other party hangs up, reaches the page on its new connection. Both
+// ways: a call the page answered, and one it made.
+func TestBrowserWebSocketDropKeepsTheCall(t *testing.T) {
+	for _, pageCalls := range []bool{false, true} {
+		name := map[bool]string{false: "page answered", true: "page called"}[pageCalls]
+		t.Run(name, func(t *testing.T) {
+			h, ws := browserHarness(t)
+			other := h.phone(h.addExt(1, 20, "200"), false)
+			other.register()
+			other.speak()
+			br := h.browser(h.addExt(1, 10, "100"), ws)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var hangup func() error
+			if pageCalls {
+				br.call(ctx, "200")
+				hangup = func() error { return other.session().Bye(ctx) }
+			} else {
+				d := other.answered(ctx, t, "100", nil)
+				hangup = func() error { return d.Bye(ctx) }
+			}
+			br.hears("200")
+			other.hears("100")
+
+			br.reconnect()
+			other.hears("100")
+			br.hears("200")
+			if err := hangup(); err != nil {
+				t.Fatal(err)
+			}
+			waitSignal(t, br.byes, "BYE to the page on its new WebSocket")
+		})
+	}
 }
 
 // TestBrowserOfferWithoutWebRTC: without a WebRTC endpoint a browser's

@@ -270,6 +270,9 @@ func (s *setup) callerLeg() *failure {
 	}
 	s.a = &leg{b: b, id: dlg.ID, ext: s.caller, number: s.from, media: media, local: local(media),
 		in: dlg, answered: make(chan struct{})}
+	if tp := s.req.Transport(); strings.EqualFold(tp, "ws") || strings.EqualFold(tp, "wss") {
+		s.a.dest, s.a.transport = s.req.Source(), tp
+	}
 	return nil
 }
 

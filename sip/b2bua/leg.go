@@ -2,6 +2,7 @@ package b2bua
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -35,8 +36,15 @@ type leg struct {
 	in  *sipgo.DialogServerSession
 	out *sipgo.DialogClientSession
 	// dest and transport reach the party of an out leg (its
-	// registration's source), for in-dialog requests.
+	// registration's source), and of any leg over a WebSocket (the
+	// page's connection), for in-dialog requests. A page that reconnects
+	// its WebSocket moves dest (retarget); destMu guards it.
+	destMu          sync.Mutex
 	dest, transport string
+	// sendMu is held while an in-dialog request is built and sent:
+	// sipgo addresses it from the dialog's INVITE (or its answer), whose
+	// source retarget changes under sendMu.
+	sendMu sync.Mutex
 	// answered is closed once the dialog is confirmed (our 200 OK ACKed,
 	// or the party's 200 OK to us received): no BYE may overtake it.
 	answered chan struct{}
@@ -58,6 +66,10 @@ type leg struct {
 	away, rejoining bool
 	awaySince       time.Time
 	gone            bool // BYE sent or received
+	// moved: the page reconnected its WebSocket during the call
+	// (followBrowsers); if its media fails later, the page registered
+	// now is called back at once.
+	moved bool
 }
 
 // extID is the leg's extension ID, 0 for an outside party.
@@ -97,6 +109,8 @@ func (l *leg) drop(c *call) {
 func (l *leg) hangup() {
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
+	l.sendMu.Lock()
+	defer l.sendMu.Unlock()
 	switch {
 	case l.in != nil:
 		select {
@@ -143,6 +157,8 @@ func (l *leg) request(ctx context.Context, method sip.RequestMethod, body []byte
 		req.AppendHeader(h)
 	}
 	req.SetBody(body)
+	l.sendMu.Lock()
+	defer l.sendMu.Unlock()
 	if l.in != nil {
 		return l.in.Do(ctx, req)
 	}
@@ -164,12 +180,42 @@ func (l *leg) newRequest(method sip.RequestMethod) *sip.Request {
 			target = c.Address
 		}
 		req = sip.NewRequest(method, target)
-		req.SetDestination(l.dest)
+		req.SetDestination(l.target())
 		if l.transport != "" {
 			req.SetTransport(l.transport)
 		}
 	}
 	return req
+}
+
+// target is where the leg's in-dialog requests go ("" for an in leg
+// answered where its requests come from).
+func (l *leg) target() string {
+	l.destMu.Lock()
+	defer l.destMu.Unlock()
+	return l.dest
+}
+
+// retarget sends the leg's in-dialog requests to dest from now on:
+// target says so at once, and the dialog is readdressed once a request
+// being sent has gone (a goroutine of the B2BUA's, as it may wait).
+func (l *leg) retarget(dest string) {
+	l.destMu.Lock()
+	l.dest = dest
+	l.destMu.Unlock()
+	l.b.spawn(func() { l.readdress(dest) })
+}
+
+// readdress points the dialog's own record of the party's address, which
+// sipgo sends in-dialog requests to, at dest.
+func (l *leg) readdress(dest string) {
+	l.sendMu.Lock()
+	defer l.sendMu.Unlock()
+	if l.in != nil {
+		l.in.InviteRequest.SetSource(dest)
+	} else if l.out.InviteResponse != nil {
+		l.out.InviteResponse.SetSource(dest)
+	}
 }
 
 // answerSDP is our SDP answer to offer, for the leg's media, with our

@@ -2,10 +2,12 @@ package b2bua
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/callfloor/callfloor/sip/registrar"
 	"github.com/callfloor/callfloor/webrtc"
+	"github.com/emiago/sipgo/sip"
 )
 
 // A page phone that reloads, or whose network blips, loses its media
@@ -45,7 +47,7 @@ func (b *B2BUA) browserLost(l *leg, p *webrtc.Peer) {
 	}
 	b.mu.Unlock()
 	b.log.Info("page phone lost: its calls wait for it", "leg", l.id, "number", l.number, "grace", b.cfg.BrowserGrace)
-	if b.newerBrowser(l) {
+	if b.newerBrowser(l) || l.moved {
 		b.rejoin(l)
 	}
 }
@@ -67,10 +69,59 @@ func (b *B2BUA) newerBrowser(l *leg) bool {
 // browserSrc is the address of the browser's connection the leg's
 // dialog runs over.
 func (l *leg) browserSrc() string {
-	if l.in != nil {
-		return l.in.InviteRequest.Source()
+	if d := l.target(); d != "" {
+		return d
 	}
-	return l.dest
+	return l.in.InviteRequest.Source()
+}
+
+// partyHost is the host of the party's contact: for a page, the random
+// *.invalid name its SIP stack keeps for as long as the page is open.
+func (l *leg) partyHost() string {
+	if l.in != nil {
+		if c := l.in.InviteRequest.Contact(); c != nil {
+			return strings.ToLower(c.Address.Host)
+		}
+		return ""
+	}
+	if c := l.out.InviteResponse.Contact(); c != nil {
+		return strings.ToLower(c.Address.Host)
+	}
+	return ""
+}
+
+// followBrowsers moves the in-dialog requests of an extension's live page
+// legs to the page's new connection, when the page's SIP stack (the same
+// contact) registered again over a new WebSocket while its media went
+// on: a WebSocket that dropped alone. A leg it moves is marked moved, so
+// that a peer connection failing later still calls the page back.
+func (b *B2BUA) followBrowsers(account, ext int64) {
+	binds := b.cfg.Registrar.Contacts(account, ext)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, l := range b.legs {
+		if l.peer == nil || l.gone || l.away || l.ext == nil || l.ext.AccountID != account || l.ext.ID != ext {
+			continue
+		}
+		host := l.partyHost()
+		for _, bind := range binds {
+			if !bind.Browser || bind.Source == l.browserSrc() || contactHost(bind.Contact) != host {
+				continue
+			}
+			b.log.Info("page phone reconnected: its calls follow it", "leg", l.id, "from", l.browserSrc(), "to", bind.Source)
+			l.moved = true
+			l.retarget(bind.Source)
+		}
+	}
+}
+
+// contactHost is the host of a registered contact URI, lower case.
+func contactHost(contact string) string {
+	var u sip.Uri
+	if err := sip.ParseUri(strings.Trim(contact, "<>"), &u); err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }
 
 // watchRegistrations calls back the away page phones of an extension
@@ -88,6 +139,7 @@ func (b *B2BUA) watchRegistrations(changes <-chan registrar.Change) {
 			if !ch.Registered {
 				continue
 			}
+			b.followBrowsers(ch.AccountID, ch.ExtensionID)
 			for _, l := range b.awayLegs(ch.AccountID, ch.ExtensionID) {
 				if b.newerBrowser(l) {
 					b.spawn(func() { b.rejoin(l) })

@@ -360,6 +360,8 @@ func (l *leg) sendRefresh(ctx context.Context, update bool, interval time.Durati
 		}
 	}
 	ack := l.newRequest(sip.ACK)
+	l.sendMu.Lock()
+	defer l.sendMu.Unlock()
 	if l.in != nil {
 		err = l.in.WriteRequest(ack)
 	} else {
