@@ -40,6 +40,9 @@ type Endpoint struct {
 	mux  *ice.UDPMuxDefault
 }
 
+// socketBuffer is the size asked for the shared UDP socket's buffers.
+const socketBuffer = 8 << 20
+
 // New opens the endpoint's UDP port.
 func New(cfg Config) (*Endpoint, error) {
 	if cfg.Logger == nil {
@@ -55,6 +58,12 @@ func New(cfg Config) (*Endpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webrtc: listen %s: %w", cfg.Listen, err)
 	}
+	// Every page's media arrives on this one socket (50 packets a second
+	// a call): room for a burst while the process is busy, up to the
+	// kernel's net.core.rmem_max, rather than the default's 70 ms at 300
+	// calls.
+	_ = conn.SetReadBuffer(socketBuffer)
+	_ = conn.SetWriteBuffer(socketBuffer)
 	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn})
 
 	media := &webrtc.MediaEngine{}

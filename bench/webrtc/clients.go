@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"log/slog"
 	"net"
@@ -22,28 +23,55 @@ import (
 	"github.com/callfloor/callfloor/sip/sdp"
 )
 
-// counter counts the packets a client sends and receives.
+// counter counts the packets a client sends and receives, and the
+// packets the RTP sequence numbers say were sent to it (RFC 3550 A.3):
+// each stream (SSRC) counts from its first packet to its newest, so a
+// packet lost is missed wherever the counting starts, and a new stream
+// (the server switching what it sends) starts its own count.
 type counter struct {
-	sent, received         atomic.Int64
-	markSent, markReceived atomic.Int64
-	firstAudio             chan struct{}
-	firstOnce              sync.Once
+	sent, markSent atomic.Int64
+	firstAudio     chan struct{}
+	firstOnce      sync.Once
+
+	mu                    sync.Mutex
+	ssrc                  uint32
+	highest               uint16 // of the current stream
+	streams               int
+	received, expected    int64
+	markReceived, markExp int64
 }
 
 func newCounter() counter { return counter{firstAudio: make(chan struct{})} }
 
 func (c *counter) mark() {
 	c.markSent.Store(c.sent.Load())
-	c.markReceived.Store(c.received.Load())
+	c.mu.Lock()
+	c.markReceived, c.markExp = c.received, c.expected
+	c.mu.Unlock()
 }
 
-// since returns what was sent and received since mark.
-func (c *counter) since() (sent, received int64) {
-	return c.sent.Load() - c.markSent.Load(), c.received.Load() - c.markReceived.Load()
+// since returns what was sent and received since mark, and how many
+// packets the sequence numbers say were sent to this client since then.
+func (c *counter) since() (sent, received, expected int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sent.Load() - c.markSent.Load(), c.received - c.markReceived, c.expected - c.markExp
 }
 
-func (c *counter) got() {
-	c.received.Add(1)
+func (c *counter) got(ssrc uint32, seq uint16) {
+	c.mu.Lock()
+	switch {
+	case c.streams == 0 || ssrc != c.ssrc:
+		c.ssrc, c.highest, c.streams = ssrc, seq, c.streams+1
+		c.expected++
+	default:
+		if d := int16(seq - c.highest); d > 0 {
+			c.highest = seq
+			c.expected += int64(d)
+		}
+	}
+	c.received++
+	c.mu.Unlock()
 	c.firstOnce.Do(func() { close(c.firstAudio) })
 }
 
@@ -150,12 +178,12 @@ func (b *browser) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	<-gathered
 	pc.OnTrack(func(tr *pion.TrackRemote, _ *pion.RTPReceiver) {
-		buf := make([]byte, 1500)
 		for {
-			if _, _, err := tr.Read(buf); err != nil {
+			pkt, _, err := tr.ReadRTP()
+			if err != nil {
 				return
 			}
-			b.got()
+			b.got(pkt.SSRC, pkt.SequenceNumber)
 		}
 	})
 	go func() {
@@ -241,10 +269,13 @@ func newCustomer(ext *callfloor.Extension, srv string) (*customer, error) {
 	go func() {
 		buf := make([]byte, 1500)
 		for {
-			if _, err := r.Read(buf); err != nil {
+			n, err := r.Read(buf)
+			if err != nil {
 				return
 			}
-			c.got()
+			if n >= 12 && buf[0]>>6 == 2 {
+				c.got(binary.BigEndian.Uint32(buf[8:12]), binary.BigEndian.Uint16(buf[2:4]))
+			}
 		}
 	}()
 	return c, nil
