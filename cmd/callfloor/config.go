@@ -47,6 +47,9 @@ type Config struct {
 	// MediaTimeout ends a call whose party sent no RTP and no RTCP for
 	// this long (gone without a BYE); 0 turns it off.
 	MediaTimeout time.Duration
+	// PagePhoneGrace is how long a call waits for an agent's page phone
+	// that vanished (a reload, a closed tab) to come back.
+	PagePhoneGrace time.Duration
 	// WebRTCListen is the UDP address of browser phones' media (ICE),
 	// one port for every call; empty: the SIP address's IP, a free port.
 	// WebRTCPublicIP is the address browsers reach it at behind a 1:1
@@ -110,6 +113,7 @@ func DefaultConfig() Config {
 		SIPAllow:          []netip.Prefix{},
 		RTPPorts:          PortRange{Min: 10000, Max: 20000},
 		MediaTimeout:      30 * time.Second,
+		PagePhoneGrace:    time.Minute,
 		SIPSessionExpires: 30 * time.Minute,
 		LogLevel:          "info",
 		LogFormat:         "text",
@@ -272,6 +276,16 @@ func settings() []setting {
 			}},
 		mk("webrtc-turn-username", "username of the TURN servers in webrtc-ice-servers", false, func(c *Config) *string { return &c.WebRTCTURNUser }),
 		mk("webrtc-turn-credential", "credential of the TURN servers in webrtc-ice-servers (keep it secret)", false, func(c *Config) *string { return &c.WebRTCTURNPass }),
+		{name: "page-phone-grace", usage: "how long a call waits, the customer hearing music, for an agent's page phone that vanished (a reload, a closed tab) to come back; then a queue's caller goes back to the queue and other calls end; 10s to 1h",
+			get: func(c *Config) string { return c.PagePhoneGrace.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(strings.TrimSpace(v))
+				if err != nil || d < 10*time.Second || d > time.Hour {
+					return fmt.Errorf("page phone grace must be a duration between 10s and 1h, e.g. 1m")
+				}
+				c.PagePhoneGrace = d
+				return nil
+			}},
 		{name: "webrtc-public-ip", usage: "the address browsers reach webrtc-listen at, behind a 1:1 NAT (the only ICE candidate offered); empty: the listening address",
 			get: func(c *Config) string { return c.WebRTCPublicIP },
 			set: func(c *Config, v string) error {

@@ -320,6 +320,7 @@ func (m *Main) openCalls() error {
 		Queues:         acd,
 		Logger:         m.Logger,
 		MediaTimeout:   offIfZero(m.Config.MediaTimeout),
+		BrowserGrace:   m.Config.PagePhoneGrace,
 		SessionExpires: offIfZero(m.Config.SIPSessionExpires),
 	})
 	if err != nil {

@@ -23,8 +23,9 @@ import (
 )
 
 // browserHarness is a harness whose B2BUA has a WebRTC endpoint and
-// whose registrar takes SIP over WebSocket too.
-func browserHarness(t *testing.T) (*harness, string) {
+// whose registrar takes SIP over WebSocket too; opts change its Config
+// further.
+func browserHarness(t *testing.T, opts ...func(*Config)) (*harness, string) {
 	t.Helper()
 	e, err := webrtc.New(webrtc.Config{Listen: netip.MustParseAddrPort("127.0.0.1:0")})
 	if err != nil {
@@ -39,6 +40,9 @@ func browserHarness(t *testing.T) (*harness, string) {
 	h := newHarness(t, func(c *Config) {
 		c.WebRTC = e
 		c.Listeners = map[string]sip.Uri{"WS": {Scheme: "sip", Host: "127.0.0.1", Port: addr.Port}}
+		for _, o := range opts {
+			o(c)
+		}
 	})
 	go h.reg.ServeWS(ln)
 	t.Cleanup(func() { ln.Close() })
@@ -460,25 +464,11 @@ func TestBrowserReloadKeepsTheCall(t *testing.T) {
 // TestBrowserNeverBack: a page phone that does not come back within the
 // grace ends its call with phone_lost, and the caller gets a BYE.
 func TestBrowserNeverBack(t *testing.T) {
-	e, err := webrtc.New(webrtc.Config{Listen: netip.MustParseAddrPort("127.0.0.1:0")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	h := newHarness(t, func(c *Config) {
-		c.WebRTC, c.BrowserGrace = e, time.Second
-		c.Listeners = map[string]sip.Uri{"WS": {Scheme: "sip", Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}}
-	})
-	go h.reg.ServeWS(ln)
+	h, ws := browserHarness(t, func(c *Config) { c.BrowserGrace = time.Second })
 	caller := h.phone(h.addExt(1, 20, "200"), false)
 	caller.register()
 	caller.speak()
-	br := h.browser(h.addExt(1, 10, "100"), ln.Addr().String())
+	br := h.browser(h.addExt(1, 10, "100"), ws)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	caller.answered(ctx, t, "100", nil)
@@ -489,6 +479,58 @@ func TestBrowserNeverBack(t *testing.T) {
 		t.Fatalf("ended %+v, want %s", e, ReasonPhoneLost)
 	}
 	waitSignal(t, caller.byes, "BYE to the caller")
+}
+
+// TestBrowserNeverBackQueueCall: a queue caller whose agent's page does
+// not come back within the grace is not hung up on: the agent leaves with
+// phone_lost, and the caller, hearing music again, is handed back to the
+// queue for the ACD to offer to someone else; the next member takes them.
+func TestBrowserNeverBackQueueCall(t *testing.T) {
+	r := &router{waiting: make(chan Waiting, 10)}
+	h, ws := browserHarness(t, func(c *Config) { c.BrowserGrace, c.Queues = time.Second, r })
+	caller := h.phone(h.addExt(1, 10, "100"), false)
+	next := h.phone(h.addExt(1, 30, "300"), false)
+	for _, p := range []*phone{caller, next} {
+		p.register()
+		p.speak()
+	}
+	agentExt := h.addExt(1, 20, "200")
+	agentExt.Agent.Enabled, agentExt.Agent.PhoneEngine = true, callfloor.PhoneWebRTC
+	br := h.browser(agentExt, ws)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dlg := caller.answered(ctx, t, "600", nil)
+	w := <-r.waiting
+	if err := h.b.Ring(ctx, 1, w.CallID, agentExt, RingOptions{Timeout: 5 * time.Second}); err != nil {
+		t.Fatalf("ring the page: %v", err)
+	}
+	caller.hears("200")
+	br.pc.Close()
+	br.closeUA()
+	if e := h.waitEventWithin(Left, 10*time.Second); e.Ext != agentExt.ID || e.Reason != ReasonPhoneLost {
+		t.Fatalf("left %+v, want the agent with %s", e, ReasonPhoneLost)
+	}
+	select {
+	case again := <-r.waiting:
+		if again.CallID != w.CallID || again.QueueID != 7 {
+			t.Fatalf("handed back %+v, want call %s in queue 7", again, w.CallID)
+		}
+	case <-ctx.Done():
+		t.Fatal("the caller was not handed back to the queue")
+	}
+	caller.hearsMusic()
+	if err := h.b.Ring(ctx, 1, w.CallID, next.ext, RingOptions{Timeout: 5 * time.Second}); err != nil {
+		t.Fatalf("ring the next member: %v", err)
+	}
+	caller.hears("300")
+	for _, k := range h.eventKinds() {
+		if strings.HasPrefix(k, "ended") {
+			t.Fatalf("the call ended: %q", h.eventKinds())
+		}
+	}
+	if err := dlg.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestBrowserInAConference: an agent on a page phone, talking to a

@@ -243,3 +243,27 @@ func (b *B2BUA) expiredAway(now time.Time) []*leg {
 	}
 	return out
 }
+
+// pageLost gives up on a page phone away for longer than the grace: a
+// customer who came through a queue goes back to it (the agent leaves
+// with ReasonPhoneLost and the ACD offers the call again, as the queue's
+// rules say); every other call of the leg ends with ReasonPhoneLost.
+func (b *B2BUA) pageLost(l *leg) {
+	b.mu.Lock()
+	var back []*call
+	for _, c := range l.calls {
+		if c.queue != 0 && c.conf == nil && c.answered {
+			back = append(back, c)
+		}
+	}
+	b.mu.Unlock()
+	for _, c := range back {
+		if err := b.handToQueue(c, l, c.queue, c.base.Number, true, ReasonPhoneLost); err != nil {
+			b.log.Info("page phone lost: the caller could not go back to the queue", "call", c.id, "err", err)
+			continue
+		}
+		b.log.Info("page phone lost: the caller goes back to the queue", "call", c.id, "queue", c.queue)
+	}
+	b.log.Info("page phone did not come back", "leg", l.id, "number", l.number)
+	b.endLeg(l, ReasonPhoneLost)
+}

@@ -72,6 +72,11 @@ func (b *B2BUA) queueNumber(account int64, number string) int64 {
 // connects a member. keep leaves l's dialog up (a REFER: the phone
 // hangs up itself).
 func (b *B2BUA) transferToQueue(c *call, l *leg, q int64, number string, keep bool) error {
+	return b.handToQueue(c, l, q, number, keep, ReasonTransferred)
+}
+
+// handToQueue is transferToQueue with the reason l leaves for.
+func (b *B2BUA) handToQueue(c *call, l *leg, q int64, number string, keep bool, reason string) error {
 	b.mu.Lock()
 	i := c.side(l)
 	far := (*leg)(nil)
@@ -95,7 +100,7 @@ func (b *B2BUA) transferToQueue(c *call, l *leg, q int64, number string, keep bo
 		l.gone = true
 	}
 	left := c.base
-	left.Kind, left.Ext, left.Reason, left.Parties = Left, l.extID(), ReasonTransferred, nil
+	left.Kind, left.Ext, left.Reason, left.Parties = Left, l.extID(), reason, nil
 	// The party waits on side 0, the caller's side of a queue call.
 	c.legs[0], c.legs[1], c.held = far, nil, [2]bool{}
 	c.queue, c.base.QueueID, c.base.Number, c.waitSound = q, q, number, tone.NewMusic()

@@ -54,10 +54,7 @@ func (b *B2BUA) background() {
 		}
 		refresh, expired := b.dueTimers(now)
 		for _, l := range b.expiredAway(now) {
-			b.spawn(func() {
-				b.log.Info("call ended: the page phone did not come back", "leg", l.id, "number", l.number)
-				b.endLeg(l, ReasonPhoneLost)
-			})
+			b.spawn(func() { b.pageLost(l) })
 		}
 		for _, l := range silent {
 			b.spawn(func() { b.mediaTimeout(l) })
