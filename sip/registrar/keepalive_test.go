@@ -169,13 +169,13 @@ func TestKeepaliveRemovesDeadPhones(t *testing.T) {
 		}
 		if i == 2 {
 			// The mute phone went at the third miss in a row.
-			if c := nextChange(t, changes); c != (Change{AccountID: 1, ExtensionID: 10, Registered: true, Contacts: 4}) {
+			if c := nextChange(t, changes); c != (Change{AccountID: 1, ExtensionID: 10, Registered: true, Contacts: 4, Softphone: true}) {
 				t.Fatalf("change %+v", c)
 			}
 		}
 	}
 	for n := 3; n > 0; n-- {
-		if c := nextChange(t, changes); c != (Change{AccountID: 1, ExtensionID: 10, Registered: true, Contacts: n}) {
+		if c := nextChange(t, changes); c != (Change{AccountID: 1, ExtensionID: 10, Registered: true, Contacts: n, Softphone: true}) {
 			t.Fatalf("change %+v", c)
 		}
 	}

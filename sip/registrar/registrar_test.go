@@ -36,7 +36,7 @@ func TestRegisterGoodPassword(t *testing.T) {
 		!strings.HasPrefix(bs[0].Source, "127.0.0.1:") || !bs[0].Expires.Equal(t0.Add(600*time.Second)) || bs[0].Browser {
 		t.Fatalf("bindings %+v", bs)
 	}
-	if c := nextChange(t, changes); c != (Change{AccountID: 1, ExtensionID: 10, Registered: true, Contacts: 1}) {
+	if c := nextChange(t, changes); c != (Change{AccountID: 1, ExtensionID: 10, Registered: true, Contacts: 1, Softphone: true}) {
 		t.Fatalf("change %+v", c)
 	}
 	if h.reg.Registered(h.ext.AccountID, 99) || h.reg.Registered(2, h.ext.ID) {
@@ -289,7 +289,7 @@ func TestTwoContactsAndUnregister(t *testing.T) {
 	if bs := h.reg.Contacts(1, 10); len(bs) != 1 || bs[0].Contact != "sip:soft@127.0.0.1:5080" {
 		t.Fatalf("after unregister %+v", bs)
 	}
-	if c := nextChange(t, changes); c != (Change{AccountID: 1, ExtensionID: 10, Registered: true, Contacts: 1}) {
+	if c := nextChange(t, changes); c != (Change{AccountID: 1, ExtensionID: 10, Registered: true, Contacts: 1, Softphone: true}) {
 		t.Fatalf("change %+v", c)
 	}
 
@@ -343,6 +343,9 @@ func TestBrowserContact(t *testing.T) {
 	bs := h.reg.Contacts(1, 10)
 	if len(bs) != 1 || !bs[0].Browser || !strings.HasPrefix(bs[0].Source, "127.0.0.1:") || bs[0].Source == "127.0.0.1:0" || bs[0].Transport != "UDP" {
 		t.Fatalf("bindings %+v", bs)
+	}
+	if soft, browser := h.reg.Kinds(1, 10); soft || !browser {
+		t.Fatalf("kinds: softphone %v, page %v; want the page only", soft, browser)
 	}
 }
 
