@@ -356,8 +356,8 @@ func TestEngineForgetsPhonesLostInARestart(t *testing.T) {
 	// After the restart the registrar knows B's phone only (it registered
 	// again at once); A's is gone.
 	e, err := Start(context.Background(), EngineConfig{AccountID: 7, Journal: j, Clock: clock,
-		LoadConfig:      func(context.Context) (*Config, error) { return testConfig(), nil },
-		Phones: func(ext int64) Phone { return Phone{Softphone: ext == agentB} }})
+		LoadConfig: func(context.Context) (*Config, error) { return testConfig(), nil },
+		Phones:     func(ext int64) Phone { return Phone{Softphone: ext == agentB} }})
 	if err != nil {
 		t.Fatal(err)
 	}
