@@ -260,9 +260,11 @@ func demoExtensions(t *testing.T, m *Main) map[string]*callfloor.Extension {
 	return out
 }
 
-// TestDemoPhoneRegistersWithSipp: a real SIP peer (sipp) registers agent
-// extension 201 with the demo password, and the supervisor's board shows
-// the agent's phone registered.
+// TestDemoPhoneRegistersWithSipp: a real SIP peer (sipp) registers
+// extensions 201 and 203 with the demo password. Agent 3 (203) is on the
+// External Client engine, so the supervisor's board shows their phone
+// registered; agent 1 (201) is on the WebRTC engine, whose phone is the
+// page, so a softphone's registration does not make them ready.
 func TestDemoPhoneRegistersWithSipp(t *testing.T) {
 	sipptest.Path(t)
 	m := startMain(t, t.TempDir())
@@ -270,11 +272,17 @@ func TestDemoPhoneRegistersWithSipp(t *testing.T) {
 	if _, err := SeedDemo(ctx, m.Store, m.Hasher, "callfloor", "demo-pass-1"); err != nil {
 		t.Fatal(err)
 	}
-	user := demoExtensions(t, m)["201"].SIPUsername
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if out, err := sipp(cctx, t, m, "../../sip/registrar/testdata/register_auth.xml", user, sipptest.FreePort(t)).CombinedOutput(); err != nil {
-		t.Fatalf("sipp: %v\n%s", err, out)
+	exts := demoExtensions(t, m)
+	if exts["201"].Agent.PhoneEngine != callfloor.PhoneWebRTC || exts["203"].Agent.PhoneEngine != callfloor.PhoneExternal {
+		t.Fatalf("demo engines: 201 %q, 203 %q", exts["201"].Agent.PhoneEngine, exts["203"].Agent.PhoneEngine)
+	}
+	for _, num := range []string{"201", "203"} {
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		out, err := sipp(cctx, t, m, "../../sip/registrar/testdata/register_auth.xml", exts[num].SIPUsername, sipptest.FreePort(t)).CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("sipp %s: %v\n%s", num, err, out)
+		}
 	}
 	sup := newClient(t, m.URL())
 	sup.do("POST", "/api/v1/auth/login", map[string]string{"account": "demo", "username": "super", "password": "demo-pass-1"}, nil)
@@ -287,13 +295,18 @@ func TestDemoPhoneRegistersWithSipp(t *testing.T) {
 			} `json:"items"`
 		}
 		sup.do("GET", "/api/v1/floor/agents", nil, &board)
+		reg := map[string]bool{}
 		for _, a := range board.Items {
-			if a.Number == "201" && a.PhoneRegistered {
-				return
+			reg[a.Number] = a.PhoneRegistered
+		}
+		if reg["203"] {
+			if reg["201"] {
+				t.Fatal("agent 1, on the page phone engine, is shown ready because of a softphone")
 			}
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("agent 201's phone not shown registered: %+v", board.Items)
+			t.Fatalf("agent 203's phone not shown registered: %+v", board.Items)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
