@@ -37,6 +37,8 @@ const (
 	ErrLicenceExhausted  = "licence_exhausted"
 	ErrQueuesDisabled    = "queues_feature_disabled"
 	ErrLastAdmin         = "last_admin"
+	ErrLeadTaken         = "lead_taken"
+	ErrNotCampaignMember = "not_campaign_member"
 )
 
 // ErrorInfo describes one error code for the catalogue.
@@ -78,6 +80,8 @@ var Errors = []ErrorInfo{
 	{ErrLicenceExhausted, "Every agent licence of the account is in use by another agent extension."},
 	{ErrQueuesDisabled, "The extension does not have the queues feature, so it cannot be a queue member."},
 	{ErrLastAdmin, "The account must keep at least one enabled admin user."},
+	{ErrLeadTaken, "The lead is no longer open: another agent or the dialler took it, or it was closed."},
+	{ErrNotCampaignMember, "The extension is not an agent member of the campaign."},
 }
 
 // Error is the error type of the domain. Code is one of the catalogue codes,

@@ -21,6 +21,8 @@ type Store interface {
 	CallerIDPoolService
 	TrunkService
 	InboundNumberService
+	CampaignService
+	LeadService
 	Journal
 	CallHistory
 

@@ -218,6 +218,13 @@ func (s *Store) DeleteCallerIDPool(ctx context.Context, id int64) error {
 		if n > 0 {
 			return callfloor.Errorf(callfloor.ErrInUse, "%d extensions use the caller-ID pool", n)
 		}
+		n, err = count(ctx, c, "count pool campaigns", `SELECT COUNT(*) FROM campaigns WHERE account_id = ? AND caller_id_pool_id = ?`, account, id)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return callfloor.Errorf(callfloor.ErrInUse, "%d campaigns use the caller-ID pool", n)
+		}
 		for _, q := range []string{
 			`DELETE FROM caller_id_numbers WHERE account_id = ? AND pool_id = ?`,
 			`DELETE FROM caller_id_pools WHERE account_id = ? AND id = ?`,

@@ -285,7 +285,14 @@ func (s *Store) checkExtension(ctx context.Context, c conn, account int64, e, ol
 		}
 	}
 	if old.Agent.Enabled && !e.Agent.Enabled {
-		n, err := count(ctx, c, "count agent users", `SELECT COUNT(*) FROM users WHERE account_id = ? AND extension_id = ? AND role = ?`,
+		n, err := count(ctx, c, "count campaign memberships", `SELECT COUNT(*) FROM campaign_members WHERE account_id = ? AND extension_id = ?`, account, self)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return callfloor.FieldError(callfloor.ErrInUse, "agent.enabled", "the agent is a member of %d campaigns; remove them first", n)
+		}
+		n, err = count(ctx, c, "count agent users", `SELECT COUNT(*) FROM users WHERE account_id = ? AND extension_id = ? AND role = ?`,
 			account, self, string(callfloor.RoleAgent))
 		if err != nil {
 			return err
@@ -349,6 +356,9 @@ func (s *Store) DeleteExtension(ctx context.Context, id int64) error {
 		}
 		if _, err := c.exec(ctx, `DELETE FROM queue_members WHERE account_id = ? AND extension_id = ?`, account, id); err != nil {
 			return dbErr("delete memberships", err)
+		}
+		if err := leaveCampaigns(ctx, c, account, id); err != nil {
+			return err
 		}
 		if _, err := c.exec(ctx, `DELETE FROM extensions WHERE account_id = ? AND id = ?`, account, id); err != nil {
 			return dbErr("delete extension", err)

@@ -1,0 +1,676 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/callfloor/callfloor"
+)
+
+// ---- lists
+
+const listCols = `l.id, l.account_id, l.campaign_id, l.name, l.active, l.created_at, l.updated_at,
+	(SELECT COUNT(*) FROM leads d WHERE d.list_id = l.id)`
+
+func scanList(sc scanner) (*callfloor.CampaignList, error) {
+	var l callfloor.CampaignList
+	var created, updated int64
+	if err := sc.Scan(&l.ID, &l.AccountID, &l.CampaignID, &l.Name, &l.Active, &created, &updated, &l.Leads); err != nil {
+		return nil, err
+	}
+	l.CreatedAt, l.UpdatedAt = fromMS(created), fromMS(updated)
+	return &l, nil
+}
+
+func loadList(ctx context.Context, c conn, account, id int64) (*callfloor.CampaignList, error) {
+	l, err := scanList(c.row(ctx, `SELECT `+listCols+` FROM campaign_lists l WHERE l.account_id = ? AND l.id = ?`, account, id))
+	if err == sql.ErrNoRows {
+		return nil, notFound("list", id)
+	}
+	if err != nil {
+		return nil, dbErr("load list", err)
+	}
+	return l, nil
+}
+
+func checkListName(ctx context.Context, c conn, l *callfloor.CampaignList, self int64) error {
+	taken, err := c.exists(ctx, `SELECT 1 FROM campaign_lists WHERE campaign_id = ? AND name_key = ? AND id <> ?`,
+		l.CampaignID, foldKey(l.Name), self)
+	if err != nil {
+		return dbErr("check list name", err)
+	}
+	if taken {
+		return callfloor.FieldError(callfloor.ErrNameTaken, "name", "the campaign has another list named %q", l.Name)
+	}
+	return nil
+}
+
+// CreateList stores a list of one of the account's campaigns.
+func (s *Store) CreateList(ctx context.Context, l *callfloor.CampaignList) error {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if err := l.Validate(); err != nil {
+		return err
+	}
+	now := s.now()
+	var out *callfloor.CampaignList
+	err = s.write(ctx, account, func(c conn) error {
+		ok, err := inAccount(ctx, c, "campaigns", account, l.CampaignID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return callfloor.FieldError(callfloor.ErrInvalidReference, "campaign_id", "campaign %d does not exist in the account", l.CampaignID)
+		}
+		if err := checkListName(ctx, c, l, 0); err != nil {
+			return err
+		}
+		var id int64
+		err = c.row(ctx, `INSERT INTO campaign_lists (account_id, campaign_id, name, name_key, active, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			account, l.CampaignID, l.Name, foldKey(l.Name), l.Active, toMS(now), toMS(now)).Scan(&id)
+		if err != nil {
+			return dbErr("insert list", err)
+		}
+		out, err = loadList(ctx, c, account, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	*l = *out
+	return nil
+}
+
+// FindListByID returns a list of the caller's account.
+func (s *Store) FindListByID(ctx context.Context, id int64) (*callfloor.CampaignList, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *callfloor.CampaignList
+	err = s.read(ctx, func(c conn) error {
+		out, err = loadList(ctx, c, account, id)
+		return err
+	})
+	return out, err
+}
+
+// ListLists returns a campaign's lists by name.
+func (s *Store) ListLists(ctx context.Context, campaignID int64) ([]*callfloor.CampaignList, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []*callfloor.CampaignList{}
+	err = s.read(ctx, func(c conn) error {
+		ok, err := inAccount(ctx, c, "campaigns", account, campaignID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("campaign", campaignID)
+		}
+		rows, err := c.query(ctx, `SELECT `+listCols+` FROM campaign_lists l WHERE l.account_id = ? AND l.campaign_id = ?
+			ORDER BY l.name_key, l.id`, account, campaignID)
+		if err != nil {
+			return dbErr("list lists", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanList(rows)
+			if err != nil {
+				return dbErr("list lists", err)
+			}
+			out = append(out, l)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// UpdateList lets fn change the list's name and whether it is active.
+func (s *Store) UpdateList(ctx context.Context, id int64, fn func(*callfloor.CampaignList) error) (*callfloor.CampaignList, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *callfloor.CampaignList
+	err = s.write(ctx, account, func(c conn) error {
+		old, err := loadList(ctx, c, account, id)
+		if err != nil {
+			return err
+		}
+		l := *old
+		if err := fn(&l); err != nil {
+			return err
+		}
+		l.ID, l.AccountID, l.CampaignID, l.CreatedAt = old.ID, old.AccountID, old.CampaignID, old.CreatedAt
+		if err := l.Validate(); err != nil {
+			return err
+		}
+		if err := checkListName(ctx, c, &l, id); err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, `UPDATE campaign_lists SET name = ?, name_key = ?, active = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+			l.Name, foldKey(l.Name), l.Active, toMS(s.now()), account, id); err != nil {
+			return dbErr("update list", err)
+		}
+		out, err = loadList(ctx, c, account, id)
+		return err
+	})
+	return out, err
+}
+
+// DeleteList removes a list and its leads.
+func (s *Store) DeleteList(ctx context.Context, id int64) error {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, account, func(c conn) error {
+		ok, err := inAccount(ctx, c, "campaign_lists", account, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("list", id)
+		}
+		for _, q := range []string{
+			`DELETE FROM lead_numbers WHERE lead_id IN (SELECT id FROM leads WHERE account_id = ? AND list_id = ?)`,
+			`DELETE FROM leads WHERE account_id = ? AND list_id = ?`,
+			`DELETE FROM campaign_lists WHERE account_id = ? AND id = ?`,
+		} {
+			if _, err := c.exec(ctx, q, account, id); err != nil {
+				return dbErr("delete list", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ---- leads
+
+const leadCols = `id, account_id, campaign_id, list_id, name, numbers, fields, time_zone, assigned_ext_id, priority,
+	status, attempts, next_at, callback_ext_id, last_tried_at, last_result, abandoned_at, created_at, updated_at`
+
+func scanLead(sc scanner) (*callfloor.Lead, error) {
+	var l callfloor.Lead
+	var numbers, fields string
+	var assigned, callback sql.NullInt64
+	var nextAt, tried, abandoned, created, updated int64
+	err := sc.Scan(&l.ID, &l.AccountID, &l.CampaignID, &l.ListID, &l.Name, &numbers, &fields, &l.TimeZone, &assigned,
+		&l.Priority, &l.Status, &l.Attempts, &nextAt, &callback, &tried, &l.LastResult, &abandoned, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(numbers), &l.Numbers); err != nil {
+		return nil, fmt.Errorf("lead %d numbers: %w", l.ID, err)
+	}
+	if err := json.Unmarshal([]byte(fields), &l.Fields); err != nil {
+		return nil, fmt.Errorf("lead %d fields: %w", l.ID, err)
+	}
+	l.AssignedExtID, l.CallbackExtID = idPtr(assigned), idPtr(callback)
+	l.NextAt, l.LastTriedAt, l.AbandonedAt = zeroNone(nextAt), zeroNone(tried), zeroNone(abandoned)
+	l.CreatedAt, l.UpdatedAt = fromMS(created), fromMS(updated)
+	return &l, nil
+}
+
+// zeroNone is a time stored as milliseconds with 0 for none.
+func zeroNone(ms int64) *time.Time {
+	if ms == 0 {
+		return nil
+	}
+	t := fromMS(ms)
+	return &t
+}
+
+// noneZero stores an optional time as milliseconds, 0 for none.
+func noneZero(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return toMS(truncMS(*t))
+}
+
+func loadLead(ctx context.Context, c conn, account, id int64) (*callfloor.Lead, error) {
+	l, err := scanLead(c.row(ctx, `SELECT `+leadCols+` FROM leads WHERE account_id = ? AND id = ?`, account, id))
+	if err == sql.ErrNoRows {
+		return nil, notFound("lead", id)
+	}
+	if err != nil {
+		return nil, dbErr("load lead", err)
+	}
+	return l, nil
+}
+
+// checkLeadRefs checks that the lead's agents are members of its
+// campaign.
+func checkLeadRefs(cp *callfloor.Campaign, l *callfloor.Lead) error {
+	for _, ref := range []struct {
+		field string
+		id    *int64
+	}{{"assigned_extension_id", l.AssignedExtID}, {"callback_extension_id", l.CallbackExtID}} {
+		if ref.id == nil {
+			continue
+		}
+		if _, ok := cp.Member(*ref.id); !ok {
+			return callfloor.FieldError(callfloor.ErrNotCampaignMember, ref.field, "extension %d is not a member of the campaign", *ref.id)
+		}
+	}
+	return nil
+}
+
+func insertLead(ctx context.Context, c conn, l *callfloor.Lead, now time.Time) error {
+	err := c.row(ctx, `INSERT INTO leads (account_id, campaign_id, list_id, name, numbers, fields, time_zone, assigned_ext_id,
+		priority, status, attempts, next_at, callback_ext_id, last_tried_at, last_result, abandoned_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		l.AccountID, l.CampaignID, l.ListID, l.Name, mustJSON(l.Numbers), mustJSON(l.Fields), l.TimeZone, nullID(l.AssignedExtID),
+		l.Priority, string(l.Status), l.Attempts, noneZero(l.NextAt), nullID(l.CallbackExtID), noneZero(l.LastTriedAt), l.LastResult,
+		noneZero(l.AbandonedAt), toMS(now), toMS(now)).Scan(&l.ID)
+	if err != nil {
+		return dbErr("insert lead", err)
+	}
+	l.CreatedAt, l.UpdatedAt = now, now
+	return writeLeadNumbers(ctx, c, l)
+}
+
+func writeLeadNumbers(ctx context.Context, c conn, l *callfloor.Lead) error {
+	if _, err := c.exec(ctx, `DELETE FROM lead_numbers WHERE lead_id = ?`, l.ID); err != nil {
+		return dbErr("replace lead numbers", err)
+	}
+	for _, n := range l.Numbers {
+		if _, err := c.exec(ctx, `INSERT INTO lead_numbers (lead_id, account_id, campaign_id, number) VALUES (?, ?, ?, ?)`,
+			l.ID, l.AccountID, l.CampaignID, n.Number); err != nil {
+			return dbErr("write lead number", err)
+		}
+	}
+	return nil
+}
+
+// CreateLeads stores leads of one list in one transaction.
+func (s *Store) CreateLeads(ctx context.Context, listID int64, leads []*callfloor.Lead) error {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.write(ctx, account, func(c conn) error {
+		list, err := loadList(ctx, c, account, listID)
+		if err != nil {
+			return err
+		}
+		cp, err := loadCampaign(ctx, c, account, list.CampaignID)
+		if err != nil {
+			return err
+		}
+		for i, l := range leads {
+			if err := l.Validate(cp); err != nil {
+				return prefixField(err, fmt.Sprintf("leads[%d].", i))
+			}
+			if err := checkLeadRefs(cp, l); err != nil {
+				return prefixField(err, fmt.Sprintf("leads[%d].", i))
+			}
+			l.AccountID, l.CampaignID, l.ListID = account, cp.ID, list.ID
+			if err := insertLead(ctx, c, l, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// prefixField puts prefix before the field an error names, for errors
+// about one item of a batch.
+func prefixField(err error, prefix string) error {
+	var e *callfloor.Error
+	if errors.As(err, &e) && e.Field != "" {
+		return callfloor.FieldError(e.Code, prefix+e.Field, "%s", e.Message)
+	}
+	return err
+}
+
+// FindLeadByID returns a lead of the caller's account.
+func (s *Store) FindLeadByID(ctx context.Context, id int64) (*callfloor.Lead, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *callfloor.Lead
+	err = s.read(ctx, func(c conn) error {
+		out, err = loadLead(ctx, c, account, id)
+		return err
+	})
+	return out, err
+}
+
+// ListLeads returns the leads f selects, in ID order.
+func (s *Store) ListLeads(ctx context.Context, f callfloor.LeadFilter) ([]*callfloor.Lead, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	where, args := []string{`account_id = ?`, `id > ?`}, []any{account, f.AfterID}
+	if f.CampaignID != 0 {
+		where, args = append(where, `campaign_id = ?`), append(args, f.CampaignID)
+	}
+	if f.ListID != 0 {
+		where, args = append(where, `list_id = ?`), append(args, f.ListID)
+	}
+	if f.Status != "" {
+		where, args = append(where, `status = ?`), append(args, string(f.Status))
+	}
+	if f.Number != "" {
+		where, args = append(where, `id IN (SELECT lead_id FROM lead_numbers WHERE account_id = ? AND number = ?)`), append(args, account, f.Number)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 10000 {
+		limit = 10000
+	}
+	out := []*callfloor.Lead{}
+	err = s.read(ctx, func(c conn) error {
+		rows, err := c.query(ctx, `SELECT `+leadCols+` FROM leads WHERE `+strings.Join(where, ` AND `)+
+			fmt.Sprintf(` ORDER BY id LIMIT %d`, limit), args...)
+		if err != nil {
+			return dbErr("list leads", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanLead(rows)
+			if err != nil {
+				return dbErr("list leads", err)
+			}
+			out = append(out, l)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// UpdateLead lets fn change the lead. ID, AccountID, CampaignID, ListID
+// and CreatedAt are the store's.
+func (s *Store) UpdateLead(ctx context.Context, id int64, fn func(*callfloor.Lead) error) (*callfloor.Lead, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *callfloor.Lead
+	err = s.write(ctx, account, func(c conn) error {
+		old, err := loadLead(ctx, c, account, id)
+		if err != nil {
+			return err
+		}
+		l := *old
+		l.Numbers = append([]callfloor.LeadNumber{}, old.Numbers...)
+		l.Fields = make(map[string]string, len(old.Fields))
+		for k, v := range old.Fields {
+			l.Fields[k] = v
+		}
+		if err := fn(&l); err != nil {
+			return err
+		}
+		l.ID, l.AccountID, l.CampaignID, l.ListID, l.CreatedAt = old.ID, old.AccountID, old.CampaignID, old.ListID, old.CreatedAt
+		cp, err := loadCampaign(ctx, c, account, l.CampaignID)
+		if err != nil {
+			return err
+		}
+		if err := l.Validate(cp); err != nil {
+			return err
+		}
+		if err := checkLeadRefs(cp, &l); err != nil {
+			return err
+		}
+		_, err = c.exec(ctx, `UPDATE leads SET name = ?, numbers = ?, fields = ?, time_zone = ?, assigned_ext_id = ?,
+			priority = ?, status = ?, attempts = ?, next_at = ?, callback_ext_id = ?, last_tried_at = ?, last_result = ?,
+			abandoned_at = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+			l.Name, mustJSON(l.Numbers), mustJSON(l.Fields), l.TimeZone, nullID(l.AssignedExtID), l.Priority, string(l.Status),
+			l.Attempts, noneZero(l.NextAt), nullID(l.CallbackExtID), noneZero(l.LastTriedAt), l.LastResult, noneZero(l.AbandonedAt),
+			toMS(s.now()), account, id)
+		if err != nil {
+			return dbErr("update lead", err)
+		}
+		if err := writeLeadNumbers(ctx, c, &l); err != nil {
+			return err
+		}
+		out, err = loadLead(ctx, c, account, id)
+		return err
+	})
+	return out, err
+}
+
+// DeleteLead removes a lead.
+func (s *Store) DeleteLead(ctx context.Context, id int64) error {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, account, func(c conn) error {
+		ok, err := inAccount(ctx, c, "leads", account, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("lead", id)
+		}
+		for _, q := range []string{`DELETE FROM lead_numbers WHERE lead_id = ?`, `DELETE FROM leads WHERE id = ?`} {
+			if _, err := c.exec(ctx, q, id); err != nil {
+				return dbErr("delete lead", err)
+			}
+		}
+		return nil
+	})
+}
+
+// callableWhere is what every callable lead satisfies: open, due, in an
+// active list, in a zone within calling hours, not abandoned lately.
+func callableWhere(q callfloor.LeadQuery) (string, []any) {
+	zones := make([]string, len(q.TimeZones))
+	args := []any{q.CampaignID, toMS(q.Now), toMS(q.AbandonedBefore)}
+	for i, z := range q.TimeZones {
+		zones[i] = "?"
+		args = append(args, z)
+	}
+	if len(zones) == 0 {
+		zones = []string{"NULL"} // no zone open: nothing
+	}
+	return `l.campaign_id = ? AND l.status IN ('new', 'retry', 'callback') AND l.next_at <= ? AND l.abandoned_at <= ?
+		AND l.time_zone IN (` + strings.Join(zones, ", ") + `)
+		AND EXISTS (SELECT 1 FROM campaign_lists cl WHERE cl.id = l.list_id AND cl.active)`, args
+}
+
+// CallableLeads returns the leads q allows: the agent's own (assigned to
+// them, or their callbacks) first, then the pool, each by priority and
+// then least recently tried.
+func (s *Store) CallableLeads(ctx context.Context, q callfloor.LeadQuery) ([]*callfloor.Lead, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	where, args := callableWhere(q)
+	order := fmt.Sprintf(` ORDER BY l.priority DESC, l.last_tried_at, l.id LIMIT %d`, limit)
+	out := []*callfloor.Lead{}
+	err = s.read(ctx, func(c conn) error {
+		run := func(query string, args []any) error {
+			rows, err := c.query(ctx, query, args...)
+			if err != nil {
+				return dbErr("callable leads", err)
+			}
+			defer rows.Close()
+			for rows.Next() && len(out) < limit {
+				l, err := scanLead(rows)
+				if err != nil {
+					return dbErr("callable leads", err)
+				}
+				out = append(out, l)
+			}
+			return rows.Err()
+		}
+		sel := `SELECT ` + prefixCols("l.", leadCols) + ` FROM leads l WHERE l.account_id = ? AND `
+		if q.Ext != 0 {
+			own := append([]any{account}, args...)
+			own = append(own, q.Ext, q.Ext)
+			if err := run(sel+where+` AND (l.assigned_ext_id = ? OR (l.status = 'callback' AND l.callback_ext_id = ?))`+order, own); err != nil {
+				return err
+			}
+		}
+		if len(out) >= limit {
+			return nil
+		}
+		// The pool: no agent's leads, and no callback kept for an agent
+		// (the caller's own came first already).
+		pool := append([]any{account}, args...)
+		return run(sel+where+` AND l.assigned_ext_id IS NULL AND NOT (l.status = 'callback' AND l.callback_ext_id IS NOT NULL)`+order, pool)
+	})
+	return out, err
+}
+
+// prefixCols qualifies a column list with a table alias.
+func prefixCols(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ReserveLead takes an open lead for a call: it becomes active, its
+// attempt counted and its try time set, in one statement that fails for a
+// lead another took first.
+func (s *Store) ReserveLead(ctx context.Context, id int64, now time.Time) (*callfloor.Lead, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *callfloor.Lead
+	err = s.write(ctx, account, func(c conn) error {
+		res, err := c.exec(ctx, `UPDATE leads SET status = 'active', attempts = attempts + 1, last_tried_at = ?, updated_at = ?
+			WHERE account_id = ? AND id = ? AND status IN ('new', 'retry', 'callback')`,
+			toMS(truncMS(now)), toMS(s.now()), account, id)
+		if err != nil {
+			return dbErr("reserve lead", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return dbErr("reserve lead", err)
+		} else if n == 0 {
+			if _, err := loadLead(ctx, c, account, id); err != nil {
+				return err
+			}
+			return callfloor.Errorf(callfloor.ErrLeadTaken, "lead %d is not open any more", id)
+		}
+		out, err = loadLead(ctx, c, account, id)
+		return err
+	})
+	return out, err
+}
+
+// ---- do-not-call
+
+// AddDNC puts a number on the account's do-not-call list; adding it again
+// changes its note.
+func (s *Store) AddDNC(ctx context.Context, e *callfloor.DNCEntry) error {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if !callfloor.IsE164(e.Number) {
+		return callfloor.FieldError(callfloor.ErrInvalidField, "number", "number must be E.164, + and 8 to 15 digits")
+	}
+	e.Note = strings.TrimSpace(e.Note)
+	if err := callfloor.CheckText("note", e.Note, 200); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.write(ctx, account, func(c conn) error {
+		res, err := c.exec(ctx, `UPDATE dnc_numbers SET note = ? WHERE account_id = ? AND number = ?`, e.Note, account, e.Number)
+		if err != nil {
+			return dbErr("update dnc", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			var created int64
+			if err := c.row(ctx, `SELECT created_at FROM dnc_numbers WHERE account_id = ? AND number = ?`, account, e.Number).Scan(&created); err != nil {
+				return dbErr("read dnc", err)
+			}
+			e.CreatedAt = fromMS(created)
+			return nil
+		}
+		if _, err := c.exec(ctx, `INSERT INTO dnc_numbers (account_id, number, note, created_at) VALUES (?, ?, ?, ?)`,
+			account, e.Number, e.Note, toMS(now)); err != nil {
+			return dbErr("insert dnc", err)
+		}
+		e.CreatedAt = now
+		return nil
+	})
+}
+
+// RemoveDNC takes a number off the do-not-call list.
+func (s *Store) RemoveDNC(ctx context.Context, number string) error {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, account, func(c conn) error {
+		res, err := c.exec(ctx, `DELETE FROM dnc_numbers WHERE account_id = ? AND number = ?`, account, number)
+		if err != nil {
+			return dbErr("delete dnc", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return callfloor.Errorf(callfloor.ErrNotFound, "%s is not on the do-not-call list", number)
+		}
+		return nil
+	})
+}
+
+// ListDNC returns the do-not-call list by number.
+func (s *Store) ListDNC(ctx context.Context) ([]*callfloor.DNCEntry, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []*callfloor.DNCEntry{}
+	err = s.read(ctx, func(c conn) error {
+		rows, err := c.query(ctx, `SELECT number, note, created_at FROM dnc_numbers WHERE account_id = ? ORDER BY number`, account)
+		if err != nil {
+			return dbErr("list dnc", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e callfloor.DNCEntry
+			var created int64
+			if err := rows.Scan(&e.Number, &e.Note, &created); err != nil {
+				return dbErr("list dnc", err)
+			}
+			e.CreatedAt = fromMS(created)
+			out = append(out, &e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// IsDNC reports whether a number is on the account's do-not-call list.
+func (s *Store) IsDNC(ctx context.Context, number string) (bool, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return false, err
+	}
+	var on bool
+	err = s.read(ctx, func(c conn) error {
+		on, err = c.exists(ctx, `SELECT 1 FROM dnc_numbers WHERE account_id = ? AND number = ?`, account, number)
+		if err != nil {
+			return dbErr("check dnc", err)
+		}
+		return nil
+	})
+	return on, err
+}
