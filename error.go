@@ -37,6 +37,8 @@ const (
 	ErrLicenceExhausted  = "licence_exhausted"
 	ErrQueuesDisabled    = "queues_feature_disabled"
 	ErrLastAdmin         = "last_admin"
+	// ErrLeadTaken is the store's answer to a reservation of a lead
+	// another took first; the dialler handles it, no endpoint sends it.
 	ErrLeadTaken         = "lead_taken"
 	ErrNotCampaignMember = "not_campaign_member"
 )
@@ -80,7 +82,6 @@ var Errors = []ErrorInfo{
 	{ErrLicenceExhausted, "Every agent licence of the account is in use by another agent extension."},
 	{ErrQueuesDisabled, "The extension does not have the queues feature, so it cannot be a queue member."},
 	{ErrLastAdmin, "The account must keep at least one enabled admin user."},
-	{ErrLeadTaken, "The lead is no longer open: another agent or the dialler took it, or it was closed."},
 	{ErrNotCampaignMember, "The extension is not an agent member of the campaign."},
 }
 

@@ -309,6 +309,7 @@ type DNCEntry struct {
 type LeadService interface {
 	CreateList(ctx context.Context, l *CampaignList) error
 	FindListByID(ctx context.Context, id int64) (*CampaignList, error)
+	// ListLists returns a campaign's lists (campaign 0: every campaign's).
 	ListLists(ctx context.Context, campaignID int64) ([]*CampaignList, error)
 	UpdateList(ctx context.Context, id int64, fn func(*CampaignList) error) (*CampaignList, error)
 	// DeleteList removes the list with its leads.
@@ -323,6 +324,8 @@ type LeadService interface {
 	// transaction.
 	UpdateLead(ctx context.Context, id int64, fn func(*Lead) error) (*Lead, error)
 	DeleteLead(ctx context.Context, id int64) error
+	// KnownNumbers reports which of numbers are a lead's of the campaign.
+	KnownNumbers(ctx context.Context, campaignID int64, numbers []string) (map[string]bool, error)
 	// CallableLeads returns the leads q allows, best first, skipping
 	// numbers on the do-not-call list.
 	CallableLeads(ctx context.Context, q LeadQuery) ([]*Lead, error)

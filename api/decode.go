@@ -21,21 +21,21 @@ import (
 // maxBody is the largest request body accepted.
 const maxBody = 1 << 20
 
-// readBody reads a JSON request body of at most maxBody bytes. An empty
+// readBody reads a JSON request body of at most limit bytes. An empty
 // body is an error unless optional.
-func readBody(w http.ResponseWriter, r *http.Request, optional bool) ([]byte, error) {
-	if r.ContentLength > maxBody {
-		return nil, tooLarge()
+func readBody(w http.ResponseWriter, r *http.Request, optional bool, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
 	}
 	ct := r.Header.Get("Content-Type")
 	if r.ContentLength != 0 && ct != "" && !isJSON(ct) {
 		return nil, unsupportedMedia()
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return nil, tooLarge()
+		return nil, tooLarge(limit)
 	case err != nil:
 		return nil, errorf(callfloor.ErrInvalidJSON, "the request body could not be read")
 	}
@@ -56,8 +56,8 @@ func isJSON(contentType string) bool {
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
-func tooLarge() error {
-	return errorf(callfloor.ErrPayloadTooLarge, "the request body is larger than %d bytes", maxBody)
+func tooLarge(limit int64) error {
+	return errorf(callfloor.ErrPayloadTooLarge, "the request body is larger than %d bytes", limit)
 }
 
 func unsupportedMedia() error {

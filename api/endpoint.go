@@ -23,6 +23,9 @@ type endpoint struct {
 	// simulated marks the simulated telephony plane's endpoints, which
 	// answer simulation_off unless the server runs with Simulate.
 	simulated bool
+	// bodyLimit raises the largest body the endpoint takes above
+	// maxBody (a CSV import); 0: maxBody.
+	bodyLimit int64
 	serve     func(s *Server, w http.ResponseWriter, r *http.Request, body []byte) (any, error)
 }
 
@@ -91,6 +94,12 @@ func (e endpoint) optional() endpoint {
 // withQuery documents the query parameters the handler reads.
 func (e endpoint) withQuery(params ...queryParam) endpoint {
 	e.query = append(append([]queryParam(nil), e.query...), params...)
+	return e
+}
+
+// largeBody lets the endpoint take a body of up to limit bytes.
+func (e endpoint) largeBody(limit int64) endpoint {
+	e.bodyLimit = limit
 	return e
 }
 
@@ -182,7 +191,11 @@ func (s *Server) serve(rt route, info *requestInfo, w http.ResponseWriter, r *ht
 	var body []byte
 	if rt.ep.in != nil {
 		var err error
-		if body, err = readBody(w, r, rt.ep.optionalBody); err != nil {
+		limit := int64(maxBody)
+		if rt.ep.bodyLimit > 0 {
+			limit = rt.ep.bodyLimit
+		}
+		if body, err = readBody(w, r, rt.ep.optionalBody, limit); err != nil {
 			return nil, err
 		}
 	}

@@ -42,7 +42,6 @@ var errorStatus = map[string]int{
 	callfloor.ErrLicenceExhausted:   http.StatusConflict,
 	callfloor.ErrAgentNotActivated:  http.StatusConflict,
 	callfloor.ErrLastAdmin:          http.StatusConflict,
-	callfloor.ErrLeadTaken:          http.StatusConflict,
 	callfloor.ErrNotCampaignMember:  http.StatusConflict,
 	callfloor.ErrLoginLocked:        http.StatusTooManyRequests,
 	callfloor.ErrRateLimited:        http.StatusTooManyRequests,

@@ -232,6 +232,9 @@ type tenant struct {
 	pool             *callfloor.CallerIDPool
 	apiToken         *callfloor.APIToken
 	apiTokenPlain    string
+	campaign         *callfloor.Campaign
+	list             *callfloor.CampaignList
+	lead             *callfloor.Lead
 	kind             callfloor.LicenceKind
 	licences         int
 }
@@ -292,7 +295,28 @@ func (h *harness) seedWith(marker string, kind callfloor.LicenceKind, licences i
 	tn.apiTokenPlain, tn.apiToken, err = h.srv.auth.CreateAPIToken(actx, marker+" token")
 	must(t, err)
 	h.seedTrunks(tn)
+	h.seedCampaign(tn)
 	return tn
+}
+
+// seedCampaign gives the tenant a campaign (its agent a member), a list
+// with one lead, and a do-not-call number, all named with the marker.
+func (h *harness) seedCampaign(tn *tenant) {
+	t, st := h.t, h.store
+	t.Helper()
+	tn.campaign = callfloor.NewCampaign(tn.marker+" campaign", callfloor.CampaignPreview)
+	tn.campaign.Fields = []callfloor.CustomField{{Name: "policy", Label: "Policy"}}
+	tn.campaign.Outcomes = []callfloor.CampaignOutcome{{Outcome: callfloor.Outcome{Category: callfloor.CategorySuccess, Name: tn.marker + " renewed"}, Next: callfloor.NextDone}}
+	if tn.kind != callfloor.LicenceNone {
+		tn.campaign.Members = []callfloor.CampaignMember{{ExtensionID: tn.agentExt.ID}}
+	}
+	must(t, st.CreateCampaign(tn.ctx, tn.campaign))
+	tn.list = &callfloor.CampaignList{CampaignID: tn.campaign.ID, Name: tn.marker + " list", Active: true}
+	must(t, st.CreateList(tn.ctx, tn.list))
+	tn.lead = &callfloor.Lead{Name: tn.marker + " lead", Numbers: []callfloor.LeadNumber{{Number: "+441632960777"}},
+		Fields: map[string]string{"policy": tn.marker + "-1"}}
+	must(t, st.CreateLeads(tn.ctx, tn.list.ID, []*callfloor.Lead{tn.lead}))
+	must(t, st.AddDNC(tn.ctx, &callfloor.DNCEntry{Number: "+441632960666", Note: tn.marker + " asked"}))
 }
 
 func (h *harness) extension(tn *tenant, number string, agent bool) *callfloor.Extension {
@@ -376,8 +400,16 @@ func (h *harness) snapshot(tenants ...*tenant) string {
 		must(t, err)
 		tokens, err := st.ListAPITokens(ctx)
 		must(t, err)
+		campaigns, err := st.ListCampaigns(ctx)
+		must(t, err)
+		lists, err := st.ListLists(ctx, 0)
+		must(t, err)
+		leads, err := st.ListLeads(ctx, callfloor.LeadFilter{})
+		must(t, err)
+		dnc, err := st.ListDNC(ctx)
+		must(t, err)
 		sort.Strings(hashes)
-		parts = append(parts, acc, users, hashes, exts, queues, reasons, dir, pools, tokens)
+		parts = append(parts, acc, users, hashes, exts, queues, reasons, dir, pools, tokens, campaigns, lists, leads, dnc)
 	}
 	b, err := json.MarshalIndent(parts, "", " ")
 	must(t, err)

@@ -31,6 +31,10 @@ var objectIDs = map[string]func(*tenant) int64{
 	"/api/v1/queues/":          func(tn *tenant) int64 { return tn.queue.ID },
 	"/api/v1/directory/":       func(tn *tenant) int64 { return tn.entry.ID },
 	"/api/v1/caller-id-pools/": func(tn *tenant) int64 { return tn.pool.ID },
+	"/api/v1/campaigns/":       func(tn *tenant) int64 { return tn.campaign.ID },
+	"/api/v1/campaign-lists/":  func(tn *tenant) int64 { return tn.list.ID },
+	"/api/v1/leads/":           func(tn *tenant) int64 { return tn.lead.ID },
+	"/api/v1/floor/campaigns/": func(tn *tenant) int64 { return tn.campaign.ID },
 	// The floor names agents and participants by their extension.
 	"/api/v1/floor/agents/":       func(tn *tenant) int64 { return tn.agentExt.ID },
 	"/api/v1/floor/participants/": func(tn *tenant) int64 { return tn.partExt.ID },

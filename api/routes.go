@@ -101,5 +101,7 @@ func routeTable() []route {
 	routes = append(routes, lookupRoutes()...)
 	routes = append(routes, trunkRoutes()...)
 	routes = append(routes, historyRoutes()...)
+	routes = append(routes, campaignRoutes()...)
+	routes = append(routes, leadRoutes()...)
 	return append(routes, streamRoutes()...)
 }

@@ -103,7 +103,8 @@ func (s *Store) FindListByID(ctx context.Context, id int64) (*callfloor.Campaign
 	return out, err
 }
 
-// ListLists returns a campaign's lists by name.
+// ListLists returns a campaign's lists by name; campaign 0: every
+// campaign's, by campaign.
 func (s *Store) ListLists(ctx context.Context, campaignID int64) ([]*callfloor.CampaignList, error) {
 	account, err := callfloor.AccountFrom(ctx)
 	if err != nil {
@@ -111,15 +112,19 @@ func (s *Store) ListLists(ctx context.Context, campaignID int64) ([]*callfloor.C
 	}
 	out := []*callfloor.CampaignList{}
 	err = s.read(ctx, func(c conn) error {
-		ok, err := inAccount(ctx, c, "campaigns", account, campaignID)
-		if err != nil {
-			return err
+		where, args := `l.account_id = ?`, []any{account}
+		if campaignID != 0 {
+			ok, err := inAccount(ctx, c, "campaigns", account, campaignID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return notFound("campaign", campaignID)
+			}
+			where, args = where+` AND l.campaign_id = ?`, append(args, campaignID)
 		}
-		if !ok {
-			return notFound("campaign", campaignID)
-		}
-		rows, err := c.query(ctx, `SELECT `+listCols+` FROM campaign_lists l WHERE l.account_id = ? AND l.campaign_id = ?
-			ORDER BY l.name_key, l.id`, account, campaignID)
+		rows, err := c.query(ctx, `SELECT `+listCols+` FROM campaign_lists l WHERE `+where+`
+			ORDER BY l.campaign_id, l.name_key, l.id`, args...)
 		if err != nil {
 			return dbErr("list lists", err)
 		}
@@ -466,6 +471,45 @@ func (s *Store) DeleteLead(ctx context.Context, id int64) error {
 		}
 		return nil
 	})
+}
+
+// KnownNumbers reports which of numbers are a lead's of the campaign.
+func (s *Store) KnownNumbers(ctx context.Context, campaignID int64, numbers []string) (map[string]bool, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	err = s.read(ctx, func(c conn) error {
+		for start := 0; start < len(numbers); start += 500 {
+			chunk := numbers[start:min(start+500, len(numbers))]
+			args := []any{account, campaignID}
+			marks := make([]string, len(chunk))
+			for i, n := range chunk {
+				marks[i] = "?"
+				args = append(args, n)
+			}
+			rows, err := c.query(ctx, `SELECT number FROM lead_numbers WHERE account_id = ? AND campaign_id = ? AND number IN (`+
+				strings.Join(marks, ", ")+`)`, args...)
+			if err != nil {
+				return dbErr("known numbers", err)
+			}
+			for rows.Next() {
+				var n string
+				if err := rows.Scan(&n); err != nil {
+					rows.Close()
+					return dbErr("known numbers", err)
+				}
+				out[n] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return dbErr("known numbers", err)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // callableWhere is what every callable lead satisfies: open, due, in an

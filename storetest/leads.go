@@ -118,6 +118,13 @@ func testLeadRoundTrip(t *testing.T, st callfloor.Store) {
 	if len(found) != 1 || found[0].ID != l.ID {
 		t.Fatalf("found by its new number: %s", show(found))
 	}
+	known, err := st.KnownNumbers(ctx, c.ID, []string{"+33142685300", "+442079460601", "+442079460699"})
+	ok(t, err)
+	same(t, "known numbers", known, map[string]bool{"+33142685300": true, "+442079460601": true})
+	other := mustCampaign(t, st, ctx, campaign("Other"))
+	known, err = st.KnownNumbers(ctx, other.ID, []string{"+33142685300"})
+	ok(t, err)
+	same(t, "another campaign's numbers", known, map[string]bool{})
 	ok(t, st.DeleteLead(ctx, l.ID))
 	_, err = st.FindLeadByID(ctx, l.ID)
 	wantErr(t, err, callfloor.ErrNotFound, "")

@@ -1,0 +1,163 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/callfloor/callfloor"
+)
+
+func campaignRoutes() []route {
+	const (
+		ok      = http.StatusOK
+		created = http.StatusCreated
+		none    = http.StatusNoContent
+	)
+	return []route{
+		{"GET", "/api/v1/campaigns", sup, ok, "listCampaigns", "campaigns", "List the account's campaigns", read((*Server).listCampaigns)},
+		{"POST", "/api/v1/campaigns", admin, created, "createCampaign", "campaigns", "Create a campaign", write((*Server).createCampaign)},
+		{"GET", "/api/v1/campaigns/{id}", sup, ok, "getCampaign", "campaigns", "Get a campaign", read((*Server).getCampaign)},
+		{"PATCH", "/api/v1/campaigns/{id}", admin, ok, "updateCampaign", "campaigns", "Change a campaign; the lists given (members, fields, outcomes, webhook buttons) are replaced whole", write((*Server).updateCampaign)},
+		{"DELETE", "/api/v1/campaigns/{id}", admin, none, "deleteCampaign", "campaigns", "Delete a campaign with its lists and leads", read((*Server).deleteCampaign)},
+		{"POST", "/api/v1/floor/campaigns/{id}/hold", sup, ok, "holdCampaignAgent", "campaigns", "Put a member agent on campaign hold, or take them off it: on hold they keep queue calls but get no calls of the campaign", write((*Server).holdCampaignAgent)},
+	}
+}
+
+// campaignInput is the writable part of a campaign. A member's number is
+// read-only; an outcome's or button's id says "this existing one".
+type campaignInput struct {
+	Name                 string                      `json:"name" api:"required"`
+	Type                 callfloor.CampaignType      `json:"type" api:"required"`
+	Active               bool                        `json:"active"`
+	CallingHours         callfloor.CallingHours      `json:"calling_hours"`
+	TimeZone             string                      `json:"time_zone"`
+	CountryCode          string                      `json:"country_code"`
+	CallerIDPoolID       *int64                      `json:"caller_id_pool_id"`
+	RandomCallerID       bool                        `json:"random_caller_id"`
+	Members              []campaignMemberInput       `json:"members"`
+	Fields               []callfloor.CustomField     `json:"fields"`
+	Script               string                      `json:"script"`
+	Outcomes             []callfloor.CampaignOutcome `json:"outcomes"`
+	AllowAddLead         bool                        `json:"allow_add_customer"`
+	AllowEditLead        bool                        `json:"allow_edit_customer"`
+	WebhookButtons       []callfloor.WebhookButton   `json:"webhook_buttons"`
+	PreviewSeconds       int                         `json:"preview_seconds"`
+	SkipAllowed          bool                        `json:"skip_allowed"`
+	MaxRatio             float64                     `json:"max_ratio"`
+	AbandonTarget        float64                     `json:"abandon_target"`
+	MaxAttempts          int                         `json:"max_attempts"`
+	RetryBusyMinutes     int                         `json:"retry_busy_minutes"`
+	RetryNoAnswerMinutes int                         `json:"retry_no_answer_minutes"`
+	RetryMachineMinutes  int                         `json:"retry_machine_minutes"`
+}
+
+type campaignMemberInput struct {
+	ExtensionID int64 `json:"extension_id" api:"required"`
+	OnHold      bool  `json:"on_hold"`
+}
+
+func (campaignInput) resource() any { return callfloor.Campaign{} }
+
+func (in *campaignInput) from(c *callfloor.Campaign) {
+	*in = campaignInput{
+		Name: c.Name, Type: c.Type, Active: c.Active, CallingHours: c.CallingHours, TimeZone: c.TimeZone,
+		CountryCode: c.CountryCode, CallerIDPoolID: c.CallerIDPoolID, RandomCallerID: c.RandomCallerID,
+		Fields: c.Fields, Script: c.Script, Outcomes: c.Outcomes, AllowAddLead: c.AllowAddLead,
+		AllowEditLead: c.AllowEditLead, WebhookButtons: c.WebhookButtons, PreviewSeconds: c.PreviewSeconds,
+		SkipAllowed: c.SkipAllowed, MaxRatio: c.MaxRatio, AbandonTarget: c.AbandonTarget, MaxAttempts: c.MaxAttempts,
+		RetryBusyMinutes: c.RetryBusyMinutes, RetryNoAnswerMinutes: c.RetryNoAnswerMinutes,
+		RetryMachineMinutes: c.RetryMachineMinutes, Members: make([]campaignMemberInput, len(c.Members)),
+	}
+	for i, m := range c.Members {
+		in.Members[i] = campaignMemberInput{ExtensionID: m.ExtensionID, OnHold: m.OnHold}
+	}
+}
+
+func (in *campaignInput) to(c *callfloor.Campaign) {
+	c.Name, c.Type, c.Active, c.CallingHours, c.TimeZone = in.Name, in.Type, in.Active, in.CallingHours, in.TimeZone
+	c.CountryCode, c.CallerIDPoolID, c.RandomCallerID = in.CountryCode, in.CallerIDPoolID, in.RandomCallerID
+	c.Fields, c.Script, c.Outcomes = in.Fields, in.Script, in.Outcomes
+	c.AllowAddLead, c.AllowEditLead, c.WebhookButtons = in.AllowAddLead, in.AllowEditLead, in.WebhookButtons
+	c.PreviewSeconds, c.SkipAllowed, c.MaxRatio, c.AbandonTarget = in.PreviewSeconds, in.SkipAllowed, in.MaxRatio, in.AbandonTarget
+	c.MaxAttempts, c.RetryBusyMinutes, c.RetryNoAnswerMinutes = in.MaxAttempts, in.RetryBusyMinutes, in.RetryNoAnswerMinutes
+	c.RetryMachineMinutes = in.RetryMachineMinutes
+	c.Members = make([]callfloor.CampaignMember, len(in.Members))
+	for i, m := range in.Members {
+		c.Members[i] = callfloor.CampaignMember{ExtensionID: m.ExtensionID, OnHold: m.OnHold}
+	}
+}
+
+func (s *Server) listCampaigns(_ http.ResponseWriter, r *http.Request) (list[*callfloor.Campaign], error) {
+	return listOf(s.store.ListCampaigns(r.Context()))
+}
+
+func (s *Server) getCampaign(_ http.ResponseWriter, r *http.Request) (*callfloor.Campaign, error) {
+	id, err := pathID(r, "campaign")
+	if err != nil {
+		return nil, err
+	}
+	return s.store.FindCampaignByID(r.Context(), id)
+}
+
+func (s *Server) createCampaign(_ http.ResponseWriter, r *http.Request, dec decoder[campaignInput]) (*callfloor.Campaign, error) {
+	c := callfloor.NewCampaign("", callfloor.CampaignPreview)
+	var in campaignInput
+	in.from(c)
+	if err := dec(&in); err != nil {
+		return nil, err
+	}
+	in.to(c)
+	if err := s.store.CreateCampaign(r.Context(), c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (s *Server) updateCampaign(_ http.ResponseWriter, r *http.Request, dec decoder[campaignInput]) (*callfloor.Campaign, error) {
+	id, err := pathID(r, "campaign")
+	if err != nil {
+		return nil, err
+	}
+	return s.store.UpdateCampaign(r.Context(), id, func(c *callfloor.Campaign) error {
+		var in campaignInput
+		in.from(c)
+		if err := dec(&in); err != nil {
+			return err
+		}
+		in.to(c)
+		return nil
+	})
+}
+
+func (s *Server) deleteCampaign(_ http.ResponseWriter, r *http.Request) (noContent, error) {
+	id, err := pathID(r, "campaign")
+	if err != nil {
+		return noContent{}, err
+	}
+	return noContent{}, s.store.DeleteCampaign(r.Context(), id)
+}
+
+type campaignHoldInput struct {
+	ExtensionID int64 `json:"extension_id" api:"required"`
+	OnHold      bool  `json:"on_hold"`
+}
+
+// holdCampaignAgent is the supervisor's campaign hold of one agent.
+func (s *Server) holdCampaignAgent(_ http.ResponseWriter, r *http.Request, dec decoder[campaignHoldInput]) (*callfloor.Campaign, error) {
+	id, err := pathID(r, "campaign")
+	if err != nil {
+		return nil, err
+	}
+	var in campaignHoldInput
+	if err := dec(&in); err != nil {
+		return nil, err
+	}
+	return s.store.UpdateCampaign(r.Context(), id, func(c *callfloor.Campaign) error {
+		for i := range c.Members {
+			if c.Members[i].ExtensionID == in.ExtensionID {
+				c.Members[i].OnHold = in.OnHold
+				return nil
+			}
+		}
+		return callfloor.FieldError(callfloor.ErrNotCampaignMember, "extension_id", "extension %d is not a member of the campaign", in.ExtensionID)
+	})
+}

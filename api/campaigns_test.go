@@ -1,0 +1,183 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/callfloor/callfloor"
+)
+
+// TestCampaignLifecycle: an administrator creates a campaign with the
+// defaults filled in, changes it (lists replaced whole), a supervisor puts
+// an agent on campaign hold, and the campaign is deleted with its lists.
+func TestCampaignLifecycle(t *testing.T) {
+	h := newHarness(t)
+	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
+	w := h.call("POST", "/api/v1/campaigns", a.adminTok, map[string]any{
+		"name": "Renewals", "type": "power",
+		"members": []map[string]any{{"extension_id": a.agentExt.ID}},
+		"fields":  []map[string]any{{"name": "policy", "label": "Policy", "required": true}},
+		"outcomes": []map[string]any{
+			{"category": "success", "name": "Renewed", "next": "done"},
+			{"category": "fail", "name": "Wrong number", "next": "fail_number"},
+			{"category": "unsure", "name": "Call me later", "next": "callback", "callback_scope": "agent"},
+		},
+		"webhook_buttons": []map[string]any{{"label": "Open in CRM", "url": "https://crm.example.com/hook", "body": `{"lead":"{{lead_id}}"}`}},
+	})
+	wantStatus(t, w, http.StatusCreated)
+	c := decode[callfloor.Campaign](t, w)
+	if c.ID == 0 || c.Type != callfloor.CampaignPower || !c.Active || c.TimeZone != "Europe/London" || c.AbandonTarget != 3 ||
+		c.CallingHours.Start != "09:00" || len(c.Members) != 1 || c.Members[0].Number != "201" || c.Outcomes[1].FailScope != callfloor.FailNumber {
+		t.Fatalf("created %+v", c)
+	}
+	path := idPath("/api/v1/campaigns/%d", c.ID)
+	w = h.call("PATCH", path, a.adminTok, map[string]any{"active": false, "calling_hours": map[string]any{"start": "10:00"}, "max_ratio": 1.5})
+	wantStatus(t, w, http.StatusOK)
+	upd := decode[callfloor.Campaign](t, w)
+	if upd.Active || upd.CallingHours.Start != "10:00" || upd.CallingHours.End != "20:00" || upd.MaxRatio != 1.5 || len(upd.Outcomes) != 3 {
+		t.Fatalf("patched (objects merge, lists stay unless given) %+v", upd)
+	}
+	// Validation answers name the field.
+	for _, tc := range []struct {
+		body        map[string]any
+		code, field string
+	}{
+		{map[string]any{"calling_hours": map[string]any{"start": "21:00"}}, callfloor.ErrInvalidField, "calling_hours.end"},
+		{map[string]any{"time_zone": "Mars/Base"}, callfloor.ErrInvalidField, "time_zone"},
+		{map[string]any{"members": []map[string]any{{"extension_id": a.plainExt.ID}}}, callfloor.ErrInvalidField, "members[0].extension_id"},
+		{map[string]any{"outcomes": []map[string]any{{"category": "fail", "name": "No", "next": "done"}}}, callfloor.ErrInvalidField, "outcomes[0].next"},
+		{map[string]any{"webhook_buttons": []map[string]any{{"label": "x", "url": "javascript:alert(1)"}}}, callfloor.ErrInvalidField, "webhook_buttons[0].url"},
+		{map[string]any{"members": []map[string]any{{"extension_id": a.agentExt.ID, "number": "999"}}}, callfloor.ErrFieldReadOnly, "members[0].number"},
+	} {
+		wantError(t, h.call("PATCH", path, a.adminTok, tc.body), http.StatusUnprocessableEntity, tc.code, tc.field)
+	}
+	w = h.call("POST", "/api/v1/campaigns", a.adminTok, map[string]any{"name": "renewals"})
+	wantError(t, w, http.StatusConflict, callfloor.ErrNameTaken, "name")
+
+	// Campaign hold, by a supervisor, for a member only.
+	hold := idPath("/api/v1/floor/campaigns/%d/hold", c.ID)
+	w = h.call("POST", hold, a.supTok, map[string]any{"extension_id": a.agentExt.ID, "on_hold": true})
+	wantStatus(t, w, http.StatusOK)
+	if held := decode[callfloor.Campaign](t, w); !held.Members[0].OnHold {
+		t.Fatalf("not on hold: %+v", held.Members)
+	}
+	wantError(t, h.call("POST", hold, a.supTok, map[string]any{"extension_id": a.plainExt.ID, "on_hold": true}),
+		http.StatusConflict, callfloor.ErrNotCampaignMember, "extension_id")
+
+	w = h.call("POST", "/api/v1/campaign-lists", a.adminTok, map[string]any{"campaign_id": c.ID, "name": "January"})
+	wantStatus(t, w, http.StatusCreated)
+	l := decode[callfloor.CampaignList](t, w)
+	if !l.Active {
+		t.Error("a new list is not active")
+	}
+	wantStatus(t, h.call("DELETE", path, a.adminTok, nil), http.StatusNoContent)
+	wantError(t, h.call("GET", idPath("/api/v1/campaign-lists/%d", l.ID), a.adminTok, nil), http.StatusNotFound, callfloor.ErrNotFound, "")
+}
+
+// TestLeadImportAndExport: a CSV with a mapping imports the rows that make
+// leads and reports the others by row; a dry run stores nothing; a second
+// import of the same file refuses every row as a duplicate; the export
+// gives the leads back with their numbers in E.164.
+func TestLeadImportAndExport(t *testing.T) {
+	h := newHarness(t)
+	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
+	l := a.list
+	csvText := "Name,Phone,Other phone,Policy\n" +
+		"Ada Lovelace,020 7946 0601,07700 900001,P-1\n" +
+		"Bad,not a number,,P-2\n" +
+		",020 7946 0603,,P-3\n" +
+		"Ada again,+44 20 7946 0601,,P-4\n" +
+		"Grace Hopper,+1 415 555 0134,,\"=HYPERLINK(\"\"x\"\")\"\n"
+	body := map[string]any{"csv": csvText, "mapping": map[string]any{
+		"name": "Name", "numbers": []string{"Phone", "Other phone"}, "fields": map[string]string{"policy": "Policy"}}}
+	path := idPath("/api/v1/campaign-lists/%d/import", l.ID)
+
+	dry := map[string]any{"csv": body["csv"], "mapping": body["mapping"], "dry_run": true}
+	w := h.call("POST", path, a.adminTok, dry)
+	wantStatus(t, w, http.StatusOK)
+	if rep := decode[ImportReport](t, w); rep.Imported != 2 || !rep.DryRun || len(rep.Refused) != 3 {
+		t.Fatalf("dry run %+v", rep)
+	}
+	if got, _ := h.store.ListLeads(a.ctx, callfloor.LeadFilter{ListID: l.ID}); len(got) != 1 {
+		t.Fatalf("a dry run stored leads: %d in the list", len(got))
+	}
+
+	w = h.call("POST", path, a.adminTok, body)
+	wantStatus(t, w, http.StatusOK)
+	rep := decode[ImportReport](t, w)
+	if rep.Rows != 5 || rep.Imported != 2 || len(rep.Refused) != 3 {
+		t.Fatalf("import %+v", rep)
+	}
+	want := []struct {
+		row         int
+		code, field string
+	}{{3, callfloor.ErrInvalidField, "numbers[0]"}, {4, callfloor.ErrFieldRequired, "name"}, {5, "duplicate", "numbers"}}
+	for i, r := range want {
+		if g := rep.Refused[i]; g.Row != r.row || g.Code != r.code || g.Field != r.field {
+			t.Errorf("refusal %d: %+v, want row %d %s %s", i, g, r.row, r.code, r.field)
+		}
+	}
+	w = h.call("POST", path, a.adminTok, body)
+	wantStatus(t, w, http.StatusOK)
+	if again := decode[ImportReport](t, w); again.Imported != 0 || len(again.Refused) != 5 || again.Refused[4].Code != "duplicate" {
+		t.Fatalf("second import %+v", again)
+	}
+	wantError(t, h.call("POST", path, a.adminTok, map[string]any{"csv": "Name\nA\n", "mapping": map[string]any{"name": "Name", "numbers": []string{"Phone"}}}),
+		http.StatusUnprocessableEntity, callfloor.ErrInvalidField, "mapping.numbers[0]")
+
+	w = h.call("GET", idPath("/api/v1/campaign-lists/%d/export", l.ID), a.supTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	rows, err := csv.NewReader(strings.NewReader(w.Body.String())).ReadAll()
+	must(t, err)
+	if len(rows) != 4 || strings.Join(rows[0][:5], ",") != "id,name,number_1,number_2,policy" {
+		t.Fatalf("export header and rows: %q", rows)
+	}
+	if rows[2][1] != "Ada Lovelace" || rows[2][2] != "+442079460601" || rows[2][3] != "+447700900001" || rows[2][7] != "new" {
+		t.Errorf("ada exported as %q", rows[2])
+	}
+	if rows[3][4] != `'=HYPERLINK("x")` {
+		t.Errorf("a formula in a field is exported as a formula: %q", rows[3][4])
+	}
+}
+
+// TestLeadEndpoints: a lead added with a national number is stored in
+// E.164; its agent must be a member; a lead cannot be made active by
+// hand; the do-not-call list takes numbers as people write them.
+func TestLeadEndpoints(t *testing.T) {
+	h := newHarness(t)
+	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
+	w := h.call("POST", "/api/v1/leads", a.adminTok, map[string]any{"list_id": a.list.ID, "name": "Ada",
+		"numbers": []map[string]any{{"number": "020 7946 0601"}}, "fields": map[string]string{"policy": "P-1"}})
+	wantStatus(t, w, http.StatusCreated)
+	ld := decode[callfloor.Lead](t, w)
+	if ld.Numbers[0].Number != "+442079460601" || ld.Status != callfloor.LeadNew || ld.CampaignID != a.campaign.ID {
+		t.Fatalf("created %+v", ld)
+	}
+	path := idPath("/api/v1/leads/%d", ld.ID)
+	wantError(t, h.call("PATCH", path, a.adminTok, map[string]any{"assigned_extension_id": a.plainExt.ID}),
+		http.StatusConflict, callfloor.ErrNotCampaignMember, "assigned_extension_id")
+	wantError(t, h.call("PATCH", path, a.adminTok, map[string]any{"status": "active"}), http.StatusUnprocessableEntity, callfloor.ErrInvalidField, "status")
+	wantError(t, h.call("PATCH", path, a.adminTok, map[string]any{"list_id": 9999}), http.StatusUnprocessableEntity, callfloor.ErrFieldReadOnly, "list_id")
+	wantError(t, h.call("PATCH", path, a.adminTok, map[string]any{"attempts": 0}), http.StatusUnprocessableEntity, callfloor.ErrFieldReadOnly, "attempts")
+	w = h.call("PATCH", path, a.adminTok, map[string]any{"assigned_extension_id": a.agentExt.ID, "priority": 9})
+	wantStatus(t, w, http.StatusOK)
+	if got := decode[callfloor.Lead](t, w); got.AssignedExtID == nil || *got.AssignedExtID != a.agentExt.ID || got.Priority != 9 {
+		t.Fatalf("patched %+v", got)
+	}
+	w = h.call("GET", "/api/v1/leads?number=020%207946%200601&campaign_id="+itoa(a.campaign.ID), a.supTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	if found := decode[list[callfloor.Lead]](t, w); len(found.Items) != 1 || found.Items[0].ID != ld.ID {
+		t.Fatalf("found by number %+v", found)
+	}
+
+	w = h.call("POST", "/api/v1/dnc", a.adminTok, map[string]any{"number": "020 7946 0602", "note": "asked"})
+	wantStatus(t, w, http.StatusOK)
+	if e := decode[callfloor.DNCEntry](t, w); e.Number != "+442079460602" {
+		t.Fatalf("dnc %+v", e)
+	}
+	wantError(t, h.call("POST", "/api/v1/dnc", a.adminTok, map[string]any{"number": "call me"}), http.StatusUnprocessableEntity, callfloor.ErrInvalidField, "number")
+	wantStatus(t, h.call("POST", "/api/v1/dnc/remove", a.adminTok, map[string]any{"number": "+442079460602"}), http.StatusNoContent)
+	wantError(t, h.call("POST", "/api/v1/dnc/remove", a.adminTok, map[string]any{"number": "+442079460602"}), http.StatusNotFound, callfloor.ErrNotFound, "")
+}
