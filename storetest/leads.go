@@ -224,8 +224,12 @@ func testLeadCallable(t *testing.T, st callfloor.Store) {
 	// Created in this order, so IDs break ties in it.
 	batch := []*callfloor.Lead{
 		mk("mine", func(l *callfloor.Lead) { l.AssignedExtID = ptr(e1.ID) }),
-		mk("my callback", func(l *callfloor.Lead) { l.Status, l.CallbackExtID, l.NextAt = callfloor.LeadCallback, ptr(e1.ID), &earlier }),
-		mk("their cb", func(l *callfloor.Lead) { l.Status, l.CallbackExtID, l.NextAt = callfloor.LeadCallback, ptr(e2.ID), &earlier }),
+		mk("my callback", func(l *callfloor.Lead) {
+			l.Status, l.CallbackExtID, l.NextAt = callfloor.LeadCallback, ptr(e1.ID), &earlier
+		}),
+		mk("their cb", func(l *callfloor.Lead) {
+			l.Status, l.CallbackExtID, l.NextAt = callfloor.LeadCallback, ptr(e2.ID), &earlier
+		}),
 		mk("theirs", func(l *callfloor.Lead) { l.AssignedExtID = ptr(e2.ID) }),
 		mk("pool high", func(l *callfloor.Lead) { l.Priority = 9 }),
 		mk("pool tried", func(l *callfloor.Lead) { l.Status, l.LastTriedAt, l.NextAt = callfloor.LeadRetry, &earlier, &earlier }),
