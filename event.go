@@ -147,8 +147,10 @@ type CallRef struct {
 	Direction  Direction `json:"direction"`
 	QueueID    int64     `json:"queue_id,omitempty"`
 	CampaignID int64     `json:"campaign_id,omitempty"`
-	From       string    `json:"from,omitempty"`
-	To         string    `json:"to,omitempty"`
+	// LeadID is the campaign lead a campaign call is to.
+	LeadID int64  `json:"lead_id,omitempty"`
+	From   string `json:"from,omitempty"`
+	To     string `json:"to,omitempty"`
 }
 
 // CallNotes are what the agent wrote about a call: free notes and CRM tags.

@@ -329,8 +329,8 @@ type LeadService interface {
 	// CallableLeads returns the leads q allows, best first, skipping
 	// numbers on the do-not-call list.
 	CallableLeads(ctx context.Context, q LeadQuery) ([]*Lead, error)
-	// ReserveLead moves an open lead to LeadActive and counts the
-	// attempt, failing with ErrLeadTaken when another took it first.
+	// ReserveLead moves an open lead to LeadActive and sets its try
+	// time, failing with ErrLeadTaken when another took it first.
 	ReserveLead(ctx context.Context, id int64, now time.Time) (*Lead, error)
 
 	AddDNC(ctx context.Context, e *DNCEntry) error

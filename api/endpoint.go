@@ -112,7 +112,7 @@ func (e endpoint) simulation() endpoint {
 // reloadTags are the tags of the routes that change what the floor engine
 // decides with: after a successful write on one of them, the account's
 // engine rereads its configuration.
-var reloadTags = map[string]bool{"users": true, "extensions": true, "pause-reasons": true, "queues": true, "account": true}
+var reloadTags = map[string]bool{"users": true, "extensions": true, "pause-reasons": true, "queues": true, "account": true, "campaigns": true}
 
 // newMux registers every route. Paths that exist with other methods answer
 // 405 method_not_allowed, anything else 404 route_not_found, both in the

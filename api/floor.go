@@ -161,10 +161,7 @@ func (s *Server) getMyFloor(_ http.ResponseWriter, r *http.Request) (*MyFloor, e
 			if inc.ExtensionID != ext {
 				continue
 			}
-			v := IncompleteView{Call: inc.Call, At: inc.At, Outcomes: []callfloor.Outcome{}}
-			if src := cfg.Queues[inc.Call.QueueID]; src != nil {
-				v.Outcomes = src.Outcomes
-			}
+			v := IncompleteView{Call: inc.Call, At: inc.At, Outcomes: cfg.OutcomesOf(inc.Call)}
 			if inc.Recorded != nil {
 				rec := *inc.Recorded
 				v.Recorded = &rec

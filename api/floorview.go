@@ -133,10 +133,8 @@ func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentVi
 	if len(a.Wrapups) > 0 {
 		w := a.Wrapups[0]
 		if !w.DueAt.IsZero() {
-			v.Wrapup = &WrapupView{Call: w.Call, QueueName: queueName(cfg, w.Call.QueueID), Since: w.Since, DueAt: w.DueAt, Outcomes: []callfloor.Outcome{}, Notes: w.Notes}
-			if src := cfg.Queues[w.Call.QueueID]; src != nil {
-				v.Wrapup.Outcomes = src.Outcomes
-			}
+			v.Wrapup = &WrapupView{Call: w.Call, QueueName: queueName(cfg, w.Call.QueueID), Since: w.Since, DueAt: w.DueAt,
+				Outcomes: cfg.OutcomesOf(w.Call), Notes: w.Notes}
 			v.WaitingDispositions = len(a.Wrapups) - 1
 		} else {
 			v.WaitingDispositions = len(a.Wrapups)

@@ -14,6 +14,9 @@ type Config struct {
 	Participants map[int64]*ParticipantConfig // by extension ID
 	PauseReasons map[int64]*callfloor.PauseReason
 	Queues       map[int64]*SourceConfig // by queue ID
+	// Campaigns are the campaigns' disposition lists, by campaign ID;
+	// every campaign call has a disposition.
+	Campaigns map[int64]*SourceConfig
 	// QueueNumbers finds a queue by its number.
 	QueueNumbers map[string]int64
 	// RequirePhone refuses calls to and from agents whose phone is not
@@ -62,6 +65,9 @@ func (s *SourceConfig) outcome(c callfloor.Category, name string) (callfloor.Out
 // source returns the disposition configuration of a call, or nil when its
 // source has no dispositions.
 func (c *Config) source(call callfloor.CallRef) *SourceConfig {
+	if call.CampaignID != 0 {
+		return c.Campaigns[call.CampaignID]
+	}
 	if call.QueueID != 0 {
 		if q := c.Queues[call.QueueID]; q != nil && q.DispositionsEnabled {
 			return q
@@ -79,6 +85,7 @@ func NewConfig(acc *callfloor.Account, exts []*callfloor.Extension, users []*cal
 		Participants: map[int64]*ParticipantConfig{},
 		PauseReasons: map[int64]*callfloor.PauseReason{},
 		Queues:       map[int64]*SourceConfig{},
+		Campaigns:    map[int64]*SourceConfig{},
 		QueueNumbers: map[string]int64{},
 	}
 	owner := map[int64]int64{}
@@ -121,4 +128,35 @@ func NewConfig(acc *callfloor.Account, exts []*callfloor.Extension, users []*cal
 		}
 	}
 	return c
+}
+
+// sourceOf is the disposition list a call's outcomes come from: its
+// campaign's, or its queue's; nil for none.
+func (c *Config) sourceOf(call callfloor.CallRef) *SourceConfig {
+	if call.CampaignID != 0 {
+		return c.Campaigns[call.CampaignID]
+	}
+	return c.Queues[call.QueueID]
+}
+
+// OutcomesOf is the list of outcomes a call's disposition chooses from.
+func (c *Config) OutcomesOf(call callfloor.CallRef) []callfloor.Outcome {
+	if src := c.sourceOf(call); src != nil {
+		return src.Outcomes
+	}
+	return []callfloor.Outcome{}
+}
+
+// AddCampaigns gives the configuration the campaigns' disposition lists.
+func (c *Config) AddCampaigns(campaigns []*callfloor.Campaign) {
+	if c.Campaigns == nil {
+		c.Campaigns = map[int64]*SourceConfig{}
+	}
+	for _, cp := range campaigns {
+		outs := make([]callfloor.Outcome, len(cp.Outcomes))
+		for i, o := range cp.Outcomes {
+			outs[i] = o.Outcome
+		}
+		c.Campaigns[cp.ID] = &SourceConfig{DispositionsEnabled: len(outs) > 0, Outcomes: outs}
+	}
 }

@@ -314,6 +314,9 @@ func (d *decider) dial(in Dial) ([]callfloor.Event, error) {
 	if err := d.available(a); err != nil {
 		return nil, err
 	}
+	if in.CampaignID != 0 {
+		return d.campaignDial(a, in)
+	}
 	switch {
 	case !ac.Permissions.ManualDial:
 		return nil, callfloor.Errorf(callfloor.ErrNotPermitted, "this agent may not dial manually")
@@ -332,6 +335,24 @@ func (d *decider) dial(in Dial) ([]callfloor.Event, error) {
 	if !in.Internal {
 		call.Direction, call.QueueID = callfloor.DirExternalOut, ac.OutboundQueueID
 	}
+	ev := d.event(callfloor.EventDialRequested, in.Ext, in.By)
+	ev.Call = &call
+	return []callfloor.Event{ev}, nil
+}
+
+// campaignDial places the dialler's call to a campaign lead for an agent:
+// the one in their preview of that campaign, or any while they are free
+// (a power campaign's call is offered instead).
+func (d *decider) campaignDial(a *Agent, in Dial) ([]callfloor.Event, error) {
+	switch {
+	case a.Preview != nil && (a.Preview.CampaignID != in.CampaignID || a.Preview.LeadID != in.LeadID):
+		return nil, callfloor.Errorf(callfloor.ErrAgentBusy, "the agent has another lead in preview")
+	case len(a.Lines) > 0:
+		return nil, callfloor.Errorf(callfloor.ErrAgentBusy, "the agent is on a call")
+	case in.CallID == "" || in.Number == "":
+		return nil, callfloor.FieldError(callfloor.ErrFieldRequired, "number", "a number to dial is required")
+	}
+	call := callfloor.CallRef{ID: in.CallID, Direction: callfloor.DirCampaign, To: in.Number, CampaignID: in.CampaignID, LeadID: in.LeadID}
 	ev := d.event(callfloor.EventDialRequested, in.Ext, in.By)
 	ev.Call = &call
 	return []callfloor.Event{ev}, nil
@@ -573,7 +594,7 @@ func (d *decider) dispose(in Dispose) ([]callfloor.Event, error) {
 }
 
 func (d *decider) validDisposition(in Dispose, call callfloor.CallRef) (*callfloor.Disposition, error) {
-	src := d.cfg.Queues[call.QueueID]
+	src := d.cfg.sourceOf(call)
 	if in.OutcomeID != 0 {
 		var byID callfloor.Outcome
 		found := false

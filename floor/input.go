@@ -47,6 +47,10 @@ type Dial struct {
 	CallID   string
 	Number   string
 	Internal bool
+	// CampaignID and LeadID make it a campaign call, placed by the
+	// dialler for the agent (from their preview of the lead): no manual
+	// dial permission or outbound queue is needed.
+	CampaignID, LeadID int64
 }
 
 // ParticipantPause pauses or unpauses a participant in one queue.

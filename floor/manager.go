@@ -260,6 +260,12 @@ func StoreConfig(st callfloor.Store) func(ctx context.Context, accountID int64) 
 		if err != nil {
 			return nil, err
 		}
-		return NewConfig(acc, exts, users, reasons, queues), nil
+		campaigns, err := st.ListCampaigns(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cfg := NewConfig(acc, exts, users, reasons, queues)
+		cfg.AddCampaigns(campaigns)
+		return cfg, nil
 	}
 }

@@ -588,9 +588,10 @@ func prefixCols(prefix, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// ReserveLead takes an open lead for a call: it becomes active, its
-// attempt counted and its try time set, in one statement that fails for a
-// lead another took first.
+// ReserveLead takes an open lead for a preview or a call: it becomes
+// active and its try time is set (so it sorts behind the others when it
+// comes back), in one statement that fails for a lead another took
+// first. The dialler counts the attempt when it dials.
 func (s *Store) ReserveLead(ctx context.Context, id int64, now time.Time) (*callfloor.Lead, error) {
 	account, err := callfloor.AccountFrom(ctx)
 	if err != nil {
@@ -598,7 +599,7 @@ func (s *Store) ReserveLead(ctx context.Context, id int64, now time.Time) (*call
 	}
 	var out *callfloor.Lead
 	err = s.write(ctx, account, func(c conn) error {
-		res, err := c.exec(ctx, `UPDATE leads SET status = 'active', attempts = attempts + 1, last_tried_at = ?, updated_at = ?
+		res, err := c.exec(ctx, `UPDATE leads SET status = 'active', last_tried_at = ?, updated_at = ?
 			WHERE account_id = ? AND id = ? AND status IN ('new', 'retry', 'callback')`,
 			toMS(truncMS(now)), toMS(s.now()), account, id)
 		if err != nil {

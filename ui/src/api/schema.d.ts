@@ -200,6 +200,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaign-lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a campaign's lists with their lead counts
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["listCampaignLists"];
+        put?: never;
+        /**
+         * Create a list of a campaign
+         * @description Needs the admin role or higher.
+         */
+        post: operations["createCampaignList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaign-lists/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a list
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["getCampaignList"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a list with its leads
+         * @description Needs the admin role or higher.
+         */
+        delete: operations["deleteCampaignList"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a list, or make it active or not
+         * @description Needs the admin role or higher.
+         */
+        patch: operations["updateCampaignList"];
+        trace?: never;
+    };
+    "/api/v1/campaign-lists/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The list's leads with their results, as a CSV file
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["exportLeads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaign-lists/{id}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import leads from CSV text with a column mapping; answers with the rows refused and why (bad numbers, missing fields, duplicates). dry_run checks without storing.
+         * @description Needs the admin role or higher.
+         */
+        post: operations["importLeads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's campaigns
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["listCampaigns"];
+        put?: never;
+        /**
+         * Create a campaign
+         * @description Needs the admin role or higher.
+         */
+        post: operations["createCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a campaign
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["getCampaign"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a campaign with its lists and leads
+         * @description Needs the admin role or higher.
+         */
+        delete: operations["deleteCampaign"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a campaign; the lists given (members, fields, outcomes, webhook buttons) are replaced whole
+         * @description Needs the admin role or higher.
+         */
+        patch: operations["updateCampaign"];
+        trace?: never;
+    };
     "/api/v1/directory": {
         parameters: {
             query?: never;
@@ -250,6 +394,50 @@ export interface paths {
          * @description Needs the admin role or higher.
          */
         patch: operations["updateDirectoryEntry"];
+        trace?: never;
+    };
+    "/api/v1/dnc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's do-not-call list
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["listDNC"];
+        put?: never;
+        /**
+         * Put a number on the do-not-call list (the dialler never calls it)
+         * @description Needs the admin role or higher.
+         */
+        post: operations["addDNC"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dnc/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a number off the do-not-call list
+         * @description Needs the admin role or higher.
+         */
+        post: operations["removeDNC"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/extensions": {
@@ -398,6 +586,26 @@ export interface paths {
          * @description Needs the supervisor role or higher.
          */
         post: operations["forceLogoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/floor/campaigns/{id}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a member agent on campaign hold, or take them off it: on hold they keep queue calls but get no calls of the campaign
+         * @description Needs the supervisor role or higher.
+         */
+        post: operations["holdCampaignAgent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -894,6 +1102,58 @@ export interface paths {
          * @description Needs the admin role or higher.
          */
         patch: operations["updateInboundNumber"];
+        trace?: never;
+    };
+    "/api/v1/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List leads, in id order, 500 a page
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["listLeads"];
+        put?: never;
+        /**
+         * Add a lead to a list
+         * @description Needs the admin role or higher.
+         */
+        post: operations["createLead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a lead
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["getLead"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a lead
+         * @description Needs the admin role or higher.
+         */
+        delete: operations["deleteLead"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a lead; numbers and fields given are replaced whole
+         * @description Needs the admin role or higher.
+         */
+        patch: operations["updateLead"];
         trace?: never;
     };
     "/api/v1/lookup": {
@@ -1580,6 +1840,8 @@ export interface components {
             from?: string;
             id: string;
             /** Format: int64 */
+            lead_id?: number;
+            /** Format: int64 */
             queue_id?: number;
             to?: string;
         };
@@ -1630,6 +1892,149 @@ export interface components {
             name?: string;
             numbers?: string[];
         };
+        CallingHours: {
+            days: number[];
+            end: string;
+            start: string;
+        };
+        CallingHoursInput: {
+            days?: number[];
+            end?: string;
+            start?: string;
+        };
+        CallingHoursPatch: {
+            days?: number[];
+            end?: string;
+            start?: string;
+        };
+        Campaign: {
+            abandon_target: number;
+            /** Format: int64 */
+            account_id: number;
+            active: boolean;
+            allow_add_customer: boolean;
+            allow_edit_customer: boolean;
+            /** Format: int64 */
+            caller_id_pool_id: number | null;
+            calling_hours: components["schemas"]["CallingHours"];
+            country_code: string;
+            /** Format: date-time */
+            created_at: string;
+            fields: components["schemas"]["CustomField"][];
+            /** Format: int64 */
+            id: number;
+            max_attempts: number;
+            max_ratio: number;
+            members: components["schemas"]["CampaignMember"][];
+            name: string;
+            outcomes: components["schemas"]["CampaignOutcome"][];
+            preview_seconds: number;
+            random_caller_id: boolean;
+            retry_busy_minutes: number;
+            retry_machine_minutes: number;
+            retry_no_answer_minutes: number;
+            script: string;
+            skip_allowed: boolean;
+            time_zone: string;
+            type: string;
+            /** Format: date-time */
+            updated_at: string;
+            webhook_buttons: components["schemas"]["WebhookButton"][];
+        };
+        CampaignHoldInput: {
+            /** Format: int64 */
+            extension_id: number;
+            on_hold?: boolean;
+        };
+        CampaignInput: {
+            abandon_target?: number;
+            active?: boolean;
+            allow_add_customer?: boolean;
+            allow_edit_customer?: boolean;
+            /** Format: int64 */
+            caller_id_pool_id?: number | null;
+            calling_hours?: components["schemas"]["CallingHoursInput"];
+            country_code?: string;
+            fields?: components["schemas"]["CustomFieldInput"][];
+            max_attempts?: number;
+            max_ratio?: number;
+            members?: components["schemas"]["CampaignMemberInput"][];
+            name: string;
+            outcomes?: components["schemas"]["CampaignOutcomeInput"][];
+            preview_seconds?: number;
+            random_caller_id?: boolean;
+            retry_busy_minutes?: number;
+            retry_machine_minutes?: number;
+            retry_no_answer_minutes?: number;
+            script?: string;
+            skip_allowed?: boolean;
+            time_zone?: string;
+            type: string;
+            webhook_buttons?: components["schemas"]["WebhookButtonInput"][];
+        };
+        CampaignList: {
+            items: components["schemas"]["Campaign"][];
+        };
+        CampaignListList: {
+            items: components["schemas"]["CampaignList"][];
+        };
+        CampaignMember: {
+            /** Format: int64 */
+            extension_id: number;
+            number: string;
+            on_hold: boolean;
+        };
+        CampaignMemberInput: {
+            /** Format: int64 */
+            extension_id: number;
+            on_hold?: boolean;
+        };
+        CampaignOutcome: {
+            callback_scope?: string;
+            category: components["schemas"]["Category"];
+            fail_scope?: components["schemas"]["FailScope"];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            next: string;
+            retry_minutes?: number;
+        };
+        CampaignOutcomeInput: {
+            callback_scope?: string;
+            category?: components["schemas"]["Category"];
+            fail_scope?: components["schemas"]["FailScope"];
+            /** Format: int64 */
+            id?: number;
+            name?: string;
+            next?: string;
+            retry_minutes?: number;
+        };
+        CampaignPatch: {
+            abandon_target?: number;
+            active?: boolean;
+            allow_add_customer?: boolean;
+            allow_edit_customer?: boolean;
+            /** Format: int64 */
+            caller_id_pool_id?: number | null;
+            calling_hours?: components["schemas"]["CallingHoursPatch"];
+            country_code?: string;
+            fields?: components["schemas"]["CustomFieldInput"][];
+            max_attempts?: number;
+            max_ratio?: number;
+            members?: components["schemas"]["CampaignMemberInput"][];
+            name?: string;
+            outcomes?: components["schemas"]["CampaignOutcomeInput"][];
+            preview_seconds?: number;
+            random_caller_id?: boolean;
+            retry_busy_minutes?: number;
+            retry_machine_minutes?: number;
+            retry_no_answer_minutes?: number;
+            script?: string;
+            skip_allowed?: boolean;
+            time_zone?: string;
+            type?: string;
+            webhook_buttons?: components["schemas"]["WebhookButtonInput"][];
+        };
         /** @enum {string} */
         Category: "fail" | "unsure" | "success";
         ConferenceInput: {
@@ -1641,6 +2046,27 @@ export interface components {
             failed_numbers: number;
             successful: number;
             unsure: number;
+        };
+        CustomField: {
+            label: string;
+            name: string;
+            required: boolean;
+            type: string;
+        };
+        CustomFieldInput: {
+            label?: string;
+            name?: string;
+            required?: boolean;
+            type?: string;
+        };
+        DNCEntry: {
+            /** Format: date-time */
+            created_at: string;
+            note: string;
+            number: string;
+        };
+        DNCEntryList: {
+            items: components["schemas"]["DNCEntry"][];
         };
         Day: {
             calls: number;
@@ -1721,6 +2147,11 @@ export interface components {
             outcome_id?: number;
             tags?: string[];
         };
+        DncInput: {
+            country_code?: string;
+            note?: string;
+            number: string;
+        };
         DtmfInput: {
             call_id: string;
             digits: string;
@@ -1734,7 +2165,7 @@ export interface components {
                 message: string;
             };
         };
-        ErrorCode: string & ("internal" | "invalid_json" | "invalid_field" | "field_required" | "field_read_only" | "unknown_field" | "not_found" | "route_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "invalid_credentials" | "login_locked" | "rate_limited" | "invalid_reference" | "in_use" | "account_name_taken" | "username_taken" | "number_taken" | "pause_code_taken" | "name_taken" | "extension_bound" | "system_pause_reason" | "agent_not_activated" | "licence_exhausted" | "queues_feature_disabled" | "last_admin" | "call_state_conflict" | "telephony_unavailable" | "not_agent" | "agent_logged_off" | "agent_paused" | "agent_busy" | "in_wrapup" | "no_outbound_queue" | "control_not_permitted" | "auto_answer_not_optional" | "no_wrapup" | "invalid_outcome" | "unknown_call" | "not_queue_member" | "not_participant" | "phone_not_registered" | "simulation_off" | "inbound_number_taken");
+        ErrorCode: string & ("internal" | "invalid_json" | "invalid_field" | "field_required" | "field_read_only" | "unknown_field" | "not_found" | "route_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "invalid_credentials" | "login_locked" | "rate_limited" | "invalid_reference" | "in_use" | "account_name_taken" | "username_taken" | "number_taken" | "pause_code_taken" | "name_taken" | "extension_bound" | "system_pause_reason" | "agent_not_activated" | "licence_exhausted" | "queues_feature_disabled" | "last_admin" | "not_campaign_member" | "call_state_conflict" | "telephony_unavailable" | "not_agent" | "agent_logged_off" | "agent_paused" | "agent_busy" | "in_wrapup" | "no_outbound_queue" | "control_not_permitted" | "auto_answer_not_optional" | "no_wrapup" | "invalid_outcome" | "unknown_call" | "not_queue_member" | "not_participant" | "phone_not_registered" | "simulation_off" | "inbound_number_taken");
         Event: {
             /** Format: int64 */
             account_id: number;
@@ -1808,6 +2239,17 @@ export interface components {
             urls: string[];
             username?: string;
         };
+        ImportInput: {
+            csv: string;
+            dry_run?: boolean;
+            mapping: components["schemas"]["MappingInput"];
+        };
+        ImportReport: {
+            dry_run: boolean;
+            imported: number;
+            refused: components["schemas"]["Refusal"][];
+            rows: number;
+        };
         InboundNumber: {
             /** Format: int64 */
             account_id: number;
@@ -1850,6 +2292,81 @@ export interface components {
             outcomes: components["schemas"]["Outcome"][];
             recorded: components["schemas"]["Disposition"] | null;
         };
+        Lead: {
+            /** Format: date-time */
+            abandoned_at: string | null;
+            /** Format: int64 */
+            account_id: number;
+            /** Format: int64 */
+            assigned_extension_id: number | null;
+            attempts: number;
+            /** Format: int64 */
+            callback_extension_id: number | null;
+            /** Format: int64 */
+            campaign_id: number;
+            /** Format: date-time */
+            created_at: string;
+            fields: unknown;
+            /** Format: int64 */
+            id: number;
+            last_result: string;
+            /** Format: date-time */
+            last_tried_at: string | null;
+            /** Format: int64 */
+            list_id: number;
+            name: string;
+            /** Format: date-time */
+            next_at: string | null;
+            numbers: components["schemas"]["LeadNumber"][];
+            priority: number;
+            status: string;
+            time_zone: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        LeadInput: {
+            /** Format: int64 */
+            assigned_extension_id?: number | null;
+            /** Format: int64 */
+            callback_extension_id?: number | null;
+            fields?: unknown;
+            /** Format: int64 */
+            list_id: number;
+            name: string;
+            /** Format: date-time */
+            next_at?: string | null;
+            numbers: components["schemas"]["LeadNumberInput"][];
+            priority?: number;
+            status?: string;
+            time_zone?: string;
+        };
+        LeadList: {
+            items: components["schemas"]["Lead"][];
+        };
+        LeadNumber: {
+            failed: boolean;
+            number: string;
+        };
+        LeadNumberInput: {
+            failed?: boolean;
+            number?: string;
+        };
+        LeadPatch: {
+            /** Format: int64 */
+            assigned_extension_id?: number | null;
+            /** Format: int64 */
+            callback_extension_id?: number | null;
+            fields?: unknown;
+            /** Format: int64 */
+            list_id?: number;
+            name?: string;
+            /** Format: date-time */
+            next_at?: string | null;
+            numbers?: components["schemas"]["LeadNumberInput"][];
+            priority?: number;
+            status?: string;
+            time_zone?: string;
+        };
         /** @enum {string} */
         LicenceKind: "none" | "agent_extensions" | "queue_agent_analytics";
         LineView: {
@@ -1862,6 +2379,16 @@ export interface components {
             queue_name?: string;
             /** Format: date-time */
             since: string;
+        };
+        ListInput: {
+            active?: boolean;
+            /** Format: int64 */
+            campaign_id: number;
+            name: string;
+        };
+        ListUpdatePatch: {
+            active?: boolean;
+            name?: string;
         };
         LoginInput: {
             account: string;
@@ -1886,6 +2413,13 @@ export interface components {
         LookupResult: {
             directory: components["schemas"]["DirectoryEntry"][];
             extensions: components["schemas"]["LookupExtension"][];
+        };
+        MappingInput: {
+            fields?: unknown;
+            name?: string;
+            numbers?: string[];
+            priority?: string;
+            time_zone?: string;
         };
         MeResponse: {
             account: components["schemas"]["Account"];
@@ -2197,6 +2731,12 @@ export interface components {
         QueueStatsList: {
             items: components["schemas"]["QueueStats"][];
         };
+        Refusal: {
+            code: string;
+            field?: string;
+            message: string;
+            row: number;
+        };
         Report: {
             days: components["schemas"]["Day"][];
             /** Format: int64 */
@@ -2410,6 +2950,20 @@ export interface components {
             name?: string;
             role?: components["schemas"]["Role"];
             username?: string;
+        };
+        WebhookButton: {
+            body: string;
+            /** Format: int64 */
+            id: number;
+            label: string;
+            url: string;
+        };
+        WebhookButtonInput: {
+            body?: string;
+            /** Format: int64 */
+            id?: number;
+            label?: string;
+            url?: string;
         };
         WrapupView: {
             call: components["schemas"]["CallRef"];
@@ -2918,6 +3472,353 @@ export interface operations {
             default: components["responses"]["InternalServerError"];
         };
     };
+    listCampaignLists: {
+        parameters: {
+            query?: {
+                /** @description Only this campaign's lists. */
+                campaign_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignListList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    createCampaignList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getCampaignList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    deleteCampaignList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    updateCampaignList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ListUpdatePatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    exportLeads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    importLeads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    listCampaigns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    createCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    deleteCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    updateCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
     listDirectory: {
         parameters: {
             query?: never;
@@ -3052,6 +3953,91 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    listDNC: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DNCEntryList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    addDNC: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DncInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DNCEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    removeDNC: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DncInput"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["RequestEntityTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -3349,6 +4335,41 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    holdCampaignAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignHoldInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["InternalServerError"];
         };
     };
@@ -4141,6 +5162,159 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboundNumber"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    listLeads: {
+        parameters: {
+            query?: {
+                /** @description Only this campaign's leads. */
+                campaign_id?: string;
+                /** @description Only this list's leads. */
+                list_id?: string;
+                /** @description Only leads of this status: new, retry, callback, active, done, failed. */
+                status?: string;
+                /** @description Only leads with this number (normalised to E.164 in the campaign's country). */
+                number?: string;
+                /** @description The last id of the previous page: the leads after it. */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    createLead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lead"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getLead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lead"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    deleteLead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    updateLead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lead"];
                 };
             };
             400: components["responses"]["BadRequest"];
