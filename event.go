@@ -173,4 +173,6 @@ type Disposition struct {
 	// Incomplete: nobody chose it (timed out or cut short); the agent can
 	// complete it later.
 	Incomplete bool `json:"incomplete,omitempty"`
+	// CallbackAt is the time the agent chose to call a campaign lead back.
+	CallbackAt *time.Time `json:"callback_at,omitempty"`
 }

@@ -103,8 +103,11 @@ type Lead struct {
 	// AbandonedAt is when a call to the lead was last abandoned (answered
 	// with no agent free): it is not called again for 72 hours.
 	AbandonedAt *time.Time `json:"abandoned_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// Seq is the journal event that last changed the lead (0: none), so
+	// that the dialler applies each event once.
+	Seq       int64     `json:"seq"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // NextNumber returns the index of the first number not failed, -1 when
@@ -324,6 +327,9 @@ type LeadService interface {
 	// transaction.
 	UpdateLead(ctx context.Context, id int64, fn func(*Lead) error) (*Lead, error)
 	DeleteLead(ctx context.Context, id int64) error
+	// LeadZones lists the time zones of a campaign's open leads ("" for
+	// those that name none).
+	LeadZones(ctx context.Context, campaignID int64) ([]string, error)
 	// KnownNumbers reports which of numbers are a lead's of the campaign.
 	KnownNumbers(ctx context.Context, campaignID int64, numbers []string) (map[string]bool, error)
 	// CallableLeads returns the leads q allows, best first, skipping
@@ -332,6 +338,11 @@ type LeadService interface {
 	// ReserveLead moves an open lead to LeadActive and sets its try
 	// time, failing with ErrLeadTaken when another took it first.
 	ReserveLead(ctx context.Context, id int64, now time.Time) (*Lead, error)
+
+	// DialerCursor is how far the dialler has folded the account's
+	// journal into leads; SetDialerCursor moves it on.
+	DialerCursor(ctx context.Context) (int64, error)
+	SetDialerCursor(ctx context.Context, seq int64) error
 
 	AddDNC(ctx context.Context, e *DNCEntry) error
 	RemoveDNC(ctx context.Context, number string) error

@@ -264,6 +264,9 @@ type dispositionInput struct {
 	Outcome   string             `json:"outcome"`
 	Notes     string             `json:"notes"`
 	Tags      []string           `json:"tags"`
+	// CallbackAt is when a campaign lead is called back, for an outcome
+	// that sets a callback.
+	CallbackAt *time.Time `json:"callback_at"`
 }
 
 func (s *Server) submitDisposition(w http.ResponseWriter, r *http.Request, dec decoder[dispositionInput]) (*AgentView, error) {
@@ -282,7 +285,7 @@ func (s *Server) submitDisposition(w http.ResponseWriter, r *http.Request, dec d
 		case in.OutcomeID == 0 && in.Outcome == "":
 			return nil, callfloor.FieldError(callfloor.ErrFieldRequired, "outcome", "outcome is required, or outcome_id")
 		}
-		return floor.Dispose{Ext: ext, By: by, CallID: in.CallID, OutcomeID: in.OutcomeID, Category: in.Category,
+		return floor.Dispose{Ext: ext, By: by, CallID: in.CallID, OutcomeID: in.OutcomeID, Category: in.Category, CallbackAt: in.CallbackAt,
 			Outcome: in.Outcome, Notes: in.Notes, Tags: in.Tags}, nil
 	})
 }

@@ -2,6 +2,7 @@ package floor
 
 import (
 	"testing"
+	"time"
 
 	"github.com/callfloor/callfloor"
 )
@@ -46,14 +47,18 @@ func TestCampaignDialFromPreview(t *testing.T) {
 	if _, err := Step(f.cfg, f.s, Dispose{Ext: agentB, CallID: "k1", Category: callfloor.CategorySuccess, Outcome: "Sale"}, f.now); callfloor.ErrorCode(err) == "" {
 		t.Fatal("a queue's outcome was taken for a campaign call")
 	}
-	evs = f.do(Dispose{Ext: agentB, CallID: "k1", Category: callfloor.CategoryFail, Outcome: "Wrong number"})
+	past, later := f.now.Add(-time.Minute), f.now.Add(24*time.Hour)
+	if _, err := Step(f.cfg, f.s, Dispose{Ext: agentB, CallID: "k1", Category: callfloor.CategoryFail, Outcome: "Wrong number", CallbackAt: &past}, f.now); callfloor.ErrorField(err) != "callback_at" {
+		t.Fatalf("a callback in the past: %v", err)
+	}
+	evs = f.do(Dispose{Ext: agentB, CallID: "k1", Category: callfloor.CategoryFail, Outcome: "Wrong number", CallbackAt: &later})
 	var d *callfloor.Event
 	for i := range evs {
 		if evs[i].Type == callfloor.EventDisposition {
 			d = &evs[i]
 		}
 	}
-	if d == nil || d.Call == nil || d.Call.LeadID != 9 || d.Disposition.FailScope != callfloor.FailNumber {
+	if d == nil || d.Call == nil || d.Call.LeadID != 9 || d.Disposition.FailScope != callfloor.FailNumber || !d.Disposition.CallbackAt.Equal(later) {
 		t.Fatalf("disposition %s: %+v", types(evs), d)
 	}
 }

@@ -627,8 +627,11 @@ func (d *decider) validDisposition(in Dispose, call callfloor.CallRef) (*callflo
 	if err := validNotes(in.Notes, in.Tags); err != nil {
 		return nil, err
 	}
+	if cb := in.CallbackAt; cb != nil && (!cb.After(d.now) || cb.After(d.now.AddDate(1, 0, 0))) {
+		return nil, callfloor.FieldError(callfloor.ErrInvalidField, "callback_at", "callback_at must be in the future, within a year")
+	}
 	return &callfloor.Disposition{CallID: call.ID, Category: o.Category, Outcome: o.Name, FailScope: o.FailScope,
-		Notes: in.Notes, Tags: in.Tags, By: in.By}, nil
+		Notes: in.Notes, Tags: in.Tags, By: in.By, CallbackAt: in.CallbackAt}, nil
 }
 
 func (d *decider) startPreview(in StartPreview) ([]callfloor.Event, error) {

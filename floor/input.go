@@ -1,6 +1,10 @@
 package floor
 
-import "github.com/callfloor/callfloor"
+import (
+	"time"
+
+	"github.com/callfloor/callfloor"
+)
 
 // Input is what Decide reacts to: an agent's or supervisor's command, an
 // event from the telephony plane or the dialler, or a due timer.
@@ -38,7 +42,10 @@ type Dispose struct {
 	Category  callfloor.Category
 	Outcome   string
 	Notes     string
-	Tags      []string
+	// CallbackAt is when a campaign lead is called back (an outcome that
+	// sets a callback); in the future, within a year.
+	CallbackAt *time.Time
+	Tags       []string
 }
 
 // Dial asks for a manual call; Internal is a call to an extension.

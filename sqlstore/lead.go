@@ -204,7 +204,7 @@ func (s *Store) DeleteList(ctx context.Context, id int64) error {
 // ---- leads
 
 const leadCols = `id, account_id, campaign_id, list_id, name, numbers, fields, time_zone, assigned_ext_id, priority,
-	status, attempts, next_at, callback_ext_id, last_tried_at, last_result, abandoned_at, created_at, updated_at`
+	status, attempts, next_at, callback_ext_id, last_tried_at, last_result, abandoned_at, seq, created_at, updated_at`
 
 func scanLead(sc scanner) (*callfloor.Lead, error) {
 	var l callfloor.Lead
@@ -212,7 +212,7 @@ func scanLead(sc scanner) (*callfloor.Lead, error) {
 	var assigned, callback sql.NullInt64
 	var nextAt, tried, abandoned, created, updated int64
 	err := sc.Scan(&l.ID, &l.AccountID, &l.CampaignID, &l.ListID, &l.Name, &numbers, &fields, &l.TimeZone, &assigned,
-		&l.Priority, &l.Status, &l.Attempts, &nextAt, &callback, &tried, &l.LastResult, &abandoned, &created, &updated)
+		&l.Priority, &l.Status, &l.Attempts, &nextAt, &callback, &tried, &l.LastResult, &abandoned, &l.Seq, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -434,10 +434,10 @@ func (s *Store) UpdateLead(ctx context.Context, id int64, fn func(*callfloor.Lea
 		}
 		_, err = c.exec(ctx, `UPDATE leads SET name = ?, numbers = ?, fields = ?, time_zone = ?, assigned_ext_id = ?,
 			priority = ?, status = ?, attempts = ?, next_at = ?, callback_ext_id = ?, last_tried_at = ?, last_result = ?,
-			abandoned_at = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+			abandoned_at = ?, seq = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
 			l.Name, mustJSON(l.Numbers), mustJSON(l.Fields), l.TimeZone, nullID(l.AssignedExtID), l.Priority, string(l.Status),
 			l.Attempts, noneZero(l.NextAt), nullID(l.CallbackExtID), noneZero(l.LastTriedAt), l.LastResult, noneZero(l.AbandonedAt),
-			toMS(s.now()), account, id)
+			l.Seq, toMS(s.now()), account, id)
 		if err != nil {
 			return dbErr("update lead", err)
 		}
@@ -471,6 +471,32 @@ func (s *Store) DeleteLead(ctx context.Context, id int64) error {
 		}
 		return nil
 	})
+}
+
+// LeadZones lists the time zones of a campaign's open leads.
+func (s *Store) LeadZones(ctx context.Context, campaignID int64) ([]string, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	err = s.read(ctx, func(c conn) error {
+		rows, err := c.query(ctx, `SELECT DISTINCT time_zone FROM leads WHERE account_id = ? AND campaign_id = ?
+			AND status IN ('new', 'retry', 'callback') ORDER BY time_zone`, account, campaignID)
+		if err != nil {
+			return dbErr("lead zones", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var z string
+			if err := rows.Scan(&z); err != nil {
+				return dbErr("lead zones", err)
+			}
+			out = append(out, z)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // KnownNumbers reports which of numbers are a lead's of the campaign.
@@ -617,6 +643,51 @@ func (s *Store) ReserveLead(ctx context.Context, id int64, now time.Time) (*call
 		return err
 	})
 	return out, err
+}
+
+// DialerCursor is how far the dialler has folded the account's journal.
+func (s *Store) DialerCursor(ctx context.Context) (int64, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var seq int64
+	err = s.read(ctx, func(c conn) error {
+		err := c.row(ctx, `SELECT seq FROM dialer_cursors WHERE account_id = ?`, account).Scan(&seq)
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return dbErr("read dialer cursor", err)
+		}
+		return nil
+	})
+	return seq, err
+}
+
+// SetDialerCursor moves the dialler's cursor on; it never goes back.
+func (s *Store) SetDialerCursor(ctx context.Context, seq int64) error {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, account, func(c conn) error {
+		res, err := c.exec(ctx, `UPDATE dialer_cursors SET seq = ? WHERE account_id = ? AND seq < ?`, seq, account, seq)
+		if err != nil {
+			return dbErr("move dialer cursor", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		ok, err := c.exists(ctx, `SELECT 1 FROM dialer_cursors WHERE account_id = ?`, account)
+		if err != nil || ok {
+			return err
+		}
+		if _, err := c.exec(ctx, `INSERT INTO dialer_cursors (account_id, seq) VALUES (?, ?)`, account, seq); err != nil {
+			return dbErr("insert dialer cursor", err)
+		}
+		return nil
+	})
 }
 
 // ---- do-not-call

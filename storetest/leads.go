@@ -19,6 +19,7 @@ var leadTests = []test{
 	{"Lead/CallableHoursAndAbandon", testLeadCallableFilters},
 	{"Lead/ReserveOnce", testLeadReserveOnce},
 	{"DNC/RoundTrip", testDNCRoundTrip},
+	{"Dialer/Cursor", testDialerCursor},
 }
 
 // t0 is a Monday noon, the tests' now.
@@ -103,14 +104,14 @@ func testLeadRoundTrip(t *testing.T, st callfloor.Store) {
 		x.Numbers[0].Failed = true
 		x.Numbers = append(x.Numbers, callfloor.LeadNumber{Number: "+33142685300"})
 		x.Status, x.NextAt, x.CallbackExtID, x.Attempts, x.LastResult = callfloor.LeadCallback, &next, ptr(e1.ID), 2, "Later"
-		x.LastTriedAt, x.AbandonedAt = ptr(t0()), ptr(t0())
+		x.LastTriedAt, x.AbandonedAt, x.Seq = ptr(t0()), ptr(t0()), 17
 		x.CampaignID, x.ListID = 9999, 9999 // the store's
 		return nil
 	})
 	ok(t, err)
 	if upd.CampaignID != c.ID || upd.ListID != list.ID || !upd.Numbers[0].Failed || len(upd.Numbers) != 3 ||
 		upd.Status != callfloor.LeadCallback || !upd.NextAt.Equal(next) || *upd.CallbackExtID != e1.ID || upd.Attempts != 2 ||
-		!upd.LastTriedAt.Equal(t0()) || !upd.AbandonedAt.Equal(t0()) || upd.NextNumber() != 1 {
+		!upd.LastTriedAt.Equal(t0()) || !upd.AbandonedAt.Equal(t0()) || upd.NextNumber() != 1 || upd.Seq != 17 {
 		t.Fatalf("updated %s", show(upd))
 	}
 	found, err := st.ListLeads(ctx, callfloor.LeadFilter{Number: "+33142685300"})
@@ -276,6 +277,9 @@ func testLeadCallableFilters(t *testing.T, st callfloor.Store) {
 	abandoned.AbandonedAt = ptr(now.Add(-time.Hour))
 	old.AbandonedAt = ptr(now.Add(-73 * time.Hour))
 	ok(t, st.CreateLeads(ctx, list.ID, []*callfloor.Lead{paris, tokyo, abandoned, old}))
+	zones, err := st.LeadZones(ctx, c.ID)
+	ok(t, err)
+	same(t, "lead zones", zones, []string{"", "Asia/Tokyo", "Europe/Paris"})
 	got, err := st.CallableLeads(ctx, callfloor.LeadQuery{CampaignID: c.ID, TimeZones: []string{"", "Europe/Paris"},
 		Now: now, AbandonedBefore: now.Add(-72 * time.Hour)})
 	ok(t, err)
@@ -359,4 +363,26 @@ func testDNCRoundTrip(t *testing.T, st callfloor.Store) {
 		t.Fatal("a removed number is still on the list")
 	}
 	wantErr(t, st.RemoveDNC(ctx, "+442079460601"), callfloor.ErrNotFound, "")
+}
+
+func testDialerCursor(t *testing.T, st callfloor.Store) {
+	_, ctxA := agentAccount(t, st, "Acme", 5)
+	_, ctxB := agentAccount(t, st, "Globex", 5)
+	seq, err := st.DialerCursor(ctxA)
+	ok(t, err)
+	if seq != 0 {
+		t.Fatalf("a new account's cursor: %d", seq)
+	}
+	ok(t, st.SetDialerCursor(ctxA, 40))
+	ok(t, st.SetDialerCursor(ctxA, 30)) // never back
+	seq, err = st.DialerCursor(ctxA)
+	ok(t, err)
+	if seq != 40 {
+		t.Fatalf("cursor %d, want 40", seq)
+	}
+	seq, err = st.DialerCursor(ctxB)
+	ok(t, err)
+	if seq != 0 {
+		t.Fatalf("another account's cursor moved: %d", seq)
+	}
 }

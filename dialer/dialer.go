@@ -1,0 +1,223 @@
+package dialer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/floor"
+)
+
+// Floor is what the dialler needs of the floor engine.
+type Floor interface {
+	Do(ctx context.Context, accountID int64, in floor.Input) ([]callfloor.Event, error)
+	View(ctx context.Context, accountID int64, fn func(*floor.State, *floor.Config)) error
+}
+
+// Phones places the calls: the B2BUA's Dial (the agent's phone first,
+// asked to answer at once, then the lead's number).
+type Phones interface {
+	Dial(ctx context.Context, account int64, ext *callfloor.Extension, callID, number string) error
+}
+
+// Config is a Dialer's parts.
+type Config struct {
+	Store  callfloor.Store
+	Floor  Floor
+	Phones Phones
+	Clock  callfloor.Clock
+	Logger *slog.Logger
+	// Tick is how often the dialler looks for work; 1 s by default.
+	Tick time.Duration
+}
+
+// Dialer works the accounts' campaigns. Tick does one round: it folds
+// the journal into leads, shows leads to idle agents of preview
+// campaigns, and dials the previews whose countdown is over. Run ticks
+// until its context ends.
+type Dialer struct {
+	cfg Config
+	log *slog.Logger
+
+	mu       sync.Mutex
+	previews map[agentKey]*preview
+	// zones caches each campaign's lead time zones for zoneTTL.
+	zones map[int64]zoneCache
+}
+
+type agentKey struct{ account, ext int64 }
+
+// preview is a lead shown to an agent: its countdown ends at due.
+type preview struct {
+	lead     *callfloor.Lead
+	campaign *callfloor.Campaign
+	number   string
+	due      time.Time
+}
+
+type zoneCache struct {
+	zones []string
+	at    time.Time
+}
+
+// New returns a dialler; call Run (or Tick, in tests).
+func New(cfg Config) *Dialer {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = callfloor.SystemClock{}
+	}
+	if cfg.Tick <= 0 {
+		cfg.Tick = time.Second
+	}
+	return &Dialer{cfg: cfg, log: cfg.Logger, previews: map[agentKey]*preview{}, zones: map[int64]zoneCache{}}
+}
+
+// Run ticks every Config.Tick until ctx ends.
+func (d *Dialer) Run(ctx context.Context) {
+	t := time.NewTicker(d.cfg.Tick)
+	defer t.Stop()
+	for {
+		d.Tick(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Tick does one round for every account with campaigns.
+func (d *Dialer) Tick(ctx context.Context) {
+	accounts, err := d.cfg.Store.ListAccounts(ctx)
+	if err != nil {
+		d.log.Warn("dialler: accounts not read", "err", err)
+		return
+	}
+	for _, a := range accounts {
+		actx := callfloor.SystemContext(ctx, a.ID)
+		if err := d.fold(actx, a.ID); err != nil {
+			d.log.Warn("dialler: journal not folded into leads", "account", a.ID, "err", err)
+		}
+		if err := d.account(actx, a.ID); err != nil {
+			d.log.Warn("dialler: round failed", "account", a.ID, "err", err)
+		}
+	}
+}
+
+// account does one round of an account: recover what a restart lost,
+// start previews for idle members, dial the previews that are due.
+func (d *Dialer) account(ctx context.Context, account int64) error {
+	campaigns, err := d.cfg.Store.ListCampaigns(ctx)
+	if err != nil || len(campaigns) == 0 {
+		return err
+	}
+	now := d.cfg.Clock.Now()
+	var st agentsNow
+	if err := d.cfg.Floor.View(ctx, account, func(s *floor.State, cfg *floor.Config) { st = snapshotAgents(s, cfg) }); err != nil {
+		return err
+	}
+	d.recover(ctx, account, st, campaigns, now)
+	for _, c := range campaigns {
+		if c.Type != callfloor.CampaignPreview || !c.Active {
+			continue
+		}
+		for _, m := range c.Members {
+			a, ok := st[m.ExtensionID]
+			if !ok || m.OnHold || !a.free {
+				continue
+			}
+			if d.startPreview(ctx, account, c, m.ExtensionID, now) {
+				a.free = false
+				st[m.ExtensionID] = a
+			}
+		}
+	}
+	for _, k := range d.due(account, now) {
+		if err := d.dial(ctx, k, "timer"); err != nil {
+			d.log.Info("dialler: preview not dialled", "account", account, "ext", k.ext, "err", err)
+		}
+	}
+	return nil
+}
+
+// agentsNow is what the dialler needs of the floor's agents.
+type agentsNow map[int64]agentNow
+
+type agentNow struct {
+	free    bool // logged in, idle, phone ready: a preview may start
+	preview *floor.Preview
+	// leads are the campaign leads of the agent's lines and wrap-ups.
+	leads map[int64]bool
+}
+
+func snapshotAgents(s *floor.State, cfg *floor.Config) agentsNow {
+	out := agentsNow{}
+	for ext := range cfg.Agents {
+		a := s.Agent(ext)
+		an := agentNow{leads: map[int64]bool{}}
+		an.free = a.LoggedIn && a.State == callfloor.StateIdle && (!cfg.RequirePhone || a.PhoneRegistered)
+		if a.Preview != nil {
+			p := *a.Preview
+			an.preview = &p
+		}
+		for _, l := range a.Lines {
+			an.leads[l.Call.LeadID] = true
+		}
+		for _, w := range a.Wrapups {
+			an.leads[w.Call.LeadID] = true
+		}
+		out[ext] = an
+	}
+	return out
+}
+
+// openZones are the lead time zones of c within its calling hours at now
+// ("" stands for the campaign's own zone).
+func (d *Dialer) openZones(ctx context.Context, c *callfloor.Campaign, now time.Time) []string {
+	d.mu.Lock()
+	zc, ok := d.zones[c.ID]
+	d.mu.Unlock()
+	if !ok || now.Sub(zc.at) > zoneTTL || now.Before(zc.at) {
+		zones, err := d.cfg.Store.LeadZones(ctx, c.ID)
+		if err != nil {
+			d.log.Warn("dialler: lead zones not read", "campaign", c.ID, "err", err)
+			return nil
+		}
+		zc = zoneCache{zones: zones, at: now}
+		d.mu.Lock()
+		d.zones[c.ID] = zc
+		d.mu.Unlock()
+	}
+	var open []string
+	for _, z := range zc.zones {
+		name := z
+		if name == "" {
+			name = c.TimeZone
+		}
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			continue
+		}
+		if c.CallingHours.Open(now, loc) {
+			open = append(open, z)
+		}
+	}
+	return open
+}
+
+// zoneTTL is how long a campaign's lead time zones are taken as known: a
+// lead of a new zone waits up to this long to be dialled.
+const zoneTTL = 15 * time.Second
+
+// newCallID names a call the dialler places.
+func newCallID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "cf-dl-" + hex.EncodeToString(b[:])
+}

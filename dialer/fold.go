@@ -1,0 +1,130 @@
+package dialer
+
+import (
+	"context"
+
+	"github.com/callfloor/callfloor"
+)
+
+// The journal is the truth of how each campaign call went: the dialler
+// folds it into the leads from a cursor kept in the store. Each lead
+// keeps the sequence of the event that last changed it, so an event read
+// twice (a crash between a lead's update and the cursor's) changes it
+// once.
+
+// foldPage is how many journal events one read takes.
+const foldPage = 500
+
+// fold applies the account's journal events after the cursor to their
+// leads.
+func (d *Dialer) fold(ctx context.Context, account int64) error {
+	cursor, err := d.cfg.Store.DialerCursor(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		evs, err := d.cfg.Store.ReadEvents(ctx, account, cursor, foldPage)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		var campaigns map[int64]*callfloor.Campaign
+		for i := range evs {
+			ev := &evs[i]
+			if ev.Call == nil || ev.Call.LeadID == 0 {
+				continue
+			}
+			if campaigns == nil {
+				if campaigns, err = d.campaignsByID(ctx); err != nil {
+					return err
+				}
+			}
+			if c := campaigns[ev.Call.CampaignID]; c != nil {
+				d.applyEvent(ctx, c, ev)
+			}
+		}
+		cursor = evs[len(evs)-1].Seq
+		if err := d.cfg.Store.SetDialerCursor(ctx, cursor); err != nil {
+			return err
+		}
+		if len(evs) < foldPage {
+			return nil
+		}
+	}
+}
+
+func (d *Dialer) campaignsByID(ctx context.Context) (map[int64]*callfloor.Campaign, error) {
+	list, err := d.cfg.Store.ListCampaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*callfloor.Campaign, len(list))
+	for _, c := range list {
+		out[c.ID] = c
+	}
+	return out, nil
+}
+
+// applyEvent gives a lead its next step from one event of its call: the
+// end of a call no person answered, or the agent's disposition.
+func (d *Dialer) applyEvent(ctx context.Context, c *callfloor.Campaign, ev *callfloor.Event) {
+	var change func(l *callfloor.Lead)
+	switch ev.Type {
+	case callfloor.EventCallEnded:
+		r, ok := resultOf(ev.EndReason)
+		if !ok {
+			return // answered: its disposition decides
+		}
+		change = func(l *callfloor.Lead) { ApplyResult(l, c, ev.Call.To, r, ev.At) }
+	case callfloor.EventDisposition, callfloor.EventDispositionLater:
+		disp := ev.Disposition
+		if disp == nil {
+			return
+		}
+		if disp.Incomplete || disp.Category == "" {
+			change = func(l *callfloor.Lead) { ApplyNoDisposition(l, c, ev.At) }
+			break
+		}
+		o, ok := c.Outcome(disp.Category, disp.Outcome)
+		if !ok {
+			d.log.Warn("dialler: a disposition names no outcome of its campaign; the lead is retried", "campaign", c.ID, "outcome", disp.Outcome)
+			change = func(l *callfloor.Lead) { ApplyNoDisposition(l, c, ev.At) }
+			break
+		}
+		change = func(l *callfloor.Lead) { ApplyOutcome(l, c, ev.Call.To, o, ev.ExtensionID, disp.CallbackAt, ev.At) }
+	default:
+		return
+	}
+	_, err := d.cfg.Store.UpdateLead(ctx, ev.Call.LeadID, func(l *callfloor.Lead) error {
+		if l.Seq >= ev.Seq {
+			return errApplied
+		}
+		change(l)
+		l.Seq = ev.Seq
+		return nil
+	})
+	if err != nil && err != errApplied && callfloor.ErrorCode(err) != callfloor.ErrNotFound {
+		d.log.Warn("dialler: lead not updated from the journal", "lead", ev.Call.LeadID, "seq", ev.Seq, "err", err)
+	}
+}
+
+// errApplied aborts an update for an event the lead has had.
+var errApplied = callfloor.Errorf(callfloor.ErrCallState, "applied already")
+
+// resultOf reads why a campaign call that no person answered ended, from
+// the reason its line ended with; ok is false for an answered call (a
+// hang-up after talking).
+func resultOf(reason string) (Result, bool) {
+	switch reason {
+	case "rejected":
+		return ResultBusy, true
+	case "unavailable", "no_answer":
+		return ResultNoAnswer, true
+	case "not_found", "not_acceptable", "error":
+		return ResultUnreachable, true
+	case "machine":
+		return ResultMachine, true
+	case "abandoned":
+		return ResultAbandoned, true
+	}
+	return "", false
+}
