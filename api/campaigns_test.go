@@ -1,12 +1,15 @@
 package api
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/dialer"
 )
 
 // TestCampaignLifecycle: an administrator creates a campaign with the
@@ -180,4 +183,64 @@ func TestLeadEndpoints(t *testing.T) {
 	wantError(t, h.call("POST", "/api/v1/dnc", a.adminTok, map[string]any{"number": "call me"}), http.StatusUnprocessableEntity, callfloor.ErrInvalidField, "number")
 	wantStatus(t, h.call("POST", "/api/v1/dnc/remove", a.adminTok, map[string]any{"number": "+442079460602"}), http.StatusNoContent)
 	wantError(t, h.call("POST", "/api/v1/dnc/remove", a.adminTok, map[string]any{"number": "+442079460602"}), http.StatusNotFound, callfloor.ErrNotFound, "")
+}
+
+// TestAgentPreviewEndpoints: with the dialler, the agent's lead endpoint
+// shows the lead in preview with the script filled in and the countdown's
+// end; skip puts it back (and the next round shows it again, the only
+// one); dial places the campaign call, and the lead endpoint then names
+// the call. A campaign that does not allow skipping refuses it.
+func TestAgentPreviewEndpoints(t *testing.T) {
+	var d *dialer.Dialer
+	h := newHarness(t, func(c *Config) {
+		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock})
+		c.Previews = d
+	})
+	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
+	_, err := h.store.UpdateCampaign(a.ctx, a.campaign.ID, func(c *callfloor.Campaign) error {
+		c.CallingHours.Days = []time.Weekday{0, 1, 2, 3, 4, 5, 6}
+		c.Script = "Hello {{name}}, about policy {{policy}}."
+		c.PreviewSeconds = 20
+		return nil
+	})
+	must(t, err)
+	must(t, h.floor.Reload(a.ctx, a.acc.ID))
+	empty := decode[MyLead](t, h.call("GET", "/api/v1/floor/me/lead", a.agentTok, nil))
+	if empty.Lead != nil {
+		t.Fatalf("a lead before any: %+v", empty)
+	}
+	wantStatus(t, h.call("POST", "/api/v1/floor/me/login", a.agentTok, nil), http.StatusOK)
+	wantError(t, h.call("POST", "/api/v1/floor/me/preview/dial", a.agentTok, nil), http.StatusConflict, callfloor.ErrCallState, "")
+	d.Tick(context.Background())
+	w := h.call("GET", "/api/v1/floor/me/lead", a.agentTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	mine := decode[MyLead](t, w)
+	if mine.Lead == nil || mine.Lead.ID != a.lead.ID || mine.Script != "Hello alpha lead, about policy alpha-1." || mine.Number != "+441632960777" ||
+		mine.DialAt == nil || !mine.DialAt.Equal(h.clock.Now().Add(20*time.Second)) || mine.Campaign.Name != "alpha campaign" {
+		t.Fatalf("lead in preview %+v", mine)
+	}
+	v := decode[AgentView](t, h.call("POST", "/api/v1/floor/me/preview/skip", a.agentTok, nil))
+	if v.State != callfloor.StateIdle {
+		t.Fatalf("after skip: %s", v.State)
+	}
+	d.Tick(context.Background())
+	w = h.call("POST", "/api/v1/floor/me/preview/dial", a.agentTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	if v := decode[AgentView](t, w); v.State != callfloor.StateOnCall || len(v.Lines) != 1 || v.Lines[0].Call.LeadID != a.lead.ID {
+		t.Fatalf("after dial: %+v", v)
+	}
+	mine = decode[MyLead](t, h.call("GET", "/api/v1/floor/me/lead", a.agentTok, nil))
+	if mine.CallID == "" || mine.DialAt != nil || mine.Lead.Attempts != 1 {
+		t.Fatalf("lead in call %+v", mine)
+	}
+
+	_, err = h.store.UpdateCampaign(a.ctx, a.campaign.ID, func(c *callfloor.Campaign) error { c.SkipAllowed = false; return nil })
+	must(t, err)
+	h.call("POST", "/api/v1/sim/hangup", a.adminTok, map[string]any{"extension_id": a.agentExt.ID, "call_id": mine.CallID, "reason": "rejected"})
+	h.clock.Advance(2 * time.Hour)
+	d.Tick(context.Background())
+	if decode[MyLead](t, h.call("GET", "/api/v1/floor/me/lead", a.agentTok, nil)).Lead == nil {
+		t.Fatal("the busy lead is not shown again after its retry delay")
+	}
+	wantError(t, h.call("POST", "/api/v1/floor/me/preview/skip", a.agentTok, nil), http.StatusForbidden, callfloor.ErrNotPermitted, "")
 }

@@ -103,5 +103,6 @@ func routeTable() []route {
 	routes = append(routes, historyRoutes()...)
 	routes = append(routes, campaignRoutes()...)
 	routes = append(routes, leadRoutes()...)
+	routes = append(routes, myLeadRoutes()...)
 	return append(routes, streamRoutes()...)
 }

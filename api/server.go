@@ -64,6 +64,9 @@ type Config struct {
 	// BrowserPhone, if set, says where browser phones register (read on
 	// each request: the listeners open after the API is made).
 	BrowserPhone func() BrowserPhone
+	// Previews is the dialler, which shows agents campaign leads; nil
+	// answers the preview commands with telephony_unavailable.
+	Previews Previews
 	// Simulate turns on the simulated telephony plane's endpoints, which
 	// let a test or a demo script report call events.
 	Simulate bool
@@ -93,6 +96,7 @@ type Server struct {
 	phones       Phones
 	calls        CallControl
 	queues       QueueFigures
+	previews     Previews
 	trunks       TrunkRegistrations
 	browserPhone func() BrowserPhone
 }
@@ -107,7 +111,7 @@ func New(cfg Config) *Server {
 		realm: cfg.SIPRealm, version: cfg.Version, secure: cfg.SecureCookies, registry: cfg.Registry, metricsToken: cfg.MetricsToken,
 		cop:   http.NewCrossOriginProtection(),
 		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate, phones: cfg.Phones,
-		calls: cfg.Calls, queues: cfg.Queues, trunks: cfg.Trunks, browserPhone: cfg.BrowserPhone,
+		calls: cfg.Calls, queues: cfg.Queues, trunks: cfg.Trunks, browserPhone: cfg.BrowserPhone, previews: cfg.Previews,
 		history: history.New(cfg.Store),
 	}
 	if s.hasher == nil {

@@ -61,7 +61,9 @@ func (d *Dialer) numberToDial(ctx context.Context, c *callfloor.Campaign, l *cal
 	for {
 		i := l.NextNumber()
 		if i < 0 {
-			d.update(ctx, l.ID, func(x *callfloor.Lead) { x.Status, x.NextAt, x.LastResult = callfloor.LeadFailed, nil, "no number left" })
+			d.update(ctx, l.ID, func(x *callfloor.Lead) {
+				x.Status, x.NextAt, x.LastResult = callfloor.LeadFailed, nil, "no number left"
+			})
 			return "", false
 		}
 		n := l.Numbers[i].Number

@@ -165,6 +165,9 @@ func (s *demoSeeder) seed() error {
 			return err
 		}
 	}
+	if err := s.demoCampaign(exts, pool); err != nil {
+		return err
+	}
 	for _, d := range []callfloor.DirectoryEntry{
 		{Name: "Head office", Number: "+441632960100", Company: "Callfloor Demo Ltd"},
 		{Name: "Acme accounts payable", Number: "+441632960200", Company: "Acme Ltd"},

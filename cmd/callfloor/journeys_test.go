@@ -119,6 +119,9 @@ func startRig(t *testing.T) *journeyRig {
 		t.Fatal(err)
 	}
 	r := &journeyRig{m: m, d: d, password: cfg.DemoPassword, phones: map[string]*baresiptest.Phone{}}
+	// The demo's campaign waits on hold: a journey that wants its leads
+	// takes it off hold (POST /campaign).
+	r.campaignActive(t, false)
 	exts := demoExtensions(t, m)
 	for _, num := range []string{"203", "204"} {
 		r.phones[num] = baresiptest.New(t, baresiptest.Options{User: exts[num].SIPUsername, Password: cfg.DemoPassword,
@@ -149,6 +152,7 @@ func startRig(t *testing.T) *journeyRig {
 //	POST /phone  {"ext":"204","do":"hangup"}                     a phone hangs up
 //	GET  /carrier                                                the carrier's media and digits
 //	GET  /agent?ext=204                                          the floor's view of an agent
+//	POST /campaign {"active":true}                               the demo campaign off hold (or on)
 //	GET  /phone?ext=204&freq=1400                                what a phone hears: the level of freq
 func (r *journeyRig) handler(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
@@ -206,6 +210,15 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 		json.NewEncoder(w).Encode(map[string]any{"level": last.Level(freq), "seconds": last.Duration().Seconds(),
 			"heard_level": baresiptest.ToneLevel})
 	})
+	mux.HandleFunc("POST /campaign", func(w http.ResponseWriter, req *http.Request) {
+		var in struct{ Active bool }
+		if err := json.NewDecoder(req.Body).Decode(&in); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.campaignActive(t, in.Active)
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("GET /agent", func(w http.ResponseWriter, req *http.Request) {
 		// The floor's own view of an agent, for a journey to compare
 		// with what the page shows.
@@ -219,4 +232,22 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 		json.NewEncoder(w).Encode(map[string]any{"state": state})
 	})
 	return mux
+}
+
+// campaignActive takes the demo's campaign off hold, or puts it on hold.
+func (r *journeyRig) campaignActive(t *testing.T, active bool) {
+	t.Helper()
+	ctx := callfloor.SystemContext(context.Background(), 1)
+	list, err := r.m.Store.ListCampaigns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list {
+		if _, err := r.m.Store.UpdateCampaign(ctx, c.ID, func(c *callfloor.Campaign) error { c.Active = active; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.m.Floor.Reload(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
 }

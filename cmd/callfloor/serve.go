@@ -27,6 +27,7 @@ import (
 	"github.com/callfloor/callfloor/api"
 	"github.com/callfloor/callfloor/auth"
 	"github.com/callfloor/callfloor/bus"
+	"github.com/callfloor/callfloor/dialer"
 	"github.com/callfloor/callfloor/dispatch"
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/media/relay"
@@ -68,13 +69,16 @@ type Main struct {
 	Trunks    *trunk.Client
 	carriers  trunk.Sources
 	stopWatch func()
-	sipUDP    net.PacketConn
-	sipTCP    net.Listener
-	sipWS     net.Listener
-	sipTLS    net.Listener
-	sipWSS    net.Listener
-	ln        net.Listener
-	srv       *http.Server
+	// dialer works the campaigns; stopDialer ends it.
+	dialer     *dialer.Dialer
+	stopDialer func()
+	sipUDP     net.PacketConn
+	sipTCP     net.Listener
+	sipWS      net.Listener
+	sipTLS     net.Listener
+	sipWSS     net.Listener
+	ln         net.Listener
+	srv        *http.Server
 	// metricsLn and metricsSrv serve the metrics on their own address.
 	metricsLn  net.Listener
 	metricsSrv *http.Server
@@ -128,6 +132,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Close()
 		return err
 	}
+	m.startDialer()
 	authSvc := auth.NewService(auth.Config{
 		Store: st, Hasher: m.Hasher, Clock: m.Clock, SessionTTL: m.Config.SessionTTL, Logger: m.Logger,
 	})
@@ -156,7 +161,7 @@ func (m *Main) Open(ctx context.Context) error {
 		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
 		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate, Phones: m.Registrar,
 		Calls: m.callControl(), Queues: m.queueFigures(), Trunks: m.trunkRegistrations(),
-		BrowserPhone: m.browserPhone,
+		BrowserPhone: m.browserPhone, Previews: m.dialer,
 	})
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {
@@ -341,6 +346,27 @@ func (m *Main) openCalls() error {
 	return nil
 }
 
+// startDialer starts the campaigns' dialler. It places its calls through
+// the B2BUA; with the simulated telephony plane, the simulation reports
+// them instead.
+func (m *Main) startDialer() {
+	var phones dialer.Phones
+	if !m.Config.Simulate && m.calls != nil {
+		phones = m.calls
+	}
+	m.dialer = dialer.New(dialer.Config{Store: m.Store, Floor: m.Floor, Phones: phones, Clock: m.Clock, Logger: m.Logger})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.dialer.Run(ctx)
+	}()
+	m.stopDialer = func() {
+		cancel()
+		<-done
+	}
+}
+
 // publish sends the floor's events to the realtime hub, and tells the
 // ACD of agents becoming free.
 func (m *Main) publish(evs []callfloor.Event) {
@@ -443,6 +469,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close stops SIP and the floor and releases the store.
 func (m *Main) Close() error {
+	if m.stopDialer != nil {
+		m.stopDialer()
+	}
 	if m.Trunks != nil {
 		m.Trunks.Close()
 	}
