@@ -283,6 +283,10 @@ func (g *schemaGen) schema(t reflect.Type, mode schemaMode) obj {
 			elemMode = modeCreate
 		}
 		return obj{"type": "array", "items": g.schema(deref(t.Elem()), elemMode)}
+	case reflect.Map:
+		// A map with string keys: an object of any keys, each value of
+		// the element's schema (a lead's fields).
+		return obj{"type": "object", "additionalProperties": g.schema(deref(t.Elem()), modeCreate)}
 	case reflect.Struct:
 		name := componentName(t, mode)
 		if _, done := g.schemas[name]; !done {

@@ -932,6 +932,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/floor/me/lead": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The campaign lead the caller's agent is previewing or calling: its fields, the campaign's script filled in, the number, and when a preview's countdown dials it; lead is null when there is none
+         * @description Needs the agent role or higher.
+         */
+        get: operations["getMyLead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/floor/me/login": {
         parameters: {
             query?: never;
@@ -1006,6 +1026,46 @@ export interface paths {
         get: operations["getMyPhone"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/floor/me/preview/dial": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dial the lead in preview now, before its countdown ends
+         * @description Needs the agent role or higher.
+         */
+        post: operations["previewDial"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/floor/me/preview/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Skip the lead in preview (when the campaign allows it): it goes back behind the others, and the next is shown
+         * @description Needs the agent role or higher.
+         */
+        post: operations["previewSkip"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1799,6 +1859,11 @@ export interface components {
         AutoAnswerInput: {
             on: boolean | null;
         };
+        ButtonBrief: {
+            /** Format: int64 */
+            id: number;
+            label: string;
+        };
         CallInput: {
             call_id: string;
         };
@@ -1940,6 +2005,19 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             webhook_buttons: components["schemas"]["WebhookButton"][];
+        };
+        CampaignBrief: {
+            allow_add_customer: boolean;
+            allow_edit_customer: boolean;
+            fields: components["schemas"]["CustomField"][];
+            /** Format: int64 */
+            id: number;
+            name: string;
+            outcomes: components["schemas"]["CampaignOutcome"][];
+            preview_seconds: number;
+            skip_allowed: boolean;
+            type: string;
+            webhook_buttons: components["schemas"]["ButtonBrief"][];
         };
         CampaignHoldInput: {
             /** Format: int64 */
@@ -2131,6 +2209,8 @@ export interface components {
             /** Format: int64 */
             by?: number;
             call_id: string;
+            /** Format: date-time */
+            callback_at?: string | null;
             category?: components["schemas"]["Category"];
             fail_scope?: components["schemas"]["FailScope"];
             incomplete?: boolean;
@@ -2140,6 +2220,8 @@ export interface components {
         };
         DispositionInput: {
             call_id: string;
+            /** Format: date-time */
+            callback_at?: string | null;
             category?: components["schemas"]["Category"];
             notes?: string;
             outcome?: string;
@@ -2306,7 +2388,9 @@ export interface components {
             campaign_id: number;
             /** Format: date-time */
             created_at: string;
-            fields: unknown;
+            fields: {
+                [key: string]: string;
+            };
             /** Format: int64 */
             id: number;
             last_result: string;
@@ -2319,6 +2403,8 @@ export interface components {
             next_at: string | null;
             numbers: components["schemas"]["LeadNumber"][];
             priority: number;
+            /** Format: int64 */
+            seq: number;
             status: string;
             time_zone: string;
             /** Format: date-time */
@@ -2329,7 +2415,9 @@ export interface components {
             assigned_extension_id?: number | null;
             /** Format: int64 */
             callback_extension_id?: number | null;
-            fields?: unknown;
+            fields?: {
+                [key: string]: string;
+            };
             /** Format: int64 */
             list_id: number;
             name: string;
@@ -2356,7 +2444,9 @@ export interface components {
             assigned_extension_id?: number | null;
             /** Format: int64 */
             callback_extension_id?: number | null;
-            fields?: unknown;
+            fields?: {
+                [key: string]: string;
+            };
             /** Format: int64 */
             list_id?: number;
             name?: string;
@@ -2415,7 +2505,9 @@ export interface components {
             extensions: components["schemas"]["LookupExtension"][];
         };
         MappingInput: {
-            fields?: unknown;
+            fields?: {
+                [key: string]: string;
+            };
             name?: string;
             numbers?: string[];
             priority?: string;
@@ -2459,6 +2551,15 @@ export interface components {
             user_id?: number;
             waiting_dispositions: number;
             wrapup: components["schemas"]["WrapupView"] | null;
+        };
+        MyLead: {
+            call_id: string;
+            campaign: components["schemas"]["CampaignBrief"] | null;
+            /** Format: date-time */
+            dial_at: string | null;
+            lead: components["schemas"]["Lead"] | null;
+            number: string;
+            script: string;
         };
         NewExtensionInput: {
             agent?: components["schemas"]["AgentSettingsInput"];
@@ -4873,6 +4974,30 @@ export interface operations {
             default: components["responses"]["InternalServerError"];
         };
     };
+    getMyLead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyLead"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
     agentLogin: {
         parameters: {
             query?: never;
@@ -4969,6 +5094,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PhoneSettings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    previewDial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    previewSkip: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -26,6 +26,8 @@ export interface DispositionFormProps {
   tags?: string[];
   onDone?: () => void;
   title?: string;
+  /** The outcomes (by name) that set a callback: choosing one asks when. */
+  callbackNames?: string[];
 }
 
 /** parseTags splits what the agent typed into tags: commas or new lines, trimmed, no repeats. */
@@ -38,9 +40,17 @@ export function parseTags(s: string): string[] {
   return [...seen];
 }
 
-export function DispositionForm({ callId, party, outcomes, dueAt, notes = "", tags = [], onDone, title }: DispositionFormProps) {
+/** localInput is a time as a datetime-local input shows it, in the browser's zone. */
+function localInput(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function DispositionForm({ callId, party, outcomes, dueAt, notes = "", tags = [], onDone, title, callbackNames = [] }: DispositionFormProps) {
   const [category, setCategory] = useState<Category | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
+  const [callbackAt, setCallbackAt] = useState(() => localInput(new Date(Date.now() + 60 * 60 * 1000)));
+  const wantsTime = outcome !== null && callbackNames.includes(outcome);
   const [text, setText] = useState(notes);
   const [tagText, setTagText] = useState(tags.join(", "));
   const submit = useAction(cmd.submitDisposition);
@@ -53,7 +63,8 @@ export function DispositionForm({ callId, party, outcomes, dueAt, notes = "", ta
   const choices = outcomes.filter((o) => o.category === category);
   const send = async () => {
     if (!category || !outcome) return;
-    if (await submit.run(callId, category, outcome, text, parseTags(tagText))) onDone?.();
+    const at = wantsTime ? new Date(callbackAt).toISOString() : undefined;
+    if (await submit.run(callId, category, outcome, text, parseTags(tagText), at)) onDone?.();
   };
   return (
     <form
@@ -99,6 +110,12 @@ export function DispositionForm({ callId, party, outcomes, dueAt, notes = "", ta
             </Radio>
           ))}
         </RadioGroup>
+      )}
+      {wantsTime && (
+        <TextField className="field" value={callbackAt} onChange={setCallbackAt} isRequired>
+          <Label className="field-label">Call back at</Label>
+          <Input className="input" type="datetime-local" />
+        </TextField>
       )}
       <div className="form-row">
         <TextField className="field grow" value={text} onChange={setText}>

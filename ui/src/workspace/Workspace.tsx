@@ -19,6 +19,7 @@ import { Settings } from "./Settings";
 import { ShortcutsHelp, useShortcuts } from "./Shortcuts";
 import { StatusToolbar } from "./StatusToolbar";
 import { useMyAgent } from "./useMe";
+import { LeadPanel, useMyLead } from "./LeadPanel";
 
 export function Workspace() {
   const agent = useMyAgent();
@@ -75,19 +76,26 @@ export function Workspace() {
 
 /** Current is what the middle of the screen shows for the agent's state. */
 function Current({ agent }: { agent: AgentView }) {
+  const mine = useMyLead(agent);
   if (agent.lines.length > 0) {
     const line = activeLine(agent.lines);
     return (
       <>
         <InCall agent={agent} />
+        {line?.call.lead_id ? <LeadPanel agent={agent} mine={mine} /> : null}
         {line && <CallNotes callId={line.call.id} saved={line.notes} />}
       </>
     );
   }
+  if (agent.state === "preview") {
+    return <LeadPanel agent={agent} mine={mine} />;
+  }
   if (agent.state === "wrapup" && agent.wrapup) {
     const w = agent.wrapup;
+    const callbacks = mine.lead?.campaign?.outcomes.filter((o) => o.next === "callback").map((o) => o.name) ?? [];
     return (
       <DispositionForm
+        callbackNames={w.call.lead_id ? callbacks : []}
         callId={w.call.id}
         party={otherParty({ call: w.call, outbound: w.call.direction.endsWith("_out") })}
         outcomes={w.outcomes}

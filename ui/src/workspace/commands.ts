@@ -21,8 +21,8 @@ export const completeTransfer = (callId: string) =>
   must(api.POST("/api/v1/floor/me/calls/complete-transfer", { body: { call_id: callId } }));
 export const conference = (callIds: string[]) =>
   must(api.POST("/api/v1/floor/me/calls/conference", { body: { call_ids: callIds } }));
-export const submitDisposition = (callId: string, category: Category, outcome: string, notes: string, tags: string[]) =>
-  must(api.POST("/api/v1/floor/me/dispositions", { body: { call_id: callId, category, outcome, notes, tags } }));
+export const submitDisposition = (callId: string, category: Category, outcome: string, notes: string, tags: string[], callbackAt?: string) =>
+  must(api.POST("/api/v1/floor/me/dispositions", { body: { call_id: callId, category, outcome, notes, tags, ...(callbackAt ? { callback_at: callbackAt } : {}) } }));
 export const saveNotes = (callId: string, notes: string, tags: string[]) =>
   must(api.PUT("/api/v1/floor/me/calls/notes", { body: { call_id: callId, notes, tags } }));
 export const lookup = (q: string) => must(api.GET("/api/v1/lookup", { params: { query: { q } } }));
