@@ -188,7 +188,7 @@ func TestLeadEndpoints(t *testing.T) {
 // TestAgentPreviewEndpoints: with the dialler, the agent's lead endpoint
 // shows the lead in preview with the script filled in and the countdown's
 // end; skip puts it back (and the next round shows it again, the only
-// one); dial places the campaign call, and the lead endpoint then names
+// one, after its rest); dial places the campaign call, and the lead endpoint then names
 // the call. A campaign that does not allow skipping refuses it.
 func TestAgentPreviewEndpoints(t *testing.T) {
 	var d *dialer.Dialer
@@ -223,6 +223,7 @@ func TestAgentPreviewEndpoints(t *testing.T) {
 	if v.State != callfloor.StateIdle {
 		t.Fatalf("after skip: %s", v.State)
 	}
+	h.clock.Advance(dialer.SkipRest)
 	d.Tick(context.Background())
 	w = h.call("POST", "/api/v1/floor/me/preview/dial", a.agentTok, nil)
 	wantStatus(t, w, http.StatusOK)

@@ -104,6 +104,10 @@ func (s *Server) getMyLead(_ http.ResponseWriter, r *http.Request) (*MyLead, err
 	if err != nil {
 		return nil, err
 	}
+	// The script says who calls by the user's name, not the extension's.
+	if u, err := s.store.FindUserByID(ctx, a.UserID); err == nil && u.Name != "" {
+		agentName = u.Name
+	}
 	switch {
 	case call != nil:
 		l, err := s.store.FindLeadByID(ctx, call.LeadID)

@@ -229,10 +229,14 @@ func TestPreviewSkipDNCAndFailedNumbers(t *testing.T) {
 		t.Fatalf("preview %+v", a.Preview)
 	}
 	must(t, r.d.Skip(context.Background(), r.acc, r.agent.ID))
-	if l := r.lead(two.ID); l.Status != callfloor.LeadNew || l.Attempts != 0 {
+	if l := r.lead(two.ID); l.Status != callfloor.LeadNew || l.Attempts != 0 || !l.NextAt.Equal(r.clock.Now().Add(dialer.SkipRest)) {
 		t.Fatalf("a skipped lead %+v", l)
 	}
-	r.tick(time.Second) // shown again: the only one
+	r.tick(time.Second)
+	if a := r.agentNow(); a.Preview != nil {
+		t.Fatal("a skipped lead came back at once")
+	}
+	r.tick(dialer.SkipRest) // shown again: the only one
 	must(t, r.d.DialNow(context.Background(), r.acc, r.agent.ID))
 	call := r.phones.last(t)
 	r.do(floor.Answer{Ext: r.agent.ID, CallID: call.callID})

@@ -41,7 +41,7 @@ func (d *Dialer) startPreview(ctx context.Context, account int64, c *callfloor.C
 		}
 		if _, err := d.cfg.Floor.Do(ctx, account, floor.StartPreview{Ext: ext, LeadID: got.ID, CampaignID: c.ID}); err != nil {
 			// The agent got busy meanwhile: the lead goes back.
-			d.putBack(ctx, c, got, number, now)
+			d.putBack(ctx, got, now)
 			return false
 		}
 		d.mu.Lock()
@@ -94,11 +94,11 @@ func (d *Dialer) update(ctx context.Context, id int64, fn func(*callfloor.Lead))
 	return l
 }
 
-// putBack returns a reserved lead that was not dialled.
-func (d *Dialer) putBack(ctx context.Context, c *callfloor.Campaign, l *callfloor.Lead, number string, now time.Time) {
+// putBack returns a reserved lead that was not dialled, due at once.
+func (d *Dialer) putBack(ctx context.Context, l *callfloor.Lead, now time.Time) {
 	d.update(ctx, l.ID, func(x *callfloor.Lead) {
 		if x.Status == callfloor.LeadActive {
-			ApplyResult(x, c, number, ResultSkipped, now)
+			reopen(x, now)
 		}
 	})
 }
@@ -135,18 +135,18 @@ func (d *Dialer) dial(ctx context.Context, k agentKey, why string) error {
 	now := d.cfg.Clock.Now()
 	ext, err := d.cfg.Store.FindExtensionByID(ctx, k.ext)
 	if err != nil {
-		d.putBack(ctx, p.campaign, p.lead, p.number, now)
+		d.putBack(ctx, p.lead, now)
 		return err
 	}
 	if d.update(ctx, p.lead.ID, func(x *callfloor.Lead) { x.Attempts++; x.LastTriedAt = &now }) == nil {
-		d.putBack(ctx, p.campaign, p.lead, p.number, now)
+		d.putBack(ctx, p.lead, now)
 		_, _ = d.cfg.Floor.Do(ctx, k.account, floor.EndPreview{Ext: k.ext})
 		return callfloor.Errorf(callfloor.ErrInternal, "the lead could not be updated")
 	}
 	callID := newCallID()
 	in := floor.Dial{Ext: k.ext, CallID: callID, Number: p.number, CampaignID: p.campaign.ID, LeadID: p.lead.ID}
 	if _, err := d.cfg.Floor.Do(ctx, k.account, in); err != nil {
-		d.putBack(ctx, p.campaign, p.lead, p.number, now)
+		d.putBack(ctx, p.lead, now)
 		_, _ = d.cfg.Floor.Do(ctx, k.account, floor.EndPreview{Ext: k.ext})
 		return err
 	}
@@ -189,7 +189,12 @@ func (d *Dialer) Skip(ctx context.Context, account, ext int64) error {
 	if _, err := d.cfg.Floor.Do(ctx, account, floor.EndPreview{Ext: ext}); err != nil {
 		return err
 	}
-	d.putBack(ctx, p.campaign, p.lead, p.number, d.cfg.Clock.Now())
+	now := d.cfg.Clock.Now()
+	d.update(ctx, p.lead.ID, func(x *callfloor.Lead) {
+		if x.Status == callfloor.LeadActive {
+			ApplyResult(x, p.campaign, p.number, ResultSkipped, now)
+		}
+	})
 	return nil
 }
 
@@ -244,7 +249,7 @@ func (d *Dialer) recover(ctx context.Context, account int64, st agentsNow, campa
 			inUse[l.ID] = true
 		case a.preview == nil && p != nil:
 			d.take(k)
-			d.putBack(ctx, p.campaign, p.lead, p.number, now)
+			d.putBack(ctx, p.lead, now)
 		case p != nil:
 			inUse[p.lead.ID] = true
 		}

@@ -37,6 +37,11 @@ const (
 	ResultLost Result = "lost"
 )
 
+// SkipRest is how long a lead an agent skipped waits before it is shown
+// again, so that the next lead comes up even when the skipped one has a
+// higher priority.
+const SkipRest = 10 * time.Minute
+
 // AbandonRest is how long a lead whose call was abandoned is not called
 // again by a power campaign (Ofcom: 72 hours).
 const AbandonRest = 72 * time.Hour
@@ -62,9 +67,9 @@ func ApplyResult(l *callfloor.Lead, c *callfloor.Campaign, dialled string, r Res
 		l.AbandonedAt = &t
 		retry(l, c, now)
 	case ResultSkipped:
-		// Back where it was, behind the others (its try time is set).
+		// Back where it was, not shown again for SkipRest.
 		l.CallbackExtID = nil
-		reopen(l, now)
+		reopen(l, now.Add(SkipRest))
 	case ResultLost:
 		retry(l, c, now.Add(lostRetry))
 	}
@@ -143,13 +148,12 @@ func closeLead(l *callfloor.Lead, s callfloor.LeadStatus) {
 	l.Status, l.NextAt, l.CallbackExtID = s, nil, nil
 }
 
-// reopen puts a reserved lead back as it was: new if never dialled,
-// else due again now.
-func reopen(l *callfloor.Lead, now time.Time) {
-	t := now
-	if l.Attempts == 0 {
-		l.Status, l.NextAt = callfloor.LeadNew, nil
-		return
-	}
+// reopen puts a reserved lead back as it was, due at at: new if never
+// dialled, else a retry.
+func reopen(l *callfloor.Lead, at time.Time) {
+	t := at
 	l.Status, l.NextAt = callfloor.LeadRetry, &t
+	if l.Attempts == 0 {
+		l.Status = callfloor.LeadNew
+	}
 }

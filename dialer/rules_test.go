@@ -57,8 +57,8 @@ func TestApplyResult(t *testing.T) {
 		{ResultUnreachable, 3, "+442079460601", "retry at +0s failed:+442079460601"}, // a next number is no new attempt
 		{ResultDNC, 0, "+447700900001", "retry at +0s failed:+447700900001"},
 		{ResultAbandoned, 1, "+442079460601", "retry at +0s abandoned"},
-		{ResultSkipped, 0, "+442079460601", "new"},
-		{ResultSkipped, 2, "+442079460601", "retry at +0s"},
+		{ResultSkipped, 0, "+442079460601", "new at +10m0s"},
+		{ResultSkipped, 2, "+442079460601", "retry at +10m0s"},
 		{ResultLost, 1, "+442079460601", "retry at +5m0s"},
 	}
 	for _, r := range rows {

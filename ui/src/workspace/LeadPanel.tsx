@@ -19,7 +19,9 @@ const skip = () => must(api.POST("/api/v1/floor/me/preview/skip"));
 /** leadKey changes whenever the agent's lead may have changed: a new preview, a new campaign line or wrap-up. */
 function leadKey(agent: AgentView): string {
   const line = agent.lines.find((l) => l.call.lead_id);
-  return [agent.preview?.lead_id ?? "", line?.call.id ?? "", agent.wrapup?.call.lead_id ? agent.wrapup.call.id : ""].join("|");
+  // A lead shown again (a callback, a next number) is a new preview: since tells them apart.
+  const preview = agent.preview ? `${agent.preview.lead_id}@${agent.since ?? ""}` : "";
+  return [preview, line?.call.id ?? "", agent.wrapup?.call.lead_id ? agent.wrapup.call.id : ""].join("|");
 }
 
 /** useMyLead loads the agent's current lead again whenever it may have changed. */

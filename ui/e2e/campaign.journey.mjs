@@ -1,0 +1,92 @@
+// A preview campaign: agent 3 (a softphone that answers at once) logs in
+// and the server shows them the demo campaign's best lead with its fields
+// and the script filled in, counting down to the dial; Dial now calls the
+// lead through the simulated carrier, who answers; the agent hangs up and
+// sets a callback for themselves at a chosen time; the next lead is shown,
+// and Skip passes over it to the one after (the skipped one rests).
+import { apiAs, assert, checkA11y, launch, newPage, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
+
+const browser = await launch();
+const page = await newPage(browser);
+const agent = status(page);
+const lead = page.getByRole("region", { name: "Campaign lead" });
+const call = page.getByRole("region", { name: "Current call" });
+const asAdmin = await apiAs("admin");
+
+/** leadNamed finds a demo lead by name through the API. */
+async function leadNamed(name) {
+  const campaigns = await asAdmin("GET", "/api/v1/campaigns");
+  const c = campaigns.items.find((x) => x.type === "preview");
+  const leads = await asAdmin("GET", `/api/v1/leads?campaign_id=${c.id}`);
+  return leads.items.find((l) => l.name === name);
+}
+
+try {
+  await steps(page, [
+    ["agent 3 logs in and is shown the best lead, counting down", async () => {
+      await rig("/campaign", { active: true });
+      await signIn(page, "agent3");
+      await page.getByRole("button", { name: "Log in" }).click();
+      await lead.waitFor({ timeout: 15000 });
+      await lead.getByRole("heading", { name: "Ada Lovelace" }).waitFor();
+      await agent.getByText("Preview").waitFor();
+      await lead.getByText("Policy number").waitFor();
+      const script = lead.getByRole("region", { name: "Script" });
+      await script.getByText(/may I speak to Ada Lovelace\? This is Cal Agent/).waitFor();
+      await script.getByText(/policy HP-10421/).waitFor();
+      await lead.getByRole("timer", { name: "Dialling in" }).waitFor();
+      await checkA11y(page, "campaign preview");
+      await shot(page, "campaign-preview");
+    }],
+    ["Dial now calls the lead, who answers", async () => {
+      await lead.getByRole("button", { name: "Dial now" }).click();
+      await agent.getByText("On call").waitFor({ timeout: 20000 });
+      await call.waitFor();
+      await waitAgent("203", "on_call");
+      // The script stays on screen during the call.
+      await lead.getByRole("region", { name: "Script" }).waitFor();
+      const ada = await leadNamed("Ada Lovelace");
+      assert.equal(ada.attempts, 1, "the attempt is counted");
+      // The carrier's customer answers after ringing a while.
+      const deadline = Date.now() + 20000;
+      while ((await rigCarrier()).active < 1) {
+        assert.ok(Date.now() < deadline, "the customer never answered");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await shot(page, "campaign-call");
+    }],
+    ["the agent hangs up and sets a callback at a chosen time", async () => {
+      await call.getByRole("button", { name: "Hang up" }).click();
+      const form = page.getByRole("form", { name: "Disposition" });
+      await form.waitFor();
+      await form.getByRole("radio", { name: "Unsure" }).check({ force: true });
+      await form.getByRole("radiogroup", { name: "Outcome" }).getByRole("radio", { name: "Call back later" }).check({ force: true });
+      const when = form.getByLabel("Call back at");
+      await when.waitFor();
+      const at = new Date(Date.now() + 2 * 24 * 3600 * 1000);
+      at.setHours(10, 30, 0, 0);
+      const p = (n) => String(n).padStart(2, "0");
+      await when.fill(`${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())}T10:30`);
+      await checkA11y(page, "campaign disposition");
+      await shot(page, "campaign-disposition");
+      await form.getByRole("button", { name: "Submit disposition" }).click();
+      // The next lead is shown.
+      await lead.getByRole("heading", { name: "Grace Hopper" }).waitFor({ timeout: 15000 });
+      const ada = await leadNamed("Ada Lovelace");
+      assert.equal(ada.status, "callback");
+      assert.equal(ada.last_result, "Call back later");
+      assert.equal(new Date(ada.next_at).getTime(), at.getTime(), "the callback is at the time chosen");
+      assert.ok(ada.callback_extension_id, "the callback is kept for the agent");
+    }],
+    ["Skip passes over a lead, with no attempt counted", async () => {
+      await lead.getByRole("button", { name: "Skip" }).click();
+      await lead.getByRole("heading", { name: "Alan Turing" }).waitFor({ timeout: 15000 });
+      const grace = await leadNamed("Grace Hopper");
+      assert.equal(grace.status, "new");
+      assert.equal(grace.attempts, 0);
+      await page.getByRole("button", { name: "Log off" }).click().catch(() => {});
+    }],
+  ]);
+} finally {
+  await browser.close();
+}
