@@ -339,3 +339,33 @@ func TestALeadLeftActiveIsPutBack(t *testing.T) {
 		t.Fatalf("not put back: %+v", got)
 	}
 }
+
+// TestAgentHangsUpWhileItRings: the agent gives up on a call before the
+// customer answers: no disposition comes, and the lead is retried after
+// the campaign's no-answer delay; an answered call the agent hangs up
+// gets its outcome from the disposition, which comes after.
+func TestAgentHangsUpWhileItRings(t *testing.T) {
+	r := newRig(t)
+	l := lead("A", 1, "+442079460601")
+	r.leads(l)
+	r.tick(0)
+	must(t, r.d.DialNow(context.Background(), r.acc, r.agent.ID))
+	call := r.phones.last(t)
+	r.do(floor.Hangup{Ext: r.agent.ID, CallID: call.callID, Reason: "hangup"})
+	r.tick(time.Second)
+	// Due an hour after the hang-up (at t0).
+	got := r.lead(l.ID)
+	if got.Status != callfloor.LeadRetry || got.LastResult != "no_answer" || !got.NextAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("after the agent gave up: %+v", got)
+	}
+	r.tick(time.Hour)
+	must(t, r.d.DialNow(context.Background(), r.acc, r.agent.ID))
+	call = r.phones.last(t)
+	r.do(floor.Answer{Ext: r.agent.ID, CallID: call.callID})
+	r.do(floor.Hangup{Ext: r.agent.ID, CallID: call.callID, Reason: "hangup"})
+	r.do(floor.Dispose{Ext: r.agent.ID, CallID: call.callID, Category: callfloor.CategorySuccess, Outcome: "Renewed"})
+	r.tick(time.Second)
+	if got := r.lead(l.ID); got.Status != callfloor.LeadDone || got.Attempts != 2 {
+		t.Fatalf("after an answered call and its outcome: %+v", got)
+	}
+}

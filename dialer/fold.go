@@ -110,15 +110,19 @@ func (d *Dialer) applyEvent(ctx context.Context, c *callfloor.Campaign, ev *call
 // errApplied aborts an update for an event the lead has had.
 var errApplied = callfloor.Errorf(callfloor.ErrCallState, "applied already")
 
-// resultOf reads why a campaign call that no person answered ended, from
-// the reason its line ended with; ok is false for an answered call (a
-// hang-up after talking).
+// resultOf reads how a campaign call went from the reason its line ended
+// with; ok is false for a party's hang-up after talking (its disposition
+// decides). A reason that may end an answered call or a ringing one (the
+// agent's hang-up, a lost phone) gives a result that the disposition, a
+// later event, replaces when the call was answered.
 func resultOf(reason string) (Result, bool) {
 	switch reason {
 	case "rejected":
 		return ResultBusy, true
-	case "unavailable", "no_answer":
+	case "unavailable", "no_answer", "hangup", "canceled":
 		return ResultNoAnswer, true
+	case "lost", "shutdown", "phone_lost", "media_timeout", "session_expired", "refused":
+		return ResultLost, true
 	case "not_found", "not_acceptable", "error":
 		return ResultUnreachable, true
 	case "machine":
