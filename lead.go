@@ -299,6 +299,18 @@ type LeadQuery struct {
 	Limit           int
 }
 
+// LeadCounts are how many of a campaign's leads an agent could be given,
+// for the mappings ("why no leads"): callable now (their own, and the
+// pool), open but due later, and open at all (in active lists).
+type LeadCounts struct {
+	Own     int `json:"assigned_now"`
+	Pool    int `json:"pool_now"`
+	Waiting int `json:"waiting"`
+	Open    int `json:"open"`
+	// NextDue is the soonest a waiting lead is due; nil for none.
+	NextDue *time.Time `json:"next_due"`
+}
+
 // DNCEntry is a number on the account's do-not-call list: the dialler
 // never calls it.
 type DNCEntry struct {
@@ -335,6 +347,9 @@ type LeadService interface {
 	// CallableLeads returns the leads q allows, best first, skipping
 	// numbers on the do-not-call list.
 	CallableLeads(ctx context.Context, q LeadQuery) ([]*Lead, error)
+	// CountLeads counts the leads of q's campaign for q's agent (Limit
+	// is ignored).
+	CountLeads(ctx context.Context, q LeadQuery) (LeadCounts, error)
 	// ReserveLead moves an open lead to LeadActive and sets its try
 	// time, failing with ErrLeadTaken when another took it first.
 	ReserveLead(ctx context.Context, id int64, now time.Time) (*Lead, error)

@@ -605,6 +605,51 @@ func (s *Store) CallableLeads(ctx context.Context, q callfloor.LeadQuery) ([]*ca
 	return out, err
 }
 
+// CountLeads counts the leads of q's campaign for q's agent.
+func (s *Store) CountLeads(ctx context.Context, q callfloor.LeadQuery) (callfloor.LeadCounts, error) {
+	var out callfloor.LeadCounts
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return out, err
+	}
+	where, args := callableWhere(q)
+	mine := ` AND (l.assigned_ext_id = ? OR (l.status = 'callback' AND l.callback_ext_id = ?))`
+	pool := ` AND l.assigned_ext_id IS NULL AND NOT (l.status = 'callback' AND l.callback_ext_id IS NOT NULL)`
+	// Open leads this agent could ever get: their own or the pool's.
+	theirs := ` AND (l.assigned_ext_id IS NULL OR l.assigned_ext_id = ?)
+		AND NOT (l.status = 'callback' AND l.callback_ext_id IS NOT NULL AND l.callback_ext_id <> ?)`
+	activeList := ` AND EXISTS (SELECT 1 FROM campaign_lists cl WHERE cl.id = l.list_id AND cl.active)`
+	err = s.read(ctx, func(c conn) error {
+		base := `SELECT COUNT(*) FROM leads l WHERE l.account_id = ? AND `
+		own := append(append([]any{account}, args...), q.Ext, q.Ext)
+		if q.Ext != 0 {
+			if err := c.row(ctx, base+where+mine, own...).Scan(&out.Own); err != nil {
+				return dbErr("count own leads", err)
+			}
+		}
+		if err := c.row(ctx, base+where+pool, append([]any{account}, args...)...).Scan(&out.Pool); err != nil {
+			return dbErr("count pool leads", err)
+		}
+		open := `SELECT COUNT(*), MIN(CASE WHEN l.next_at > ? THEN l.next_at END) FROM leads l
+			WHERE l.account_id = ? AND l.campaign_id = ? AND l.status IN ('new', 'retry', 'callback')` + theirs + activeList
+		var next sql.NullInt64
+		if err := c.row(ctx, open, toMS(q.Now), account, q.CampaignID, q.Ext, q.Ext).Scan(&out.Open, &next); err != nil {
+			return dbErr("count open leads", err)
+		}
+		if next.Valid {
+			t := fromMS(next.Int64)
+			out.NextDue = &t
+		}
+		waiting := `SELECT COUNT(*) FROM leads l WHERE l.account_id = ? AND l.campaign_id = ?
+			AND l.status IN ('new', 'retry', 'callback') AND l.next_at > ?` + theirs + activeList
+		if err := c.row(ctx, waiting, account, q.CampaignID, toMS(q.Now), q.Ext, q.Ext).Scan(&out.Waiting); err != nil {
+			return dbErr("count waiting leads", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
 // prefixCols qualifies a column list with a table alias.
 func prefixCols(prefix, cols string) string {
 	parts := strings.Split(cols, ",")
