@@ -245,3 +245,37 @@ func TestAgentPreviewEndpoints(t *testing.T) {
 	}
 	wantError(t, h.call("POST", "/api/v1/floor/me/preview/skip", a.agentTok, nil), http.StatusForbidden, callfloor.ErrNotPermitted, "")
 }
+
+// TestMappings: an agent's mappings say why nothing reaches them (logged
+// off), list their queues with penalties and their campaigns with the
+// leads each holds; a supervisor reads any agent's, an agent only their
+// own.
+func TestMappings(t *testing.T) {
+	var d *dialer.Dialer
+	h := newHarness(t, func(c *Config) {
+		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock})
+		c.Previews = d
+	})
+	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
+	w := h.call("GET", "/api/v1/floor/me/mappings", a.agentTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	m := decode[Mappings](t, w)
+	if len(m.Reasons) != 1 || m.Reasons[0].Code != callfloor.ErrAgentLoggedOff {
+		t.Fatalf("logged off: %+v", m.Reasons)
+	}
+	if len(m.Queues) != 1 || m.Queues[0].QueueID != a.queue.ID || m.Queues[0].Penalty != 5 {
+		t.Fatalf("queues %+v", m.Queues)
+	}
+	// Saturday 09:00 in the harness: the campaign calls on weekdays.
+	if len(m.Campaigns) != 1 || m.Campaigns[0].Counts.Open != 1 || len(m.Campaigns[0].Reasons) != 1 ||
+		m.Campaigns[0].Reasons[0].Code != dialer.ReasonOutsideHours {
+		t.Fatalf("campaigns %+v", m.Campaigns)
+	}
+	wantStatus(t, h.call("POST", "/api/v1/floor/me/login", a.agentTok, nil), http.StatusOK)
+	w = h.call("GET", idPath("/api/v1/floor/agents/%d/mappings", a.agentExt.ID), a.supTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	if m := decode[Mappings](t, w); len(m.Reasons) != 0 || m.State != callfloor.StateIdle {
+		t.Fatalf("a free agent: %+v", m)
+	}
+	wantError(t, h.call("GET", idPath("/api/v1/floor/agents/%d/mappings", a.agentExt.ID), a.agentTok, nil), http.StatusForbidden, callfloor.ErrForbidden, "")
+}

@@ -104,5 +104,6 @@ func routeTable() []route {
 	routes = append(routes, campaignRoutes()...)
 	routes = append(routes, leadRoutes()...)
 	routes = append(routes, myLeadRoutes()...)
+	routes = append(routes, mappingRoutes()...)
 	return append(routes, streamRoutes()...)
 }

@@ -2,6 +2,7 @@ package dialer_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -368,4 +369,54 @@ func TestAgentHangsUpWhileItRings(t *testing.T) {
 	if got := r.lead(l.ID); got.Status != callfloor.LeadDone || got.Attempts != 2 {
 		t.Fatalf("after an answered call and its outcome: %+v", got)
 	}
+}
+
+// TestMappingsSayWhyNoLeads: the agent's mappings count the leads each of
+// their campaigns holds for them, and say why none is given, for each
+// reason in turn.
+func TestMappingsSayWhyNoLeads(t *testing.T) {
+	r := newRig(t)
+	codes := func() []string {
+		ms, err := r.d.Mappings(context.Background(), r.acc, r.agent.ID)
+		must(t, err)
+		if len(ms) != 1 {
+			t.Fatalf("mappings %+v", ms)
+		}
+		out := []string{}
+		for _, x := range ms[0].Reasons {
+			out = append(out, x.Code)
+		}
+		return out
+	}
+	want := func(what string, got []string, codes ...string) {
+		t.Helper()
+		if fmt.Sprint(got) != fmt.Sprint(append([]string{}, codes...)) {
+			t.Fatalf("%s: reasons %v, want %v", what, got, codes)
+		}
+	}
+	want("an empty list", codes(), dialer.ReasonNoLeads)
+	l := lead("A", 1, "+442079460601")
+	r.leads(l)
+	r.clock.Advance(20 * time.Second) // the zone cache
+	want("a lead", codes())
+	ms, _ := r.d.Mappings(context.Background(), r.acc, r.agent.ID)
+	if ms[0].Counts.Pool != 1 || ms[0].ActiveLists != 1 {
+		t.Fatalf("counts %+v", ms[0])
+	}
+	r.setCampaign(func(c *callfloor.Campaign) { c.Active, c.Members[0].OnHold = false, true })
+	want("on hold", codes(), dialer.ReasonCampaignOnHold, dialer.ReasonAgentOnHold)
+	r.setCampaign(func(c *callfloor.Campaign) { c.Active, c.Members[0].OnHold = true, false })
+	r.clock.Set(t0.Add(time.Minute))
+	_, err := r.st.UpdateLead(r.ctx, l.ID, func(x *callfloor.Lead) error {
+		next := t0.Add(time.Hour)
+		x.Status, x.NextAt = callfloor.LeadRetry, &next
+		return nil
+	})
+	must(t, err)
+	want("a retry later", codes(), dialer.ReasonWaitingRetry)
+	r.clock.Set(time.Date(2026, 3, 2, 21, 0, 0, 0, time.UTC)) // 21:00 in London; the retry is due
+	want("after hours", codes(), dialer.ReasonOutsideHours)
+	_, err = r.st.UpdateList(r.ctx, r.list.ID, func(x *callfloor.CampaignList) error { x.Active = false; return nil })
+	must(t, err)
+	want("no active list", codes(), dialer.ReasonNoActiveLists)
 }

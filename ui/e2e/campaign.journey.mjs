@@ -4,6 +4,8 @@
 // lead through the simulated carrier, who answers; the agent hangs up and
 // sets a callback for themselves at a chosen time; the next lead is shown,
 // and Skip passes over it to the one after (the skipped one rests).
+// Logged off, with the campaign on hold, the mappings say why no lead
+// comes.
 import { apiAs, assert, checkA11y, launch, newPage, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
 
 const browser = await launch();
@@ -84,7 +86,21 @@ try {
       const grace = await leadNamed("Grace Hopper");
       assert.equal(grace.status, "new");
       assert.equal(grace.attempts, 0);
-      await page.getByRole("button", { name: "Log off" }).click().catch(() => {});
+    }],
+    ["the mappings say why no lead comes", async () => {
+      await page.getByRole("button", { name: "Log off" }).click();
+      await agent.getByText("Logged off").waitFor();
+      await rig("/campaign", { active: false });
+      await page.getByRole("button", { name: "Mappings" }).click();
+      const dialog = page.getByRole("dialog", { name: /Mappings/ });
+      await dialog.getByRole("region", { name: "You" }).getByText(/Logged off/).waitFor();
+      await dialog.getByRole("region", { name: "Queues" }).getByText(/Sales \(600\)/).waitFor();
+      const campaigns = dialog.getByRole("region", { name: "Campaigns" });
+      await campaigns.getByText("Home insurance renewals").waitFor();
+      await campaigns.getByText("The campaign is on hold.").waitFor();
+      await checkA11y(page, "mappings");
+      await shot(page, "workspace-mappings");
+      await dialog.getByRole("button", { name: "Close" }).click();
     }],
   ]);
 } finally {

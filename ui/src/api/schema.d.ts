@@ -592,6 +592,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/floor/agents/{id}/mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same mappings for any agent (by extension id): "why no calls"
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["getAgentMappings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/floor/campaigns/{id}/hold": {
         parameters: {
             query?: never;
@@ -986,6 +1006,26 @@ export interface paths {
          * @description Needs the agent role or higher.
          */
         post: operations["agentLogoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/floor/me/mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why the caller's agent is or is not given calls and leads now: their state, each queue they are a member of, and each campaign with the leads it holds for them
+         * @description Needs the agent role or higher.
+         */
+        get: operations["getMyMappings"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2056,6 +2096,16 @@ export interface components {
         CampaignListList: {
             items: components["schemas"]["CampaignList"][];
         };
+        CampaignMapping: {
+            active_lists: number;
+            /** Format: int64 */
+            campaign_id: number;
+            leads: components["schemas"]["LeadCounts"];
+            lists: number;
+            name: string;
+            reasons: components["schemas"]["Reason"][];
+            type: string;
+        };
         CampaignMember: {
             /** Format: int64 */
             extension_id: number;
@@ -2410,6 +2460,14 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        LeadCounts: {
+            assigned_now: number;
+            /** Format: date-time */
+            next_due: string | null;
+            open: number;
+            pool_now: number;
+            waiting: number;
+        };
         LeadInput: {
             /** Format: int64 */
             assigned_extension_id?: number | null;
@@ -2512,6 +2570,14 @@ export interface components {
             numbers?: string[];
             priority?: string;
             time_zone?: string;
+        };
+        Mappings: {
+            campaigns: components["schemas"]["CampaignMapping"][];
+            /** Format: int64 */
+            extension_id: number;
+            queues: components["schemas"]["QueueMapping"][];
+            reasons: components["schemas"]["Reason"][];
+            state: components["schemas"]["AgentState"];
         };
         MeResponse: {
             account: components["schemas"]["Account"];
@@ -2784,6 +2850,15 @@ export interface components {
         QueueList: {
             items: components["schemas"]["Queue"][];
         };
+        QueueMapping: {
+            name: string;
+            number: string;
+            penalty: number;
+            /** Format: int64 */
+            queue_id: number;
+            reasons: components["schemas"]["Reason"][];
+            waiting: number;
+        };
         QueueMember: {
             /** Format: int64 */
             extension_id: number;
@@ -2831,6 +2906,10 @@ export interface components {
         };
         QueueStatsList: {
             items: components["schemas"]["QueueStats"][];
+        };
+        Reason: {
+            code: string;
+            message: string;
         };
         Refusal: {
             code: string;
@@ -4439,6 +4518,32 @@ export interface operations {
             default: components["responses"]["InternalServerError"];
         };
     };
+    getAgentMappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mappings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
     holdCampaignAgent: {
         parameters: {
             query?: never;
@@ -5038,6 +5143,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AgentView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getMyMappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mappings"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -1,6 +1,6 @@
 // StatusToolbar: the agent's state and how long, and the controls the
 // Agent tab permits for that state.
-import { Grid3x3, HelpCircle, LogIn, LogOut, Pause, Play, Settings } from "lucide-react";
+import { Grid3x3, HelpCircle, ListChecks, LogIn, LogOut, Pause, Play, Settings } from "lucide-react";
 import { useState } from "react";
 import { Menu, MenuItem, MenuTrigger, Popover } from "react-aria-components";
 import type { AgentView } from "../api/client";
@@ -17,9 +17,11 @@ export interface StatusToolbarProps {
   onDial: () => void;
   onSettings: () => void;
   onHelp: () => void;
+  /** onMappings opens the mappings: why calls and leads do or do not reach the agent. */
+  onMappings?: () => void;
 }
 
-export function StatusToolbar({ agent, onDial, onSettings, onHelp }: StatusToolbarProps) {
+export function StatusToolbar({ agent, onDial, onSettings, onHelp, onMappings }: StatusToolbarProps) {
   const reasons = useFloor((s) => s.pauseReasons);
   const perm = agent.permissions;
   const doLogin = useAction(cmd.login);
@@ -99,6 +101,11 @@ export function StatusToolbar({ agent, onDial, onSettings, onHelp }: StatusToolb
       {loggedIn && perm.logoff && !agent.pending.logoff && (
         <Button onPress={() => void doLogoff.run()} isDisabled={doLogoff.busy}>
           <LogOut size={16} aria-hidden /> Log off
+        </Button>
+      )}
+      {onMappings && (
+        <Button variant="ghost" onPress={onMappings} aria-label="Mappings">
+          <ListChecks size={18} aria-hidden />
         </Button>
       )}
       {agent.auto_answer_setting === "optional" && (

@@ -20,6 +20,7 @@ import { ShortcutsHelp, useShortcuts } from "./Shortcuts";
 import { StatusToolbar } from "./StatusToolbar";
 import { useMyAgent } from "./useMe";
 import { LeadPanel, useMyLead } from "./LeadPanel";
+import { MappingsDialog } from "./Mappings";
 
 export function Workspace() {
   const agent = useMyAgent();
@@ -32,6 +33,7 @@ export function Workspace() {
   const [dial, setDial] = useState(false);
   const [settings, setSettings] = useState(false);
   const [help, setHelp] = useState(false);
+  const [mappings, setMappings] = useState(false);
   useShortcuts(!!agent);
   useCallNotifications(agent);
   const notice = useLogoffNotice(agent);
@@ -45,7 +47,7 @@ export function Workspace() {
   return (
     <main className="workspace" aria-label="Agent Workspace">
       <h1 className="visually-hidden">Agent Workspace</h1>
-      <StatusToolbar agent={agent} onDial={() => setDial(true)} onSettings={() => setSettings(true)} onHelp={() => setHelp(true)} />
+      <StatusToolbar agent={agent} onDial={() => setDial(true)} onSettings={() => setSettings(true)} onHelp={() => setHelp(true)} onMappings={() => setMappings(true)} />
       <PagePhone />
       <Lines lines={agent.lines} canSwitch={agent.permissions.hold} />
       {notice && (
@@ -70,6 +72,7 @@ export function Workspace() {
       <DialPad title="Dial" isOpen={dial} onClose={() => setDial(false)} />
       <Settings agent={agent} isOpen={settings} onClose={() => setSettings(false)} />
       <ShortcutsHelp isOpen={help} onClose={() => setHelp(false)} />
+      <MappingsDialog isOpen={mappings} onClose={() => setMappings(false)} />
     </main>
   );
 }
