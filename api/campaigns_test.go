@@ -279,3 +279,86 @@ func TestMappings(t *testing.T) {
 	}
 	wantError(t, h.call("GET", idPath("/api/v1/floor/agents/%d/mappings", a.agentExt.ID), a.agentTok, nil), http.StatusForbidden, callfloor.ErrForbidden, "")
 }
+
+func TestMergeNumbers(t *testing.T) {
+	n := func(s string, failed bool) callfloor.LeadNumber {
+		return callfloor.LeadNumber{Number: s, Failed: failed}
+	}
+	rows := []struct {
+		old  []callfloor.LeadNumber
+		sent []string
+		want string
+	}{
+		{[]callfloor.LeadNumber{n("+1", false)}, []string{"+1", "+2"}, "+1 +2"},
+		{[]callfloor.LeadNumber{n("+1", false), n("+3", false)}, []string{"+1", "+3", "+2"}, "+1 +2 +3"}, // right after the one in use
+		{[]callfloor.LeadNumber{n("+1", true), n("+3", false)}, []string{"+1", "+3", "+2"}, "+1! +3 +2"}, // in use: +3
+		{[]callfloor.LeadNumber{n("+1", true), n("+3", true)}, []string{"+1", "+3", "+2"}, "+1! +3! +2"}, // all failed: at the end
+		{[]callfloor.LeadNumber{n("+1", false), n("+3", false)}, []string{"+3", "+1"}, "+3 +1"},          // reordered
+		{[]callfloor.LeadNumber{n("+1", true), n("+3", false)}, []string{"+3"}, "+3"},                    // one removed
+	}
+	for _, r := range rows {
+		var got []string
+		for _, x := range mergeNumbers(r.old, r.sent) {
+			s := x.Number
+			if x.Failed {
+				s += "!"
+			}
+			got = append(got, s)
+		}
+		if strings.Join(got, " ") != r.want {
+			t.Errorf("merge %v with %v: %v, want %s", r.old, r.sent, got, r.want)
+		}
+	}
+}
+
+// TestAgentEditsAndAddsCustomers: during a preview the agent edits the
+// customer (a new number goes right after the one in use, and the call
+// dials the lead as edited) and adds a new one, shown to them next; a
+// campaign that allows neither refuses both.
+func TestAgentEditsAndAddsCustomers(t *testing.T) {
+	var d *dialer.Dialer
+	h := newHarness(t, func(c *Config) {
+		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock})
+		c.Previews = d
+	})
+	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
+	_, err := h.store.UpdateCampaign(a.ctx, a.campaign.ID, func(c *callfloor.Campaign) error {
+		c.CallingHours.Days = []time.Weekday{0, 1, 2, 3, 4, 5, 6}
+		return nil
+	})
+	must(t, err)
+	wantError(t, h.call("PATCH", "/api/v1/floor/me/lead", a.agentTok, map[string]any{"name": "X"}), http.StatusConflict, callfloor.ErrCallState, "")
+	wantStatus(t, h.call("POST", "/api/v1/floor/me/login", a.agentTok, nil), http.StatusOK)
+	d.Tick(context.Background())
+	wantError(t, h.call("PATCH", "/api/v1/floor/me/lead", a.agentTok, map[string]any{"name": "X"}), http.StatusForbidden, callfloor.ErrNotPermitted, "")
+	_, err = h.store.UpdateCampaign(a.ctx, a.campaign.ID, func(c *callfloor.Campaign) error {
+		c.AllowEditLead, c.AllowAddLead = true, true
+		return nil
+	})
+	must(t, err)
+	w := h.call("PATCH", "/api/v1/floor/me/lead", a.agentTok, map[string]any{"name": "Alpha Lead Jr",
+		"numbers": []string{"+441632960777", "07700 900777"}, "fields": map[string]string{"policy": "alpha-2"}})
+	wantStatus(t, w, http.StatusOK)
+	if l := decode[callfloor.Lead](t, w); l.Name != "Alpha Lead Jr" || len(l.Numbers) != 2 || l.Numbers[1].Number != "+447700900777" || l.Fields["policy"] != "alpha-2" {
+		t.Fatalf("edited %+v", l)
+	}
+	wantError(t, h.call("PATCH", "/api/v1/floor/me/lead", a.agentTok, map[string]any{"numbers": []string{"call me"}}),
+		http.StatusUnprocessableEntity, callfloor.ErrInvalidField, "numbers[0]")
+	// The one in use failed meanwhile (say): the edited lead dials the new one.
+	_, err = h.store.UpdateLead(a.ctx, a.lead.ID, func(l *callfloor.Lead) error { l.Numbers[0].Failed = true; return nil })
+	must(t, err)
+	w = h.call("POST", "/api/v1/floor/me/preview/dial", a.agentTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	if v := decode[AgentView](t, w); len(v.Lines) != 1 || v.Lines[0].Call.To != "+447700900777" {
+		t.Fatalf("dialled %+v", v.Lines)
+	}
+	w = h.call("POST", "/api/v1/floor/me/leads", a.agentTok, map[string]any{"name": "New Customer",
+		"numbers": []string{"020 7946 0999"}, "fields": map[string]string{"policy": "N-1"}})
+	wantStatus(t, w, http.StatusCreated)
+	added := decode[callfloor.Lead](t, w)
+	if added.ListID != a.list.ID || added.Status != callfloor.LeadCallback || added.CallbackExtID == nil || *added.CallbackExtID != a.agentExt.ID {
+		t.Fatalf("added %+v", added)
+	}
+	wantError(t, h.call("POST", "/api/v1/floor/me/leads", a.agentTok, map[string]any{"name": "", "numbers": []string{"020 7946 0998"}}),
+		http.StatusUnprocessableEntity, callfloor.ErrFieldRequired, "name")
+}

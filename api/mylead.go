@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -131,8 +132,12 @@ func (s *Server) getMyLead(_ http.ResponseWriter, r *http.Request) (*MyLead, err
 			return out, ignoreNotFound(err)
 		}
 		dialAt := p.DialAt
-		out.Lead, out.Campaign, out.Number, out.DialAt = l, brief(p.Campaign), p.Number, &dialAt
-		out.Script = dialer.Script(p.Campaign, l, p.Number, agentName)
+		number := p.Number
+		if i := l.NextNumber(); i >= 0 {
+			number = l.Numbers[i].Number // what the dial will use
+		}
+		out.Lead, out.Campaign, out.Number, out.DialAt = l, brief(p.Campaign), number, &dialAt
+		out.Script = dialer.Script(p.Campaign, l, number, agentName)
 	}
 	return out, nil
 }
@@ -165,4 +170,171 @@ func (s *Server) previewDial(_ http.ResponseWriter, r *http.Request) (*AgentView
 
 func (s *Server) previewSkip(_ http.ResponseWriter, r *http.Request) (*AgentView, error) {
 	return s.previewAction(r, func(ctx context.Context, account, ext int64) error { return s.previews.Skip(ctx, account, ext) })
+}
+
+func customerRoutes() []route {
+	const (
+		ok      = http.StatusOK
+		created = http.StatusCreated
+	)
+	return []route{
+		{"PATCH", "/api/v1/floor/me/lead", agent, ok, "editMyLead", "floor",
+			"Edit the customer of the caller's current campaign lead, when the campaign allows it: name, fields, time zone, and numbers (a new number goes right after the one in use, so it is dialled next)",
+			write((*Server).editMyLead)},
+		{"POST", "/api/v1/floor/me/leads", agent, created, "addCustomer", "floor",
+			"Add a new customer to the list of the caller's current campaign lead, when the campaign allows it; in a preview campaign it is shown to the caller next",
+			write((*Server).addCustomer)},
+	}
+}
+
+// customerInput is what an agent may change of a lead.
+type customerInput struct {
+	Name     string            `json:"name"`
+	Numbers  []string          `json:"numbers"`
+	Fields   map[string]string `json:"fields"`
+	TimeZone string            `json:"time_zone"`
+}
+
+func (customerInput) resource() any { return callfloor.Lead{} }
+
+// currentLead is the caller's current campaign lead (in preview, on a
+// line or in wrap-up) with its campaign.
+func (s *Server) currentLead(r *http.Request) (int64, *callfloor.Lead, *callfloor.Campaign, error) {
+	ctx, a := r.Context(), actorOf(r)
+	ext, err := s.myAgent(ctx)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	var leadID int64
+	err = s.floor.View(ctx, a.AccountID, func(st *floor.State, _ *floor.Config) {
+		ag := st.Agent(ext)
+		if ag.Preview != nil {
+			leadID = ag.Preview.LeadID
+		}
+		for _, l := range ag.Lines {
+			if l.Call.LeadID != 0 {
+				leadID = l.Call.LeadID
+			}
+		}
+		if leadID == 0 && len(ag.Wrapups) > 0 {
+			leadID = ag.Wrapups[0].Call.LeadID
+		}
+	})
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if leadID == 0 {
+		return 0, nil, nil, errorf(callfloor.ErrCallState, "no campaign lead now: the customer is edited during a preview, a campaign call or its wrap-up")
+	}
+	l, err := s.store.FindLeadByID(ctx, leadID)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	c, err := s.store.FindCampaignByID(ctx, l.CampaignID)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return ext, l, c, nil
+}
+
+// e164s normalises numbers as people write them, in the campaign's
+// country.
+func e164s(numbers []string, country string) ([]string, error) {
+	out := make([]string, 0, len(numbers))
+	for i, n := range numbers {
+		v, ok := callfloor.NormalizeNumber(n, country)
+		if !ok {
+			return nil, callfloor.FieldError(callfloor.ErrInvalidField, fmt.Sprintf("numbers[%d]", i), "%q is not a phone number", n)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (s *Server) editMyLead(_ http.ResponseWriter, r *http.Request, dec decoder[customerInput]) (*callfloor.Lead, error) {
+	_, cur, c, err := s.currentLead(r)
+	if err != nil {
+		return nil, err
+	}
+	if !c.AllowEditLead {
+		return nil, errorf(callfloor.ErrNotPermitted, "the campaign does not let agents edit its customers")
+	}
+	return s.store.UpdateLead(r.Context(), cur.ID, func(l *callfloor.Lead) error {
+		in := customerInput{Name: l.Name, Fields: l.Fields, TimeZone: l.TimeZone}
+		for _, n := range l.Numbers {
+			in.Numbers = append(in.Numbers, n.Number)
+		}
+		if err := dec(&in); err != nil {
+			return err
+		}
+		numbers, err := e164s(in.Numbers, c.CountryCode)
+		if err != nil {
+			return err
+		}
+		l.Name, l.Fields, l.TimeZone = in.Name, in.Fields, in.TimeZone
+		l.Numbers = mergeNumbers(l.Numbers, numbers)
+		return nil
+	})
+}
+
+// mergeNumbers gives a lead the numbers an agent sent: those it had keep
+// their failed mark and the sent order; new ones go right after the
+// number in use (the first not failed), so that they are dialled next.
+func mergeNumbers(old []callfloor.LeadNumber, sent []string) []callfloor.LeadNumber {
+	failed := map[string]bool{}
+	had := map[string]bool{}
+	for _, n := range old {
+		had[n.Number] = true
+		failed[n.Number] = n.Failed
+	}
+	var kept, added []callfloor.LeadNumber
+	for _, n := range sent {
+		if had[n] {
+			kept = append(kept, callfloor.LeadNumber{Number: n, Failed: failed[n]})
+		} else {
+			added = append(added, callfloor.LeadNumber{Number: n})
+		}
+	}
+	at := len(kept)
+	for i, n := range kept {
+		if !n.Failed {
+			at = i + 1
+			break
+		}
+	}
+	out := append([]callfloor.LeadNumber{}, kept[:at]...)
+	out = append(out, added...)
+	return append(out, kept[at:]...)
+}
+
+func (s *Server) addCustomer(_ http.ResponseWriter, r *http.Request, dec decoder[customerInput]) (*callfloor.Lead, error) {
+	ext, cur, c, err := s.currentLead(r)
+	if err != nil {
+		return nil, err
+	}
+	if !c.AllowAddLead {
+		return nil, errorf(callfloor.ErrNotPermitted, "the campaign does not let agents add customers")
+	}
+	var in customerInput
+	if err := dec(&in); err != nil {
+		return nil, err
+	}
+	numbers, err := e164s(in.Numbers, c.CountryCode)
+	if err != nil {
+		return nil, err
+	}
+	l := &callfloor.Lead{Name: in.Name, Fields: in.Fields, TimeZone: in.TimeZone, LastResult: "added by an agent"}
+	for _, n := range numbers {
+		l.Numbers = append(l.Numbers, callfloor.LeadNumber{Number: n})
+	}
+	if c.Type == callfloor.CampaignPreview {
+		// Shown to this agent next: a callback for them, due now.
+		now := s.clock.Now()
+		e := ext
+		l.Status, l.NextAt, l.CallbackExtID = callfloor.LeadCallback, &now, &e
+	}
+	if err := s.store.CreateLeads(r.Context(), cur.ListID, []*callfloor.Lead{l}); err != nil {
+		return nil, unprefix(err)
+	}
+	return l, nil
 }

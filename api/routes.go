@@ -105,5 +105,6 @@ func routeTable() []route {
 	routes = append(routes, leadRoutes()...)
 	routes = append(routes, myLeadRoutes()...)
 	routes = append(routes, mappingRoutes()...)
+	routes = append(routes, customerRoutes()...)
 	return append(routes, streamRoutes()...)
 }

@@ -138,11 +138,33 @@ func (d *Dialer) dial(ctx context.Context, k agentKey, why string) error {
 		d.putBack(ctx, p.lead, now)
 		return err
 	}
-	if d.update(ctx, p.lead.ID, func(x *callfloor.Lead) { x.Attempts++; x.LastTriedAt = &now }) == nil {
+	// The lead as it is now: the agent may have edited it in preview.
+	number := p.number
+	l := d.update(ctx, p.lead.ID, func(x *callfloor.Lead) {
+		x.Attempts++
+		x.LastTriedAt = &now
+		if i := x.NextNumber(); i >= 0 {
+			number = x.Numbers[i].Number
+		}
+	})
+	if l == nil {
 		d.putBack(ctx, p.lead, now)
 		_, _ = d.cfg.Floor.Do(ctx, k.account, floor.EndPreview{Ext: k.ext})
 		return callfloor.Errorf(callfloor.ErrInternal, "the lead could not be updated")
 	}
+	dnc, err := d.cfg.Store.IsDNC(ctx, number)
+	if err != nil {
+		d.update(ctx, l.ID, func(x *callfloor.Lead) { x.Attempts--; reopen(x, now) })
+		_, _ = d.cfg.Floor.Do(ctx, k.account, floor.EndPreview{Ext: k.ext})
+		return err
+	}
+	if dnc {
+		// A number the agent added in preview may be one not to call.
+		d.update(ctx, l.ID, func(x *callfloor.Lead) { x.Attempts--; ApplyResult(x, p.campaign, number, ResultDNC, now) })
+		_, _ = d.cfg.Floor.Do(ctx, k.account, floor.EndPreview{Ext: k.ext})
+		return callfloor.FieldError(callfloor.ErrInvalidField, "number", "%s is on the do-not-call list", number)
+	}
+	p.number = number
 	callID := newCallID()
 	in := floor.Dial{Ext: k.ext, CallID: callID, Number: p.number, CampaignID: p.campaign.ID, LeadID: p.lead.ID}
 	if _, err := d.cfg.Floor.Do(ctx, k.account, in); err != nil {

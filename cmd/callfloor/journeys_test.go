@@ -121,7 +121,7 @@ func startRig(t *testing.T) *journeyRig {
 	r := &journeyRig{m: m, d: d, password: cfg.DemoPassword, phones: map[string]*baresiptest.Phone{}}
 	// The demo's campaign waits on hold: a journey that wants its leads
 	// takes it off hold (POST /campaign).
-	r.campaignActive(t, false)
+	r.campaign(t, false, 0)
 	exts := demoExtensions(t, m)
 	for _, num := range []string{"203", "204"} {
 		r.phones[num] = baresiptest.New(t, baresiptest.Options{User: exts[num].SIPUsername, Password: cfg.DemoPassword,
@@ -152,7 +152,7 @@ func startRig(t *testing.T) *journeyRig {
 //	POST /phone  {"ext":"204","do":"hangup"}                     a phone hangs up
 //	GET  /carrier                                                the carrier's media and digits
 //	GET  /agent?ext=204                                          the floor's view of an agent
-//	POST /campaign {"active":true}                               the demo campaign off hold (or on)
+//	POST /campaign {"active":true,"preview_seconds":60}          the demo campaign off hold (or on), its countdown
 //	GET  /phone?ext=204&freq=1400                                what a phone hears: the level of freq
 func (r *journeyRig) handler(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
@@ -211,12 +211,15 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 			"heard_level": baresiptest.ToneLevel})
 	})
 	mux.HandleFunc("POST /campaign", func(w http.ResponseWriter, req *http.Request) {
-		var in struct{ Active bool }
+		var in struct {
+			Active         bool
+			PreviewSeconds int `json:"preview_seconds"`
+		}
 		if err := json.NewDecoder(req.Body).Decode(&in); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		r.campaignActive(t, in.Active)
+		r.campaign(t, in.Active, in.PreviewSeconds)
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /agent", func(w http.ResponseWriter, req *http.Request) {
@@ -234,8 +237,9 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 	return mux
 }
 
-// campaignActive takes the demo's campaign off hold, or puts it on hold.
-func (r *journeyRig) campaignActive(t *testing.T, active bool) {
+// campaign takes the demo's campaign off hold, or puts it on hold, and
+// sets its preview countdown (0 leaves it).
+func (r *journeyRig) campaign(t *testing.T, active bool, previewSeconds int) {
 	t.Helper()
 	ctx := callfloor.SystemContext(context.Background(), 1)
 	list, err := r.m.Store.ListCampaigns(ctx)
@@ -243,7 +247,13 @@ func (r *journeyRig) campaignActive(t *testing.T, active bool) {
 		t.Fatal(err)
 	}
 	for _, c := range list {
-		if _, err := r.m.Store.UpdateCampaign(ctx, c.ID, func(c *callfloor.Campaign) error { c.Active = active; return nil }); err != nil {
+		if _, err := r.m.Store.UpdateCampaign(ctx, c.ID, func(c *callfloor.Campaign) error {
+			c.Active = active
+			if previewSeconds > 0 {
+				c.PreviewSeconds = previewSeconds
+			}
+			return nil
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -3,7 +3,8 @@
 // and the script filled in, counting down to the dial; Dial now calls the
 // lead through the simulated carrier, who answers; the agent hangs up and
 // sets a callback for themselves at a chosen time; the next lead is shown,
-// and Skip passes over it to the one after (the skipped one rests).
+// the agent corrects the next lead's number, and the call dials it; adds
+// a new customer, who comes next; and Skip passes over a lead (it rests).
 // Logged off, with the campaign on hold, the mappings say why no lead
 // comes.
 import { apiAs, assert, checkA11y, launch, newPage, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
@@ -26,7 +27,8 @@ async function leadNamed(name) {
 try {
   await steps(page, [
     ["agent 3 logs in and is shown the best lead, counting down", async () => {
-      await rig("/campaign", { active: true });
+      // A minute's countdown: the steps below take their time.
+      await rig("/campaign", { active: true, preview_seconds: 60 });
       await signIn(page, "agent3");
       await page.getByRole("button", { name: "Log in" }).click();
       await lead.waitFor({ timeout: 15000 });
@@ -80,12 +82,44 @@ try {
       assert.equal(new Date(ada.next_at).getTime(), at.getTime(), "the callback is at the time chosen");
       assert.ok(ada.callback_extension_id, "the callback is kept for the agent");
     }],
-    ["Skip passes over a lead, with no attempt counted", async () => {
-      await lead.getByRole("button", { name: "Skip" }).click();
+    ["Edit customer: a corrected number is the one dialled", async () => {
+      await lead.getByRole("button", { name: "Edit customer" }).click();
+      const dialog = page.getByRole("dialog", { name: "Edit customer" });
+      await dialog.getByLabel("Number 1", { exact: true }).fill("07700 900444");
+      await shot(page, "campaign-edit-customer");
+      await dialog.getByRole("button", { name: "Save" }).click();
+      await dialog.waitFor({ state: "detached" });
+      await lead.getByText("+447700900444").waitFor();
+      await lead.getByRole("button", { name: "Dial now" }).click();
+      await call.getByText("+447700900444").waitFor({ timeout: 15000 });
+      // The agent gives up before the customer answers: no wrap-up, and
+      // the lead is tried again later.
+      await call.getByRole("button", { name: "Hang up" }).click();
       await lead.getByRole("heading", { name: "Alan Turing" }).waitFor({ timeout: 15000 });
       const grace = await leadNamed("Grace Hopper");
-      assert.equal(grace.status, "new");
-      assert.equal(grace.attempts, 0);
+      assert.equal(grace.numbers[0].number, "+447700900444");
+      assert.equal(grace.status, "retry");
+    }],
+    ["Add a new customer: shown to the agent next", async () => {
+      await lead.getByRole("button", { name: "Add new customer" }).click();
+      const dialog = page.getByRole("dialog", { name: "Add a new customer" });
+      await dialog.getByLabel("Name").fill("Neil Armstrong");
+      await dialog.getByLabel("Number 1", { exact: true }).fill("020 7946 0443");
+      await dialog.getByRole("button", { name: "Add number" }).click();
+      await dialog.getByLabel("Number 2", { exact: true }).fill("07700 900443");
+      await dialog.getByLabel("Policy number").fill("HP-20001");
+      await checkA11y(page, "add customer");
+      await dialog.getByRole("button", { name: "Add customer" }).click();
+      await dialog.waitFor({ state: "detached" });
+      const neil = await leadNamed("Neil Armstrong");
+      assert.deepEqual(neil.numbers.map((n) => n.number), ["+442079460443", "+447700900443"]);
+    }],
+    ["Skip passes over a lead, with no attempt counted; the new customer is next", async () => {
+      await lead.getByRole("button", { name: "Skip" }).click();
+      await lead.getByRole("heading", { name: "Neil Armstrong" }).waitFor({ timeout: 15000 });
+      const alan = await leadNamed("Alan Turing");
+      assert.equal(alan.status, "new");
+      assert.equal(alan.attempts, 0);
     }],
     ["the mappings say why no lead comes", async () => {
       await page.getByRole("button", { name: "Log off" }).click();

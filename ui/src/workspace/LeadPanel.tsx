@@ -3,13 +3,14 @@
 // lead's values filled in, and during a preview the countdown to the
 // dial (kept on the server: it dials whether or not this page is open),
 // Dial now and, when the campaign allows it, Skip.
-import { Phone, SkipForward } from "lucide-react";
+import { Phone, SkipForward, UserPen, UserPlus } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { api, must, type AgentView, type Schemas } from "../api/client";
 import { Countdown } from "../app/Elapsed";
 import { useAction } from "../app/useAction";
 import { Button } from "../ui/Button";
 import { ErrorText } from "../ui/ErrorText";
+import { CustomerDialog } from "./CustomerDialog";
 
 export type MyLead = Schemas["MyLead"];
 
@@ -24,10 +25,18 @@ function leadKey(agent: AgentView): string {
   return [preview, line?.call.id ?? "", agent.wrapup?.call.lead_id ? agent.wrapup.call.id : ""].join("|");
 }
 
+export interface LeadState {
+  lead?: MyLead;
+  error?: string;
+  /** reload reads the lead again (after an edit). */
+  reload?: () => void;
+}
+
 /** useMyLead loads the agent's current lead again whenever it may have changed. */
-export function useMyLead(agent: AgentView): { lead?: MyLead; error?: string } {
+export function useMyLead(agent: AgentView): LeadState {
   const key = leadKey(agent);
   const [state, setState] = useState<{ lead?: MyLead; error?: string }>({});
+  const [version, setVersion] = useState(0);
   const latest = useRef(0);
   useEffect(() => {
     if (key === "||") {
@@ -38,13 +47,14 @@ export function useMyLead(agent: AgentView): { lead?: MyLead; error?: string } {
     must(api.GET("/api/v1/floor/me/lead"))
       .then((lead) => n === latest.current && setState({ lead }))
       .catch((e: Error) => n === latest.current && setState({ error: e.message }));
-  }, [key]);
-  return state;
+  }, [key, version]);
+  return { ...state, reload: () => setVersion((v) => v + 1) };
 }
 
-export function LeadPanel({ agent, mine }: { agent: AgentView; mine: { lead?: MyLead; error?: string } }) {
+export function LeadPanel({ agent, mine }: { agent: AgentView; mine: LeadState }) {
   const dial = useAction(dialNow);
   const skipLead = useAction(skip);
+  const [customer, setCustomer] = useState<"edit" | "add">();
   const data = mine.lead;
   if (mine.error) return <ErrorText error={mine.error} />;
   if (!data?.lead || !data.campaign) {
@@ -79,6 +89,29 @@ export function LeadPanel({ agent, mine }: { agent: AgentView; mine: { lead?: My
         )}
       </div>
       <ErrorText error={dial.error ?? skipLead.error} />
+      {(campaign.allow_edit_customer || campaign.allow_add_customer) && (
+        <div className="controls">
+          {campaign.allow_edit_customer && (
+            <Button onPress={() => setCustomer("edit")}>
+              <UserPen size={16} aria-hidden /> Edit customer
+            </Button>
+          )}
+          {campaign.allow_add_customer && (
+            <Button onPress={() => setCustomer("add")}>
+              <UserPlus size={16} aria-hidden /> Add new customer
+            </Button>
+          )}
+        </div>
+      )}
+      <CustomerDialog
+        mode={customer ?? "edit"}
+        data={data}
+        isOpen={customer !== undefined}
+        onClose={(saved) => {
+          setCustomer(undefined);
+          if (saved) mine.reload?.();
+        }}
+      />
       <dl className="lead-fields">
         {campaign.fields.map((f) => (
           <div key={f.name}>
