@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -273,18 +274,57 @@ func checkLeadRefs(cp *callfloor.Campaign, l *callfloor.Lead) error {
 	return nil
 }
 
-func insertLead(ctx context.Context, c conn, l *callfloor.Lead, now time.Time) error {
-	err := c.row(ctx, `INSERT INTO leads (account_id, campaign_id, list_id, name, numbers, fields, time_zone, assigned_ext_id,
+const (
+	insertLeadSQL = `INSERT INTO leads (account_id, campaign_id, list_id, name, numbers, fields, time_zone, assigned_ext_id,
 		priority, status, attempts, next_at, callback_ext_id, last_tried_at, last_result, abandoned_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		l.AccountID, l.CampaignID, l.ListID, l.Name, mustJSON(l.Numbers), mustJSON(l.Fields), l.TimeZone, nullID(l.AssignedExtID),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	insertNumberSQL = `INSERT INTO lead_numbers (lead_id, account_id, campaign_id, number) VALUES (?, ?, ?, ?)`
+)
+
+// leadWriter inserts a batch of new leads with two statements prepared
+// once.
+type leadWriter struct {
+	c            conn
+	lead, number *sql.Stmt
+}
+
+func newLeadWriter(ctx context.Context, c conn) *leadWriter {
+	return &leadWriter{c: c, lead: c.prepare(ctx, insertLeadSQL), number: c.prepare(ctx, insertNumberSQL)}
+}
+
+func (w *leadWriter) close() {
+	for _, st := range []*sql.Stmt{w.lead, w.number} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (w *leadWriter) insert(ctx context.Context, l *callfloor.Lead, now time.Time) error {
+	args := []any{l.AccountID, l.CampaignID, l.ListID, l.Name, mustJSON(l.Numbers), mustJSON(l.Fields), l.TimeZone, nullID(l.AssignedExtID),
 		l.Priority, string(l.Status), l.Attempts, noneZero(l.NextAt), nullID(l.CallbackExtID), noneZero(l.LastTriedAt), l.LastResult,
-		noneZero(l.AbandonedAt), toMS(now), toMS(now)).Scan(&l.ID)
+		noneZero(l.AbandonedAt), toMS(now), toMS(now)}
+	var err error
+	if w.lead != nil {
+		err = w.lead.QueryRowContext(ctx, args...).Scan(&l.ID)
+	} else {
+		err = w.c.row(ctx, insertLeadSQL, args...).Scan(&l.ID)
+	}
 	if err != nil {
 		return dbErr("insert lead", err)
 	}
 	l.CreatedAt, l.UpdatedAt = now, now
-	return writeLeadNumbers(ctx, c, l)
+	for _, n := range l.Numbers {
+		if w.number != nil {
+			_, err = w.number.ExecContext(ctx, l.ID, l.AccountID, l.CampaignID, n.Number)
+		} else {
+			_, err = w.c.exec(ctx, insertNumberSQL, l.ID, l.AccountID, l.CampaignID, n.Number)
+		}
+		if err != nil {
+			return dbErr("write lead number", err)
+		}
+	}
+	return nil
 }
 
 func writeLeadNumbers(ctx context.Context, c conn, l *callfloor.Lead) error {
@@ -292,8 +332,7 @@ func writeLeadNumbers(ctx context.Context, c conn, l *callfloor.Lead) error {
 		return dbErr("replace lead numbers", err)
 	}
 	for _, n := range l.Numbers {
-		if _, err := c.exec(ctx, `INSERT INTO lead_numbers (lead_id, account_id, campaign_id, number) VALUES (?, ?, ?, ?)`,
-			l.ID, l.AccountID, l.CampaignID, n.Number); err != nil {
+		if _, err := c.exec(ctx, insertNumberSQL, l.ID, l.AccountID, l.CampaignID, n.Number); err != nil {
 			return dbErr("write lead number", err)
 		}
 	}
@@ -316,6 +355,8 @@ func (s *Store) CreateLeads(ctx context.Context, listID int64, leads []*callfloo
 		if err != nil {
 			return err
 		}
+		w := newLeadWriter(ctx, c)
+		defer w.close()
 		for i, l := range leads {
 			if err := l.Validate(cp); err != nil {
 				return prefixField(err, fmt.Sprintf("leads[%d].", i))
@@ -324,7 +365,7 @@ func (s *Store) CreateLeads(ctx context.Context, listID int64, leads []*callfloo
 				return prefixField(err, fmt.Sprintf("leads[%d].", i))
 			}
 			l.AccountID, l.CampaignID, l.ListID = account, cp.ID, list.ID
-			if err := insertLead(ctx, c, l, now); err != nil {
+			if err := w.insert(ctx, l, now); err != nil {
 				return err
 			}
 		}
@@ -571,27 +612,39 @@ func (s *Store) CallableLeads(ctx context.Context, q callfloor.LeadQuery) ([]*ca
 	order := fmt.Sprintf(` ORDER BY l.priority DESC, l.last_tried_at, l.id LIMIT %d`, limit)
 	out := []*callfloor.Lead{}
 	err = s.read(ctx, func(c conn) error {
-		run := func(query string, args []any) error {
+		// run reads up to limit leads of a query into *into.
+		run := func(into *[]*callfloor.Lead, query string, args []any) error {
 			rows, err := c.query(ctx, query, args...)
 			if err != nil {
 				return dbErr("callable leads", err)
 			}
 			defer rows.Close()
-			for rows.Next() && len(out) < limit {
+			for rows.Next() && len(*into) < limit {
 				l, err := scanLead(rows)
 				if err != nil {
 					return dbErr("callable leads", err)
 				}
-				out = append(out, l)
+				*into = append(*into, l)
 			}
 			return rows.Err()
 		}
 		sel := `SELECT ` + prefixCols("l.", leadCols) + ` FROM leads l WHERE l.account_id = ? AND `
 		if q.Ext != 0 {
-			own := append([]any{account}, args...)
-			own = append(own, q.Ext, q.Ext)
-			if err := run(sel+where+` AND (l.assigned_ext_id = ? OR (l.status = 'callback' AND l.callback_ext_id = ?))`+order, own); err != nil {
+			// The agent's own: assigned to them, and callbacks kept for
+			// them, each on its own index, merged in the pick order.
+			own := append(append([]any{account}, args...), q.Ext)
+			var callbacks []*callfloor.Lead
+			if err := run(&out, sel+where+` AND l.assigned_ext_id = ?`+order, own); err != nil {
 				return err
+			}
+			if err := run(&callbacks, sel+where+` AND l.callback_ext_id = ? AND l.status = 'callback'
+				AND (l.assigned_ext_id IS NULL OR l.assigned_ext_id <> l.callback_ext_id)`+order, own); err != nil {
+				return err
+			}
+			if len(callbacks) > 0 {
+				out = append(out, callbacks...)
+				sort.SliceStable(out, func(i, j int) bool { return pickBefore(out[i], out[j]) })
+				out = out[:min(len(out), limit)]
 			}
 		}
 		if len(out) >= limit {
@@ -600,7 +653,7 @@ func (s *Store) CallableLeads(ctx context.Context, q callfloor.LeadQuery) ([]*ca
 		// The pool: no agent's leads, and no callback kept for an agent
 		// (the caller's own came first already).
 		pool := append([]any{account}, args...)
-		return run(sel+where+` AND l.assigned_ext_id IS NULL AND NOT (l.status = 'callback' AND l.callback_ext_id IS NOT NULL)`+order, pool)
+		return run(&out, sel+where+` AND l.assigned_ext_id IS NULL AND NOT (l.status = 'callback' AND l.callback_ext_id IS NOT NULL)`+order, pool)
 	})
 	return out, err
 }
@@ -648,6 +701,19 @@ func (s *Store) CountLeads(ctx context.Context, q callfloor.LeadQuery) (callfloo
 		return nil
 	})
 	return out, err
+}
+
+// pickBefore is the dialler's order: higher priority, then least recently
+// tried (never first), then the older lead.
+func pickBefore(a, b *callfloor.Lead) bool {
+	if a.Priority != b.Priority {
+		return a.Priority > b.Priority
+	}
+	at, bt := noneZero(a.LastTriedAt), noneZero(b.LastTriedAt)
+	if at != bt {
+		return at < bt
+	}
+	return a.ID < b.ID
 }
 
 // prefixCols qualifies a column list with a table alias.

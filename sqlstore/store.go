@@ -119,6 +119,23 @@ func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
 	return c.q.QueryRowContext(ctx, c.d.Rebind(query), args...)
 }
 
+// prepare makes a statement to run many times in the transaction (a
+// batch of rows); nil when the connection cannot prepare, and the caller
+// runs its queries one by one.
+func (c conn) prepare(ctx context.Context, query string) *sql.Stmt {
+	p, ok := c.q.(interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	})
+	if !ok {
+		return nil
+	}
+	st, err := p.PrepareContext(ctx, c.d.Rebind(query))
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
 // exists reports whether query returns a row.
 func (c conn) exists(ctx context.Context, query string, args ...any) (bool, error) {
 	var one int
