@@ -74,8 +74,11 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*sqlstore.St
 	f.Close()
 	// The writer never checkpoints: a checkpoint in a commit would stall
 	// every command waiting behind it. The checkpointer does it instead.
+	// Statement journals (a statement's own undo inside a transaction)
+	// stay in memory rather than in a temporary file: they matter only
+	// until the statement ends, and durability is the WAL's.
 	writer, err := openPool(ctx, path, 1,
-		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "wal_autocheckpoint(0)")
+		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "wal_autocheckpoint(0)", "temp_store(2)")
 	if err != nil {
 		return nil, err
 	}

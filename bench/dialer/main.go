@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"log"
 	"math/rand/v2"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -34,7 +36,9 @@ func main() {
 	batch := flag.Int("batch", 20_000, "leads stored in one transaction")
 	picks := flag.Int("picks", 5000, "next-lead picks timed")
 	database := flag.String("database", "", "postgres:// URL; empty for SQLite in a temporary directory")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the import to this file")
 	flag.Parse()
+	profile = *cpuprofile
 	if *leads < 1 || *agents < 1 || *batch < 1 || *picks < 1 {
 		log.Fatal("-leads, -agents, -batch and -picks must be positive")
 	}
@@ -42,6 +46,9 @@ func main() {
 		log.Fatal(err)
 	}
 }
+
+// profile is the -cpuprofile file.
+var profile string
 
 func run(nLeads, nAgents, batch, picks int, database string) error {
 	ctx := context.Background()
@@ -92,6 +99,16 @@ func run(nLeads, nAgents, batch, picks int, database string) error {
 		files = append(files, b.Bytes())
 	}
 	m := leadimport.Mapping{Name: "Name", Numbers: []string{"Phone"}, Fields: map[string]string{"policy": "Policy", "premium": "Premium"}, Priority: "Priority"}
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	t0 := time.Now()
 	imported := 0
 	for _, f := range files {
@@ -114,6 +131,9 @@ func run(nLeads, nAgents, batch, picks int, database string) error {
 		imported += len(res.Leads)
 	}
 	took := time.Since(t0)
+	if profile != "" {
+		pprof.StopCPUProfile()
+	}
 	fmt.Printf("# imported %d leads in %s (parse, normalise, duplicate check, store)\n", imported, took.Round(time.Millisecond))
 	fmt.Printf("csv_import_leads_per_second: %.0f leads/s\n", float64(imported)/took.Seconds())
 
