@@ -339,6 +339,8 @@ type LeadService interface {
 	// transaction.
 	UpdateLead(ctx context.Context, id int64, fn func(*Lead) error) (*Lead, error)
 	DeleteLead(ctx context.Context, id int64) error
+	// LeadStatusCounts counts a campaign's leads by status.
+	LeadStatusCounts(ctx context.Context, campaignID int64) (map[LeadStatus]int, error)
 	// LeadZones lists the time zones of a campaign's open leads ("" for
 	// those that name none).
 	LeadZones(ctx context.Context, campaignID int64) ([]string, error)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/floor"
 )
 
 func campaignRoutes() []route {
@@ -15,6 +16,7 @@ func campaignRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/campaigns", sup, ok, "listCampaigns", "campaigns", "List the account's campaigns", read((*Server).listCampaigns)},
 		{"POST", "/api/v1/campaigns", admin, created, "createCampaign", "campaigns", "Create a campaign", write((*Server).createCampaign)},
+		{"GET", "/api/v1/campaigns/stats", sup, ok, "campaignStats", "campaigns", "The campaigns' figures: leads by status and remaining, today's calls dialled, connected and abandoned (with the abandoned rate against its target), and the members by state", read((*Server).campaignStats)},
 		{"GET", "/api/v1/campaigns/{id}", sup, ok, "getCampaign", "campaigns", "Get a campaign", read((*Server).getCampaign)},
 		{"PATCH", "/api/v1/campaigns/{id}", admin, ok, "updateCampaign", "campaigns", "Change a campaign; the lists given (members, fields, outcomes, webhook buttons) are replaced whole", write((*Server).updateCampaign)},
 		{"DELETE", "/api/v1/campaigns/{id}", admin, none, "deleteCampaign", "campaigns", "Delete a campaign with its lists and leads", read((*Server).deleteCampaign)},
@@ -160,4 +162,100 @@ func (s *Server) holdCampaignAgent(_ http.ResponseWriter, r *http.Request, dec d
 		}
 		return callfloor.FieldError(callfloor.ErrNotCampaignMember, "extension_id", "extension %d is not a member of the campaign", in.ExtensionID)
 	})
+}
+
+// CampaignStats are a campaign's figures for the boards: its leads by
+// status and how many are left, its calls since midnight (in the
+// account's time zone), and its members by state.
+type CampaignStats struct {
+	CampaignID int64                        `json:"campaign_id"`
+	Name       string                       `json:"name"`
+	Type       callfloor.CampaignType       `json:"type"`
+	Active     bool                         `json:"active"`
+	Leads      map[callfloor.LeadStatus]int `json:"leads"`
+	// Remaining counts the open leads: new, retry and callback.
+	Remaining int `json:"remaining"`
+	// Dialled, Connected and Abandoned count today's calls: placed,
+	// answered by a person, and answered with no agent free.
+	Dialled   int `json:"dialled"`
+	Connected int `json:"connected"`
+	Abandoned int `json:"abandoned"`
+	// AbandonedRate is Abandoned over Connected plus Abandoned, in %.
+	AbandonedRate float64 `json:"abandoned_rate"`
+	// AbandonTarget is the campaign's limit on it.
+	AbandonTarget float64 `json:"abandon_target"`
+	// Agents counts the members by state.
+	Agents map[callfloor.AgentState]int `json:"agents"`
+}
+
+func (s *Server) campaignStats(_ http.ResponseWriter, r *http.Request) (list[CampaignStats], error) {
+	ctx, account := r.Context(), actorOf(r).AccountID
+	campaigns, err := s.store.ListCampaigns(ctx)
+	if err != nil {
+		return list[CampaignStats]{}, err
+	}
+	acc, err := s.store.FindAccountByID(ctx, account)
+	if err != nil {
+		return list[CampaignStats]{}, err
+	}
+	if err := s.history.CatchUp(ctx, account); err != nil {
+		return list[CampaignStats]{}, err
+	}
+	midnight := localMidnight(s.clock.Now(), acc.Location(), 0)
+	// Today's campaign calls, a page of 1,000 at a time.
+	var rows []*callfloor.CallRow
+	f := callfloor.CallFilter{From: midnight, Direction: callfloor.DirCampaign, Limit: 1000}
+	for {
+		page, err := s.store.ListCallRows(ctx, account, f)
+		if err != nil {
+			return list[CampaignStats]{}, err
+		}
+		rows = append(rows, page...)
+		if len(page) < f.Limit {
+			break
+		}
+		last := page[len(page)-1]
+		f.Before = &callfloor.CallCursor{Start: last.Start, CallID: last.CallID, ExtensionID: last.ExtensionID}
+	}
+	states := map[int64]callfloor.AgentState{}
+	if err := s.floor.View(ctx, account, func(st *floor.State, cfg *floor.Config) {
+		for ext := range cfg.Agents {
+			states[ext] = st.Agent(ext).State
+		}
+	}); err != nil {
+		return list[CampaignStats]{}, err
+	}
+	out := make([]CampaignStats, 0, len(campaigns))
+	for _, c := range campaigns {
+		cs := CampaignStats{CampaignID: c.ID, Name: c.Name, Type: c.Type, Active: c.Active, AbandonTarget: c.AbandonTarget,
+			Agents: map[callfloor.AgentState]int{}}
+		if cs.Leads, err = s.store.LeadStatusCounts(ctx, c.ID); err != nil {
+			return list[CampaignStats]{}, err
+		}
+		cs.Remaining = cs.Leads[callfloor.LeadNew] + cs.Leads[callfloor.LeadRetry] + cs.Leads[callfloor.LeadCallback]
+		seen := map[string]bool{}
+		for _, row := range rows {
+			if row.CampaignID != c.ID || seen[row.CallID] {
+				continue
+			}
+			seen[row.CallID] = true
+			cs.Dialled++
+			switch {
+			case row.EndReason == "abandoned":
+				cs.Abandoned++
+			case row.AnsweredAt != nil:
+				cs.Connected++
+			}
+		}
+		if n := cs.Connected + cs.Abandoned; n > 0 {
+			cs.AbandonedRate = 100 * float64(cs.Abandoned) / float64(n)
+		}
+		for _, m := range c.Members {
+			if st, ok := states[m.ExtensionID]; ok {
+				cs.Agents[st]++
+			}
+		}
+		out = append(out, cs)
+	}
+	return listOf(out, nil)
 }

@@ -234,6 +234,15 @@ func TestAgentPreviewEndpoints(t *testing.T) {
 	if mine.CallID == "" || mine.DialAt != nil || mine.Lead.Attempts != 1 {
 		t.Fatalf("lead in call %+v", mine)
 	}
+	// The boards' figures: one call dialled today, not yet connected, the
+	// lead active, the member on the call.
+	w = h.call("GET", "/api/v1/campaigns/stats", a.supTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	stats := decode[list[CampaignStats]](t, w).Items
+	if len(stats) != 1 || stats[0].Dialled != 1 || stats[0].Connected != 0 || stats[0].Remaining != 0 ||
+		stats[0].Leads[callfloor.LeadActive] != 1 || stats[0].Agents[callfloor.StateOnCall] != 1 {
+		t.Fatalf("stats %+v", stats)
+	}
 
 	_, err = h.store.UpdateCampaign(a.ctx, a.campaign.ID, func(c *callfloor.Campaign) error { c.SkipAllowed = false; return nil })
 	must(t, err)

@@ -514,6 +514,32 @@ func (s *Store) DeleteLead(ctx context.Context, id int64) error {
 	})
 }
 
+// LeadStatusCounts counts a campaign's leads by status.
+func (s *Store) LeadStatusCounts(ctx context.Context, campaignID int64) (map[callfloor.LeadStatus]int, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[callfloor.LeadStatus]int{}
+	err = s.read(ctx, func(c conn) error {
+		rows, err := c.query(ctx, `SELECT status, COUNT(*) FROM leads WHERE account_id = ? AND campaign_id = ? GROUP BY status`, account, campaignID)
+		if err != nil {
+			return dbErr("count leads by status", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st string
+			var n int
+			if err := rows.Scan(&st, &n); err != nil {
+				return dbErr("count leads by status", err)
+			}
+			out[callfloor.LeadStatus(st)] = n
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // LeadZones lists the time zones of a campaign's open leads.
 func (s *Store) LeadZones(ctx context.Context, campaignID int64) ([]string, error) {
 	account, err := callfloor.AccountFrom(ctx)

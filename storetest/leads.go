@@ -195,6 +195,9 @@ func testLeadListAndPage(t *testing.T, st callfloor.Store) {
 	if len(inFeb) != 2 || inFeb[0].ID != all[1].ID || inFeb[1].ID != all[3].ID {
 		t.Fatalf("by list: %s", show(inFeb))
 	}
+	byStatus, err := st.LeadStatusCounts(ctx, c.ID)
+	ok(t, err)
+	same(t, "counts by status", byStatus, map[callfloor.LeadStatus]int{callfloor.LeadNew: 4, callfloor.LeadDone: 1})
 	done, err := st.ListLeads(ctx, callfloor.LeadFilter{CampaignID: c.ID, Status: callfloor.LeadDone})
 	ok(t, err)
 	if len(done) != 1 || done[0].ID != all[4].ID {

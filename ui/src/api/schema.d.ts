@@ -316,6 +316,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The campaigns' figures: leads by status and remaining, today's calls dialled, connected and abandoned (with the abandoned rate against its target), and the members by state
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["campaignStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/campaigns/{id}": {
         parameters: {
             query?: never;
@@ -2187,6 +2207,28 @@ export interface components {
             type?: string;
             webhook_buttons?: components["schemas"]["WebhookButtonInput"][];
         };
+        CampaignStats: {
+            abandon_target: number;
+            abandoned: number;
+            abandoned_rate: number;
+            active: boolean;
+            agents: {
+                [key: string]: number;
+            };
+            /** Format: int64 */
+            campaign_id: number;
+            connected: number;
+            dialled: number;
+            leads: {
+                [key: string]: number;
+            };
+            name: string;
+            remaining: number;
+            type: string;
+        };
+        CampaignStatsList: {
+            items: components["schemas"]["CampaignStats"][];
+        };
         /** @enum {string} */
         Category: "fail" | "unsure" | "success";
         ConferenceInput: {
@@ -3950,6 +3992,29 @@ export interface operations {
             413: components["responses"]["RequestEntityTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    campaignStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignStatsList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             default: components["responses"]["InternalServerError"];
         };
     };
