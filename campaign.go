@@ -219,11 +219,14 @@ type Campaign struct {
 	MaxAttempts int `json:"max_attempts"`
 	// What the dialler does with calls no person answered: retry after
 	// these delays (a number that cannot be reached fails).
-	RetryBusyMinutes     int       `json:"retry_busy_minutes"`
-	RetryNoAnswerMinutes int       `json:"retry_no_answer_minutes"`
-	RetryMachineMinutes  int       `json:"retry_machine_minutes"`
-	CreatedAt            time.Time `json:"created_at"`
-	UpdatedAt            time.Time `json:"updated_at"`
+	RetryBusyMinutes     int `json:"retry_busy_minutes"`
+	RetryNoAnswerMinutes int `json:"retry_no_answer_minutes"`
+	RetryMachineMinutes  int `json:"retry_machine_minutes"`
+	// WebhookSecret signs the webhook buttons' requests (whsec_...); it
+	// is never in the campaign's JSON (admins read it on its own).
+	WebhookSecret string    `json:"-"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // NewCampaign returns a campaign with the defaults an administrator would

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/webhook"
 )
 
 func campaignRoutes() []route {
@@ -20,6 +22,8 @@ func campaignRoutes() []route {
 		{"GET", "/api/v1/campaigns/{id}", sup, ok, "getCampaign", "campaigns", "Get a campaign", read((*Server).getCampaign)},
 		{"PATCH", "/api/v1/campaigns/{id}", admin, ok, "updateCampaign", "campaigns", "Change a campaign; the lists given (members, fields, outcomes, webhook buttons) are replaced whole", write((*Server).updateCampaign)},
 		{"DELETE", "/api/v1/campaigns/{id}", admin, none, "deleteCampaign", "campaigns", "Delete a campaign with its lists and leads", read((*Server).deleteCampaign)},
+		{"GET", "/api/v1/campaigns/{id}/webhook-secret", admin, ok, "getWebhookSecret", "campaigns", "The secret (whsec_...) that signs the campaign's webhook buttons' requests (Standard Webhooks), for the receiver to verify them", read((*Server).getWebhookSecret)},
+		{"POST", "/api/v1/campaigns/{id}/webhook-secret", admin, ok, "rotateWebhookSecret", "campaigns", "Give the campaign a new signing secret; the old one stops signing at once", read((*Server).rotateWebhookSecret)},
 		{"POST", "/api/v1/floor/campaigns/{id}/hold", sup, ok, "holdCampaignAgent", "campaigns", "Put a member agent on campaign hold, or take them off it: on hold they keep queue calls but get no calls of the campaign", write((*Server).holdCampaignAgent)},
 	}
 }
@@ -108,6 +112,7 @@ func (s *Server) createCampaign(_ http.ResponseWriter, r *http.Request, dec deco
 		return nil, err
 	}
 	in.to(c)
+	c.WebhookSecret = webhook.NewSecret()
 	if err := s.store.CreateCampaign(r.Context(), c); err != nil {
 		return nil, err
 	}
@@ -258,4 +263,57 @@ func (s *Server) campaignStats(_ http.ResponseWriter, r *http.Request) (list[Cam
 		out = append(out, cs)
 	}
 	return listOf(out, nil)
+}
+
+// WebhookSecret is a campaign's signing secret for its webhook buttons.
+type WebhookSecret struct {
+	Secret string `json:"secret"`
+}
+
+func (s *Server) getWebhookSecret(_ http.ResponseWriter, r *http.Request) (*WebhookSecret, error) {
+	c, err := s.getCampaign(nil, r)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := s.campaignSecret(r.Context(), c)
+	if err != nil {
+		return nil, err
+	}
+	return &WebhookSecret{Secret: secret}, nil
+}
+
+// campaignSecret is the campaign's signing secret, made on first use for
+// a campaign that has none (one made before secrets, or by the store
+// directly).
+func (s *Server) campaignSecret(ctx context.Context, c *callfloor.Campaign) (string, error) {
+	if c.WebhookSecret != "" {
+		return c.WebhookSecret, nil
+	}
+	up, err := s.store.UpdateCampaign(ctx, c.ID, func(x *callfloor.Campaign) error {
+		if x.WebhookSecret == "" {
+			x.WebhookSecret = webhook.NewSecret()
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return up.WebhookSecret, nil
+}
+
+// rotateWebhookSecret gives the campaign a new secret; the old one stops
+// signing at once.
+func (s *Server) rotateWebhookSecret(_ http.ResponseWriter, r *http.Request) (*WebhookSecret, error) {
+	id, err := pathID(r, "campaign")
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.store.UpdateCampaign(r.Context(), id, func(c *callfloor.Campaign) error {
+		c.WebhookSecret = webhook.NewSecret()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &WebhookSecret{Secret: c.WebhookSecret}, nil
 }

@@ -3,13 +3,18 @@ package api
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/dialer"
+	"github.com/callfloor/callfloor/webhook"
 )
 
 // TestCampaignLifecycle: an administrator creates a campaign with the
@@ -370,4 +375,70 @@ func TestAgentEditsAndAddsCustomers(t *testing.T) {
 	}
 	wantError(t, h.call("POST", "/api/v1/floor/me/leads", a.agentTok, map[string]any{"name": "", "numbers": []string{"020 7946 0998"}}),
 		http.StatusUnprocessableEntity, callfloor.ErrFieldRequired, "name")
+}
+
+// TestWebhookButton: an agent in a campaign call presses a webhook button;
+// the receiver gets the body filled with the call's and the lead's fields,
+// signed with the campaign's secret (which the receiver verifies as any
+// Standard Webhooks library would), and the agent sees its answer. A
+// rotated secret signs from then on; an unknown button is refused.
+func TestWebhookButton(t *testing.T) {
+	var d *dialer.Dialer
+	h := newHarness(t, func(c *Config) {
+		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock})
+		c.Previews, c.WebhookAllowPrivate = d, true
+	})
+	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
+	var mu sync.Mutex
+	var bodies []string
+	var verified []error
+	secret := func() string {
+		return decode[WebhookSecret](t, h.call("GET", idPath("/api/v1/campaigns/%d/webhook-secret", a.campaign.ID), a.adminTok, nil)).Secret
+	}
+	current := secret()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		verified = append(verified, webhook.Verify(current, r.Header, b, h.clock.Now()))
+		mu.Unlock()
+		io.WriteString(w, `{"crm":"ticket 42"}`)
+	}))
+	defer srv.Close()
+	_, err := h.store.UpdateCampaign(a.ctx, a.campaign.ID, func(c *callfloor.Campaign) error {
+		c.CallingHours.Days = []time.Weekday{0, 1, 2, 3, 4, 5, 6}
+		c.WebhookButtons = []callfloor.WebhookButton{{Label: "Open ticket", URL: srv.URL + "/hook",
+			Body: `{"lead":"{{lead_id}}","name":"{{name}}","policy":"{{policy}}","call":"{{call_id}}","number":"{{number}}"}`}}
+		return nil
+	})
+	must(t, err)
+	wantStatus(t, h.call("POST", "/api/v1/floor/me/login", a.agentTok, nil), http.StatusOK)
+	d.Tick(context.Background())
+	v := decode[AgentView](t, h.call("POST", "/api/v1/floor/me/preview/dial", a.agentTok, nil))
+	callID := v.Lines[0].Call.ID
+	mine := decode[MyLead](t, h.call("GET", "/api/v1/floor/me/lead", a.agentTok, nil))
+	w := h.call("POST", "/api/v1/floor/me/lead/webhook", a.agentTok, map[string]any{"button_id": mine.Campaign.WebhookButtons[0].ID})
+	wantStatus(t, w, http.StatusOK)
+	res := decode[ButtonResult](t, w)
+	if !res.OK || res.Status != 200 || res.Excerpt != `{"crm":"ticket 42"}` || res.Label != "Open ticket" || res.Error != "" {
+		t.Fatalf("result %+v", res)
+	}
+	mu.Lock()
+	want := fmt.Sprintf(`{"lead":"%d","name":"alpha lead","policy":"alpha-1","call":"%s","number":"+441632960777"}`, a.lead.ID, callID)
+	if len(bodies) != 1 || bodies[0] != want || verified[0] != nil {
+		t.Fatalf("received %q (verified: %v), want %s", bodies, verified, want)
+	}
+	mu.Unlock()
+	rotated := decode[WebhookSecret](t, h.call("POST", idPath("/api/v1/campaigns/%d/webhook-secret", a.campaign.ID), a.adminTok, nil)).Secret
+	if rotated == current || !strings.HasPrefix(rotated, "whsec_") {
+		t.Fatalf("rotated %q from %q", rotated, current)
+	}
+	h.call("POST", "/api/v1/floor/me/lead/webhook", a.agentTok, map[string]any{"button_id": mine.Campaign.WebhookButtons[0].ID})
+	mu.Lock()
+	if len(verified) != 2 || verified[1] == nil {
+		t.Fatalf("the old secret still verifies after a rotation: %v", verified)
+	}
+	mu.Unlock()
+	wantError(t, h.call("POST", "/api/v1/floor/me/lead/webhook", a.agentTok, map[string]any{"button_id": 99}),
+		http.StatusUnprocessableEntity, callfloor.ErrInvalidReference, "button_id")
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/dialer"
 	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/webhook"
 )
 
 // Previews is the dialler's side of an agent's preview.
@@ -337,4 +339,76 @@ func (s *Server) addCustomer(_ http.ResponseWriter, r *http.Request, dec decoder
 		return nil, unprefix(err)
 	}
 	return l, nil
+}
+
+func webhookButtonRoutes() []route {
+	return []route{
+		{"POST", "/api/v1/floor/me/lead/webhook", agent, http.StatusOK, "pressWebhookButton", "floor",
+			"Press one of the campaign's webhook buttons for the caller's current lead: the server posts the button's body, filled with the call's and the lead's fields and signed (Standard Webhooks), to its URL, and answers how it went",
+			write((*Server).pressWebhookButton)},
+	}
+}
+
+type buttonInput struct {
+	ButtonID int64 `json:"button_id" api:"required"`
+}
+
+// ButtonResult is how a webhook button's request went.
+type ButtonResult struct {
+	Label string `json:"label"`
+	webhook.Result
+	// Error says why no answer came (the address, a timeout); empty when
+	// one did.
+	Error string `json:"error,omitempty"`
+}
+
+func (s *Server) pressWebhookButton(_ http.ResponseWriter, r *http.Request, dec decoder[buttonInput]) (*ButtonResult, error) {
+	var in buttonInput
+	if err := dec(&in); err != nil {
+		return nil, err
+	}
+	ext, l, c, err := s.currentLead(r)
+	if err != nil {
+		return nil, err
+	}
+	var b *callfloor.WebhookButton
+	for i := range c.WebhookButtons {
+		if c.WebhookButtons[i].ID == in.ButtonID {
+			b = &c.WebhookButtons[i]
+		}
+	}
+	if b == nil {
+		return nil, callfloor.FieldError(callfloor.ErrInvalidReference, "button_id", "the campaign has no webhook button %d", in.ButtonID)
+	}
+	ctx, a := r.Context(), actorOf(r)
+	values := map[string]string{"lead_id": strconv.FormatInt(l.ID, 10), "campaign_id": strconv.FormatInt(c.ID, 10),
+		"agent_extension_id": strconv.FormatInt(ext, 10), "call_id": ""}
+	err = s.floor.View(ctx, a.AccountID, func(st *floor.State, cfg *floor.Config) {
+		ag := st.Agent(ext)
+		values["agent"] = cfg.Agents[ext].Name
+		values["agent_number"] = cfg.Agents[ext].Number
+		for _, ln := range ag.Lines {
+			if ln.Call.LeadID == l.ID {
+				values["call_id"], values["number"] = ln.Call.ID, ln.Call.To
+			}
+		}
+		if len(ag.Wrapups) > 0 && ag.Wrapups[0].Call.LeadID == l.ID && values["call_id"] == "" {
+			values["call_id"], values["number"] = ag.Wrapups[0].Call.ID, ag.Wrapups[0].Call.To
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	body := dialer.FillJSON(b.Body, c, l, values)
+	secret, err := s.campaignSecret(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.webhooks.Send(ctx, b.URL, secret, []byte(body), s.clock.Now())
+	out := &ButtonResult{Label: b.Label, Result: res}
+	if err != nil {
+		out.Error = err.Error()
+		s.log.Info("webhook button not answered", "campaign", c.ID, "button", b.ID, "err", err)
+	}
+	return out, nil
 }

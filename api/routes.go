@@ -106,5 +106,6 @@ func routeTable() []route {
 	routes = append(routes, myLeadRoutes()...)
 	routes = append(routes, mappingRoutes()...)
 	routes = append(routes, customerRoutes()...)
+	routes = append(routes, webhookButtonRoutes()...)
 	return append(routes, streamRoutes()...)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/history"
 	"github.com/callfloor/callfloor/password"
+	"github.com/callfloor/callfloor/webhook"
 )
 
 // Config is what a Server needs. Store is required; the rest has defaults.
@@ -64,6 +65,9 @@ type Config struct {
 	// BrowserPhone, if set, says where browser phones register (read on
 	// each request: the listeners open after the API is made).
 	BrowserPhone func() BrowserPhone
+	// WebhookAllowPrivate lets the webhook buttons reach loopback and
+	// private addresses (tests; an integrator inside the network).
+	WebhookAllowPrivate bool
 	// Previews is the dialler, which shows agents campaign leads; nil
 	// answers the preview commands with telephony_unavailable.
 	Previews Previews
@@ -97,6 +101,7 @@ type Server struct {
 	calls        CallControl
 	queues       QueueFigures
 	previews     Previews
+	webhooks     *webhook.Client
 	trunks       TrunkRegistrations
 	browserPhone func() BrowserPhone
 }
@@ -112,7 +117,8 @@ func New(cfg Config) *Server {
 		cop:   http.NewCrossOriginProtection(),
 		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate, phones: cfg.Phones,
 		calls: cfg.Calls, queues: cfg.Queues, trunks: cfg.Trunks, browserPhone: cfg.BrowserPhone, previews: cfg.Previews,
-		history: history.New(cfg.Store),
+		webhooks: webhook.NewClient(5*time.Second, cfg.WebhookAllowPrivate),
+		history:  history.New(cfg.Store),
 	}
 	if s.hasher == nil {
 		s.hasher = password.New(password.Default)

@@ -34,3 +34,13 @@ func FuzzScript(f *testing.F) {
 		_ = Script(c, l, "+1", "A") // never panics, always ends
 	})
 }
+
+func TestFillJSON(t *testing.T) {
+	c := &callfloor.Campaign{Name: "Renewals", Fields: []callfloor.CustomField{{Name: "policy"}}}
+	l := &callfloor.Lead{Name: "Ada \"The Countess\" Lovelace\n", Fields: map[string]string{"policy": "P-1\\2"}}
+	got := FillJSON(`{"name":"{{name}}","policy":"{{ policy }}","call":"{{call_id}}","x":"{{unknown}}"}`, c, l, map[string]string{"call_id": "c-1"})
+	want := `{"name":"Ada \"The Countess\" Lovelace\n","policy":"P-1\\2","call":"c-1","x":"{{unknown}}"}`
+	if got != want {
+		t.Fatalf("FillJSON:\n got %s\nwant %s", got, want)
+	}
+}

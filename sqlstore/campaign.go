@@ -15,7 +15,7 @@ import (
 const campaignCols = `id, account_id, name, type, active, hours_start, hours_end, hours_days, time_zone, country_code,
 	caller_id_pool_id, random_caller_id, fields, script, outcomes, allow_add_lead, allow_edit_lead, webhook_buttons,
 	preview_seconds, skip_allowed, max_ratio, abandon_target, max_attempts, retry_busy_minutes,
-	retry_no_answer_minutes, retry_machine_minutes, created_at, updated_at`
+	retry_no_answer_minutes, retry_machine_minutes, webhook_secret, created_at, updated_at`
 
 func scanCampaign(sc scanner) (*callfloor.Campaign, error) {
 	var c callfloor.Campaign
@@ -25,7 +25,7 @@ func scanCampaign(sc scanner) (*callfloor.Campaign, error) {
 	err := sc.Scan(&c.ID, &c.AccountID, &c.Name, &c.Type, &c.Active, &c.CallingHours.Start, &c.CallingHours.End, &days,
 		&c.TimeZone, &c.CountryCode, &pool, &c.RandomCallerID, &fields, &c.Script, &outcomes, &c.AllowAddLead,
 		&c.AllowEditLead, &buttons, &c.PreviewSeconds, &c.SkipAllowed, &c.MaxRatio, &c.AbandonTarget, &c.MaxAttempts,
-		&c.RetryBusyMinutes, &c.RetryNoAnswerMinutes, &c.RetryMachineMinutes, &created, &updated)
+		&c.RetryBusyMinutes, &c.RetryNoAnswerMinutes, &c.RetryMachineMinutes, &c.WebhookSecret, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -72,13 +72,13 @@ func mustJSON(v any) string {
 }
 
 // campaignArgs are the columns a write sets, in campaignCols order from
-// name to retry_machine_minutes.
-func campaignArgs(c *callfloor.Campaign) []any {
+// name to webhook_secret (sealed).
+func campaignArgs(c *callfloor.Campaign, sealedSecret string) []any {
 	return []any{c.Name, foldKey(c.Name), string(c.Type), c.Active, c.CallingHours.Start, c.CallingHours.End,
 		formatDays(c.CallingHours.Days), c.TimeZone, c.CountryCode, nullID(c.CallerIDPoolID), c.RandomCallerID,
 		mustJSON(c.Fields), c.Script, mustJSON(c.Outcomes), c.AllowAddLead, c.AllowEditLead, mustJSON(c.WebhookButtons),
 		c.PreviewSeconds, c.SkipAllowed, c.MaxRatio, c.AbandonTarget, c.MaxAttempts, c.RetryBusyMinutes,
-		c.RetryNoAnswerMinutes, c.RetryMachineMinutes}
+		c.RetryNoAnswerMinutes, c.RetryMachineMinutes, sealedSecret}
 }
 
 // numberChildren gives outcomes and buttons that have none an ID one more
@@ -122,6 +122,9 @@ func loadCampaigns(ctx context.Context, c conn, account, id int64) ([]*callfloor
 		cp, err := scanCampaign(rows)
 		if err != nil {
 			return nil, dbErr("load campaigns", err)
+		}
+		if cp.WebhookSecret, err = c.box.open(cp.WebhookSecret); err != nil {
+			return nil, err
 		}
 		list = append(list, cp)
 		byID[cp.ID] = cp
@@ -221,19 +224,23 @@ func (s *Store) CreateCampaign(ctx context.Context, cp *callfloor.Campaign) erro
 	}
 	numberChildren(cp)
 	now := s.now()
+	sealed, err := s.box.seal(cp.WebhookSecret)
+	if err != nil {
+		return err
+	}
 	var out *callfloor.Campaign
 	err = s.write(ctx, account, func(c conn) error {
 		if err := checkCampaign(ctx, c, account, cp, 0); err != nil {
 			return err
 		}
 		var id int64
-		args := append([]any{account}, campaignArgs(cp)...)
+		args := append([]any{account}, campaignArgs(cp, sealed)...)
 		args = append(args, toMS(now), toMS(now))
 		err := c.row(ctx, `INSERT INTO campaigns (account_id, name, name_key, type, active, hours_start, hours_end, hours_days,
 			time_zone, country_code, caller_id_pool_id, random_caller_id, fields, script, outcomes, allow_add_lead,
 			allow_edit_lead, webhook_buttons, preview_seconds, skip_allowed, max_ratio, abandon_target, max_attempts,
-			retry_busy_minutes, retry_no_answer_minutes, retry_machine_minutes, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(&id)
+			retry_busy_minutes, retry_no_answer_minutes, retry_machine_minutes, webhook_secret, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(&id)
 		if err != nil {
 			return dbErr("insert campaign", err)
 		}
@@ -310,12 +317,16 @@ func (s *Store) UpdateCampaign(ctx context.Context, id int64, fn func(*callfloor
 		if err := checkCampaign(ctx, c, account, &cp, id); err != nil {
 			return err
 		}
-		args := append(campaignArgs(&cp), toMS(s.now()), account, id)
+		sealed, err := s.box.seal(cp.WebhookSecret)
+		if err != nil {
+			return err
+		}
+		args := append(campaignArgs(&cp, sealed), toMS(s.now()), account, id)
 		_, err = c.exec(ctx, `UPDATE campaigns SET name = ?, name_key = ?, type = ?, active = ?, hours_start = ?,
 			hours_end = ?, hours_days = ?, time_zone = ?, country_code = ?, caller_id_pool_id = ?, random_caller_id = ?,
 			fields = ?, script = ?, outcomes = ?, allow_add_lead = ?, allow_edit_lead = ?, webhook_buttons = ?,
 			preview_seconds = ?, skip_allowed = ?, max_ratio = ?, abandon_target = ?, max_attempts = ?,
-			retry_busy_minutes = ?, retry_no_answer_minutes = ?, retry_machine_minutes = ?, updated_at = ?
+			retry_busy_minutes = ?, retry_no_answer_minutes = ?, retry_machine_minutes = ?, webhook_secret = ?, updated_at = ?
 			WHERE account_id = ? AND id = ?`, args...)
 		if err != nil {
 			return dbErr("update campaign", err)

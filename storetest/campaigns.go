@@ -51,6 +51,7 @@ func testCampaignRoundTrip(t *testing.T, st callfloor.Store) {
 	c.PreviewSeconds, c.SkipAllowed, c.MaxRatio, c.AbandonTarget, c.MaxAttempts = 30, false, 2.5, 2, 7
 	c.RetryBusyMinutes, c.RetryNoAnswerMinutes, c.RetryMachineMinutes = 5, 50, 500
 	c.Members[0].OnHold = true
+	c.WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 	ok(t, st.CreateCampaign(ctx, c))
 	if c.ID == 0 || c.AccountID != a.ID || c.Name != "Renewals" {
 		t.Fatalf("created %s", show(c))
@@ -80,7 +81,8 @@ func testCampaignRoundTrip(t *testing.T, st callfloor.Store) {
 		return nil
 	})
 	ok(t, err)
-	if upd.Name != "Renewals 2027" || !upd.Active || upd.CallerIDPoolID != nil || len(upd.Members) != 1 || upd.Members[0].ExtensionID != e1.ID {
+	if upd.Name != "Renewals 2027" || !upd.Active || upd.CallerIDPoolID != nil || len(upd.Members) != 1 || upd.Members[0].ExtensionID != e1.ID ||
+		upd.WebhookSecret != c.WebhookSecret {
 		t.Fatalf("updated %s", show(upd))
 	}
 	if upd.Outcomes[0].ID != c.Outcomes[0].ID || upd.Outcomes[2].ID <= c.Outcomes[1].ID {

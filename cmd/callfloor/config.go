@@ -75,8 +75,11 @@ type Config struct {
 	LogFormat     string
 	SessionTTL    time.Duration
 	SecureCookies bool
-	SIPRealm      string
-	Simulate      bool
+	// WebhookAllowPrivate lets webhook requests reach loopback and
+	// private addresses.
+	WebhookAllowPrivate bool
+	SIPRealm            string
+	Simulate            bool
 	// MetricsToken, when set, serves the Prometheus metrics at /metrics
 	// to requests bearing it; MetricsListen serves them without a token
 	// on an address of their own. Both empty: no metrics served.
@@ -331,6 +334,8 @@ func settings() []setting {
 				return nil
 			}},
 		boolSetting("secure-cookies", "mark session cookies Secure (set when serving behind HTTPS)", func(c *Config) *bool { return &c.SecureCookies }),
+		boolSetting("webhook-allow-private", "let webhook requests (the campaigns' buttons) reach loopback, private and link-local addresses; off, they are refused",
+			func(c *Config) *bool { return &c.WebhookAllowPrivate }),
 		mk("sip-realm", "SIP digest realm for extension credentials", false, func(c *Config) *string { return &c.SIPRealm }),
 		boolSetting("simulate", "serve the simulated telephony plane's endpoints (tests and scripted demos)", func(c *Config) *bool { return &c.Simulate }),
 		{name: "metrics-token", usage: "serve the Prometheus metrics at /metrics to requests with this bearer token (16 characters or more); empty: not on the API's address",

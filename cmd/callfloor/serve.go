@@ -161,7 +161,7 @@ func (m *Main) Open(ctx context.Context) error {
 		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
 		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate, Phones: m.Registrar,
 		Calls: m.callControl(), Queues: m.queueFigures(), Trunks: m.trunkRegistrations(),
-		BrowserPhone: m.browserPhone, Previews: m.dialer,
+		BrowserPhone: m.browserPhone, Previews: m.dialer, WebhookAllowPrivate: m.Config.WebhookAllowPrivate,
 	})
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {

@@ -81,6 +81,18 @@ func (p *browserPhone) reconnect() {
 		p.t.Fatalf("the browser's WebSocket: %v", err)
 	}
 	c.Close()
+	// The SIP stack forgets the connection when its reader sees it
+	// closed; a REGISTER before that would be written to the dead one.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if again, _ := p.ua.TransportLayer().GetConnection("ws", p.ws); again == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatal("the browser's closed WebSocket is still in its pool")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	p.register(p.contact)
 }
 

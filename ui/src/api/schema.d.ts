@@ -364,6 +364,30 @@ export interface paths {
         patch: operations["updateCampaign"];
         trace?: never;
     };
+    "/api/v1/campaigns/{id}/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The secret (whsec_...) that signs the campaign's webhook buttons' requests (Standard Webhooks), for the receiver to verify them
+         * @description Needs the admin role or higher.
+         */
+        get: operations["getWebhookSecret"];
+        put?: never;
+        /**
+         * Give the campaign a new signing secret; the old one stops signing at once
+         * @description Needs the admin role or higher.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/directory": {
         parameters: {
             query?: never;
@@ -994,6 +1018,26 @@ export interface paths {
          * @description Needs the agent role or higher.
          */
         patch: operations["editMyLead"];
+        trace?: never;
+    };
+    "/api/v1/floor/me/lead/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Press one of the campaign's webhook buttons for the caller's current lead: the server posts the button's body, filled with the call's and the lead's fields and signed (Standard Webhooks), to its URL, and answers how it went
+         * @description Needs the agent role or higher.
+         */
+        post: operations["pressWebhookButton"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/floor/me/leads": {
@@ -1947,6 +1991,20 @@ export interface components {
             /** Format: int64 */
             id: number;
             label: string;
+        };
+        ButtonInput: {
+            /** Format: int64 */
+            button_id: number;
+        };
+        ButtonResult: {
+            error?: string;
+            excerpt: string;
+            id: string;
+            label: string;
+            /** Format: int64 */
+            latency_ms: number;
+            ok: boolean;
+            status: number;
         };
         CallInput: {
             call_id: string;
@@ -3227,6 +3285,9 @@ export interface components {
             label?: string;
             url?: string;
         };
+        WebhookSecret: {
+            secret: string;
+        };
         WrapupView: {
             call: components["schemas"]["CallRef"];
             /** Format: date-time */
@@ -4101,6 +4162,59 @@ export interface operations {
             413: components["responses"]["RequestEntityTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             default: components["responses"]["InternalServerError"];
         };
     };
@@ -5228,6 +5342,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Lead"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    pressWebhookButton: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ButtonInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ButtonResult"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -3,7 +3,7 @@
 // lead's values filled in, and during a preview the countdown to the
 // dial (kept on the server: it dials whether or not this page is open),
 // Dial now and, when the campaign allows it, Skip.
-import { Phone, SkipForward, UserPen, UserPlus } from "lucide-react";
+import { Phone, Send, SkipForward, UserPen, UserPlus } from "lucide-react";
 import { useEffect, useRef, useState } from "react";
 import { api, must, type AgentView, type Schemas } from "../api/client";
 import { Countdown } from "../app/Elapsed";
@@ -15,6 +15,7 @@ import { CustomerDialog } from "./CustomerDialog";
 export type MyLead = Schemas["MyLead"];
 
 const dialNow = () => must(api.POST("/api/v1/floor/me/preview/dial"));
+const press = (buttonId: number) => must(api.POST("/api/v1/floor/me/lead/webhook", { body: { button_id: buttonId } }));
 const skip = () => must(api.POST("/api/v1/floor/me/preview/skip"));
 
 /** leadKey changes whenever the agent's lead may have changed: a new preview, a new campaign line or wrap-up. */
@@ -55,6 +56,15 @@ export function LeadPanel({ agent, mine }: { agent: AgentView; mine: LeadState }
   const dial = useAction(dialNow);
   const skipLead = useAction(skip);
   const [customer, setCustomer] = useState<"edit" | "add">();
+  const [pressed, setPressed] = useState<string>();
+  const hook = useAction(async (id: number) => {
+    const r = await press(id);
+    setPressed(
+      r.error
+        ? `${r.label}: no answer (${r.error}).`
+        : `${r.label}: ${r.ok ? "done" : "refused"}, ${r.status} in ${r.latency_ms} ms${r.excerpt ? ` · ${r.excerpt.slice(0, 120)}` : ""}`,
+    );
+  });
   const data = mine.lead;
   if (mine.error) return <ErrorText error={mine.error} />;
   if (!data?.lead || !data.campaign) {
@@ -89,8 +99,13 @@ export function LeadPanel({ agent, mine }: { agent: AgentView; mine: LeadState }
         )}
       </div>
       <ErrorText error={dial.error ?? skipLead.error} />
-      {(campaign.allow_edit_customer || campaign.allow_add_customer) && (
+      {(campaign.allow_edit_customer || campaign.allow_add_customer || campaign.webhook_buttons.length > 0) && (
         <div className="controls">
+          {campaign.webhook_buttons.map((b) => (
+            <Button key={b.id} onPress={() => void hook.run(b.id)} isDisabled={hook.busy}>
+              <Send size={16} aria-hidden /> {b.label}
+            </Button>
+          ))}
           {campaign.allow_edit_customer && (
             <Button onPress={() => setCustomer("edit")}>
               <UserPen size={16} aria-hidden /> Edit customer
@@ -102,6 +117,12 @@ export function LeadPanel({ agent, mine }: { agent: AgentView; mine: LeadState }
             </Button>
           )}
         </div>
+      )}
+      <ErrorText error={hook.error} />
+      {pressed && (
+        <p className="muted small" role="status" aria-label="Webhook result">
+          {pressed}
+        </p>
       )}
       <CustomerDialog
         mode={customer ?? "edit"}
