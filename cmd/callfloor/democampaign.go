@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/webhook"
 )
 
 // demoCampaign seeds the demo's preview campaign: policy renewals for
@@ -26,6 +27,7 @@ func (s *demoSeeder) demoCampaign(exts map[string]*callfloor.Extension, pool *ca
 	c.CallingHours = callfloor.CallingHours{Start: "00:00", End: "23:59", Days: []time.Weekday{0, 1, 2, 3, 4, 5, 6}}
 	c.CallerIDPoolID = &pool.ID
 	c.PreviewSeconds, c.SkipAllowed, c.AllowEditLead, c.AllowAddLead = 15, true, true, true
+	c.WebhookSecret = webhook.NewSecret()
 	for _, n := range []string{"201", "202", "203"} {
 		c.Members = append(c.Members, callfloor.CampaignMember{ExtensionID: exts[n].ID})
 	}

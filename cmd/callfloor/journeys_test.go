@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/callfloor/callfloor/internal/baresiptest"
 	"github.com/callfloor/callfloor/internal/sipptest"
 	"github.com/callfloor/callfloor/internal/syncbuf"
+	"github.com/callfloor/callfloor/webhook"
 )
 
 // TestBrowserJourneys runs the web app's journeys, ui/e2e/*.journey.mjs:
@@ -103,6 +106,9 @@ type journeyRig struct {
 	url      string
 	password string
 	phones   map[string]*baresiptest.Phone
+	// hooks are the webhook requests the rig's /hook received.
+	hookMu sync.Mutex
+	hooks  []map[string]string
 }
 
 // startRig starts the demo with no scheduled carrier calls and a baresip
@@ -113,7 +119,8 @@ func startRig(t *testing.T) *journeyRig {
 	t.Helper()
 	baresiptest.Path(t)
 	cfg := demoConfig(t, fmt.Sprintf("127.0.0.1:%d", sipptest.FreePort(t)), 0)
-	cfg.SIPWS = "127.0.0.1:0" // agents 1 and 2 use the page as their phone
+	cfg.SIPWS = "127.0.0.1:0"      // agents 1 and 2 use the page as their phone
+	cfg.WebhookAllowPrivate = true // the rig's /hook receives webhook buttons
 	m, d, _, err := runDemo(t, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +160,7 @@ func startRig(t *testing.T) *journeyRig {
 //	GET  /carrier                                                the carrier's media and digits
 //	GET  /agent?ext=204                                          the floor's view of an agent
 //	POST /campaign {"active":true,"preview_seconds":60}          the demo campaign off hold (or on), its countdown
+//	POST /hook, GET /hook                                        a webhook receiver, and what it received (verified or why not)
 //	GET  /phone?ext=204&freq=1400                                what a phone hears: the level of freq
 func (r *journeyRig) handler(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
@@ -221,6 +229,30 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 		}
 		r.campaign(t, in.Active, in.PreviewSeconds)
 		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /hook", func(w http.ResponseWriter, req *http.Request) {
+		// A webhook button's receiver: it checks the signature with the
+		// campaign's secret, as an integrator's Standard Webhooks library
+		// would, and keeps what it got for GET /hook.
+		body, _ := io.ReadAll(req.Body)
+		ctx := callfloor.SystemContext(context.Background(), 1)
+		verified := "no campaign"
+		if list, err := r.m.Store.ListCampaigns(ctx); err == nil && len(list) > 0 {
+			verified = "verified"
+			if err := webhook.Verify(list[0].WebhookSecret, req.Header, body, time.Now()); err != nil {
+				verified = err.Error()
+			}
+		}
+		r.hookMu.Lock()
+		r.hooks = append(r.hooks, map[string]string{"body": string(body), "verified": verified})
+		r.hookMu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ticket":"T-1001"}`)
+	})
+	mux.HandleFunc("GET /hook", func(w http.ResponseWriter, req *http.Request) {
+		r.hookMu.Lock()
+		defer r.hookMu.Unlock()
+		json.NewEncoder(w).Encode(append([]map[string]string{}, r.hooks...))
 	})
 	mux.HandleFunc("GET /agent", func(w http.ResponseWriter, req *http.Request) {
 		// The floor's own view of an agent, for a journey to compare

@@ -1,13 +1,13 @@
-// A preview campaign: agent 3 (a softphone that answers at once) logs in
-// and the server shows them the demo campaign's best lead with its fields
-// and the script filled in, counting down to the dial; Dial now calls the
-// lead through the simulated carrier, who answers; the agent hangs up and
-// sets a callback for themselves at a chosen time; the next lead is shown,
-// the agent corrects the next lead's number, and the call dials it; adds
-// a new customer, who comes next; and Skip passes over a lead (it rests).
-// Logged off, with the campaign on hold, the mappings say why no lead
-// comes.
-import { apiAs, assert, checkA11y, launch, newPage, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
+// A preview campaign. Agent 3 (a softphone that answers at once) logs in
+// and is shown the demo campaign's best lead with its fields and the
+// script filled in, counting down to the dial. Dial now calls the lead
+// through the simulated carrier, who answers; a webhook button posts the
+// call to the rig's receiver, which verifies the signature; the agent
+// hangs up and sets a callback at a chosen time. On the next lead the
+// agent corrects the number and the call dials the corrected one; adds a
+// new customer, who comes next; and skips a lead. Logged off, with the
+// campaign on hold, the mappings say why no lead comes.
+import { apiAs, assert, checkA11y, launch, newPage, rig, rigCarrier, rigURL, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -29,6 +29,12 @@ try {
     ["agent 3 logs in and is shown the best lead, counting down", async () => {
       // A minute's countdown: the steps below take their time.
       await rig("/campaign", { active: true, preview_seconds: 60 });
+      // A webhook button to the rig's receiver, which checks signatures.
+      const campaigns = await asAdmin("GET", "/api/v1/campaigns");
+      const c = campaigns.items.find((x) => x.type === "preview");
+      await asAdmin("PATCH", `/api/v1/campaigns/${c.id}`, {
+        webhook_buttons: [{ label: "Open CRM ticket", url: `${rigURL}/hook`, body: '{"lead":"{{lead_id}}","name":"{{name}}","call":"{{call_id}}"}' }],
+      });
       await signIn(page, "agent3");
       await page.getByRole("button", { name: "Log in" }).click();
       await lead.waitFor({ timeout: 15000 });
@@ -58,6 +64,16 @@ try {
         await new Promise((r) => setTimeout(r, 200));
       }
       await shot(page, "campaign-call");
+    }],
+    ["a webhook button sends the call to the CRM, signed", async () => {
+      await lead.getByRole("button", { name: "Open CRM ticket" }).click();
+      await lead.getByRole("status", { name: "Webhook result" }).getByText(/Open CRM ticket: done, 200 .*T-1001/).waitFor();
+      const got = await (await fetch(`${rigURL}/hook`)).json();
+      assert.equal(got.length, 1);
+      assert.equal(got[0].verified, "verified", "the receiver verifies the signature");
+      const body = JSON.parse(got[0].body);
+      assert.equal(body.name, "Ada Lovelace");
+      assert.ok(body.call.startsWith("cf-dl-"), "the body names the call");
     }],
     ["the agent hangs up and sets a callback at a chosen time", async () => {
       await call.getByRole("button", { name: "Hang up" }).click();

@@ -9,7 +9,7 @@ import path from "node:path";
 import { chromium } from "playwright-core";
 
 export const base = required("CALLFLOOR_URL");
-const rigURL = required("RIG_URL");
+export const rigURL = required("RIG_URL");
 const shotsDir = required("SHOTS_DIR");
 export const password = required("DEMO_PASSWORD");
 
