@@ -103,7 +103,7 @@ export function DispositionForm({ callId, party, outcomes, dueAt, notes = "", ta
       </RadioGroup>
       {category && (
         <RadioGroup className="outcomes" aria-label="Outcome" value={outcome} onChange={setOutcome}>
-          {choices.length === 0 && <p className="muted">This queue has no {categoryLabel[category]} outcomes.</p>}
+          {choices.length === 0 && <p className="muted">There are no {categoryLabel[category]} outcomes for this call.</p>}
           {choices.map((o) => (
             <Radio key={o.id} value={o.name} className="chip">
               {o.name}
