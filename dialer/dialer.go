@@ -18,10 +18,11 @@ type Floor interface {
 	View(ctx context.Context, accountID int64, fn func(*floor.State, *floor.Config)) error
 }
 
-// Phones places the calls: the B2BUA's Dial (the agent's phone first,
-// asked to answer at once, then the lead's number).
+// Phones places the calls: the B2BUA's DialAs (the agent's phone first,
+// asked to answer at once, then the lead's number, showing callerID; an
+// empty one leaves the trunk route's).
 type Phones interface {
-	Dial(ctx context.Context, account int64, ext *callfloor.Extension, callID, number string) error
+	DialAs(ctx context.Context, account int64, ext *callfloor.Extension, callID, number, callerID string) error
 }
 
 // Config is a Dialer's parts.
@@ -45,6 +46,8 @@ type Dialer struct {
 
 	mu       sync.Mutex
 	previews map[agentKey]*preview
+	// turn is each campaign's next caller ID, for a pool used in turn.
+	turn map[int64]int
 	// zones caches each campaign's lead time zones for zoneTTL.
 	zones map[int64]zoneCache
 }
@@ -75,7 +78,7 @@ func New(cfg Config) *Dialer {
 	if cfg.Tick <= 0 {
 		cfg.Tick = time.Second
 	}
-	return &Dialer{cfg: cfg, log: cfg.Logger, previews: map[agentKey]*preview{}, zones: map[int64]zoneCache{}}
+	return &Dialer{cfg: cfg, log: cfg.Logger, previews: map[agentKey]*preview{}, zones: map[int64]zoneCache{}, turn: map[int64]int{}}
 }
 
 // Run ticks every Config.Tick until ctx ends.

@@ -24,17 +24,17 @@ type phones struct {
 }
 
 type dialled struct {
-	ext            int64
-	callID, number string
+	ext                      int64
+	callID, number, callerID string
 }
 
-func (p *phones) Dial(_ context.Context, _ int64, ext *callfloor.Extension, callID, number string) error {
+func (p *phones) DialAs(_ context.Context, _ int64, ext *callfloor.Extension, callID, number, callerID string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.fail != nil {
 		return p.fail
 	}
-	p.calls = append(p.calls, dialled{ext.ID, callID, number})
+	p.calls = append(p.calls, dialled{ext.ID, callID, number, callerID})
 	return nil
 }
 
@@ -419,4 +419,25 @@ func TestMappingsSayWhyNoLeads(t *testing.T) {
 	_, err = r.st.UpdateList(r.ctx, r.list.ID, func(x *callfloor.CampaignList) error { x.Active = false; return nil })
 	must(t, err)
 	want("no active list", codes(), dialer.ReasonNoActiveLists)
+}
+
+// TestCampaignCallerIDInTurn: campaign calls show the campaign's caller-ID
+// pool's numbers in turn.
+func TestCampaignCallerIDInTurn(t *testing.T) {
+	r := newRig(t)
+	pool := &callfloor.CallerIDPool{Name: "Outbound", Numbers: []string{"+441632960001", "+441632960002"}}
+	must(t, r.st.CreateCallerIDPool(r.ctx, pool))
+	r.setCampaign(func(c *callfloor.Campaign) { c.CallerIDPoolID = &pool.ID })
+	r.leads(lead("A", 3, "+442079460601"), lead("B", 2, "+442079460602"), lead("C", 1, "+442079460603"))
+	var shown []string
+	for range 3 {
+		r.tick(time.Second)
+		must(t, r.d.DialNow(context.Background(), r.acc, r.agent.ID))
+		call := r.phones.last(t)
+		shown = append(shown, call.callerID)
+		r.do(floor.Hangup{Ext: r.agent.ID, CallID: call.callID, Reason: "rejected"})
+	}
+	if fmt.Sprint(shown) != "[+441632960001 +441632960002 +441632960001]" {
+		t.Fatalf("caller IDs %v", shown)
+	}
 }

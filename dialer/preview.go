@@ -2,6 +2,7 @@ package dialer
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -176,7 +177,7 @@ func (d *Dialer) dial(ctx context.Context, k agentKey, why string) error {
 	if d.cfg.Phones == nil {
 		return nil // the simulated telephony plane reports the call
 	}
-	if err := d.cfg.Phones.Dial(ctx, k.account, ext, callID, p.number); err != nil {
+	if err := d.cfg.Phones.DialAs(ctx, k.account, ext, callID, p.number, d.callerID(ctx, p.campaign)); err != nil {
 		// Never placed: the line ends, and the fold gives the lead its
 		// result from that end.
 		_, _ = d.cfg.Floor.Do(ctx, k.account, floor.Hangup{Ext: k.ext, CallID: callID, Reason: "error"})
@@ -297,4 +298,24 @@ func (d *Dialer) recover(ctx context.Context, account int64, st agentsNow, campa
 			}
 		})
 	}
+}
+
+// callerID is the number a campaign call shows: one of the campaign's
+// caller-ID pool (at random, or in turn), or "" for the route's own.
+func (d *Dialer) callerID(ctx context.Context, c *callfloor.Campaign) string {
+	if c.CallerIDPoolID == nil {
+		return ""
+	}
+	pool, err := d.cfg.Store.FindCallerIDPoolByID(ctx, *c.CallerIDPoolID)
+	if err != nil || len(pool.Numbers) == 0 {
+		return ""
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c.RandomCallerID {
+		return pool.Numbers[rand.IntN(len(pool.Numbers))]
+	}
+	n := pool.Numbers[d.turn[c.ID]%len(pool.Numbers)]
+	d.turn[c.ID]++
+	return n
 }

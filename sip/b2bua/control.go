@@ -149,7 +149,13 @@ func (b *B2BUA) SendDTMF(_ context.Context, account, ext int64, callID, keys str
 // a new line on it (the current line goes on hold); otherwise the server
 // calls the phone first, asking it to answer at once (click to dial),
 // then the number.
-func (b *B2BUA) Dial(_ context.Context, account int64, ext *callfloor.Extension, callID, number string) error {
+func (b *B2BUA) Dial(ctx context.Context, account int64, ext *callfloor.Extension, callID, number string) error {
+	return b.DialAs(ctx, account, ext, callID, number, "")
+}
+
+// DialAs is Dial presenting callerID to an outside number (a campaign's
+// caller-ID pool) instead of the route's; empty keeps the route's.
+func (b *B2BUA) DialAs(_ context.Context, account int64, ext *callfloor.Extension, callID, number, callerID string) error {
 	b.mu.Lock()
 	var phone *leg
 	for _, l := range b.legs {
@@ -169,6 +175,9 @@ func (b *B2BUA) Dial(_ context.Context, account int64, ext *callfloor.Extension,
 	tg, err := b.dialTarget(KindConsult, callID, account, ext, number)
 	if err != nil {
 		return err
+	}
+	if tg.route != nil && callerID != "" {
+		tg.route.CallerID = callerID
 	}
 	c := &call{b: b, id: callID, base: Event{CallID: callID, AccountID: account, From: ext.ID, To: tg.extID(), Number: number}}
 	if phone != nil {

@@ -238,6 +238,15 @@ func TestClickToDialOutThroughTrunk(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitSignal(t, a.byes, "BYE to the agent's phone")
+
 	carrier.hears("carrier") // the two outside calls now talk to each other
+	// A campaign call presents the campaign's caller ID instead.
+	if err := h.b.DialAs(ctx, 1, agentExt, "campaign-out", "01632960777", "+441632960444"); err != nil {
+		t.Fatal(err)
+	}
+	<-a.invites
+	if out := <-carrier.invites; out.From().Address.User != "+441632960444" {
+		t.Fatalf("the campaign call presents %q", out.From().Address.User)
+	}
 	h.b.Close()
 }
