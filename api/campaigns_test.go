@@ -442,3 +442,33 @@ func TestWebhookButton(t *testing.T) {
 	wantError(t, h.call("POST", "/api/v1/floor/me/lead/webhook", a.agentTok, map[string]any{"button_id": 99}),
 		http.StatusUnprocessableEntity, callfloor.ErrInvalidReference, "button_id")
 }
+
+// TestExportPagesThroughALongList: a list longer than one page is exported
+// whole, each lead once, with the widest lead's numbers in the header.
+func TestExportPagesThroughALongList(t *testing.T) {
+	h := newHarness(t)
+	a := h.seed("alpha")
+	var leads []*callfloor.Lead
+	for i := range 5001 {
+		l := &callfloor.Lead{Name: fmt.Sprint("L", i), Numbers: []callfloor.LeadNumber{{Number: fmt.Sprintf("+4420794%05d", i)}}}
+		if i == 5000 {
+			l.Numbers = append(l.Numbers, callfloor.LeadNumber{Number: "+447700900999"})
+		}
+		leads = append(leads, l)
+	}
+	must(t, h.store.CreateLeads(a.ctx, a.list.ID, leads))
+	w := h.call("GET", idPath("/api/v1/campaign-lists/%d/export", a.list.ID), a.supTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	rows, err := csv.NewReader(strings.NewReader(w.Body.String())).ReadAll()
+	must(t, err)
+	if len(rows) != 1+5002 || rows[0][3] != "number_2" || rows[len(rows)-1][3] != "+447700900999" {
+		t.Fatalf("%d rows, header %q, last %q", len(rows), rows[0], rows[len(rows)-1])
+	}
+	seen := map[string]bool{}
+	for _, r := range rows[1:] {
+		if seen[r[0]] {
+			t.Fatalf("lead %s exported twice", r[0])
+		}
+		seen[r[0]] = true
+	}
+}

@@ -208,21 +208,32 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request) (rawCSV, er
 	if err != nil {
 		return rawCSV{}, err
 	}
-	var leads []*callfloor.Lead
-	for after := int64(0); ; {
-		page, err := s.store.ListLeads(ctx, callfloor.LeadFilter{ListID: id, AfterID: after, Limit: 5000})
-		if err != nil {
-			return rawCSV{}, err
+	// Two passes over the list, a page at a time, so that a list of a
+	// million leads never sits in memory: the widest lead's numbers make
+	// the header, then the rows are written.
+	pages := func(each func([]*callfloor.Lead) error) error {
+		for after := int64(0); ; {
+			page, err := s.store.ListLeads(ctx, callfloor.LeadFilter{ListID: id, AfterID: after, Limit: 5000})
+			if err != nil {
+				return err
+			}
+			if err := each(page); err != nil {
+				return err
+			}
+			if len(page) < 5000 {
+				return nil
+			}
+			after = page[len(page)-1].ID
 		}
-		leads = append(leads, page...)
-		if len(page) < 5000 {
-			break
-		}
-		after = page[len(page)-1].ID
 	}
 	numbers := 1
-	for _, ld := range leads {
-		numbers = max(numbers, len(ld.Numbers))
+	if err := pages(func(page []*callfloor.Lead) error {
+		for _, ld := range page {
+			numbers = max(numbers, len(ld.Numbers))
+		}
+		return nil
+	}); err != nil {
+		return rawCSV{}, err
 	}
 	header := []string{"id", "name"}
 	for i := range numbers {
@@ -243,33 +254,38 @@ func (s *Server) exportLeads(w http.ResponseWriter, r *http.Request) (rawCSV, er
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	for _, ld := range leads {
-		row := []string{strconv.FormatInt(ld.ID, 10), ld.Name}
-		var failed []string
-		for i := range numbers {
-			if i < len(ld.Numbers) {
-				row = append(row, ld.Numbers[i].Number)
-				if ld.Numbers[i].Failed {
-					failed = append(failed, ld.Numbers[i].Number)
+	// The status is sent: a failure now can only cut the file short.
+	_ = pages(func(page []*callfloor.Lead) error {
+		for _, ld := range page {
+			row := []string{strconv.FormatInt(ld.ID, 10), ld.Name}
+			var failed []string
+			for i := range numbers {
+				if i < len(ld.Numbers) {
+					row = append(row, ld.Numbers[i].Number)
+					if ld.Numbers[i].Failed {
+						failed = append(failed, ld.Numbers[i].Number)
+					}
+				} else {
+					row = append(row, "")
 				}
-			} else {
-				row = append(row, "")
 			}
-		}
-		for _, f := range c.Fields {
-			row = append(row, ld.Fields[f.Name])
-		}
-		row = append(row, ld.TimeZone, strconv.Itoa(ld.Priority), string(ld.Status), strconv.Itoa(ld.Attempts),
-			stamp(ld.LastTriedAt), ld.LastResult, stamp(ld.NextAt), strings.Join(failed, "; "))
-		for i, v := range row {
-			// A number in E.164 stays as it is, to import again: a
-			// spreadsheet reads it as a number, never a formula.
-			if !callfloor.IsE164(v) {
-				row[i] = csvSafe(v)
+			for _, f := range c.Fields {
+				row = append(row, ld.Fields[f.Name])
 			}
+			row = append(row, ld.TimeZone, strconv.Itoa(ld.Priority), string(ld.Status), strconv.Itoa(ld.Attempts),
+				stamp(ld.LastTriedAt), ld.LastResult, stamp(ld.NextAt), strings.Join(failed, "; "))
+			for i, v := range row {
+				// A number in E.164 stays as it is, to import again: a
+				// spreadsheet reads it as a number, never a formula.
+				if !callfloor.IsE164(v) {
+					row[i] = csvSafe(v)
+				}
+			}
+			_ = cw.Write(row)
 		}
-		_ = cw.Write(row)
-	}
+		cw.Flush()
+		return cw.Error()
+	})
 	cw.Flush()
 	return rawCSV{}, nil
 }
