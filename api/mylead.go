@@ -74,6 +74,23 @@ func brief(c *callfloor.Campaign) *CampaignBrief {
 	return b
 }
 
+// campaignCall is the agent's campaign call: on a line, else in their
+// wrap-up; nil for none.
+func campaignCall(ag *floor.Agent) *callfloor.CallRef {
+	var call *callfloor.CallRef
+	for _, l := range ag.Lines {
+		if l.Call.LeadID != 0 {
+			c := l.Call
+			call = &c
+		}
+	}
+	if call == nil && len(ag.Wrapups) > 0 && ag.Wrapups[0].Call.LeadID != 0 {
+		c := ag.Wrapups[0].Call
+		call = &c
+	}
+	return call
+}
+
 // getMyLead answers with the lead of the caller's preview, or of their
 // campaign line or wrap-up.
 func (s *Server) getMyLead(_ http.ResponseWriter, r *http.Request) (*MyLead, error) {
@@ -93,16 +110,7 @@ func (s *Server) getMyLead(_ http.ResponseWriter, r *http.Request) (*MyLead, err
 			p := *ag.Preview
 			inPreview = &p
 		}
-		for _, l := range ag.Lines {
-			if l.Call.LeadID != 0 {
-				c := l.Call
-				call = &c
-			}
-		}
-		if call == nil && len(ag.Wrapups) > 0 && ag.Wrapups[0].Call.LeadID != 0 {
-			c := ag.Wrapups[0].Call
-			call = &c
-		}
+		call = campaignCall(ag)
 	})
 	if err != nil {
 		return nil, err
@@ -210,16 +218,10 @@ func (s *Server) currentLead(r *http.Request) (int64, *callfloor.Lead, *callfloo
 	var leadID int64
 	err = s.floor.View(ctx, a.AccountID, func(st *floor.State, _ *floor.Config) {
 		ag := st.Agent(ext)
-		if ag.Preview != nil {
+		if call := campaignCall(ag); call != nil {
+			leadID = call.LeadID
+		} else if ag.Preview != nil {
 			leadID = ag.Preview.LeadID
-		}
-		for _, l := range ag.Lines {
-			if l.Call.LeadID != 0 {
-				leadID = l.Call.LeadID
-			}
-		}
-		if leadID == 0 && len(ag.Wrapups) > 0 {
-			leadID = ag.Wrapups[0].Call.LeadID
 		}
 	})
 	if err != nil {
@@ -387,13 +389,8 @@ func (s *Server) pressWebhookButton(_ http.ResponseWriter, r *http.Request, dec 
 		ag := st.Agent(ext)
 		values["agent"] = cfg.Agents[ext].Name
 		values["agent_number"] = cfg.Agents[ext].Number
-		for _, ln := range ag.Lines {
-			if ln.Call.LeadID == l.ID {
-				values["call_id"], values["number"] = ln.Call.ID, ln.Call.To
-			}
-		}
-		if len(ag.Wrapups) > 0 && ag.Wrapups[0].Call.LeadID == l.ID && values["call_id"] == "" {
-			values["call_id"], values["number"] = ag.Wrapups[0].Call.ID, ag.Wrapups[0].Call.To
+		if call := campaignCall(ag); call != nil && call.LeadID == l.ID {
+			values["call_id"], values["number"] = call.ID, call.To
 		}
 	})
 	if err != nil {

@@ -13,32 +13,9 @@ import (
 // nothing known stays as written, so a typo shows; a known field with no
 // value becomes empty. Spaces inside the braces are allowed.
 func Script(c *callfloor.Campaign, l *callfloor.Lead, number, agent string) string {
-	values := map[string]string{"name": l.Name, "number": number, "campaign": c.Name, "agent": agent}
-	for _, f := range c.Fields {
-		values[f.Name] = l.Fields[f.Name]
-	}
-	var b strings.Builder
-	s := c.Script
-	for {
-		i := strings.Index(s, "{{")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		j := strings.Index(s[i+2:], "}}")
-		if j < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		key := strings.TrimSpace(s[i+2 : i+2+j])
-		b.WriteString(s[:i])
-		if v, ok := values[key]; ok {
-			b.WriteString(v)
-		} else {
-			b.WriteString(s[i : i+4+j])
-		}
-		s = s[i+4+j:]
-	}
+	values := leadValues(c, l)
+	values["number"], values["agent"] = number, agent
+	return fill(c.Script, values, false)
 }
 
 // FillJSON fills a webhook button's body template: the lead's name and
@@ -47,13 +24,27 @@ func Script(c *callfloor.Campaign, l *callfloor.Lead, number, agent string) stri
 // stays valid JSON whatever the name holds). A placeholder of nothing
 // known stays as written.
 func FillJSON(template string, c *callfloor.Campaign, l *callfloor.Lead, values map[string]string) string {
-	all := map[string]string{"name": l.Name, "campaign": c.Name}
-	for _, f := range c.Fields {
-		all[f.Name] = l.Fields[f.Name]
-	}
+	all := leadValues(c, l)
 	for k, v := range values {
 		all[k] = v
 	}
+	return fill(template, all, true)
+}
+
+// leadValues are the placeholders every template knows: the lead's name
+// and fields, and the campaign's name.
+func leadValues(c *callfloor.Campaign, l *callfloor.Lead) map[string]string {
+	values := map[string]string{"name": l.Name, "campaign": c.Name}
+	for _, f := range c.Fields {
+		values[f.Name] = l.Fields[f.Name]
+	}
+	return values
+}
+
+// fill replaces each {{key}} of template (spaces inside the braces
+// allowed) with its value, escaped for a JSON string when jsonString; a
+// key of no value, or an unclosed brace, stays as written.
+func fill(template string, values map[string]string, jsonString bool) string {
 	var b strings.Builder
 	s := template
 	for {
@@ -68,11 +59,15 @@ func FillJSON(template string, c *callfloor.Campaign, l *callfloor.Lead, values 
 		}
 		key := strings.TrimSpace(s[i+2 : i+2+j])
 		b.WriteString(s[:i])
-		if v, ok := all[key]; ok {
+		v, ok := values[key]
+		switch {
+		case !ok:
+			b.WriteString(s[i : i+4+j])
+		case jsonString:
 			q, _ := json.Marshal(v)
 			b.Write(q[1 : len(q)-1])
-		} else {
-			b.WriteString(s[i : i+4+j])
+		default:
+			b.WriteString(v)
 		}
 		s = s[i+4+j:]
 	}
