@@ -103,11 +103,21 @@ func (d *Dialer) Tick(ctx context.Context) {
 		return
 	}
 	for _, a := range accounts {
+		// An account with no campaign has nothing to fold or dial; its
+		// journal is folded from the cursor once it has one.
 		actx := callfloor.SystemContext(ctx, a.ID)
-		if err := d.fold(actx, a.ID); err != nil {
+		campaigns, err := d.cfg.Store.ListCampaigns(actx)
+		if err != nil {
+			d.log.Warn("dialler: campaigns not read", "account", a.ID, "err", err)
+			continue
+		}
+		if len(campaigns) == 0 {
+			continue
+		}
+		if err := d.fold(actx, a.ID, campaigns); err != nil {
 			d.log.Warn("dialler: journal not folded into leads", "account", a.ID, "err", err)
 		}
-		if err := d.account(actx, a.ID); err != nil {
+		if err := d.account(actx, a.ID, campaigns); err != nil {
 			d.log.Warn("dialler: round failed", "account", a.ID, "err", err)
 		}
 	}
@@ -115,11 +125,7 @@ func (d *Dialer) Tick(ctx context.Context) {
 
 // account does one round of an account: recover what a restart lost,
 // start previews for idle members, dial the previews that are due.
-func (d *Dialer) account(ctx context.Context, account int64) error {
-	campaigns, err := d.cfg.Store.ListCampaigns(ctx)
-	if err != nil || len(campaigns) == 0 {
-		return err
-	}
+func (d *Dialer) account(ctx context.Context, account int64, campaigns []*callfloor.Campaign) error {
 	now := d.cfg.Clock.Now()
 	var st agentsNow
 	if err := d.cfg.Floor.View(ctx, account, func(s *floor.State, cfg *floor.Config) { st = snapshotAgents(s, cfg) }); err != nil {

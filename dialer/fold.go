@@ -15,9 +15,13 @@ import (
 // foldPage is how many journal events one read takes.
 const foldPage = 500
 
-// fold applies the account's journal events after the cursor to their
-// leads.
-func (d *Dialer) fold(ctx context.Context, account int64) error {
+// fold applies the account's journal events after the cursor to the
+// leads of its campaigns.
+func (d *Dialer) fold(ctx context.Context, account int64, list []*callfloor.Campaign) error {
+	campaigns := make(map[int64]*callfloor.Campaign, len(list))
+	for _, c := range list {
+		campaigns[c.ID] = c
+	}
 	cursor, err := d.cfg.Store.DialerCursor(ctx)
 	if err != nil {
 		return err
@@ -27,16 +31,10 @@ func (d *Dialer) fold(ctx context.Context, account int64) error {
 		if err != nil || len(evs) == 0 {
 			return err
 		}
-		var campaigns map[int64]*callfloor.Campaign
 		for i := range evs {
 			ev := &evs[i]
 			if ev.Call == nil || ev.Call.LeadID == 0 {
 				continue
-			}
-			if campaigns == nil {
-				if campaigns, err = d.campaignsByID(ctx); err != nil {
-					return err
-				}
 			}
 			if c := campaigns[ev.Call.CampaignID]; c != nil {
 				d.applyEvent(ctx, c, ev)
@@ -50,18 +48,6 @@ func (d *Dialer) fold(ctx context.Context, account int64) error {
 			return nil
 		}
 	}
-}
-
-func (d *Dialer) campaignsByID(ctx context.Context) (map[int64]*callfloor.Campaign, error) {
-	list, err := d.cfg.Store.ListCampaigns(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]*callfloor.Campaign, len(list))
-	for _, c := range list {
-		out[c.ID] = c
-	}
-	return out, nil
 }
 
 // applyEvent gives a lead its next step from one event of its call: the
