@@ -273,13 +273,20 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 // sets its preview countdown (0 leaves it).
 func (r *journeyRig) campaign(t *testing.T, active bool, previewSeconds int) {
 	t.Helper()
+	setDemoCampaigns(t, r.m, active, previewSeconds)
+}
+
+// setDemoCampaigns sets every demo campaign active or on hold, and its
+// preview countdown (0 leaves it), and reloads the floor.
+func setDemoCampaigns(t *testing.T, m *Main, active bool, previewSeconds int) {
+	t.Helper()
 	ctx := callfloor.SystemContext(context.Background(), 1)
-	list, err := r.m.Store.ListCampaigns(ctx)
+	list, err := m.Store.ListCampaigns(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range list {
-		if _, err := r.m.Store.UpdateCampaign(ctx, c.ID, func(c *callfloor.Campaign) error {
+		if _, err := m.Store.UpdateCampaign(ctx, c.ID, func(c *callfloor.Campaign) error {
 			c.Active = active
 			if previewSeconds > 0 {
 				c.PreviewSeconds = previewSeconds
@@ -289,7 +296,7 @@ func (r *journeyRig) campaign(t *testing.T, active bool, previewSeconds int) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.m.Floor.Reload(ctx, 1); err != nil {
+	if err := m.Floor.Reload(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
 }
