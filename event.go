@@ -121,6 +121,12 @@ type CallRecord struct {
 	// the caller had waited in it then.
 	QueueID    int64 `json:"queue_id,omitempty"`
 	WaitMillis int64 `json:"wait_ms,omitempty"`
+	// CampaignID and LeadID name the campaign call of a campaign_attempt
+	// step: how a power campaign's call went before any agent had it
+	// (Reason: connected, busy, no_answer, unreachable, machine,
+	// abandoned, lost).
+	CampaignID int64 `json:"campaign_id,omitempty"`
+	LeadID     int64 `json:"lead_id,omitempty"`
 }
 
 // PauseRef is the pause reason as it was when the pause started, so

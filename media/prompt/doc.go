@@ -1,6 +1,8 @@
-// Package prompt plays the spoken announcements of the ACD queue: a
-// caller's position ("You are caller number three. Please hold.") followed
-// by whatever the caller hears next, usually the music on hold. Its sounds
+// Package prompt plays the spoken announcements: a queue caller's
+// position ("You are caller number three. Please hold.") followed by
+// whatever the caller hears next, usually the music on hold; and the
+// information message of a power campaign's call that no agent was free
+// to take (NoAgent), with the number to call back. Its sounds
 // are Generators of package tone: 8 kHz 16-bit linear PCM, filled 20 ms at
 // a time.
 //

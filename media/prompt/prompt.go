@@ -120,3 +120,30 @@ func sentence(names []string) []segment {
 	}
 	return segs
 }
+
+// digitWords are the clips that say each digit, one at a time.
+var digitWords = [10]string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+
+// NoAgent is the information message a power campaign plays to a person
+// it called when no agent is free to take the call: an apology, then
+// "To call us back, dial" and callBack digit by digit (anything but
+// digits is not spoken; no digits leaves that sentence out), then
+// goodbye; then silence. It returns how long the message lasts.
+func NoAgent(callBack string) (tone.Generator, time.Duration) {
+	segs := sentence([]string{"sorry-no-agent"})
+	var digits []string
+	for _, r := range callBack {
+		if r >= '0' && r <= '9' {
+			digits = append(digits, digitWords[r-'0'])
+		}
+	}
+	if len(digits) > 0 {
+		segs = append(segs, segment{n: sentenceGap})
+		segs = append(segs, sentence(append([]string{"to-call-us-back"}, digits...))...)
+	}
+	segs = append(segs, segment{n: sentenceGap})
+	segs = append(segs, sentence([]string{"goodbye"})...)
+	segs = append(segs, segment{n: tailGap})
+	p := &player{segs: segs, then: tone.Silence{}}
+	return p, time.Duration(p.length()) * time.Second / tone.SampleRate
+}

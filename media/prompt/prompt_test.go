@@ -75,6 +75,7 @@ func TestEveryClip(t *testing.T) {
 	names := []string{callerNumber, pleaseHold}
 	names = append(names, units[1:]...)
 	names = append(names, tens[2:]...)
+	names = append(names, "zero", "to-call-us-back", "goodbye", "sorry-no-agent")
 	total := 0
 	for _, name := range names {
 		pcm, ok := clips()[name]
@@ -83,7 +84,11 @@ func TestEveryClip(t *testing.T) {
 			continue
 		}
 		total += len(pcm)
-		if d := time.Duration(len(pcm)) * time.Second / tone.SampleRate; d < 150*time.Millisecond || d > 2*time.Second {
+		longest := 2 * time.Second
+		if name == "sorry-no-agent" {
+			longest = 6 * time.Second // a sentence, not a word
+		}
+		if d := time.Duration(len(pcm)) * time.Second / tone.SampleRate; d < 150*time.Millisecond || d > longest {
 			t.Errorf("%s: lasts %v", name, d)
 		}
 		if r := rms(pcm); r < 1000 {
@@ -243,4 +248,45 @@ func TestConcurrentPlayers(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestNoAgent: the information message says the apology, the call-back
+// number digit by digit (a "+" is not spoken) and goodbye, in that order,
+// lasts as long as it says, and is silent after; with no number the
+// call-back sentence is left out.
+func TestNoAgent(t *testing.T) {
+	c := clips()
+	g, d := NoAgent("+4420")
+	words := []string{"sorry-no-agent", "to-call-us-back", "four", "four", "two", "zero", "goodbye"}
+	n := len(c["sorry-no-agent"]) + sentenceGap + len(c["to-call-us-back"]) + 4*wordGap +
+		2*len(c["four"]) + len(c["two"]) + len(c["zero"]) + sentenceGap + len(c["goodbye"]) + tailGap
+	if want := time.Duration(n) * time.Second / tone.SampleRate; d != want {
+		t.Errorf("duration %v, want %v", d, want)
+	}
+	out := render(g, n+tone.FrameSamples)
+	pos := 0
+	for _, w := range words {
+		i := indexOf(out[pos:], c[w])
+		if i < 0 {
+			t.Fatalf("%q not said after sample %d", w, pos)
+		}
+		pos += i + len(c[w])
+	}
+	if slices.ContainsFunc(out[n:], func(v int16) bool { return v != 0 }) {
+		t.Error("not silent after the message")
+	}
+	short, ds := NoAgent("")
+	if ds >= d || indexOf(render(short, n), c["to-call-us-back"]) >= 0 {
+		t.Errorf("no number: %v (with one %v), or the call-back sentence is said", ds, d)
+	}
+}
+
+// indexOf finds clip in out, -1 when absent.
+func indexOf(out, clip []int16) int {
+	for i := 0; i+len(clip) <= len(out); i++ {
+		if slices.Equal(out[i:i+len(clip)], clip) {
+			return i
+		}
+	}
+	return -1
 }

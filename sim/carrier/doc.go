@@ -7,13 +7,15 @@
 // so that every outcome can be shown:
 //
 //	last digit  outcome      what callfloor gets
-//	0-4, 9      Answered     180, 200 after Outbound.Ring (1-4 s); a voice
+//	0-4, 9      Answered     180, 200 (X-Answered-By: human) after
+//	                         Outbound.Ring (1-4 s); a voice
 //	                         talks; BYE after Outbound.Talk (15-60 s)
 //	5           Busy         486 Busy Here at once
 //	6           NoAnswer     180, then 480 Temporarily Unavailable after
 //	                         Outbound.NoAnswer (60 s) unless canceled
 //	7           Unreachable  503 Service Unavailable at once
-//	8           Machine      180, 200 after Outbound.Ring; a greeting
+//	8           Machine      180, 200 (X-Answered-By: machine) after
+//	                         Outbound.Ring; a greeting
 //	                         (Outbound.Greeting, 4 s), a 1 kHz beep of
 //	                         0.5 s, silence; BYE after Outbound.Machine (20 s)
 //	no digit    NotFound     404 Not Found at once

@@ -76,12 +76,20 @@ func (c *Carrier) answer(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	var gen tone.Generator
 	var stay time.Duration
+	answeredBy := "human"
 	if outcome == Machine {
 		gen, stay = newMachine(VoiceHigh, c.seed(), c.cfg.Outbound.Greeting), c.cfg.Outbound.Machine
+		answeredBy = "machine"
 	} else {
 		gen, stay = NewSpeech(c.voice(), c.seed()), c.cfg.Outbound.Talk.pick(c.float)
 	}
-	c.talk(log, cl, gen, stay, func() error { return sess.RespondSDP(ans.Marshal()) })
+	// The 200 OK says who answered, as a carrier with answering machine
+	// detection would.
+	c.talk(log, cl, gen, stay, func() error {
+		res := sip.NewSDPResponseFromRequest(sess.InviteRequest, ans.Marshal())
+		res.AppendHeader(sip.NewHeader(AnsweredByHeader, answeredBy))
+		return sess.WriteResponse(res)
+	})
 }
 
 // prepare opens a call's media and answers its offer, or answers the

@@ -71,6 +71,9 @@ func TestAnsweredSpeaks(t *testing.T) {
 	p := newPeer(t) // before the carrier: its cleanup comes after the carrier's BYEs
 	c, clk := start(t)
 	d := p.answered(c, clk, "01632960104")
+	if h := d.InviteResponse.GetHeader(AnsweredByHeader); h == nil || h.Value() != "human" {
+		t.Errorf("%s: %v, want human", AnsweredByHeader, h)
+	}
 	checkSpeechLike(t, p.listen(100)) // 2 s
 	p.sendAudio(20)
 	p.sendDigits("42#")
@@ -192,11 +195,15 @@ func TestCancelNoAnswer(t *testing.T) {
 	eventually(t, "the cancel counted", func() bool { return c.Stats().OutboundCanceled == 1 })
 }
 
-// TestMachine: a greeting, a 1 kHz beep, silence, then BYE.
+// TestMachine: the 200 OK says a machine answered; a greeting, a 1 kHz
+// beep, silence, then BYE.
 func TestMachine(t *testing.T) {
 	p := newPeer(t)
 	c, clk := start(t, func(cfg *Config) { cfg.Outbound.Greeting = 600 * time.Millisecond })
-	p.answered(c, clk, "01632960108")
+	d := p.answered(c, clk, "01632960108")
+	if h := d.InviteResponse.GetHeader(AnsweredByHeader); h == nil || h.Value() != "machine" {
+		t.Errorf("%s: %v, want machine", AnsweredByHeader, h)
+	}
 	pcm := p.listen(75) // 1.5 s: 0.6 greeting, 0.5 beep, 0.4 silence
 	frames := frameRMS(pcm)
 	beep := -1

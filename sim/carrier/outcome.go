@@ -9,6 +9,11 @@ import (
 type Outcome int
 
 // Outcomes; OutcomeFor picks one from the dialled number.
+// AnsweredByHeader is the header of the carrier's 200 OK to callfloor's
+// call that says who answered: "human", or "machine" for an answering
+// machine (the carrier's answering machine detection).
+const AnsweredByHeader = "X-Answered-By"
+
 const (
 	OutcomeUnknown Outcome = iota
 	// Answered: a person answers (180, then 200 after ringing), talks,

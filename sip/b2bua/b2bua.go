@@ -258,7 +258,7 @@ func (b *B2BUA) Close() error {
 	b.closed = true
 	calls := make([]*call, 0, len(b.calls))
 	for _, c := range b.calls {
-		if c.answered || c.queue != 0 {
+		if c.answered || c.waits() {
 			calls = append(calls, c)
 		}
 	}

@@ -35,7 +35,15 @@ type call struct {
 	queue     int64
 	waitSound tone.Generator
 	rings     map[int64]context.CancelFunc
+	// campaign is the campaign of a customer a power campaign called
+	// (DialCustomer), who waits like a queue caller, in silence until
+	// Abandon gives waitSound its message.
+	campaign int64
 }
+
+// waits reports whether the call's first side waits for a member or an
+// agent (a queue caller, a power campaign's customer).
+func (c *call) waits() bool { return c.queue != 0 || c.campaign != 0 }
 
 // side returns the index of l in c, -1 when absent.
 func (c *call) side(l *leg) int {
@@ -104,8 +112,12 @@ func (c *call) remedia() {
 			me.Play(tone.NewMusic()) // held, or the other side is busy on another line
 		case c.held[i]:
 			me.Silence()
-		case (other == nil || !other.up) && c.queue != 0 && i == 0:
-			me.Play(c.waitSound)
+		case (other == nil || !other.up) && c.waits() && i == 0:
+			if c.waitSound == nil {
+				me.Silence()
+			} else {
+				me.Play(c.waitSound)
+			}
 		case other == nil || !other.up:
 			me.Play(tone.New(tone.UKRingback))
 		default:

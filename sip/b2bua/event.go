@@ -74,6 +74,12 @@ const (
 	// within Config.BrowserGrace.
 	ReasonPhoneLost = "phone_lost"
 	ReasonShutdown  = "shutdown" // the B2BUA was closed
+	// ReasonAbandoned: a power campaign's customer answered and no agent
+	// was free; they heard the information message (Abandon).
+	ReasonAbandoned = "abandoned"
+	// ReasonMachine: an answering machine answered a campaign's call,
+	// which was hung up (Drop).
+	ReasonMachine = "machine"
 )
 
 // Event reports a step of a call, for the floor.

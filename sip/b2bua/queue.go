@@ -110,7 +110,7 @@ func (s *setup) queueCall(offerA *sdp.Session) *failure {
 func (b *B2BUA) waiting(account int64, callID string) (*call, error) {
 	c := b.calls[callID]
 	switch {
-	case c == nil || c.ended || c.base.AccountID != account || c.queue == 0:
+	case c == nil || c.ended || c.base.AccountID != account || !c.waits():
 		return nil, callfloor.Errorf(callfloor.ErrUnknownCall, "no waiting call %s", callID)
 	case c.legs[1] != nil:
 		return nil, callfloor.Errorf(callfloor.ErrCallState, "call %s was answered", callID)
