@@ -289,6 +289,8 @@ type LeadQuery struct {
 	// Ext is the agent; their assigned leads and callbacks come first.
 	// 0: the pool only (power dialling for no one in particular).
 	Ext int64
+	// OwnOnly leaves out the pool: only Ext's own leads.
+	OwnOnly bool
 	// TimeZones are the lead time zones within calling hours now ("" is
 	// the campaign's own zone, for leads that name none).
 	TimeZones []string

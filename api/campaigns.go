@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/dialer"
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/webhook"
 )
@@ -191,6 +193,11 @@ type CampaignStats struct {
 	AbandonTarget float64 `json:"abandon_target"`
 	// Agents counts the members by state.
 	Agents map[callfloor.AgentState]int `json:"agents"`
+	// Pacing is a power campaign's dialling now: its ratio, the calls
+	// ringing and the customers waiting for an agent, and the abandoned
+	// rate over the last 24 hours that the ratio answers to; null for a
+	// preview campaign.
+	Pacing *dialer.PowerFigures `json:"pacing"`
 }
 
 func (s *Server) campaignStats(_ http.ResponseWriter, r *http.Request) (list[CampaignStats], error) {
@@ -222,6 +229,12 @@ func (s *Server) campaignStats(_ http.ResponseWriter, r *http.Request) (list[Cam
 		last := page[len(page)-1]
 		f.Before = &callfloor.CallCursor{Start: last.Start, CallID: last.CallID, ExtensionID: last.ExtensionID}
 	}
+	// Today's power campaign calls: the dialler's journal records of how
+	// each went before (or as) an agent took it.
+	records, err := s.store.ReadExtensionEvents(ctx, account, 0, midnight, s.clock.Now().Add(time.Second))
+	if err != nil {
+		return list[CampaignStats]{}, err
+	}
 	states := map[int64]callfloor.AgentState{}
 	if err := s.floor.View(ctx, account, func(st *floor.State, cfg *floor.Config) {
 		for ext := range cfg.Agents {
@@ -238,19 +251,14 @@ func (s *Server) campaignStats(_ http.ResponseWriter, r *http.Request) (list[Cam
 			return list[CampaignStats]{}, err
 		}
 		cs.Remaining = cs.Leads[callfloor.LeadNew] + cs.Leads[callfloor.LeadRetry] + cs.Leads[callfloor.LeadCallback]
-		seen := map[string]bool{}
-		for _, row := range rows {
-			if row.CampaignID != c.ID || seen[row.CallID] {
-				continue
+		if c.Type == callfloor.CampaignPower {
+			countAttempts(&cs, records)
+			if s.previews != nil {
+				f := s.previews.PowerFiguresOf(c.ID)
+				cs.Pacing = &f
 			}
-			seen[row.CallID] = true
-			cs.Dialled++
-			switch {
-			case row.EndReason == "abandoned":
-				cs.Abandoned++
-			case row.AnsweredAt != nil:
-				cs.Connected++
-			}
+		} else {
+			countRows(&cs, rows)
 		}
 		if n := cs.Connected + cs.Abandoned; n > 0 {
 			cs.AbandonedRate = 100 * float64(cs.Abandoned) / float64(n)
@@ -263,6 +271,40 @@ func (s *Server) campaignStats(_ http.ResponseWriter, r *http.Request) (list[Cam
 		out = append(out, cs)
 	}
 	return listOf(out, nil)
+}
+
+// countRows counts a preview campaign's calls of the day from the call
+// history: each call once, however many agents it had.
+func countRows(cs *CampaignStats, rows []*callfloor.CallRow) {
+	seen := map[string]bool{}
+	for _, row := range rows {
+		if row.CampaignID != cs.CampaignID || seen[row.CallID] {
+			continue
+		}
+		seen[row.CallID] = true
+		cs.Dialled++
+		if row.AnsweredAt != nil {
+			cs.Connected++
+		}
+	}
+}
+
+// countAttempts counts a power campaign's calls of the day from the
+// dialler's journal records: each call placed has one.
+func countAttempts(cs *CampaignStats, records []callfloor.Event) {
+	for _, ev := range records {
+		r := ev.Record
+		if r == nil || r.Step != dialer.StepCampaignAttempt || r.CampaignID != cs.CampaignID {
+			continue
+		}
+		cs.Dialled++
+		switch r.Reason {
+		case dialer.ReasonConnected:
+			cs.Connected++
+		case string(dialer.ResultAbandoned):
+			cs.Abandoned++
+		}
+	}
 }
 
 // WebhookSecret is a campaign's signing secret for its webhook buttons.

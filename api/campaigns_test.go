@@ -14,6 +14,7 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/dialer"
+	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/webhook"
 )
 
@@ -198,7 +199,7 @@ func TestLeadEndpoints(t *testing.T) {
 func TestAgentPreviewEndpoints(t *testing.T) {
 	var d *dialer.Dialer
 	h := newHarness(t, func(c *Config) {
-		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock})
+		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock.(callfloor.TimerClock)})
 		c.Previews = d
 	})
 	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
@@ -260,6 +261,36 @@ func TestAgentPreviewEndpoints(t *testing.T) {
 	wantError(t, h.call("POST", "/api/v1/floor/me/preview/skip", a.agentTok, nil), http.StatusForbidden, callfloor.ErrNotPermitted, "")
 }
 
+// TestPowerCampaignStats: a power campaign's figures of the day come
+// from the dialler's journal records (each call placed once: connected,
+// abandoned, or not a person), with its pacing now.
+func TestPowerCampaignStats(t *testing.T) {
+	h := newHarness(t, func(c *Config) {
+		c.Previews = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock.(callfloor.TimerClock)})
+	})
+	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
+	_, err := h.store.UpdateCampaign(a.ctx, a.campaign.ID, func(c *callfloor.Campaign) error { c.Type = callfloor.CampaignPower; return nil })
+	must(t, err)
+	for i, reason := range []string{"connected", "abandoned", "busy", "connected", "machine"} {
+		rec := callfloor.CallRecord{CallID: fmt.Sprint("pw-", i), Step: dialer.StepCampaignAttempt, Reason: reason,
+			CampaignID: a.campaign.ID, LeadID: 1, Number: "+442079460601"}
+		if _, err := h.floor.Do(context.Background(), a.acc.ID, floor.Record{Call: rec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := h.call("GET", "/api/v1/campaigns/stats", a.supTok, nil)
+	wantStatus(t, w, http.StatusOK)
+	stats := decode[list[CampaignStats]](t, w).Items
+	if len(stats) != 1 {
+		t.Fatalf("stats %+v", stats)
+	}
+	s := stats[0]
+	if s.Dialled != 5 || s.Connected != 2 || s.Abandoned != 1 || s.AbandonedRate < 33.3 || s.AbandonedRate > 33.4 ||
+		s.Pacing == nil || s.Pacing.Ratio != 1 {
+		t.Fatalf("power stats %+v (pacing %+v)", s, s.Pacing)
+	}
+}
+
 // TestMappings: an agent's mappings say why nothing reaches them (logged
 // off), list their queues with penalties and their campaigns with the
 // leads each holds; a supervisor reads any agent's, an agent only their
@@ -267,7 +298,7 @@ func TestAgentPreviewEndpoints(t *testing.T) {
 func TestMappings(t *testing.T) {
 	var d *dialer.Dialer
 	h := newHarness(t, func(c *Config) {
-		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock})
+		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock.(callfloor.TimerClock)})
 		c.Previews = d
 	})
 	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
@@ -332,7 +363,7 @@ func TestMergeNumbers(t *testing.T) {
 func TestAgentEditsAndAddsCustomers(t *testing.T) {
 	var d *dialer.Dialer
 	h := newHarness(t, func(c *Config) {
-		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock})
+		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock.(callfloor.TimerClock)})
 		c.Previews = d
 	})
 	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)
@@ -385,7 +416,7 @@ func TestAgentEditsAndAddsCustomers(t *testing.T) {
 func TestWebhookButton(t *testing.T) {
 	var d *dialer.Dialer
 	h := newHarness(t, func(c *Config) {
-		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock})
+		d = dialer.New(dialer.Config{Store: c.Store, Floor: c.Floor, Clock: c.Clock.(callfloor.TimerClock)})
 		c.Previews, c.WebhookAllowPrivate = d, true
 	})
 	a := h.seedWith("alpha", callfloor.LicenceAgentExtensions, 5)

@@ -18,6 +18,8 @@ type Previews interface {
 	PreviewOf(account, ext int64) *dialer.Preview
 	DialNow(ctx context.Context, account, ext int64) error
 	Skip(ctx context.Context, account, ext int64) error
+	// PowerFiguresOf is a power campaign's pacing now.
+	PowerFiguresOf(campaign int64) dialer.PowerFigures
 }
 
 func myLeadRoutes() []route {

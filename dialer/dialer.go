@@ -10,6 +10,7 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/sip/b2bua"
 )
 
 // Floor is what the dialler needs of the floor engine.
@@ -18,11 +19,24 @@ type Floor interface {
 	View(ctx context.Context, accountID int64, fn func(*floor.State, *floor.Config)) error
 }
 
-// Phones places the calls: the B2BUA's DialAs (the agent's phone first,
-// asked to answer at once, then the lead's number, showing callerID; an
-// empty one leaves the trunk route's).
+// Phones places the calls (the B2BUA). A preview call is DialAs: the
+// agent's phone first, asked to answer at once, then the lead's number,
+// showing callerID (empty: the trunk route's). A power call is
+// DialCustomer: the customer first; once answered, Ring connects a
+// member, Drop hangs up on a machine, and Abandon plays the information
+// message and hangs up.
 type Phones interface {
 	DialAs(ctx context.Context, account int64, ext *callfloor.Extension, callID, number, callerID string) error
+	DialCustomer(ctx context.Context, cu b2bua.Customer) (b2bua.Reached, error)
+	Ring(ctx context.Context, account int64, callID string, ext *callfloor.Extension, o b2bua.RingOptions) error
+	Drop(ctx context.Context, account int64, callID, reason string) error
+	Abandon(account int64, callID string) error
+}
+
+// Journal reads the journal's call records (extension 0), for the
+// power campaigns' abandoned rate over the 24 hours before a restart.
+type Journal interface {
+	ReadExtensionEvents(ctx context.Context, accountID, extensionID int64, from, to time.Time) ([]callfloor.Event, error)
 }
 
 // Config is a Dialer's parts.
@@ -30,8 +44,10 @@ type Config struct {
 	Store  callfloor.Store
 	Floor  Floor
 	Phones Phones
-	Clock  callfloor.Clock
-	Logger *slog.Logger
+	// Journal, if set, is read at the first round of each account.
+	Journal Journal
+	Clock   callfloor.TimerClock
+	Logger  *slog.Logger
 	// Tick is how often the dialler looks for work; 1 s by default.
 	Tick time.Duration
 }
@@ -50,6 +66,18 @@ type Dialer struct {
 	turn map[int64]int
 	// zones caches each campaign's lead time zones for zoneTTL.
 	zones map[int64]zoneCache
+
+	// power is each power campaign's pacing; liveLoaded the accounts
+	// whose last 24 hours were read from the journal; ownChecked when
+	// each member was last looked at for their own leads; connecting
+	// the members a customer is being connected to; inFlight the leads
+	// of power calls not settled yet; wg the power calls' goroutines.
+	power      map[int64]*power
+	liveLoaded map[int64]bool
+	ownChecked map[agentKey]time.Time
+	connecting map[agentKey]bool
+	inFlight   map[int64]bool
+	wg         sync.WaitGroup
 }
 
 type agentKey struct{ account, ext int64 }
@@ -78,7 +106,9 @@ func New(cfg Config) *Dialer {
 	if cfg.Tick <= 0 {
 		cfg.Tick = time.Second
 	}
-	return &Dialer{cfg: cfg, log: cfg.Logger, previews: map[agentKey]*preview{}, zones: map[int64]zoneCache{}, turn: map[int64]int{}}
+	return &Dialer{cfg: cfg, log: cfg.Logger, previews: map[agentKey]*preview{}, zones: map[int64]zoneCache{}, turn: map[int64]int{},
+		power: map[int64]*power{}, liveLoaded: map[int64]bool{}, ownChecked: map[agentKey]time.Time{},
+		connecting: map[agentKey]bool{}, inFlight: map[int64]bool{}}
 }
 
 // Run ticks every Config.Tick until ctx ends.
@@ -132,18 +162,26 @@ func (d *Dialer) account(ctx context.Context, account int64, campaigns []*callfl
 		return err
 	}
 	d.recover(ctx, account, st, campaigns, now)
+	d.loadLive(ctx, account, now)
+	// Power campaigns first: the members they count on for their calls
+	// in progress are not shown a preview meanwhile.
+	claimed := map[int64]bool{}
+	for _, c := range campaigns {
+		if c.Type == callfloor.CampaignPower && c.Active && d.cfg.Phones != nil {
+			d.powerRound(ctx, account, c, st, claimed, now)
+		}
+	}
 	for _, c := range campaigns {
 		if c.Type != callfloor.CampaignPreview || !c.Active {
 			continue
 		}
 		for _, m := range c.Members {
 			a, ok := st[m.ExtensionID]
-			if !ok || m.OnHold || !a.free {
+			if !ok || m.OnHold || !a.free || claimed[m.ExtensionID] {
 				continue
 			}
-			if d.startPreview(ctx, account, c, m.ExtensionID, now) {
-				a.free = false
-				st[m.ExtensionID] = a
+			if d.startPreview(ctx, account, c, m.ExtensionID, false, now) {
+				claimed[m.ExtensionID] = true
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -12,15 +13,87 @@ import (
 	"github.com/callfloor/callfloor/clocktest"
 	"github.com/callfloor/callfloor/dialer"
 	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/sip/b2bua"
 	"github.com/callfloor/callfloor/sqlite"
 	"github.com/callfloor/callfloor/sqlstore"
 )
 
-// phones records the calls the dialler asks for.
+// phones records the calls the dialler asks for. A power campaign's
+// customer answers by the number's last digit, as the simulated carrier
+// does (5 busy, 6 no answer, 7 unreachable, 8 a machine, else a person),
+// once gate lets the call through (nil: at once); a member's phone
+// answers at once (the floor hears it, as from the B2BUA) unless
+// ringFail.
 type phones struct {
 	mu    sync.Mutex
 	calls []dialled
 	fail  error
+
+	floor     *floor.Floor
+	gate      chan struct{}
+	ringFail  bool
+	customers []b2bua.Customer
+	rings     []int64 // the members rung, in order
+	dropped   []string
+	abandoned []string
+}
+
+func (p *phones) DialCustomer(ctx context.Context, cu b2bua.Customer) (b2bua.Reached, error) {
+	p.mu.Lock()
+	p.customers = append(p.customers, cu)
+	gate := p.gate
+	p.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return b2bua.Reached{}, &b2bua.RingFailure{Reason: b2bua.ReasonCanceled}
+		}
+	}
+	switch cu.Number[len(cu.Number)-1] {
+	case '5':
+		return b2bua.Reached{}, &b2bua.RingFailure{Reason: b2bua.ReasonRejected, Status: 486}
+	case '6':
+		return b2bua.Reached{}, &b2bua.RingFailure{Reason: b2bua.ReasonNoAnswer}
+	case '7':
+		return b2bua.Reached{}, &b2bua.RingFailure{Reason: b2bua.ReasonRejected, Status: 503}
+	case '8':
+		return b2bua.Reached{Machine: true}, nil
+	}
+	return b2bua.Reached{}, nil
+}
+
+func (p *phones) Ring(ctx context.Context, account int64, callID string, ext *callfloor.Extension, _ b2bua.RingOptions) error {
+	p.mu.Lock()
+	p.rings = append(p.rings, ext.ID)
+	fail := p.ringFail
+	p.mu.Unlock()
+	if fail {
+		return &b2bua.RingFailure{Reason: b2bua.ReasonNoAnswer}
+	}
+	_, err := p.floor.Do(ctx, account, floor.Answer{Ext: ext.ID, CallID: callID})
+	return err
+}
+
+func (p *phones) Drop(_ context.Context, _ int64, callID, _ string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dropped = append(p.dropped, callID)
+	return nil
+}
+
+func (p *phones) Abandon(_ int64, callID string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.abandoned = append(p.abandoned, callID)
+	return nil
+}
+
+// snapshot returns what the phones were asked so far.
+func (p *phones) snapshot() (customers []b2bua.Customer, rings []int64, dropped, abandoned []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.customers), slices.Clone(p.rings), slices.Clone(p.dropped), slices.Clone(p.abandoned)
 }
 
 type dialled struct {
@@ -102,14 +175,14 @@ func newRig(t *testing.T) *rig {
 	must(t, st.CreateList(ctx, list))
 	f := floor.New(floor.FloorConfig{Journal: st, Snapshots: st, Clock: clock, LoadConfig: floor.StoreConfig(st)})
 	t.Cleanup(func() { f.Close() })
-	r := &rig{t: t, ctx: ctx, st: st, f: f, clock: clock, phones: &phones{}, acc: acc.ID, agent: agent, c: c, list: list}
+	r := &rig{t: t, ctx: ctx, st: st, f: f, clock: clock, phones: &phones{floor: f}, acc: acc.ID, agent: agent, c: c, list: list}
 	r.d = r.newDialer()
 	r.do(floor.Login{Ext: agent.ID})
 	return r
 }
 
 func (r *rig) newDialer() *dialer.Dialer {
-	return dialer.New(dialer.Config{Store: r.st, Floor: r.f, Phones: r.phones, Clock: r.clock})
+	return dialer.New(dialer.Config{Store: r.st, Floor: r.f, Phones: r.phones, Journal: r.st, Clock: r.clock})
 }
 
 func (r *rig) do(in floor.Input) {

@@ -33,6 +33,12 @@ func (d *Dialer) fold(ctx context.Context, account int64, list []*callfloor.Camp
 		}
 		for i := range evs {
 			ev := &evs[i]
+			if r := ev.Record; r != nil && r.Step == StepCampaignAttempt && r.LeadID != 0 {
+				if c := campaigns[r.CampaignID]; c != nil {
+					d.applyAttempt(ctx, c, ev)
+				}
+				continue
+			}
 			if ev.Call == nil || ev.Call.LeadID == 0 {
 				continue
 			}
@@ -80,16 +86,35 @@ func (d *Dialer) applyEvent(ctx context.Context, c *callfloor.Campaign, ev *call
 	default:
 		return
 	}
-	_, err := d.cfg.Store.UpdateLead(ctx, ev.Call.LeadID, func(l *callfloor.Lead) error {
-		if l.Seq >= ev.Seq {
+	d.changeLead(ctx, ev.Call.LeadID, ev.Seq, change)
+}
+
+// applyAttempt gives a lead its next step from how its power campaign's
+// call went before an agent had it: a connected call waits for its
+// disposition.
+func (d *Dialer) applyAttempt(ctx context.Context, c *callfloor.Campaign, ev *callfloor.Event) {
+	r := ev.Record
+	res := Result(r.Reason)
+	switch res {
+	case ResultBusy, ResultNoAnswer, ResultUnreachable, ResultMachine, ResultAbandoned, ResultLost:
+	default:
+		return // connected
+	}
+	d.changeLead(ctx, r.LeadID, ev.Seq, func(l *callfloor.Lead) { ApplyResult(l, c, r.Number, res, ev.At) })
+}
+
+// changeLead applies change to a lead for the journal event seq, once.
+func (d *Dialer) changeLead(ctx context.Context, lead, seq int64, change func(*callfloor.Lead)) {
+	_, err := d.cfg.Store.UpdateLead(ctx, lead, func(l *callfloor.Lead) error {
+		if l.Seq >= seq {
 			return errApplied
 		}
 		change(l)
-		l.Seq = ev.Seq
+		l.Seq = seq
 		return nil
 	})
 	if err != nil && err != errApplied && callfloor.ErrorCode(err) != callfloor.ErrNotFound {
-		d.log.Warn("dialler: lead not updated from the journal", "lead", ev.Call.LeadID, "seq", ev.Seq, "err", err)
+		d.log.Warn("dialler: lead not updated from the journal", "lead", lead, "seq", seq, "err", err)
 	}
 }
 

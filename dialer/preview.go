@@ -19,13 +19,14 @@ const activeGrace = time.Minute
 const candidates = 5
 
 // startPreview reserves the next lead of campaign c for the idle agent
-// ext and shows it to them; it reports whether a preview started.
-func (d *Dialer) startPreview(ctx context.Context, account int64, c *callfloor.Campaign, ext int64, now time.Time) bool {
+// ext and shows it to them (own: only a lead of their own, assigned to
+// them or their callback); it reports whether a preview started.
+func (d *Dialer) startPreview(ctx context.Context, account int64, c *callfloor.Campaign, ext int64, own bool, now time.Time) bool {
 	zones := d.openZones(ctx, c, now)
 	if len(zones) == 0 {
 		return false
 	}
-	leads, err := d.cfg.Store.CallableLeads(ctx, callfloor.LeadQuery{CampaignID: c.ID, Ext: ext, TimeZones: zones,
+	leads, err := d.cfg.Store.CallableLeads(ctx, callfloor.LeadQuery{CampaignID: c.ID, Ext: ext, OwnOnly: own, TimeZones: zones,
 		Now: now, AbandonedBefore: now, Limit: candidates}) // an agent is there first: no 72-hour rest
 	if err != nil {
 		d.log.Warn("dialler: leads not read", "campaign", c.ID, "err", err)
@@ -282,6 +283,11 @@ func (d *Dialer) recover(ctx context.Context, account int64, st agentsNow, campa
 			inUse[id] = true
 		}
 	}
+	d.mu.Lock()
+	for id := range d.inFlight {
+		inUse[id] = true
+	}
+	d.mu.Unlock()
 	active, err := d.cfg.Store.ListLeads(ctx, callfloor.LeadFilter{Status: callfloor.LeadActive, Limit: 1000})
 	if err != nil {
 		return

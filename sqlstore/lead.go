@@ -673,7 +673,7 @@ func (s *Store) CallableLeads(ctx context.Context, q callfloor.LeadQuery) ([]*ca
 				out = out[:min(len(out), limit)]
 			}
 		}
-		if len(out) >= limit {
+		if len(out) >= limit || (q.OwnOnly && q.Ext != 0) {
 			return nil
 		}
 		// The pool: no agent's leads, and no callback kept for an agent

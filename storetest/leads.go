@@ -263,6 +263,11 @@ func testLeadCallable(t *testing.T, st callfloor.Store) {
 	if counts.Own != 2 || counts.Pool != 4 || counts.Waiting != 1 || counts.Open != 7 || counts.NextDue == nil || !counts.NextDue.Equal(later) {
 		t.Fatalf("agent 1's counts %+v (open: own 2, pool 4, not due 1, in an active list, not agent 2's)", counts)
 	}
+	q.OwnOnly = true
+	got, err = st.CallableLeads(ctx, q)
+	ok(t, err)
+	same(t, "agent 1's own leads alone", names(got), []string{"mine", "my callback"})
+	q.OwnOnly = false
 	q.Ext, q.Limit = e2.ID, 2
 	got, err = st.CallableLeads(ctx, q)
 	ok(t, err)

@@ -168,6 +168,9 @@ func (s *demoSeeder) seed() error {
 	if err := s.demoCampaign(exts, pool); err != nil {
 		return err
 	}
+	if err := s.demoPowerCampaign(exts, pool); err != nil {
+		return err
+	}
 	for _, d := range []callfloor.DirectoryEntry{
 		{Name: "Head office", Number: "+441632960100", Company: "Callfloor Demo Ltd"},
 		{Name: "Acme accounts payable", Number: "+441632960200", Company: "Acme Ltd"},

@@ -128,7 +128,7 @@ func startRig(t *testing.T) *journeyRig {
 	r := &journeyRig{m: m, d: d, password: cfg.DemoPassword, phones: map[string]*baresiptest.Phone{}}
 	// The demo's campaign waits on hold: a journey that wants its leads
 	// takes it off hold (POST /campaign).
-	r.campaign(t, false, 0)
+	setDemoCampaigns(t, m, "", false, 0)
 	exts := demoExtensions(t, m)
 	for _, num := range []string{"203", "204"} {
 		r.phones[num] = baresiptest.New(t, baresiptest.Options{User: exts[num].SIPUsername, Password: cfg.DemoPassword,
@@ -159,7 +159,8 @@ func startRig(t *testing.T) *journeyRig {
 //	POST /phone  {"ext":"204","do":"hangup"}                     a phone hangs up
 //	GET  /carrier                                                the carrier's media and digits
 //	GET  /agent?ext=204                                          the floor's view of an agent
-//	POST /campaign {"active":true,"preview_seconds":60}          the demo campaign off hold (or on), its countdown
+//	POST /campaign {"type":"preview","active":true,"preview_seconds":60}
+//	                                                             the demo's campaigns of a type (any, without) off hold or on, the countdown
 //	POST /hook, GET /hook                                        a webhook receiver, and what it received (verified or why not)
 //	GET  /phone?ext=204&freq=1400                                what a phone hears: the level of freq
 func (r *journeyRig) handler(t *testing.T) http.Handler {
@@ -220,6 +221,7 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 	})
 	mux.HandleFunc("POST /campaign", func(w http.ResponseWriter, req *http.Request) {
 		var in struct {
+			Type           callfloor.CampaignType
 			Active         bool
 			PreviewSeconds int `json:"preview_seconds"`
 		}
@@ -227,7 +229,7 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		r.campaign(t, in.Active, in.PreviewSeconds)
+		setDemoCampaigns(t, r.m, in.Type, in.Active, in.PreviewSeconds)
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /hook", func(w http.ResponseWriter, req *http.Request) {
@@ -269,16 +271,10 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 	return mux
 }
 
-// campaign takes the demo's campaign off hold, or puts it on hold, and
-// sets its preview countdown (0 leaves it).
-func (r *journeyRig) campaign(t *testing.T, active bool, previewSeconds int) {
-	t.Helper()
-	setDemoCampaigns(t, r.m, active, previewSeconds)
-}
-
-// setDemoCampaigns sets every demo campaign active or on hold, and its
-// preview countdown (0 leaves it), and reloads the floor.
-func setDemoCampaigns(t *testing.T, m *Main, active bool, previewSeconds int) {
+// setDemoCampaigns sets the demo campaigns of type typ (any, when empty)
+// active or on hold, and their preview countdown (0 leaves it), and
+// reloads the floor.
+func setDemoCampaigns(t *testing.T, m *Main, typ callfloor.CampaignType, active bool, previewSeconds int) {
 	t.Helper()
 	ctx := callfloor.SystemContext(context.Background(), 1)
 	list, err := m.Store.ListCampaigns(ctx)
@@ -286,6 +282,9 @@ func setDemoCampaigns(t *testing.T, m *Main, active bool, previewSeconds int) {
 		t.Fatal(err)
 	}
 	for _, c := range list {
+		if typ != "" && c.Type != typ {
+			continue
+		}
 		if _, err := m.Store.UpdateCampaign(ctx, c.ID, func(c *callfloor.Campaign) error {
 			c.Active = active
 			if previewSeconds > 0 {

@@ -326,7 +326,7 @@ func TestDemoCallBetweenAgentsWithSipp(t *testing.T) {
 	}
 	// 203 is in the demo's preview campaign; on hold, it offers 203 no
 	// lead, so 203 is free to dial.
-	setDemoCampaigns(t, m, false, 0)
+	setDemoCampaigns(t, m, "", false, 0)
 	exts := demoExtensions(t, m)
 	caller, callee := exts["203"], exts["204"]
 	for _, e := range []*callfloor.Extension{caller, callee} {

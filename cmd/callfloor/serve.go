@@ -354,7 +354,7 @@ func (m *Main) startDialer() {
 	if !m.Config.Simulate && m.calls != nil {
 		phones = m.calls
 	}
-	m.dialer = dialer.New(dialer.Config{Store: m.Store, Floor: m.Floor, Phones: phones, Clock: m.Clock, Logger: m.Logger})
+	m.dialer = dialer.New(dialer.Config{Store: m.Store, Floor: m.Floor, Phones: phones, Journal: m.Store, Clock: m.Clock, Logger: m.Logger})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -364,6 +364,7 @@ func (m *Main) startDialer() {
 	m.stopDialer = func() {
 		cancel()
 		<-done
+		m.dialer.Wait() // the power calls in progress, canceled
 	}
 }
 

@@ -39,6 +39,8 @@ type call struct {
 	// (DialCustomer), who waits like a queue caller, in silence until
 	// Abandon gives waitSound its message.
 	campaign int64
+	// shown is the number a campaign's customer was called from.
+	shown string
 }
 
 // waits reports whether the call's first side waits for a member or an

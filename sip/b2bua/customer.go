@@ -91,7 +91,7 @@ func (b *B2BUA) DialCustomer(ctx context.Context, cu Customer) (Reached, error) 
 	if h := l.out.InviteResponse.GetHeader(AnsweredByHeader); h != nil {
 		reached.Machine = strings.HasPrefix(strings.ToLower(strings.TrimSpace(h.Value())), "machine")
 	}
-	c := &call{b: b, id: cu.CallID, campaign: cu.CampaignID,
+	c := &call{b: b, id: cu.CallID, campaign: cu.CampaignID, shown: route.CallerID,
 		base: Event{CallID: cu.CallID, AccountID: cu.AccountID, Number: cu.Number}}
 	b.mu.Lock()
 	if b.calls[cu.CallID] != nil || b.closed {
@@ -108,18 +108,18 @@ func (b *B2BUA) DialCustomer(ctx context.Context, cu Customer) (Reached, error) 
 }
 
 // Abandon plays the information message to the customer of a campaign
-// call no agent took (callBack is the number it tells them to call),
-// then hangs up with ReasonAbandoned. It returns at once; the Ended
-// event comes when the message is over, or sooner if the customer
+// call no agent took, telling them the number they were called from to
+// call back, then hangs up with ReasonAbandoned. It returns at once; the
+// Ended event comes when the message is over, or sooner if the customer
 // hangs up.
-func (b *B2BUA) Abandon(account int64, callID, callBack string) error {
+func (b *B2BUA) Abandon(account int64, callID string) error {
 	b.mu.Lock()
 	c, err := b.waiting(account, callID)
 	if err != nil {
 		b.mu.Unlock()
 		return err
 	}
-	msg, d := prompt.NoAgent(callBack)
+	msg, d := prompt.NoAgent(c.shown)
 	c.waitSound = msg
 	c.remedia()
 	b.mu.Unlock()

@@ -114,11 +114,11 @@ func TestCustomerFailures(t *testing.T) {
 }
 
 // TestCustomerAbandoned: no agent takes the answered customer: Abandon
-// plays the information message, with the number to call back digit by
-// digit, then hangs up with reason abandoned. The customer is a test
+// plays the information message, with the number the call came from to
+// call back, digit by digit, then hangs up with reason abandoned. The customer is a test
 // phone here, so that what it hears can be checked word by word.
 func TestCustomerAbandoned(t *testing.T) {
-	ft := &fakeTrunks{}
+	ft := &fakeTrunks{callerID: "+20"}
 	h := newHarness(t, func(cfg *Config) { cfg.Trunks = ft })
 	customer := h.phone(h.addExt(1, 30, "300"), false)
 	ft.set(nil, customer.addr)
@@ -131,7 +131,7 @@ func TestCustomerAbandoned(t *testing.T) {
 	if r := rmsOf(customer.listen(300 * time.Millisecond)); r > 10 {
 		t.Errorf("the waiting customer hears RMS %.0f, want silence", r)
 	}
-	if err := h.b.Abandon(1, "ab", "+20"); err != nil {
+	if err := h.b.Abandon(1, "ab"); err != nil {
 		t.Fatal(err)
 	}
 	_, d := prompt.NoAgent("20")
@@ -143,7 +143,7 @@ func TestCustomerAbandoned(t *testing.T) {
 	}
 	waitSignal(t, customer.byes, "BYE to the customer")
 	h.waitEvents("ended:" + ReasonAbandoned)
-	if err := h.b.Abandon(1, "ab", ""); err == nil {
+	if err := h.b.Abandon(1, "ab"); err == nil {
 		t.Error("abandoning an ended call: no error")
 	}
 }

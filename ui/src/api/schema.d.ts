@@ -2025,9 +2025,13 @@ export interface components {
         CallRecord: {
             call_id: string;
             /** Format: int64 */
+            campaign_id?: number;
+            /** Format: int64 */
             ext?: number;
             /** Format: int64 */
             from?: number;
+            /** Format: int64 */
+            lead_id?: number;
             number?: string;
             parties?: number[];
             /** Format: int64 */
@@ -2281,6 +2285,7 @@ export interface components {
                 [key: string]: number;
             };
             name: string;
+            pacing: components["schemas"]["PowerFigures"] | null;
             remaining: number;
             type: string;
         };
@@ -2936,6 +2941,14 @@ export interface components {
             uri?: string;
             username?: string;
             websocket_url?: string;
+        };
+        PowerFigures: {
+            abandoned: number;
+            abandoned_rate: number;
+            dialling: number;
+            live: number;
+            ratio: number;
+            waiting: number;
         };
         PreviewView: {
             /** Format: int64 */
