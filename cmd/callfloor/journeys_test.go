@@ -158,7 +158,7 @@ func startRig(t *testing.T) *journeyRig {
 //	POST /call   {"did":"442079460600","from":"+441632960042"}  the carrier calls a DID
 //	POST /phone  {"ext":"204","do":"hangup"}                     a phone hangs up
 //	GET  /carrier                                                the carrier's media and digits
-//	GET  /agent?ext=204                                          the floor's view of an agent
+//	GET  /agent?ext=204                                          the floor's view of an agent: state, phone_ready
 //	POST /campaign {"type":"preview","active":true,"preview_seconds":60}
 //	                                                             the demo's campaigns of a type (any, without) off hold or on, the countdown
 //	POST /hook, GET /hook                                        a webhook receiver, and what it received (verified or why not)
@@ -239,9 +239,13 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 		body, _ := io.ReadAll(req.Body)
 		ctx := callfloor.SystemContext(context.Background(), 1)
 		verified := "no campaign"
-		if list, err := r.m.Store.ListCampaigns(ctx); err == nil && len(list) > 0 {
+		list, _ := r.m.Store.ListCampaigns(ctx)
+		for _, c := range list {
+			if c.Name != demoCampaignName { // the button's campaign
+				continue
+			}
 			verified = "verified"
-			if err := webhook.Verify(list[0].WebhookSecret, req.Header, body, time.Now()); err != nil {
+			if err := webhook.Verify(c.WebhookSecret, req.Header, body, time.Now()); err != nil {
 				verified = err.Error()
 			}
 		}
@@ -265,8 +269,12 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 			return
 		}
 		var state callfloor.AgentState
-		_ = r.m.Floor.View(req.Context(), 1, func(s *floor.State, _ *floor.Config) { state = s.Agent(ext.ID).State })
-		json.NewEncoder(w).Encode(map[string]any{"state": state})
+		phone := false
+		_ = r.m.Floor.View(req.Context(), 1, func(s *floor.State, _ *floor.Config) {
+			a := s.Agent(ext.ID)
+			state, phone = a.State, a.PhoneRegistered
+		})
+		json.NewEncoder(w).Encode(map[string]any{"state": state, "phone_ready": phone})
 	})
 	return mux
 }

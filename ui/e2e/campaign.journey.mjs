@@ -6,8 +6,11 @@
 // hangs up and sets a callback at a chosen time. On the next lead the
 // agent corrects the number and the call dials the corrected one; adds a
 // new customer, who comes next; and skips a lead. Logged off, with the
-// campaign on hold, the mappings say why no lead comes.
-import { apiAs, assert, checkA11y, launch, newPage, rig, rigCarrier, rigURL, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
+// campaign on hold, the mappings say why no lead comes. Then the power
+// campaign: agents 1 and 2, whose pages are their phones, log in; the
+// dialler calls customers first and connects the two who answer, one to
+// each page, which answers at once, with the lead and the script.
+import { apiAs, assert, checkA11y, launch, newPage, rig, rigAgent, rigCarrier, rigURL, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -28,7 +31,7 @@ try {
   await steps(page, [
     ["agent 3 logs in and is shown the best lead, counting down", async () => {
       // A minute's countdown: the steps below take their time.
-      await rig("/campaign", { active: true, preview_seconds: 60 });
+      await rig("/campaign", { type: "preview", active: true, preview_seconds: 60 });
       // A webhook button to the rig's receiver, which checks signatures.
       const campaigns = await asAdmin("GET", "/api/v1/campaigns");
       const c = campaigns.items.find((x) => x.type === "preview");
@@ -151,6 +154,53 @@ try {
       await checkA11y(page, "mappings");
       await shot(page, "workspace-mappings");
       await dialog.getByRole("button", { name: "Close" }).click();
+    }],
+    ["a power campaign connects the customers who answer to two agents' pages", async () => {
+      const pages = [];
+      for (const [name, ext] of [["agent1", "201"], ["agent2", "202"]]) {
+        const p = await newPage(browser);
+        await signIn(p, name);
+        await p.getByRole("button", { name: "Log in" }).click();
+        await waitAgent(ext, "idle");
+        // The dialler counts an agent only once their phone (the page)
+        // is registered.
+        const deadline = Date.now() + 15000;
+        while (!(await rigAgent(ext)).phone_ready) {
+          assert.ok(Date.now() < deadline, `agent ${ext}'s page phone never registered`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        pages.push(p);
+      }
+      await rig("/campaign", { type: "power", active: true });
+      for (const p of pages) {
+        await status(p).getByText("On call").waitFor({ timeout: 30000 });
+        const panel = p.getByRole("region", { name: "Campaign lead" });
+        await panel.getByText("Broadband win-back").waitFor();
+        await panel.getByRole("region", { name: "Script" }).getByText(/from Callfloor Demo Broadband/).waitFor();
+        await panel.getByText("Account number").waitFor();
+      }
+      await waitAgent("201", "on_call");
+      await waitAgent("202", "on_call");
+      assert.ok((await rigCarrier()).active >= 2, "the carrier has both customers on the line");
+      const stats = (await asAdmin("GET", "/api/v1/campaigns/stats")).items.find((c) => c.type === "power");
+      assert.ok(stats.connected >= 2, `two calls connected, stats ${JSON.stringify(stats)}`);
+      assert.equal(stats.abandoned, 0, "no call abandoned");
+      assert.ok(stats.pacing && stats.pacing.ratio >= 1, "the pacing is shown");
+      await checkA11y(pages[0], "power campaign call");
+      await shot(pages[0], "campaign-power-call");
+      // On hold again: the agents finish their calls and get no more.
+      await rig("/campaign", { type: "power", active: false });
+      for (const p of pages) {
+        await p.getByRole("region", { name: "Current call" }).getByRole("button", { name: "Hang up" }).click();
+        const form = p.getByRole("form", { name: "Disposition" });
+        await form.waitFor();
+        await form.getByRole("radio", { name: "Success" }).check({ force: true });
+        await form.getByRole("radiogroup", { name: "Outcome" }).getByRole("radio", { name: "Came back" }).check({ force: true });
+        await form.getByRole("button", { name: "Submit disposition" }).click();
+        await form.waitFor({ state: "detached" });
+      }
+      await waitAgent("201", "idle");
+      await waitAgent("202", "idle");
     }],
   ]);
 } finally {

@@ -34,8 +34,8 @@ export interface LeadState {
 }
 
 /** useMyLead loads the agent's current lead again whenever it may have changed. */
-export function useMyLead(agent: AgentView): LeadState {
-  const key = leadKey(agent);
+export function useMyLead(agent: AgentView | undefined): LeadState {
+  const key = agent ? leadKey(agent) : "||";
   const [state, setState] = useState<{ lead?: MyLead; error?: string }>({});
   const [version, setVersion] = useState(0);
   const latest = useRef(0);

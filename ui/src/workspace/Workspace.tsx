@@ -19,7 +19,7 @@ import { Settings } from "./Settings";
 import { ShortcutsHelp, useShortcuts } from "./Shortcuts";
 import { StatusToolbar } from "./StatusToolbar";
 import { useMyAgent } from "./useMe";
-import { LeadPanel, useMyLead } from "./LeadPanel";
+import { LeadPanel, type LeadState, useMyLead } from "./LeadPanel";
 import { MappingsDialog } from "./Mappings";
 
 export function Workspace() {
@@ -37,6 +37,7 @@ export function Workspace() {
   useShortcuts(!!agent);
   useCallNotifications(agent);
   const notice = useLogoffNotice(agent);
+  const lead = useMyLead(agent);
   if (!agent) {
     return (
       <main className="workspace" aria-busy="true">
@@ -44,6 +45,7 @@ export function Workspace() {
       </main>
     );
   }
+  const onCampaignCall = agent.lines.length > 0 && !!activeLine(agent.lines)?.call.lead_id;
   return (
     <main className="workspace" aria-label="Agent Workspace">
       <h1 className="visually-hidden">Agent Workspace</h1>
@@ -65,9 +67,13 @@ export function Workspace() {
       <Performance counters={mine?.toolbar} />
       <div className="workspace-main">
         <div className="workspace-call">
-          <Current agent={agent} />
+          <Current agent={agent} lead={lead} />
         </div>
-        <Activity agent={agent} />
+        <div className="workspace-side">
+          {/* On a campaign call the lead (fields, script, its buttons) sits on the right, beside the call and its notes. */}
+          {onCampaignCall && <LeadPanel agent={agent} mine={lead} />}
+          <Activity agent={agent} />
+        </div>
       </div>
       <DialPad title="Dial" isOpen={dial} onClose={() => setDial(false)} />
       <Settings agent={agent} isOpen={settings} onClose={() => setSettings(false)} />
@@ -78,14 +84,12 @@ export function Workspace() {
 }
 
 /** Current is what the middle of the screen shows for the agent's state. */
-function Current({ agent }: { agent: AgentView }) {
-  const mine = useMyLead(agent);
+function Current({ agent, lead: mine }: { agent: AgentView; lead: LeadState }) {
   if (agent.lines.length > 0) {
     const line = activeLine(agent.lines);
     return (
       <>
         <InCall agent={agent} />
-        {line?.call.lead_id ? <LeadPanel agent={agent} mine={mine} /> : null}
         {line && <CallNotes callId={line.call.id} saved={line.notes} />}
       </>
     );
