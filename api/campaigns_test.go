@@ -311,9 +311,10 @@ func TestMappings(t *testing.T) {
 	if len(m.Queues) != 1 || m.Queues[0].QueueID != a.queue.ID || m.Queues[0].Penalty != 5 {
 		t.Fatalf("queues %+v", m.Queues)
 	}
-	// Saturday 09:00 in the harness: the campaign calls on weekdays.
-	if len(m.Campaigns) != 1 || m.Campaigns[0].Counts.Open != 1 || len(m.Campaigns[0].Reasons) != 1 ||
-		m.Campaigns[0].Reasons[0].Code != dialer.ReasonOutsideHours {
+	// Saturday 09:00 in the harness: the campaign calls on weekdays; and
+	// it has no number to show (no pool, no default on the trunk).
+	if len(m.Campaigns) != 1 || m.Campaigns[0].Counts.Open != 1 || len(m.Campaigns[0].Reasons) != 2 ||
+		m.Campaigns[0].Reasons[0].Code != dialer.ReasonOutsideHours || m.Campaigns[0].Reasons[1].Code != dialer.ReasonNoCallerID {
 		t.Fatalf("campaigns %+v", m.Campaigns)
 	}
 	wantStatus(t, h.call("POST", "/api/v1/floor/me/login", a.agentTok, nil), http.StatusOK)

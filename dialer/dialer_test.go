@@ -467,6 +467,13 @@ func TestMappingsSayWhyNoLeads(t *testing.T) {
 			t.Fatalf("%s: reasons %v, want %v", what, got, codes)
 		}
 	}
+	want("an empty list, no trunk", codes(), dialer.ReasonNoLeads, dialer.ReasonNoTrunk)
+	tr := callfloor.NewTrunk("Carrier", "127.0.0.1:5999")
+	tr.Username, tr.Password = "acme", "trunk-pass-1"
+	must(t, r.st.CreateTrunk(r.ctx, tr))
+	want("a trunk with no caller ID", codes(), dialer.ReasonNoLeads, dialer.ReasonNoCallerID)
+	_, err := r.st.UpdateTrunk(r.ctx, tr.ID, func(x *callfloor.Trunk) error { x.DefaultCallerID = "+441632960000"; return nil })
+	must(t, err)
 	want("an empty list", codes(), dialer.ReasonNoLeads)
 	l := lead("A", 1, "+442079460601")
 	r.leads(l)
@@ -480,7 +487,7 @@ func TestMappingsSayWhyNoLeads(t *testing.T) {
 	want("on hold", codes(), dialer.ReasonCampaignOnHold, dialer.ReasonAgentOnHold)
 	r.setCampaign(func(c *callfloor.Campaign) { c.Active, c.Members[0].OnHold = true, false })
 	r.clock.Set(t0.Add(time.Minute))
-	_, err := r.st.UpdateLead(r.ctx, l.ID, func(x *callfloor.Lead) error {
+	_, err = r.st.UpdateLead(r.ctx, l.ID, func(x *callfloor.Lead) error {
 		next := t0.Add(time.Hour)
 		x.Status, x.NextAt = callfloor.LeadRetry, &next
 		return nil

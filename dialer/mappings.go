@@ -23,7 +23,8 @@ const (
 	ReasonOutsideHours   = "outside_calling_hours"
 	ReasonWaitingRetry   = "waiting_for_retry"
 	ReasonNoLeads        = "no_leads"
-	ReasonPowerOnly      = "power_campaign"
+	ReasonNoTrunk        = "no_trunk"
+	ReasonNoCallerID     = "no_caller_id"
 )
 
 // CampaignMapping is one campaign an agent is a member of, and what it
@@ -51,10 +52,16 @@ func (d *Dialer) Mappings(ctx context.Context, account, ext int64) ([]CampaignMa
 	}
 	now := d.cfg.Clock.Now()
 	out := []CampaignMapping{}
+	var line *outsideLine
 	for _, c := range campaigns {
 		m, ok := c.Member(ext)
 		if !ok {
 			continue
+		}
+		if line == nil {
+			if line, err = d.outside(ctx); err != nil {
+				return nil, err
+			}
 		}
 		lists, err := d.cfg.Store.ListLists(ctx, c.ID)
 		if err != nil {
@@ -67,12 +74,19 @@ func (d *Dialer) Mappings(ctx context.Context, account, ext int64) ([]CampaignMa
 			}
 		}
 		zones := d.openZones(ctx, c, now)
+		rest := now // an agent there first: no rest after an abandoned call
+		if c.Type == callfloor.CampaignPower {
+			rest = now.Add(-AbandonRest)
+		}
 		cm.Counts, err = d.cfg.Store.CountLeads(ctx, callfloor.LeadQuery{CampaignID: c.ID, Ext: ext, TimeZones: zones,
-			Now: now, AbandonedBefore: now})
+			Now: now, AbandonedBefore: rest})
 		if err != nil {
 			return nil, err
 		}
 		cm.Reasons = campaignReasons(c, m, cm, zones)
+		if r, ok := d.lineReason(ctx, c, line); ok {
+			cm.Reasons = append(cm.Reasons, r)
+		}
 		out = append(out, cm)
 	}
 	return out, nil
@@ -89,9 +103,6 @@ func campaignReasons(c *callfloor.Campaign, m callfloor.CampaignMember, cm Campa
 	}
 	if m.OnHold {
 		add(ReasonAgentOnHold, "A supervisor put you on hold for this campaign: you still take queue calls.")
-	}
-	if c.Type == callfloor.CampaignPower {
-		add(ReasonPowerOnly, "A power campaign: the dialler connects answered calls to free agents; leads are not previewed.")
 	}
 	switch {
 	case cm.ActiveLists == 0:
@@ -113,4 +124,41 @@ func campaignReasons(c *callfloor.Campaign, m callfloor.CampaignMember, cm Campa
 		rs = []Reason{}
 	}
 	return rs
+}
+
+// outsideLine is what an account has to call out with: an enabled
+// trunk, and whether one has a default caller ID.
+type outsideLine struct{ trunk, defaultCallerID bool }
+
+func (d *Dialer) outside(ctx context.Context) (*outsideLine, error) {
+	trunks, err := d.cfg.Store.ListTrunks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &outsideLine{}
+	for _, t := range trunks {
+		if t.Enabled {
+			out.trunk = true
+			out.defaultCallerID = out.defaultCallerID || t.DefaultCallerID != ""
+		}
+	}
+	return out, nil
+}
+
+// lineReason says when campaign c cannot place a call at all: no trunk
+// is enabled, or no number to show (no caller-ID pool with numbers, and
+// no trunk default).
+func (d *Dialer) lineReason(ctx context.Context, c *callfloor.Campaign, line *outsideLine) (Reason, bool) {
+	if !line.trunk {
+		return Reason{Code: ReasonNoTrunk, Message: "No trunk is enabled: the account cannot call out."}, true
+	}
+	if line.defaultCallerID {
+		return Reason{}, false
+	}
+	if c.CallerIDPoolID != nil {
+		if pool, err := d.cfg.Store.FindCallerIDPoolByID(ctx, *c.CallerIDPoolID); err == nil && len(pool.Numbers) > 0 {
+			return Reason{}, false
+		}
+	}
+	return Reason{Code: ReasonNoCallerID, Message: "The campaign has no caller ID: give it a caller-ID pool with numbers, or the trunk a default caller ID."}, true
 }

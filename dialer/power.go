@@ -17,10 +17,16 @@ import (
 // its pacing ratio, less the calls in progress. A customer who answers
 // is connected to a free member within ConnectWait; with none free, the
 // call is abandoned: the customer hears the information message, and the
-// lead rests for AbandonRest. The ratio falls with every abandoned call
-// and rises slowly with connected ones, and is held at 1 (one call per
-// free agent) while the campaign's abandoned rate over the last 24 hours
-// is near its target.
+// lead rests for AbandonRest.
+//
+// The ratio is how many calls it takes to reach one person: the inverse
+// of the share of recent calls a person answered (counting the calls
+// still ringing as answered, to err on the safe side), times a margin
+// below 1 so that fewer people answer than there are agents for them. Each
+// abandoned call narrows the margin at once; connected calls widen it
+// slowly while the abandoned rate over the last 24 hours is under half
+// its target. Near the target the ratio is held at 1: one call per free
+// agent.
 
 // ConnectWait is how long an answered customer waits for a free member
 // before the call is abandoned (Ofcom: two seconds).
@@ -34,14 +40,23 @@ const StepCampaignAttempt = "campaign_attempt"
 // ReasonConnected is the reason of a campaign attempt an agent took.
 const ReasonConnected = "connected"
 
-// Pacing bounds: the ratio never goes below 1, and rises by ratioStep
-// for each connected call while the abandoned rate is under half its
-// target; each abandoned call multiplies it by ratioCut.
+// Pacing.
 const (
-	ratioStep = 0.02
-	ratioCut  = 0.75
+	// recentCalls is how many of the latest calls give the answer rate;
+	// under minSample of them the ratio stays 1.
+	recentCalls = 200
+	minSample   = 50
+	// The margin starts at marginStart, loses marginCut of itself with
+	// each abandoned call (down to marginMin), and gains marginStep
+	// with each connected call under half the target (up to 1).
+	marginStart = 0.85
+	marginCut   = 0.2
+	marginMin   = 0.5
+	marginStep  = 0.005
 	// nearTarget: at this share of the target the ratio is held at 1.
 	nearTarget = 0.8
+	// minShare bounds the answer rate used (no one answered lately).
+	minShare = 0.05
 )
 
 // customerRing is how long a power campaign lets a number ring.
@@ -61,8 +76,11 @@ const ownCheckEvery = 15 * time.Second
 
 // power is what the dialler knows of a power campaign.
 type power struct {
-	// ratio is the calls placed per free member now.
-	ratio float64
+	// ratio is the calls placed per free member now; margin its safety
+	// factor; recent whether a person answered each of the latest calls.
+	ratio  float64
+	margin float64
+	recent []bool
 	// dialling are the calls placed and not answered or failed yet;
 	// answered the customers waiting for a member.
 	dialling map[string]*powerCall
@@ -70,6 +88,10 @@ type power struct {
 	// live are the calls a person answered over the last 24 hours:
 	// connected to an agent or abandoned.
 	live []liveCall
+}
+
+func newPower() *power {
+	return &power{ratio: 1, margin: marginStart, dialling: map[string]*powerCall{}}
 }
 
 type powerCall struct {
@@ -107,27 +129,46 @@ func (p *power) rate(now time.Time) (float64, int) {
 	return float64(ab) / float64(n), n
 }
 
-// pace bounds the ratio before a round: at least 1, at most the
-// campaign's MaxRatio, and 1 while the abandoned rate is near its
-// target.
+// pace sets the ratio before a round: the margin over the share of
+// recent calls a person answered, between 1 and the campaign's
+// MaxRatio; 1 while the abandoned rate is near its target.
 func (p *power) pace(now time.Time, c *callfloor.Campaign) {
-	if rate, _ := p.rate(now); rate >= nearTarget*c.AbandonTarget/100 {
-		p.ratio = 1
+	p.ratio = 1
+	if rate, _ := p.rate(now); rate >= nearTarget*c.AbandonTarget/100 || len(p.recent) < minSample {
+		return
 	}
-	p.ratio = min(max(p.ratio, 1), c.MaxRatio)
+	// The calls still ringing count as answered by a person: the calls
+	// that end first are the quick failures (busy, unreachable), so the
+	// share of the calls ended so far is too low while many still ring.
+	persons := len(p.dialling)
+	for _, r := range p.recent {
+		if r {
+			persons++
+		}
+	}
+	share := max(float64(persons)/float64(len(p.recent)+len(p.dialling)), minShare)
+	p.ratio = min(max(p.margin/share, 1), c.MaxRatio)
+}
+
+// called notes whether a person answered a call placed.
+func (p *power) called(person bool) {
+	p.recent = append(p.recent, person)
+	if len(p.recent) > recentCalls {
+		p.recent = p.recent[len(p.recent)-recentCalls:]
+	}
 }
 
 // settle counts a call a person answered, connected or abandoned, and
-// moves the ratio: down at once for an abandoned call, up a step for a
+// moves the margin: down at once for an abandoned call, up a step for a
 // connected one while the rate is under half the target.
 func (p *power) settle(now time.Time, abandoned bool, c *callfloor.Campaign) {
 	p.live = append(p.live, liveCall{at: now, abandoned: abandoned})
 	rate, _ := p.rate(now)
 	switch {
 	case abandoned:
-		p.ratio = max(1, p.ratio*ratioCut)
+		p.margin = max(marginMin, p.margin*(1-marginCut))
 	case rate < c.AbandonTarget/200:
-		p.ratio = min(c.MaxRatio, p.ratio+ratioStep)
+		p.margin = min(1, p.margin+marginStep)
 	}
 }
 
@@ -167,7 +208,7 @@ func (d *Dialer) PowerFiguresOf(campaign int64) PowerFigures {
 func (d *Dialer) powerOf(c *callfloor.Campaign) *power {
 	p := d.power[c.ID]
 	if p == nil {
-		p = &power{ratio: 1, dialling: map[string]*powerCall{}}
+		p = newPower()
 		d.power[c.ID] = p
 	}
 	return p
@@ -198,7 +239,7 @@ func (d *Dialer) loadLive(ctx context.Context, account int64, now time.Time) {
 		if r.Reason == ReasonConnected || r.Reason == string(ResultAbandoned) {
 			p := d.power[r.CampaignID]
 			if p == nil {
-				p = &power{ratio: 1, dialling: map[string]*powerCall{}}
+				p = newPower()
 				d.power[r.CampaignID] = p
 			}
 			p.live = append(p.live, liveCall{at: ev.At, abandoned: r.Reason == string(ResultAbandoned)})
@@ -235,12 +276,28 @@ func (d *Dialer) powerRound(ctx context.Context, account int64, c *callfloor.Cam
 		}
 		return false
 	})
-	d.mu.Lock()
-	p := d.powerOf(c)
-	p.pace(now, c)
-	busy := len(p.dialling) + p.answered
-	need := int(math.Floor(float64(len(free))*p.ratio+1e-9)) - busy
-	d.mu.Unlock()
+	// The members free now and the calls in progress, counted at one
+	// instant (the floor and the dialler both still): a customer being
+	// connected is counted in answered until their agent is on the call.
+	var p *power
+	var busy, need int
+	err := d.cfg.Floor.View(ctx, account, func(s *floor.State, cfg *floor.Config) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		free = slices.DeleteFunc(free, func(ext int64) bool {
+			a := s.Agent(ext)
+			return d.connecting[agentKey{account, ext}] || !a.LoggedIn || a.State != callfloor.StateIdle ||
+				(cfg.RequirePhone && !a.PhoneRegistered)
+		})
+		p = d.powerOf(c)
+		p.pace(now, c)
+		busy = len(p.dialling) + p.answered
+		need = int(math.Floor(float64(len(free))*p.ratio+1e-9)) - busy
+	})
+	if err != nil {
+		d.log.Warn("dialler: the floor not read", "account", account, "err", err)
+		return
+	}
 	if busy > 0 || need > 0 {
 		for _, ext := range free {
 			claimed[ext] = true
@@ -317,8 +374,12 @@ func (d *Dialer) powerCall(ctx context.Context, pc *powerCall) {
 	d.mu.Lock()
 	p := d.powerOf(pc.campaign)
 	delete(p.dialling, pc.id)
-	if err == nil && !reached.Machine {
+	person := err == nil && !reached.Machine
+	if person {
 		p.answered++
+	}
+	if err == nil || failureResult(err) != string(ResultLost) {
+		p.called(person)
 	}
 	d.mu.Unlock()
 	switch {

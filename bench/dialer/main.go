@@ -6,8 +6,9 @@
 // store, in transactions of -batch leads), then times the pick of the
 // next lead for an agent as the dialler makes it: the callable leads for
 // the agent in the campaign's open time zones, and the reservation of
-// the first. Then it makes the campaign a power campaign and runs the
-// floor engine and the dialler for -power with every member logged in,
+// the first. Then it puts that campaign on hold and runs a power campaign
+// of the same members and -power-leads leads: the floor engine and the
+// dialler for -power with every member logged in,
 // the telephony plane simulated in process (see runPower), and times how
 // long an answered customer waits for an agent's phone to be rung, and
 // the share of answered calls abandoned. It prints the settings as
@@ -38,7 +39,8 @@ func main() {
 	picks := flag.Int("picks", 5000, "next-lead picks timed")
 	database := flag.String("database", "", "postgres:// URL; empty for SQLite in a temporary directory")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the import to this file")
-	flag.DurationVar(&powerFor, "power", time.Minute, "how long the power campaign runs")
+	flag.DurationVar(&powerFor, "power", time.Minute, "how long the power campaign runs (0: not at all)")
+	flag.IntVar(&powerLeads, "power-leads", 100_000, "leads of the power campaign")
 	flag.Parse()
 	profile = *cpuprofile
 	if *leads < 1 || *agents < 1 || *batch < 1 || *picks < 1 {
@@ -51,8 +53,9 @@ func main() {
 
 // profile is the -cpuprofile file; powerFor the -power duration.
 var (
-	profile  string
-	powerFor time.Duration
+	profile    string
+	powerFor   time.Duration
+	powerLeads int
 )
 
 func run(nLeads, nAgents, batch, picks int, database string) error {
@@ -170,5 +173,8 @@ func run(nLeads, nAgents, batch, picks int, database string) error {
 	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
 	fmt.Printf("# %d picks reserved a lead; p50 %.2f ms, p90 %.2f ms, max %.2f ms\n", taken, q(0.5), q(0.9), q(1))
 	fmt.Printf("lead_select_p99: %.2f ms\n", q(0.99))
-	return runPower(ctx, st, c, agentIDs, powerFor)
+	if powerFor <= 0 {
+		return nil
+	}
+	return runPower(ctx, st, c, agentIDs, powerLeads, powerFor)
 }

@@ -14,23 +14,43 @@ import (
 	"github.com/callfloor/callfloor/sip/b2bua"
 )
 
-// runPower turns the campaign into a power campaign and runs the floor
-// engine and the dialler on the store for d, with every member logged in.
-// The telephony plane is simulated in process (sim): customers answer by
-// their number's last digit as the simulated carrier does, after ringing
-// 1 to 3 s; a connected agent talks for 5 to 15 s, hangs up and disposes
-// of the call a second later. It prints how long an answered customer
-// waited for the agent's phone to be rung, and the abandoned rate.
-func runPower(ctx context.Context, st callfloor.Store, c *callfloor.Campaign, agents []int64, d time.Duration) error {
-	if _, err := st.UpdateCampaign(ctx, c.ID, func(x *callfloor.Campaign) error {
-		x.Type, x.MaxRatio, x.AbandonTarget = callfloor.CampaignPower, 2, 3
-		x.Outcomes = []callfloor.CampaignOutcome{
-			{Outcome: callfloor.Outcome{Category: callfloor.CategorySuccess, Name: "Sold"}, Next: callfloor.NextDone},
-			{Outcome: callfloor.Outcome{Category: callfloor.CategoryFail, Name: "Not interested"}, Next: callfloor.NextFailContact},
-		}
-		return nil
-	}); err != nil {
+// runPower puts the preview campaign on hold and makes a power campaign
+// of the same members with a list of n leads (none assigned to an
+// agent), then runs the floor engine and the dialler on the store for d,
+// with every member logged in. The telephony plane is simulated in
+// process (sim): customers answer by their number's last digit as the
+// simulated carrier does, after ringing 1 to 3 s; a connected agent
+// talks for 5 to 15 s, hangs up and disposes of the call a second later.
+// It prints how long an answered customer waited for the agent's phone
+// to be rung, and the abandoned rate.
+func runPower(ctx context.Context, st callfloor.Store, preview *callfloor.Campaign, agents []int64, n int, d time.Duration) error {
+	if _, err := st.UpdateCampaign(ctx, preview.ID, func(x *callfloor.Campaign) error { x.Active = false; return nil }); err != nil {
 		return err
+	}
+	c := callfloor.NewCampaign("Bench power", callfloor.CampaignPower)
+	c.CallingHours = preview.CallingHours
+	c.Members = preview.Members
+	c.MaxRatio, c.AbandonTarget = 2, 3
+	c.Outcomes = []callfloor.CampaignOutcome{
+		{Outcome: callfloor.Outcome{Category: callfloor.CategorySuccess, Name: "Sold"}, Next: callfloor.NextDone},
+		{Outcome: callfloor.Outcome{Category: callfloor.CategoryFail, Name: "Not interested"}, Next: callfloor.NextFailContact},
+	}
+	if err := st.CreateCampaign(ctx, c); err != nil {
+		return err
+	}
+	list := &callfloor.CampaignList{CampaignID: c.ID, Name: "Power", Active: true}
+	if err := st.CreateList(ctx, list); err != nil {
+		return err
+	}
+	for start := 0; start < n; start += 10_000 {
+		var leads []*callfloor.Lead
+		for i := start; i < min(start+10_000, n); i++ {
+			leads = append(leads, &callfloor.Lead{Name: fmt.Sprint("Power ", i),
+				Numbers: []callfloor.LeadNumber{{Number: fmt.Sprintf("+4416329%05d", i)}}})
+		}
+		if err := st.CreateLeads(ctx, list.ID, leads); err != nil {
+			return err
+		}
 	}
 	account, err := callfloor.AccountFrom(ctx)
 	if err != nil {
