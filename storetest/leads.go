@@ -15,6 +15,7 @@ var leadTests = []test{
 	{"Lead/RoundTrip", testLeadRoundTrip},
 	{"Lead/Rules", testLeadRules},
 	{"Lead/ListAndPage", testLeadListAndPage},
+	{"Lead/Batches", testLeadBatches},
 	{"Lead/Callable", testLeadCallable},
 	{"Lead/CallableHoursAndAbandon", testLeadCallableFilters},
 	{"Lead/ReserveOnce", testLeadReserveOnce},
@@ -164,6 +165,40 @@ func testLeadRules(t *testing.T, st callfloor.Store) {
 	ok(t, err)
 	same(t, "unchanged by refused updates", got, good)
 	wantErr(t, st.DeleteLead(ctx, 9999), callfloor.ErrNotFound, "")
+}
+
+// testLeadBatches: a large import (several of the store's batches and a
+// part of one) gives every lead its own ID, in the order given, with its
+// own numbers findable.
+func testLeadBatches(t *testing.T, st callfloor.Store) {
+	_, ctx := agentAccount(t, st, "Acme", 5)
+	c := mustCampaign(t, st, ctx, campaign("Renewals"))
+	list := mustList(t, st, ctx, c.ID, "January")
+	var batch []*callfloor.Lead
+	for i := range 150 {
+		l := lead(fmt.Sprint("Lead ", i), fmt.Sprintf("+4420794%05d", i))
+		if i%7 == 0 {
+			l.Numbers = append(l.Numbers, callfloor.LeadNumber{Number: fmt.Sprintf("+4477009%05d", i)})
+		}
+		batch = append(batch, l)
+	}
+	ok(t, st.CreateLeads(ctx, list.ID, batch))
+	for i, l := range batch {
+		if i > 0 && l.ID <= batch[i-1].ID {
+			t.Fatalf("lead %d has ID %d after %d", i, l.ID, batch[i-1].ID)
+		}
+		got, err := st.FindLeadByID(ctx, l.ID)
+		ok(t, err)
+		if got.Name != l.Name || len(got.Numbers) != len(l.Numbers) {
+			t.Fatalf("lead %d (ID %d) is stored as %q with %d numbers", i, l.ID, got.Name, len(got.Numbers))
+		}
+		last := l.Numbers[len(l.Numbers)-1].Number
+		found, err := st.ListLeads(ctx, callfloor.LeadFilter{CampaignID: c.ID, Number: last})
+		ok(t, err)
+		if len(found) != 1 || found[0].ID != l.ID {
+			t.Fatalf("number %s finds %d leads, want lead %d", last, len(found), l.ID)
+		}
+	}
 }
 
 func testLeadListAndPage(t *testing.T, st callfloor.Store) {
