@@ -45,6 +45,7 @@ var dialect = sqlstore.Dialect{
 	// One lock per schema: tests and tenants in other schemas of the
 	// database migrate independently.
 	MigrationLock: `SELECT pg_advisory_xact_lock(hashtext('callfloor.migrate.' || current_schema()))`,
+	AnalyzeLeads:  `ANALYZE leads, lead_numbers`,
 }
 
 func isUniqueViolation(err error) bool {

@@ -23,6 +23,12 @@ type Dialect struct {
 	// transaction so that two processes starting together do not both
 	// migrate (PostgreSQL takes an advisory lock with it).
 	MigrationLock string
+	// AnalyzeLeads, when not empty, is run after a large batch of leads
+	// is stored, so that the planner sees the tables' new size at once
+	// rather than at the next automatic analysis (PostgreSQL's planner
+	// would otherwise scan the whole numbers table for each duplicate
+	// check of the next batch).
+	AnalyzeLeads string
 }
 
 // Rebind rewrites the "?" placeholders of query for the dialect. The

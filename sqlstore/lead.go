@@ -403,7 +403,7 @@ func (s *Store) CreateLeads(ctx context.Context, listID int64, leads []*callfloo
 		return err
 	}
 	now := s.now()
-	return s.write(ctx, account, func(c conn) error {
+	err = s.write(ctx, account, func(c conn) error {
 		list, err := loadList(ctx, c, account, listID)
 		if err != nil {
 			return err
@@ -428,7 +428,17 @@ func (s *Store) CreateLeads(ctx context.Context, listID int64, leads []*callfloo
 		}
 		return w.flush(ctx)
 	})
+	if err == nil && len(leads) >= analyzeAfter && s.d.AnalyzeLeads != "" {
+		if _, aerr := s.writer.ExecContext(ctx, s.d.AnalyzeLeads); aerr != nil {
+			s.log.Warn("sqlstore: leads not analysed after an import", "err", aerr)
+		}
+	}
+	return err
 }
+
+// analyzeAfter is the batch of leads after which the tables are analysed
+// (Dialect.AnalyzeLeads).
+const analyzeAfter = 1000
 
 // prefixField puts prefix before the field an error names, for errors
 // about one item of a batch.
