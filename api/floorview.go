@@ -39,6 +39,9 @@ type AgentView struct {
 	// the current wrap-up.
 	WaitingDispositions int          `json:"waiting_dispositions"`
 	Preview             *PreviewView `json:"preview"`
+	// CallsToday counts the calls the agent placed or answered since the
+	// account's midnight (the toolbar's Calls).
+	CallsToday int `json:"calls_today"`
 }
 
 // LineView is one call of an agent.
@@ -46,12 +49,14 @@ type LineView struct {
 	Call callfloor.CallRef `json:"call"`
 	// QueueName names the call's queue, when it came from or counts
 	// against one.
-	QueueName string    `json:"queue_name,omitempty"`
-	Outbound  bool      `json:"outbound"`
-	Answered  bool      `json:"answered"`
-	Held      bool      `json:"held"`
-	Muted     bool      `json:"muted"`
-	Since     time.Time `json:"since"`
+	QueueName string `json:"queue_name,omitempty"`
+	// CampaignName names the call's campaign, for a campaign call.
+	CampaignName string    `json:"campaign_name,omitempty"`
+	Outbound     bool      `json:"outbound"`
+	Answered     bool      `json:"answered"`
+	Held         bool      `json:"held"`
+	Muted        bool      `json:"muted"`
+	Since        time.Time `json:"since"`
 	// Notes are the agent's notes and CRM tags of the call so far.
 	Notes *callfloor.CallNotes `json:"notes"`
 }
@@ -59,11 +64,12 @@ type LineView struct {
 // WrapupView is the call in wrap-up and when the system submits for the
 // agent; Outcomes are the choices of the call's source.
 type WrapupView struct {
-	Call      callfloor.CallRef   `json:"call"`
-	QueueName string              `json:"queue_name,omitempty"`
-	Since     time.Time           `json:"since"`
-	DueAt     time.Time           `json:"due_at"`
-	Outcomes  []callfloor.Outcome `json:"outcomes"`
+	Call         callfloor.CallRef   `json:"call"`
+	QueueName    string              `json:"queue_name,omitempty"`
+	CampaignName string              `json:"campaign_name,omitempty"`
+	Since        time.Time           `json:"since"`
+	DueAt        time.Time           `json:"due_at"`
+	Outcomes     []callfloor.Outcome `json:"outcomes"`
 	// Notes are what the agent typed about the call; the disposition
 	// form starts from them.
 	Notes *callfloor.CallNotes `json:"notes"`
@@ -111,7 +117,7 @@ func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentVi
 		State: a.State, Pause: a.Pause, PauseOverThreshold: a.ThresholdSent,
 		Pending: a.Pending, AutoAnswer: a.AutoAnswer, AutoAnswerSetting: ac.AutoAnswer, PhoneRegistered: a.PhoneRegistered,
 		PhoneEngine: ac.PhoneEngine,
-		Permissions: ac.Permissions, Lines: []LineView{},
+		Permissions: ac.Permissions, Lines: []LineView{}, CallsToday: a.CallsToday,
 	}
 	if ac.AutoAnswer == callfloor.AutoAnswerOn {
 		v.AutoAnswer = true
@@ -127,13 +133,15 @@ func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentVi
 		v.LoginAt = &t
 	}
 	for _, l := range a.Lines {
-		v.Lines = append(v.Lines, LineView{Call: l.Call, QueueName: queueName(cfg, l.Call.QueueID), Outbound: l.Outbound,
+		v.Lines = append(v.Lines, LineView{Call: l.Call, QueueName: queueName(cfg, l.Call.QueueID),
+			CampaignName: campaignName(cfg, l.Call.CampaignID), Outbound: l.Outbound,
 			Answered: l.Answered, Held: l.Held, Muted: l.Muted, Since: l.Since, Notes: l.Notes})
 	}
 	if len(a.Wrapups) > 0 {
 		w := a.Wrapups[0]
 		if !w.DueAt.IsZero() {
-			v.Wrapup = &WrapupView{Call: w.Call, QueueName: queueName(cfg, w.Call.QueueID), Since: w.Since, DueAt: w.DueAt,
+			v.Wrapup = &WrapupView{Call: w.Call, QueueName: queueName(cfg, w.Call.QueueID),
+				CampaignName: campaignName(cfg, w.Call.CampaignID), Since: w.Since, DueAt: w.DueAt,
 				Outcomes: cfg.OutcomesOf(w.Call), Notes: w.Notes}
 			v.WaitingDispositions = len(a.Wrapups) - 1
 		} else {
@@ -144,6 +152,14 @@ func agentView(a *floor.Agent, ac *floor.AgentConfig, cfg *floor.Config) AgentVi
 		v.Preview = &PreviewView{LeadID: a.Preview.LeadID, CampaignID: a.Preview.CampaignID}
 	}
 	return v
+}
+
+// campaignName is the name of campaign id in cfg, or empty.
+func campaignName(cfg *floor.Config, id int64) string {
+	if c := cfg.Campaigns[id]; c != nil {
+		return c.Name
+	}
+	return ""
 }
 
 // queueName is the name of queue id in cfg, or empty.

@@ -17,6 +17,9 @@ func (s *State) Apply(ev *callfloor.Event) {
 		if ev.DueAt != nil {
 			s.NextMidnight = *ev.DueAt
 		}
+		for _, a := range s.Agents {
+			a.CallsToday = 0 // a new day
+		}
 		return
 	case callfloor.EventParticipantPaused:
 		q := s.Participants[ev.ExtensionID]
@@ -73,8 +76,14 @@ func (s *State) Apply(ev *callfloor.Event) {
 	case callfloor.EventCallOffered, callfloor.EventDialRequested:
 		a.Preview = nil
 		a.Lines = append(a.Lines, &Line{Call: *ev.Call, Outbound: ev.Type == callfloor.EventDialRequested, Since: ev.At})
+		if ev.Type == callfloor.EventDialRequested {
+			a.CallsToday++
+		}
 	case callfloor.EventCallAnswered:
 		if l := a.line(ev.Call.ID); l != nil {
+			if !l.Answered && !l.Outbound {
+				a.CallsToday++
+			}
 			l.Answered, l.Since = true, ev.At
 		}
 	case callfloor.EventCallHeld, callfloor.EventCallResumed:

@@ -50,6 +50,8 @@ type SourceConfig struct {
 	DispositionsEnabled bool
 	Outcomes            []callfloor.Outcome
 	Queue               *callfloor.Queue
+	// Name is a campaign's name (a queue's is Queue.Name).
+	Name string
 }
 
 // outcome finds the configured outcome of a source.
@@ -157,6 +159,6 @@ func (c *Config) AddCampaigns(campaigns []*callfloor.Campaign) {
 		for i, o := range cp.Outcomes {
 			outs[i] = o.Outcome
 		}
-		c.Campaigns[cp.ID] = &SourceConfig{DispositionsEnabled: len(outs) > 0, Outcomes: outs}
+		c.Campaigns[cp.ID] = &SourceConfig{DispositionsEnabled: len(outs) > 0, Outcomes: outs, Name: cp.Name}
 	}
 }

@@ -240,3 +240,26 @@ func TestTwoLinesWrapUpInOrder(t *testing.T) {
 		t.Fatalf("state %s", f.s.Agent(agentA).State)
 	}
 }
+
+// TestCallsToday counts what the toolbar counts: calls placed, and calls
+// answered (not those that only rang), back to 0 at midnight.
+func TestCallsToday(t *testing.T) {
+	f := newFloor(t)
+	f.do(Login{Ext: agentB})
+	f.do(Offer{Ext: agentB, Call: salesCall("a1")}, Answer{Ext: agentB, CallID: "a1"})
+	f.do(Hangup{Ext: agentB, CallID: "a1"}, Dispose{Ext: agentB, CallID: "a1", Category: callfloor.CategorySuccess, Outcome: "Sale"})
+	f.do(Offer{Ext: agentB, Call: salesCall("a2")}, Hangup{Ext: agentB, CallID: "a2", Reason: "no_answer"})
+	if n := f.s.Agent(agentB).CallsToday; n != 1 {
+		t.Fatalf("one answered, one that rang: %d calls", n)
+	}
+	f.do(Dial{Ext: agentB, CallID: "d1", Number: "+442079460601", CampaignID: renewals, LeadID: 9})
+	f.do(Answer{Ext: agentB, CallID: "d1"}) // the number answers: still one call
+	if n := f.s.Agent(agentB).CallsToday; n != 2 {
+		t.Fatalf("and one placed: %d calls", n)
+	}
+	f.now = time.Date(2026, 11, 24, 0, 1, 0, 0, london)
+	RunTimers(f.cfg, f.s, f.now)
+	if n := f.s.Agent(agentB).CallsToday; n != 0 {
+		t.Fatalf("after midnight: %d calls", n)
+	}
+}

@@ -42,6 +42,11 @@ type Agent struct {
 	// reach it.
 	PhoneRegistered bool
 
+	// CallsToday counts the calls the agent placed and the calls they
+	// answered since the account's last midnight, as the performance
+	// toolbar counts them.
+	CallsToday int
+
 	Lines []*Line
 	// Wrapups are the answered calls waiting for a disposition, oldest
 	// first; the first is in wrap-up once no line is left.

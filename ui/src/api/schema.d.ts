@@ -1957,6 +1957,7 @@ export interface components {
         AgentView: {
             auto_answer: boolean;
             auto_answer_setting: components["schemas"]["AutoAnswer"];
+            calls_today: number;
             /** Format: int64 */
             extension_id: number;
             lines: components["schemas"]["LineView"][];
@@ -2665,6 +2666,7 @@ export interface components {
         LineView: {
             answered: boolean;
             call: components["schemas"]["CallRef"];
+            campaign_name?: string;
             held: boolean;
             muted: boolean;
             notes: components["schemas"]["CallNotes"] | null;
@@ -2739,6 +2741,7 @@ export interface components {
         MyFloor: {
             auto_answer: boolean;
             auto_answer_setting: components["schemas"]["AutoAnswer"];
+            calls_today: number;
             /** Format: int64 */
             extension_id: number;
             incomplete: components["schemas"]["IncompleteView"][];
@@ -3303,6 +3306,7 @@ export interface components {
         };
         WrapupView: {
             call: components["schemas"]["CallRef"];
+            campaign_name?: string;
             /** Format: date-time */
             due_at: string;
             notes: components["schemas"]["CallNotes"] | null;

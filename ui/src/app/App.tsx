@@ -1,10 +1,10 @@
 // App: the login page, or the signed-in person's screen: agents get the
-// Agent Workspace, supervisors and administrators the live agents board.
+// Agent Workspace, supervisors and administrators the realtime boards.
 import { LogOut } from "lucide-react";
 import { useEffect } from "react";
 import { Login } from "../login/Login";
 import { useFloor } from "../stream/store";
-import { AgentsBoard } from "../supervisor/AgentsBoard";
+import { Supervisor } from "../supervisor/Supervisor";
 import { Button } from "../ui/Button";
 import { Workspace } from "../workspace/Workspace";
 import { ConnectionBanner } from "./ConnectionBanner";
@@ -36,7 +36,7 @@ export function App() {
         </Button>
       </header>
       <ConnectionBanner />
-      {isAgent(me) ? <Workspace /> : <AgentsBoard />}
+      {isAgent(me) ? <Workspace /> : <Supervisor />}
     </div>
   );
 }

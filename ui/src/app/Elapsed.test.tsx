@@ -38,6 +38,16 @@ describe("Elapsed", () => {
     expect(screen.getByLabelText("t").textContent).toMatch(/past the threshold/);
   });
 
+  it("marks the figure near its threshold in amber, then past it in red", () => {
+    // 50 s into a 60 s threshold: near (80% and more), not past.
+    render(<Elapsed from="2026-12-03T09:59:10Z" thresholdMs={60_000} label="t" />);
+    expect(screen.getByLabelText("t").className).toMatch(/is-near/);
+    expect(screen.getByLabelText("t").textContent).toMatch(/near the threshold/);
+    act(() => vi.advanceTimersByTime(15_000));
+    expect(screen.getByLabelText("t").className).toMatch(/is-over/);
+    expect(screen.getByLabelText("t").className).not.toMatch(/is-near/);
+  });
+
   it("counts down to the server's deadline and stops at zero", () => {
     render(<Countdown until="2026-12-03T10:00:20Z" label="left" />);
     expect(screen.getByLabelText("left").textContent).toBe("0:20");

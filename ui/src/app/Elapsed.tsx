@@ -13,14 +13,20 @@ export interface ElapsedProps {
   label?: string;
 }
 
+/** nearShare is the share of a threshold from which a figure is marked as near it (amber). */
+export const nearShare = 0.8;
+
 export function Elapsed({ from, thresholdMs, over, className = "", label }: ElapsedProps) {
   const now = useServerNow();
   const ms = since(from, now);
-  const past = over || (thresholdMs !== undefined && thresholdMs > 0 && ms > thresholdMs);
+  const limited = thresholdMs !== undefined && thresholdMs > 0;
+  const past = over || (limited && ms > thresholdMs);
+  const near = !past && limited && ms >= thresholdMs * nearShare;
   return (
-    <span className={`${className}${past ? " is-over" : ""}`} aria-label={label}>
+    <span className={`${className}${past ? " is-over" : ""}${near ? " is-near" : ""}`} aria-label={label}>
       {formatDuration(ms)}
       {past && <span className="visually-hidden"> (past the threshold)</span>}
+      {near && <span className="visually-hidden"> (near the threshold)</span>}
     </span>
   );
 }

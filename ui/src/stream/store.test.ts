@@ -34,6 +34,25 @@ describe("Store", () => {
     expect(s.get().activityVersion).toBe(v + 1);
   });
 
+  it("keeps each queue's latest live figures, outside the sequence", () => {
+    const s = new Store();
+    s.snapshot(5, []);
+    s.queueStatsFrom([{ queue_id: 7, number: "600", name: "Sales", waiting: 0 } as never]);
+    s.live({ type: "queue.stats", seq: 0, account_id: 1, at: "2026-12-03T10:01:00Z", queue_stats: { queue_id: 7, number: "600", name: "Sales", waiting: 3 } as never });
+    expect(s.get().queueStats[7]?.waiting).toBe(3);
+    expect(s.get().conn.lastSeq).toBe(5);
+  });
+
+  it("counts the steps of campaign calls for the campaigns board", () => {
+    const s = new Store();
+    s.snapshot(1, []);
+    const v = s.get().campaignVersion;
+    s.event(2, { type: "call.record", seq: 2, account_id: 1, at: "2026-12-03T10:01:00Z", record: { call_id: "x", step: "ringing" } }, undefined);
+    expect(s.get().campaignVersion).toBe(v);
+    s.event(3, { type: "call.record", seq: 3, account_id: 1, at: "2026-12-03T10:01:00Z", record: { call_id: "x", step: "campaign_attempt", reason: "busy" } }, undefined);
+    expect(s.get().campaignVersion).toBe(v + 1);
+  });
+
   it("forgets everything on sign-out, keeping the reason", () => {
     const s = new Store();
     s.snapshot(5, [agent()]);

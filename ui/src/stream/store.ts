@@ -1,7 +1,9 @@
 // The one store every component reads. It changes only from API answers
 // and stream messages: the page keeps no other copy of agent or call state.
 import { useSyncExternalStore } from "react";
-import type { AgentView, FloorEvent, Me, MyFloor, PauseReason } from "../api/client";
+import type { AgentView, FloorEvent, Me, MyFloor, PauseReason, Schemas } from "../api/client";
+
+export type QueueStats = Schemas["QueueStats"];
 
 export type AuthStatus = "checking" | "anonymous" | "signed_in";
 export type ConnStatus = "idle" | "connecting" | "live" | "lost" | "ended";
@@ -32,6 +34,10 @@ export interface FloorState {
   lastEvent?: FloorEvent;
   /** Bumped whenever something the activity list shows may have changed. */
   activityVersion: number;
+  /** The queues' live figures by queue id: read once, then from queue.stats events. */
+  queueStats: Record<number, QueueStats>;
+  /** Bumped whenever a campaign's figures may have changed (a campaign call's step, end or outcome). */
+  campaignVersion: number;
 }
 
 export const initialState: FloorState = {
@@ -40,6 +46,8 @@ export const initialState: FloorState = {
   agents: {},
   pauseReasons: [],
   activityVersion: 0,
+  queueStats: {},
+  campaignVersion: 0,
 };
 
 type Listener = () => void;
@@ -106,12 +114,25 @@ export class Store {
         for (const a of agents) next.agents[a.extension_id] = a;
       }
       if (ev && touchesActivity(ev.type)) next.activityVersion = s.activityVersion + 1;
+      if (ev && touchesCampaign(ev)) next.campaignVersion = s.campaignVersion + 1;
       return next;
     });
   }
 
   mine(m: Mine): void {
     this.update((s) => ({ ...s, mine: { toolbar: m.toolbar, incomplete: m.incomplete } }));
+  }
+
+  /** live takes a live figure (not in the sequence): a queue's figures. */
+  live(ev: FloorEvent | undefined | null): void {
+    const q = ev?.type === "queue.stats" ? ev.queue_stats : undefined;
+    if (!q) return;
+    this.update((s) => ({ ...s, queueStats: { ...s.queueStats, [q.queue_id]: q } }));
+  }
+
+  /** queueStats takes the figures an API answer gave. */
+  queueStatsFrom(list: QueueStats[]): void {
+    this.update((s) => ({ ...s, queueStats: Object.fromEntries(list.map((q) => [q.queue_id, q])) }));
   }
 
   pauseReasons(list: PauseReason[]): void {
@@ -128,6 +149,12 @@ function touchesActivity(t: FloorEvent["type"]): boolean {
     t === "call.answered" ||
     t === "floor.midnight"
   );
+}
+
+/** touchesCampaign: the event is a step of a campaign call (placed, answered, abandoned, ended, disposed of). */
+function touchesCampaign(ev: FloorEvent): boolean {
+  if (ev.type === "call.record") return ev.record?.step === "campaign_attempt";
+  return !!ev.call?.campaign_id && (ev.type === "call.ended" || ev.type === "call.dial_requested" || ev.type.startsWith("disposition."));
 }
 
 export const store = new Store();

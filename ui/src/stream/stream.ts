@@ -160,6 +160,7 @@ export class StreamClient {
         break;
       }
       case "live":
+        this.store.live(m.event);
         break;
     }
   }

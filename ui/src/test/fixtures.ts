@@ -36,6 +36,7 @@ export function agent(over: Partial<AgentView> = {}): AgentView {
     wrapup: null,
     waiting_dispositions: 0,
     preview: null,
+    calls_today: 0,
     ...over,
   };
 }

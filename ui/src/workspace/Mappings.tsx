@@ -22,29 +22,42 @@ function Reasons({ reasons, ok }: { reasons: Reason[]; ok: string }) {
   );
 }
 
-export function MappingsDialog({ isOpen, onClose }: { isOpen: boolean; onClose: () => void }) {
+/** Who the mappings are about: the agent themselves (none), or an agent a supervisor looks at. */
+export interface MappingsAgent {
+  id: number;
+  name: string;
+}
+
+export function MappingsDialog({ isOpen, onClose, agent }: { isOpen: boolean; onClose: () => void; agent?: MappingsAgent }) {
   const [m, setM] = useState<Mappings>();
   const [error, setError] = useState<string>();
+  const id = agent?.id;
   useEffect(() => {
     if (!isOpen) return;
     setM(undefined);
-    must(api.GET("/api/v1/floor/me/mappings"))
+    setError(undefined);
+    const req =
+      id === undefined
+        ? api.GET("/api/v1/floor/me/mappings")
+        : api.GET("/api/v1/floor/agents/{id}/mappings", { params: { path: { id } } });
+    must(req)
       .then(setM)
       .catch((e: Error) => setError(e.message));
-  }, [isOpen]);
+  }, [isOpen, id]);
+  const you = agent === undefined;
   return (
-    <Dialog title="Mappings: what reaches you" isOpen={isOpen} onClose={onClose} wide>
+    <Dialog title={you ? "Mappings: what reaches you" : `Why no calls: ${agent.name}`} isOpen={isOpen} onClose={onClose} wide>
       <ErrorText error={error} />
       {!m && !error && <p className="muted">Working it out…</p>}
       {m && (
         <div className="mappings">
-          <section aria-label="You">
-            <h3>You</h3>
-            <Reasons reasons={m.reasons} ok="You are free: calls and leads can reach you." />
+          <section aria-label={you ? "You" : "The agent"}>
+            <h3>{you ? "You" : "The agent"}</h3>
+            <Reasons reasons={m.reasons} ok={you ? "You are free: calls and leads can reach you." : "Free: calls and leads can reach them."} />
           </section>
           <section aria-label="Queues">
             <h3>Queues</h3>
-            {m.queues.length === 0 && <p className="muted">You are a member of no queue.</p>}
+            {m.queues.length === 0 && <p className="muted">{you ? "You are" : "They are"} a member of no queue.</p>}
             {m.queues.map((q) => (
               <div key={q.queue_id} className="mapping">
                 <div className="mapping-head">
@@ -56,13 +69,13 @@ export function MappingsDialog({ isOpen, onClose }: { isOpen: boolean; onClose: 
                     {q.waiting >= 0 && ` · ${q.waiting} waiting`}
                   </span>
                 </div>
-                <Reasons reasons={q.reasons} ok="Its calls are offered to you when you are free." />
+                <Reasons reasons={q.reasons} ok={you ? "Its calls are offered to you when you are free." : "Its calls are offered to them when they are free."} />
               </div>
             ))}
           </section>
           <section aria-label="Campaigns">
             <h3>Campaigns</h3>
-            {m.campaigns.length === 0 && <p className="muted">You are a member of no campaign.</p>}
+            {m.campaigns.length === 0 && <p className="muted">{you ? "You are" : "They are"} a member of no campaign.</p>}
             {m.campaigns.map((c) => (
               <div key={c.campaign_id} className="mapping">
                 <div className="mapping-head">
@@ -72,10 +85,10 @@ export function MappingsDialog({ isOpen, onClose }: { isOpen: boolean; onClose: 
                   </span>
                 </div>
                 <p className="muted small">
-                  Leads for you now: {c.leads.assigned_now} assigned, {c.leads.pool_now} from the pool · {c.leads.waiting} due later ·{" "}
+                  Leads for {you ? "you" : "them"} now: {c.leads.assigned_now} assigned, {c.leads.pool_now} from the pool · {c.leads.waiting} due later ·{" "}
                   {c.leads.open} open in all
                 </p>
-                <Reasons reasons={c.reasons} ok="Leads are there for you." />
+                <Reasons reasons={c.reasons} ok={you ? "Leads are there for you." : "Leads are there for them."} />
               </div>
             ))}
           </section>

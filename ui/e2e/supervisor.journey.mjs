@@ -1,0 +1,114 @@
+// A supervisor runs the floor from the boards. Agent 3 (a softphone that
+// answers at once) pauses for a short break: the board shows the pause
+// turning amber near its threshold and red past it. A customer calls
+// Sales and agent 3 takes the call; the supervisor forces a log off from
+// the row's actions: the call goes on, the board says the log off
+// follows, and it does once the call is over and disposed of. "Why no
+// calls" then says the agent is logged off; a campaign hold shows on the
+// row. The queues board shows Sales' figures of the day, and the
+// campaigns board both demo campaigns with their leads.
+import { apiAs, assert, checkA11y, launch, newPage, rig, rigCarrier, shot, signIn, steps, waitAgent } from "./lib.mjs";
+
+const browser = await launch();
+const page = await newPage(browser);
+const asAdmin = await apiAs("admin");
+const asAgent3 = await apiAs("agent3");
+const board = page.getByRole("table", { name: "Live agents" });
+const row = board.getByRole("row").filter({ hasText: "203" });
+
+try {
+  await steps(page, [
+    ["the supervisor's boards open on the live agents, filtered by queue", async () => {
+      await signIn(page, "super");
+      await page.getByRole("tab", { name: "Agents", selected: true }).waitFor();
+      await board.waitFor();
+      await row.waitFor();
+      const all = await board.getByRole("row").count();
+      await page.getByLabel("Queue").selectOption({ label: "Support (601)" });
+      await page.getByText(/ of \d+ agents/).waitFor();
+      const filtered = await board.getByRole("row").count();
+      assert.ok(filtered < all, `filtering by Support keeps ${filtered - 1} of ${all - 1} agents`);
+      await page.getByLabel("Queue").selectOption({ label: "All queues" });
+      // Sorting by agent, descending: 204 before 201.
+      await board.getByRole("button", { name: "Agent", exact: true }).click();
+      await board.getByRole("button", { name: "Agent", exact: true }).click();
+      await board.getByRole("columnheader", { name: "Agent" }).and(page.locator("[aria-sort=descending]")).waitFor();
+      const first = await board.getByRole("row").nth(1).getByRole("rowheader").textContent();
+      assert.match(first, /204/, "sorted by number, descending");
+      await checkA11y(page, "supervisor agents board");
+    }],
+    ["a pause turns amber near its threshold and red past it", async () => {
+      const quick = await asAdmin("POST", "/api/v1/pause-reasons", { name: "Quick break", code: 9, threshold_seconds: 5 });
+      await asAgent3("POST", "/api/v1/floor/me/login");
+      await asAgent3("POST", "/api/v1/floor/me/pause", { reason_id: quick.id });
+      await row.getByText("Quick break").waitFor();
+      await row.getByText("(near the threshold)").waitFor({ timeout: 6000 });
+      await shot(page, "supervisor-pause-near");
+      await row.getByText("(past the threshold)").waitFor({ timeout: 6000 });
+      await shot(page, "supervisor-pause-over");
+      await asAgent3("POST", "/api/v1/floor/me/unpause");
+      await waitAgent("203", "idle");
+    }],
+    ["force log off during a call: the call goes on, the log off follows it", async () => {
+      await rig("/call", { did: "442079460600", from: "+441632960042" });
+      await waitAgent("203", "on_call", 20000);
+      await row.getByText("+441632960042").waitFor();
+      await row.getByText("Sales").waitFor();
+      await row.getByRole("button", { name: /Actions for/ }).click();
+      await page.getByRole("menuitem", { name: /Force log off/ }).click();
+      await row.getByText("logs off after the call").waitFor();
+      await waitAgent("203", "on_call");
+      assert.equal((await rigCarrier()).active, 1, "the customer is still on the line");
+      await shot(page, "supervisor-logoff-pending");
+      await rig("/phone", { ext: "203", do: "hangup" });
+      await waitAgent("203", "wrapup");
+      const me = await asAgent3("GET", "/api/v1/floor/me");
+      await asAgent3("POST", "/api/v1/floor/me/dispositions", {
+        call_id: me.wrapup.call.id,
+        category: "success",
+        outcome: me.wrapup.outcomes.find((o) => o.category === "success").name,
+      });
+      await waitAgent("203", "logged_off");
+      await row.getByText("Logged off").waitFor();
+      await row.getByRole("cell").filter({ hasText: /^1$/ }).first().waitFor(); // one call today
+    }],
+    ["why no calls, and a campaign hold, from the row's actions", async () => {
+      await row.getByRole("button", { name: /Actions for/ }).click();
+      await page.getByRole("menuitem", { name: "Why no calls" }).click();
+      const dialog = page.getByRole("dialog", { name: /Why no calls: Agent 3/ });
+      await dialog.getByRole("region", { name: "The agent" }).getByText(/logged off/i).waitFor();
+      await dialog.getByRole("region", { name: "Campaigns" }).getByText("Home insurance renewals").waitFor();
+      await checkA11y(page, "why no calls");
+      await shot(page, "supervisor-why-no-calls");
+      await dialog.getByRole("button", { name: "Close" }).click();
+      await row.getByRole("button", { name: /Actions for/ }).click();
+      await page.getByRole("menuitem", { name: "Hold from Home insurance renewals" }).click();
+      await row.getByText("campaign hold").waitFor();
+      const campaigns = await asAdmin("GET", "/api/v1/campaigns");
+      const renewals = campaigns.items.find((c) => c.name === "Home insurance renewals");
+      assert.ok(renewals.members.find((m) => m.number === "203").on_hold, "the hold is on the server");
+      await shot(page, "supervisor-agents");
+    }],
+    ["the queues board shows the day's figures", async () => {
+      await page.getByRole("tab", { name: "Queues" }).click();
+      const queues = page.getByRole("table", { name: "Live queues" });
+      const sales = queues.getByRole("row").filter({ hasText: "Sales" });
+      await sales.waitFor();
+      await sales.getByRole("cell").nth(2).filter({ hasText: /^[1-9]/ }).waitFor(); // answered
+      await checkA11y(page, "supervisor queues board");
+      await shot(page, "supervisor-queues");
+    }],
+    ["the campaigns board shows both campaigns", async () => {
+      await page.getByRole("tab", { name: "Campaigns" }).click();
+      const campaigns = page.getByRole("table", { name: "Live campaigns" });
+      await campaigns.getByRole("row").filter({ hasText: "Home insurance renewals" }).waitFor();
+      const power = campaigns.getByRole("row").filter({ hasText: "Broadband win-back" });
+      await power.getByText("on hold").waitFor();
+      await power.getByRole("cell").first().filter({ hasText: "40" }).waitFor();
+      await checkA11y(page, "supervisor campaigns board");
+      await shot(page, "supervisor-campaigns");
+    }],
+  ]);
+} finally {
+  await browser.close();
+}

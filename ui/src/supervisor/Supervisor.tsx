@@ -1,0 +1,37 @@
+// Supervisor: the supervisors' and administrators' realtime boards,
+// one tab each: agents, queues and campaigns.
+import { Tab, TabList, TabPanel, Tabs } from "react-aria-components";
+import { AgentsBoard } from "./AgentsBoard";
+import { CampaignsBoard } from "./CampaignsBoard";
+import { QueuesBoard } from "./QueuesBoard";
+
+export function Supervisor() {
+  return (
+    <main className="boards-main" aria-label="Boards">
+      <Tabs className="boards">
+      <nav aria-label="Board tabs" className="tabs-nav">
+        <TabList aria-label="Boards" className="tabs">
+        <Tab id="agents" className="tab">
+          Agents
+        </Tab>
+        <Tab id="queues" className="tab">
+          Queues
+        </Tab>
+        <Tab id="campaigns" className="tab">
+          Campaigns
+        </Tab>
+        </TabList>
+      </nav>
+      <TabPanel id="agents">
+        <AgentsBoard />
+      </TabPanel>
+      <TabPanel id="queues">
+        <QueuesBoard />
+      </TabPanel>
+      <TabPanel id="campaigns">
+        <CampaignsBoard />
+      </TabPanel>
+      </Tabs>
+    </main>
+  );
+}
