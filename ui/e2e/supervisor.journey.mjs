@@ -6,8 +6,12 @@
 // follows, and it does once the call is over and disposed of. "Why no
 // calls" then says the agent is logged off; a campaign hold shows on the
 // row. The queues board shows Sales' figures of the day, and the
-// campaigns board both demo campaigns with their leads.
-import { apiAs, assert, checkA11y, launch, newPage, rig, rigCarrier, shot, signIn, steps, waitAgent } from "./lib.mjs";
+// campaigns board both demo campaigns with their leads. Then an
+// administrator makes extension 205, sees its SIP secret once, enables
+// its Agent tab (a wrap-up timeout out of range is refused next to its
+// field) without the pause and manual-dial permissions; the new agent's
+// workspace shows Log off, and neither Pause nor Dial.
+import { apiAs, assert, checkA11y, launch, newPage, password, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -107,6 +111,57 @@ try {
       await power.getByRole("cell").first().filter({ hasText: "40" }).waitFor();
       await checkA11y(page, "supervisor campaigns board");
       await shot(page, "supervisor-campaigns");
+    }],
+    ["an administrator makes an agent extension, with its Agent tab", async () => {
+      const admin = await newPage(browser);
+      await signIn(admin, "admin");
+      await admin.getByRole("tab", { name: "Extensions" }).click();
+      const table = admin.getByRole("table", { name: "Extensions" });
+      await table.getByRole("row").filter({ hasText: "203" }).getByText("Agent", { exact: true }).waitFor();
+      await admin.getByRole("button", { name: "New extension" }).click();
+      const dialog = admin.getByRole("dialog", { name: "New extension" });
+      await dialog.getByLabel("Number").fill("205");
+      await dialog.getByLabel("Name").fill("Extension 205");
+      await dialog.getByRole("button", { name: "Create" }).click();
+      const made = admin.getByRole("dialog", { name: "Extension 205" });
+      await made.getByText(/shown this once/).waitFor();
+      const agentTab = made.getByRole("form", { name: "Agent tab" });
+      await agentTab.getByLabel("Enabled: this extension is an agent").check();
+      await agentTab.getByLabel("Phone engine").selectOption("external");
+      await agentTab.getByLabel("Pause", { exact: true }).uncheck();
+      await agentTab.getByLabel("Manual dial").uncheck();
+      await agentTab.getByLabel("Wrap-up timeout (seconds)").fill("3");
+      await agentTab.getByRole("button", { name: "Save Agent tab" }).click();
+      // The API's message, under the field it names.
+      const wrap = agentTab.getByLabel("Wrap-up timeout (seconds)");
+      await agentTab.getByRole("alert").filter({ hasText: /wrapup_timeout_seconds|wrap-up|between/i }).waitFor();
+      assert.equal(await wrap.getAttribute("aria-invalid"), "true", "the field is marked invalid");
+      await checkA11y(admin, "extension with the Agent tab");
+      await shot(admin, "admin-extension-agent-tab");
+      await wrap.fill("30");
+      await agentTab.getByRole("button", { name: "Save Agent tab" }).click();
+      await agentTab.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+      await made.getByRole("button", { name: "Close" }).last().click();
+      await table.getByRole("row").filter({ hasText: "205" }).getByText("Agent", { exact: true }).waitFor();
+      await checkA11y(admin, "extensions");
+      await shot(admin, "admin-extensions");
+      await admin.close();
+    }],
+    ["the new agent's workspace shows exactly the permitted controls", async () => {
+      const asAdmin2 = await apiAs("admin");
+      const exts = await asAdmin2("GET", "/api/v1/extensions");
+      const e205 = exts.items.find((e) => e.number === "205");
+      assert.equal(e205.agent.permissions.pause, false);
+      await asAdmin2("POST", "/api/v1/users", { username: "agent5", name: "Eve Agent", role: "agent", extension_id: e205.id, password });
+      const eve = await newPage(browser);
+      await signIn(eve, "agent5");
+      await eve.getByRole("button", { name: "Log in" }).click();
+      await status(eve).getByText(/Available/).waitFor();
+      await eve.getByRole("button", { name: "Log off" }).waitFor();
+      assert.equal(await eve.getByRole("button", { name: "Pause", exact: true }).count(), 0, "no Pause button");
+      assert.equal(await eve.getByRole("button", { name: "Dial pad" }).count(), 0, "no Dial button");
+      await shot(eve, "admin-new-agent-workspace");
+      await eve.close();
     }],
   ]);
 } finally {
