@@ -120,3 +120,93 @@ func localMidnight(t time.Time, loc *time.Location, days int) time.Time {
 	l := t.In(loc)
 	return time.Date(l.Year(), l.Month(), l.Day()+days, 0, 0, 0, 0, loc)
 }
+
+// AgentAttendance is one agent's line of the team's time and attendance:
+// their totals over the period, each day, and the login summary.
+type AgentAttendance struct {
+	ExtensionID int64            `json:"extension_id"`
+	Number      string           `json:"number"`
+	Name        string           `json:"name"`
+	Total       attendance.Day   `json:"total"`
+	Days        []attendance.Day `json:"days"`
+	// FirstLogin and LastLogoff are the period's first login and last
+	// logoff; Logoffs counts the logoffs by reason (agent, supervisor,
+	// midnight).
+	FirstLogin *time.Time                     `json:"first_login"`
+	LastLogoff *time.Time                     `json:"last_logoff"`
+	Logoffs    map[callfloor.LogoffReason]int `json:"logoffs"`
+	// Pauses sums the pause time by reason.
+	Pauses map[string]float64 `json:"pauses"`
+}
+
+// teamAttendance is every agent's time and attendance over the query's
+// dates, each folded from the journal like the agent's own.
+func (s *Server) teamAttendance(_ http.ResponseWriter, r *http.Request) (list[AgentAttendance], error) {
+	ctx, a := r.Context(), actorOf(r)
+	acc, err := s.store.FindAccountByID(ctx, a.AccountID)
+	if err != nil {
+		return list[AgentAttendance]{}, err
+	}
+	loc, now := acc.Location(), s.clock.Now()
+	from, to, err := dateRange(r, now, loc)
+	if err != nil {
+		return list[AgentAttendance]{}, err
+	}
+	exts, err := s.store.ListExtensions(ctx)
+	if err != nil {
+		return list[AgentAttendance]{}, err
+	}
+	var out []AgentAttendance
+	for _, e := range exts {
+		if !e.Agent.Enabled {
+			continue
+		}
+		rep, err := foldAttendance(ctx, s.store, a.AccountID, e.ID, loc, from, to, now)
+		if err != nil {
+			return list[AgentAttendance]{}, err
+		}
+		out = append(out, summarise(e, rep))
+	}
+	return listOf(out, nil)
+}
+
+// summarise totals an agent's report.
+func summarise(e *callfloor.Extension, rep attendance.Report) AgentAttendance {
+	v := AgentAttendance{ExtensionID: e.ID, Number: e.Number, Name: e.Name, Days: rep.Days,
+		Logoffs: map[callfloor.LogoffReason]int{}, Pauses: map[string]float64{}}
+	for _, d := range rep.Days {
+		t := &v.Total
+		t.LoginSeconds += d.LoginSeconds
+		t.IdleSeconds += d.IdleSeconds
+		t.RingingSeconds += d.RingingSeconds
+		t.TalkSeconds += d.TalkSeconds
+		t.PreviewSeconds += d.PreviewSeconds
+		t.WrapupSeconds += d.WrapupSeconds
+		t.ProductivePauseSeconds += d.ProductivePauseSeconds
+		t.UnproductivePauseSeconds += d.UnproductivePauseSeconds
+		t.Calls += d.Calls
+		t.Successful += d.Successful
+		t.Unsure += d.Unsure
+		t.FailedNumbers += d.FailedNumbers
+		t.FailedContacts += d.FailedContacts
+	}
+	for _, ss := range rep.Sessions {
+		if v.FirstLogin == nil || ss.Start.Before(*v.FirstLogin) {
+			t := ss.Start
+			v.FirstLogin = &t
+		}
+		if ss.End != nil {
+			if v.LastLogoff == nil || ss.End.After(*v.LastLogoff) {
+				t := *ss.End
+				v.LastLogoff = &t
+			}
+			v.Logoffs[ss.EndReason]++
+		}
+	}
+	for _, p := range rep.Pauses {
+		if p.QueueID == 0 {
+			v.Pauses[p.Reason] += p.Seconds
+		}
+	}
+	return v
+}

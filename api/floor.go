@@ -1,11 +1,13 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -37,8 +39,10 @@ func floorRoutes() []route {
 
 		{"GET", "/api/v1/floor/agents", sup, ok, "listFloorAgents", "floor", "Every agent of the account with its live state (the Realtime Agents board)", read((*Server).listFloorAgents)},
 		{"POST", "/api/v1/floor/agents/{id}/logoff", sup, ok, "forceLogoff", "floor", "Force an agent (by extension id) to log off; a wrap-up is cut short, and an agent on a call is logged off when the call ends", read((*Server).forceLogoff)},
+		{"GET", "/api/v1/reports/attendance", sup, ok, "teamAttendance", "attendance", "Every agent's time and attendance between two local dates: the login time split by state (adding up to it), pauses by reason, the toolbar's counts, first login, last logoff and logoffs by reason", read((*Server).teamAttendance).withQuery(dateRangeParams...)},
 		{"GET", "/api/v1/floor/agents/{id}/attendance", sup, ok, "getAgentAttendance", "attendance", "An agent's (by extension id) time and attendance between two local dates", read((*Server).getAgentAttendance).withQuery(dateRangeParams...)},
 
+		{"GET", "/api/v1/floor/participants", sup, ok, "listFloorParticipants", "floor", "Every participant (a queue member that is no agent) with the queues it is paused in, and since when", read((*Server).listFloorParticipants)},
 		{"POST", "/api/v1/floor/participants/{id}/pause", agent, none, "pauseParticipant", "floor", "Pause or unpause a participant (by extension id) in one queue; supervisors, or the user bound to the extension", write((*Server).pauseParticipant)},
 	}
 	routes = append(routes, callRoutes()...)
@@ -388,6 +392,35 @@ func (s *Server) forceLogoff(w http.ResponseWriter, r *http.Request) (*AgentView
 		return nil, err
 	}
 	return s.oneAgent(ctx, a.AccountID, e.ID)
+}
+
+// ParticipantView is a participant's queues and its pause in each.
+type ParticipantView struct {
+	ExtensionID int64 `json:"extension_id"`
+	// Queues are the queues it is a member of; Paused those it is paused
+	// in, by queue ID, since when.
+	Queues []int64              `json:"queues"`
+	Paused map[string]time.Time `json:"paused"`
+}
+
+// listFloorParticipants lists the participants with their queue pauses.
+func (s *Server) listFloorParticipants(_ http.ResponseWriter, r *http.Request) (list[ParticipantView], error) {
+	var out []ParticipantView
+	err := s.floor.View(r.Context(), actorOf(r).AccountID, func(st *floor.State, cfg *floor.Config) {
+		for ext, pc := range cfg.Participants {
+			v := ParticipantView{ExtensionID: ext, Queues: []int64{}, Paused: map[string]time.Time{}}
+			for q := range pc.Queues {
+				v.Queues = append(v.Queues, q)
+			}
+			slices.Sort(v.Queues)
+			for q, since := range st.Participants[ext] {
+				v.Paused[strconv.FormatInt(q, 10)] = since
+			}
+			out = append(out, v)
+		}
+	})
+	slices.SortFunc(out, func(a, b ParticipantView) int { return cmp.Compare(a.ExtensionID, b.ExtensionID) })
+	return listOf(out, err)
 }
 
 type participantPauseInput struct {

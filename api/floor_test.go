@@ -289,6 +289,12 @@ func TestParticipantPause(t *testing.T) {
 		wantStatus(t, h.call("POST", path, tok, map[string]any{"queue_id": a.partQueue.ID, "paused": paused}), http.StatusNoContent)
 	}
 	pause(a.supTok, true)
+	// The supervisors' queues board reads which queues it is paused in.
+	parts := decode[list[ParticipantView]](t, h.call("GET", "/api/v1/floor/participants", a.supTok, nil)).Items
+	if len(parts) != 1 || parts[0].ExtensionID != part.ID || len(parts[0].Queues) != 1 ||
+		parts[0].Paused[fmt.Sprint(a.partQueue.ID)].IsZero() {
+		t.Fatalf("participants %+v", parts)
+	}
 	// A user at the participant's desk (agent users need an agent
 	// extension, so a supervisor here) unpauses it; no login needed.
 	u := h.user(a, "alpha-part", callfloor.RoleSupervisor, &part.ID)

@@ -34,13 +34,27 @@ type Pause struct {
 }
 
 // Day is one agent's totals for one day in the account's time zone.
+//
+// The login time is split by state, and the parts add up to it:
+// idle + ringing + talk + preview + wrap-up + productive and unproductive
+// pauses = login.
 type Day struct {
 	Date                     string  `json:"date"` // YYYY-MM-DD
 	LoginSeconds             float64 `json:"login_seconds"`
+	IdleSeconds              float64 `json:"idle_seconds"`
+	RingingSeconds           float64 `json:"ringing_seconds"`
+	TalkSeconds              float64 `json:"talk_seconds"`
+	PreviewSeconds           float64 `json:"preview_seconds"`
 	ProductivePauseSeconds   float64 `json:"productive_pause_seconds"`
 	UnproductivePauseSeconds float64 `json:"unproductive_pause_seconds"`
 	WrapupSeconds            float64 `json:"wrapup_seconds"`
 	Counters
+}
+
+// Parts is the sum of the day's state times, which equals LoginSeconds.
+func (d Day) Parts() float64 {
+	return d.IdleSeconds + d.RingingSeconds + d.TalkSeconds + d.PreviewSeconds + d.WrapupSeconds +
+		d.ProductivePauseSeconds + d.UnproductivePauseSeconds
 }
 
 // Counters are the performance toolbar: calls made or taken, and
@@ -245,6 +259,14 @@ func (f *folder) accrue(a, b time.Time) {
 			d.ProductivePauseSeconds += secs
 		case f.state == callfloor.StatePaused:
 			d.UnproductivePauseSeconds += secs
+		case f.state == callfloor.StateRinging:
+			d.RingingSeconds += secs
+		case f.state == callfloor.StateOnCall:
+			d.TalkSeconds += secs
+		case f.state == callfloor.StatePreview:
+			d.PreviewSeconds += secs
+		default:
+			d.IdleSeconds += secs
 		}
 		a = end
 	}

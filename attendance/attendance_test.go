@@ -93,11 +93,17 @@ func TestWorkingDay(t *testing.T) {
 		t.Fatalf("days %+v", r.Days)
 	}
 	d := r.Days[0]
+	// Talk: c1 5 min, d1 5 min (dialling counts as on the call), c2 30
+	// min; idle is the rest of the 15 hours.
 	want := attendance.Day{Date: "2026-11-23", LoginSeconds: 15 * 3600, ProductivePauseSeconds: 8 * 3600,
-		UnproductivePauseSeconds: 3600, WrapupSeconds: 180,
-		Counters: attendance.Counters{Calls: 3, Successful: 1, FailedContacts: 1}}
+		UnproductivePauseSeconds: 3600, WrapupSeconds: 180, TalkSeconds: 40 * 60,
+		IdleSeconds: 15*3600 - 8*3600 - 3600 - 180 - 40*60,
+		Counters:    attendance.Counters{Calls: 3, Successful: 1, FailedContacts: 1}}
 	if d != want {
 		t.Errorf("day\n got %+v\nwant %+v", d, want)
+	}
+	if d.Parts() != d.LoginSeconds {
+		t.Errorf("the parts add up to %v s, the login to %v s", d.Parts(), d.LoginSeconds)
 	}
 }
 
@@ -121,6 +127,9 @@ func TestPeriodClipping(t *testing.T) {
 			var login, paused float64
 			var calls, success int
 			for _, d := range r.Days {
+				if d.Parts() != d.LoginSeconds {
+					t.Errorf("%s: the parts add up to %v s, the login to %v s", d.Date, d.Parts(), d.LoginSeconds)
+				}
 				login += d.LoginSeconds
 				paused += d.ProductivePauseSeconds + d.UnproductivePauseSeconds
 				calls += d.Calls

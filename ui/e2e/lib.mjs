@@ -50,7 +50,7 @@ export async function newPage(browser) {
     process.exitCode = 1;
   });
   page.on("console", (m) => {
-    if (m.type() === "error" && !/status of (40[134]|422)/.test(m.text())) console.error(`console error: ${m.text()}`);
+    if (m.type() === "error" && !/status of (40[1349]|422)/.test(m.text())) console.error(`console error: ${m.text()}`);
   });
   return page;
 }

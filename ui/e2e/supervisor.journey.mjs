@@ -5,12 +5,17 @@
 // the row's actions: the call goes on, the board says the log off
 // follows, and it does once the call is over and disposed of. "Why no
 // calls" then says the agent is logged off; a campaign hold shows on the
-// row. The queues board shows Sales' figures of the day, and the
-// campaigns board both demo campaigns with their leads. Then an
+// row. The queues board shows Sales' figures of the day, and pauses
+// participant 210 in Sales alone; the
+// campaigns board both demo campaigns with their leads. Time and
+// attendance counts the same call as the board, its state times add up
+// to the login time, and it exports as CSV. Then an
 // administrator makes extension 205, sees its SIP secret once, enables
 // its Agent tab (a wrap-up timeout out of range is refused next to its
 // field) without the pause and manual-dial permissions; the new agent's
-// workspace shows Log off, and neither Pause nor Dial.
+// workspace shows Log off, and neither Pause nor Dial. The administrator
+// also makes the agent's user, and a pause reason (a code already taken
+// is refused under its field).
 import { apiAs, assert, checkA11y, launch, newPage, password, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
 
 const browser = await launch();
@@ -99,8 +104,18 @@ try {
       const sales = queues.getByRole("row").filter({ hasText: "Sales" });
       await sales.waitFor();
       await sales.getByRole("cell").nth(2).filter({ hasText: /^[1-9]/ }).waitFor(); // answered
+      // Participant 210 is paused in Sales only, from the board.
+      await sales.getByRole("button", { name: "Pause 210 in Sales" }).click();
+      await sales.getByText("210 · participant · paused").waitFor();
+      const parts = await asAdmin("GET", "/api/v1/floor/participants");
+      const p210 = parts.items[0];
+      assert.equal(Object.keys(p210.paused).length, 1, "paused in one queue, on the server");
+      const support = queues.getByRole("row").filter({ hasText: "Support" });
+      await support.getByRole("button", { name: "Pause 210 in Support" }).waitFor();
       await checkA11y(page, "supervisor queues board");
       await shot(page, "supervisor-queues");
+      await sales.getByRole("button", { name: "Unpause 210 in Sales" }).click();
+      await sales.getByRole("button", { name: "Pause 210 in Sales" }).waitFor();
     }],
     ["the campaigns board shows both campaigns", async () => {
       await page.getByRole("tab", { name: "Campaigns" }).click();
@@ -111,6 +126,26 @@ try {
       await power.getByRole("cell").first().filter({ hasText: "40" }).waitFor();
       await checkA11y(page, "supervisor campaigns board");
       await shot(page, "supervisor-campaigns");
+    }],
+    ["time and attendance agrees with the board, adds up, and exports", async () => {
+      await page.getByRole("tab", { name: "Time and attendance" }).click();
+      const report = page.getByRole("table", { name: "Time and attendance" });
+      const three = report.getByRole("row").filter({ hasText: "203" });
+      await three.waitFor();
+      // Columns: login, 7 states, adds up, then calls (the board said 1).
+      const cells = three.getByRole("cell");
+      assert.equal(await cells.nth(8).textContent(), "yes", "the states add up to the login time");
+      assert.equal(await cells.nth(9).textContent(), "1", "one call, as on the board");
+      await three.getByText("1 supervisor").waitFor(); // the forced logoff
+      await checkA11y(page, "time and attendance");
+      await shot(page, "reports-attendance");
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+      const text = await (await download.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString());
+      const lines = text.trim().split("\n");
+      assert.match(lines[0], /^agent,number,login_seconds,talk_seconds/);
+      const row = lines.find((l) => l.includes(",203,"));
+      assert.ok(row, "agent 203 in the CSV");
+      assert.equal(row.split(",")[10], "1", "the CSV's calls");
     }],
     ["an administrator makes an agent extension, with its Agent tab", async () => {
       const admin = await newPage(browser);
@@ -145,6 +180,40 @@ try {
       await table.getByRole("row").filter({ hasText: "205" }).getByText("Agent", { exact: true }).waitFor();
       await checkA11y(admin, "extensions");
       await shot(admin, "admin-extensions");
+
+      // A user for the new agent.
+      await admin.getByRole("tab", { name: "Users" }).click();
+      await admin.getByRole("button", { name: "New user" }).click();
+      const newUser = admin.getByRole("dialog", { name: "New user" });
+      await newUser.getByLabel("Username").fill("agent5");
+      await newUser.getByLabel("Name", { exact: true }).fill("Eve Agent");
+      await newUser.getByLabel("Role").selectOption("agent");
+      await newUser.getByLabel("Extension").selectOption({ label: "205 Extension 205" });
+      await newUser.getByLabel("Password").fill(password);
+      await newUser.getByRole("button", { name: "Create" }).click();
+      await newUser.waitFor({ state: "detached" });
+      await admin.getByRole("table", { name: "Users" }).getByRole("row").filter({ hasText: "agent5" }).waitFor();
+      await checkA11y(admin, "users");
+
+      // A pause reason: a code already taken is refused under the Code field.
+      await admin.getByRole("tab", { name: "Pause reasons" }).click();
+      await admin.getByRole("button", { name: "New pause reason" }).click();
+      const reason = admin.getByRole("dialog", { name: "New pause reason" });
+      await reason.getByLabel("Name").fill("Coaching");
+      await reason.getByLabel("Code").fill("1");
+      await reason.getByLabel("Threshold (seconds)").fill("900");
+      await reason.getByLabel(/Productive/).check();
+      await reason.getByRole("button", { name: "Create" }).click();
+      await reason.getByRole("alert").waitFor();
+      assert.equal(await reason.getByLabel("Code").getAttribute("aria-invalid"), "true", "the code is the field refused");
+      await shot(admin, "admin-pause-reason-refused");
+      await reason.getByLabel("Code").fill("7");
+      await reason.getByRole("button", { name: "Create" }).click();
+      await reason.waitFor({ state: "detached" });
+      const coaching = admin.getByRole("table", { name: "Pause reasons" }).getByRole("row").filter({ hasText: "Coaching" });
+      await coaching.getByText("productive", { exact: true }).waitFor();
+      await coaching.getByText("15 min").waitFor();
+      await checkA11y(admin, "pause reasons");
       await admin.close();
     }],
     ["the new agent's workspace shows exactly the permitted controls", async () => {
@@ -152,7 +221,6 @@ try {
       const exts = await asAdmin2("GET", "/api/v1/extensions");
       const e205 = exts.items.find((e) => e.number === "205");
       assert.equal(e205.agent.permissions.pause, false);
-      await asAdmin2("POST", "/api/v1/users", { username: "agent5", name: "Eve Agent", role: "agent", extension_id: e205.id, password });
       const eve = await newPage(browser);
       await signIn(eve, "agent5");
       await eve.getByRole("button", { name: "Log in" }).click();

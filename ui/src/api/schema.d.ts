@@ -1220,6 +1220,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/floor/participants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every participant (a queue member that is no agent) with the queues it is paused in, and since when
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["listFloorParticipants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/floor/participants/{id}/pause": {
         parameters: {
             query?: never;
@@ -1506,6 +1526,26 @@ export interface paths {
          * @description Needs the admin role or higher.
          */
         patch: operations["updateQueue"];
+        trace?: never;
+    };
+    "/api/v1/reports/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every agent's time and attendance between two local dates: the login time split by state (adding up to it), pauses by reason, the toolbar's counts, first login, last logoff and logoffs by reason
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["teamAttendance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/sim/answer": {
@@ -1913,6 +1953,27 @@ export interface components {
         AccountPatch: {
             name?: string;
             time_zone?: string;
+        };
+        AgentAttendance: {
+            days: components["schemas"]["Day"][];
+            /** Format: int64 */
+            extension_id: number;
+            /** Format: date-time */
+            first_login: string | null;
+            /** Format: date-time */
+            last_logoff: string | null;
+            logoffs: {
+                [key: string]: number;
+            };
+            name: string;
+            number: string;
+            pauses: {
+                [key: string]: number;
+            };
+            total: components["schemas"]["Day"];
+        };
+        AgentAttendanceList: {
+            items: components["schemas"]["AgentAttendance"][];
         };
         AgentSettings: {
             auto_answer: components["schemas"]["AutoAnswer"];
@@ -2347,9 +2408,13 @@ export interface components {
             date: string;
             failed_contacts: number;
             failed_numbers: number;
+            idle_seconds: number;
             login_seconds: number;
+            preview_seconds: number;
             productive_pause_seconds: number;
+            ringing_seconds: number;
             successful: number;
+            talk_seconds: number;
             unproductive_pause_seconds: number;
             unsure: number;
             wrapup_seconds: number;
@@ -2827,6 +2892,17 @@ export interface components {
             paused: boolean | null;
             /** Format: int64 */
             queue_id: number;
+        };
+        ParticipantView: {
+            /** Format: int64 */
+            extension_id: number;
+            paused: {
+                [key: string]: string;
+            };
+            queues: number[];
+        };
+        ParticipantViewList: {
+            items: components["schemas"]["ParticipantView"][];
         };
         PasswordChangeInput: {
             current_password: string;
@@ -5635,6 +5711,29 @@ export interface operations {
             default: components["responses"]["InternalServerError"];
         };
     };
+    listFloorParticipants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParticipantViewList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
     pauseParticipant: {
         parameters: {
             query?: never;
@@ -6311,6 +6410,35 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["RequestEntityTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    teamAttendance: {
+        parameters: {
+            query?: {
+                /** @description First day of the report, a date (YYYY-MM-DD) in the account's time zone; default: the to date. */
+                from?: string;
+                /** @description Last day of the report, included (YYYY-MM-DD, the account's time zone); default: today. At most 92 days after from. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentAttendanceList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["InternalServerError"];
         };

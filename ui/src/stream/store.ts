@@ -38,6 +38,8 @@ export interface FloorState {
   queueStats: Record<number, QueueStats>;
   /** Bumped whenever a campaign's figures may have changed (a campaign call's step, end or outcome). */
   campaignVersion: number;
+  /** The participants' queue pauses: by extension id, the queues (by id) each is paused in, since when. */
+  participantPauses: Record<number, Record<number, string>>;
 }
 
 export const initialState: FloorState = {
@@ -48,6 +50,7 @@ export const initialState: FloorState = {
   activityVersion: 0,
   queueStats: {},
   campaignVersion: 0,
+  participantPauses: {},
 };
 
 type Listener = () => void;
@@ -115,6 +118,12 @@ export class Store {
       }
       if (ev && touchesActivity(ev.type)) next.activityVersion = s.activityVersion + 1;
       if (ev && touchesCampaign(ev)) next.campaignVersion = s.campaignVersion + 1;
+      if (ev && (ev.type === "participant.paused" || ev.type === "participant.unpaused") && ev.extension_id && ev.queue_id) {
+        const mine = { ...(s.participantPauses[ev.extension_id] ?? {}) };
+        if (ev.type === "participant.paused") mine[ev.queue_id] = ev.at;
+        else delete mine[ev.queue_id];
+        next.participantPauses = { ...s.participantPauses, [ev.extension_id]: mine };
+      }
       return next;
     });
   }
@@ -128,6 +137,13 @@ export class Store {
     const q = ev?.type === "queue.stats" ? ev.queue_stats : undefined;
     if (!q) return;
     this.update((s) => ({ ...s, queueStats: { ...s.queueStats, [q.queue_id]: q } }));
+  }
+
+  /** participantsFrom takes the participants' queue pauses an API answer gave. */
+  participantsFrom(list: { extension_id: number; paused: Record<string, string> }[]): void {
+    const all: Record<number, Record<number, string>> = {};
+    for (const p of list) all[p.extension_id] = Object.fromEntries(Object.entries(p.paused).map(([q, at]) => [Number(q), at]));
+    this.update((s) => ({ ...s, participantPauses: all }));
   }
 
   /** queueStats takes the figures an API answer gave. */

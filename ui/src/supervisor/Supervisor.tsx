@@ -3,10 +3,21 @@
 // the pages that configure the account.
 import { Tab, TabList, TabPanel, Tabs } from "react-aria-components";
 import { ExtensionsPage } from "../admin/Extensions";
+import { CallerIDPoolsPage, DirectoryPage, PauseReasonsPage, UsersPage } from "../admin/Resources";
+import { AttendanceReport } from "../reports/Attendance";
 import { useFloor } from "../stream/store";
 import { AgentsBoard } from "./AgentsBoard";
 import { CampaignsBoard } from "./CampaignsBoard";
 import { QueuesBoard } from "./QueuesBoard";
+
+/** adminPages are the administrators' own tabs, after the boards. */
+const adminPages = [
+  { id: "extensions", title: "Extensions", page: ExtensionsPage },
+  { id: "users", title: "Users", page: UsersPage },
+  { id: "pause-reasons", title: "Pause reasons", page: PauseReasonsPage },
+  { id: "caller-id-pools", title: "Caller-ID pools", page: CallerIDPoolsPage },
+  { id: "directory", title: "Directory", page: DirectoryPage },
+];
 
 export function Supervisor() {
   const admin = useFloor((s) => s.auth.me?.user.role === "admin");
@@ -24,11 +35,15 @@ export function Supervisor() {
             <Tab id="campaigns" className="tab">
               Campaigns
             </Tab>
-            {admin && (
-              <Tab id="extensions" className="tab">
-                Extensions
-              </Tab>
-            )}
+            <Tab id="attendance" className="tab">
+              Time and attendance
+            </Tab>
+            {admin &&
+              adminPages.map((p) => (
+                <Tab key={p.id} id={p.id} className="tab">
+                  {p.title}
+                </Tab>
+              ))}
           </TabList>
         </nav>
         <TabPanel id="agents">
@@ -40,11 +55,15 @@ export function Supervisor() {
         <TabPanel id="campaigns">
           <CampaignsBoard />
         </TabPanel>
-        {admin && (
-          <TabPanel id="extensions">
-            <ExtensionsPage />
-          </TabPanel>
-        )}
+        <TabPanel id="attendance">
+          <AttendanceReport />
+        </TabPanel>
+        {admin &&
+          adminPages.map((p) => (
+            <TabPanel key={p.id} id={p.id}>
+              <p.page />
+            </TabPanel>
+          ))}
       </Tabs>
     </main>
   );
