@@ -16,7 +16,7 @@
 // workspace shows Log off, and neither Pause nor Dial. The administrator
 // also makes the agent's user, and a pause reason (a code already taken
 // is refused under its field).
-import { apiAs, assert, checkA11y, launch, newPage, password, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
+import { apiAs, assert, base, checkA11y, launch, newPage, password, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -214,6 +214,55 @@ try {
       await coaching.getByText("productive", { exact: true }).waitFor();
       await coaching.getByText("15 min").waitFor();
       await checkA11y(admin, "pause reasons");
+
+      // Support gets the new agent as a member with penalty 2, and a Fail
+      // outcome; an outcome with no name is refused under its field.
+      await admin.getByRole("tab", { name: "Queue setup" }).click();
+      await admin.getByRole("button", { name: "Edit queue Support (601)" }).click();
+      const q = admin.getByRole("dialog", { name: "Edit queue Support (601)" });
+      const n = await q.getByRole("combobox", { name: /^Member \d+$/ }).count();
+      await q.getByRole("button", { name: "Add member" }).click();
+      await q.getByLabel(`Member ${n + 1}`, { exact: true }).selectOption({ label: "205 Extension 205" });
+      await q.getByLabel(`Penalty of member ${n + 1}`).fill("2");
+      const o = await q.getByRole("textbox", { name: /^Outcome \d+$/ }).count();
+      await q.getByRole("button", { name: "Add outcome" }).click();
+      await q.getByLabel(`Category of outcome ${o + 1}`).selectOption("fail");
+      await q.getByRole("button", { name: "Save" }).click();
+      await q.getByRole("alert").first().waitFor();
+      assert.equal(await q.getByLabel(`Outcome ${o + 1}`, { exact: true }).getAttribute("aria-invalid"), "true", "the nameless outcome is the field refused");
+      await q.getByLabel(`Outcome ${o + 1}`, { exact: true }).fill("Wrong number");
+      await q.getByLabel(`Fails (outcome ${o + 1})`).selectOption("number");
+      await checkA11y(admin, "queue setup");
+      await shot(admin, "admin-queue");
+      await q.getByRole("button", { name: "Save" }).click();
+      await q.waitFor({ state: "detached" });
+      await admin.getByRole("table", { name: "Queues" }).getByRole("row").filter({ hasText: "Support" }).getByText(/205 \(2\)/).waitFor();
+      const support = (await asAdmin("GET", "/api/v1/queues")).items.find((x) => x.number === "601");
+      assert.ok(support.outcomes.some((x) => x.name === "Wrong number" && x.fail_scope === "number"), "the outcome fails the number");
+
+      // An API token for a CRM: shown once, it works, and revoked it
+      // does not.
+      await admin.getByRole("tab", { name: "API tokens" }).click();
+      await admin.getByRole("button", { name: "New token" }).click();
+      const tokenDialog = admin.getByRole("dialog", { name: "New API token" });
+      await tokenDialog.getByLabel("Name (what uses it)").fill("CRM");
+      await tokenDialog.getByRole("button", { name: "Create" }).click();
+      const token = (await tokenDialog.getByRole("status").textContent()).trim();
+      const asToken = () => fetch(`${base}/api/v1/floor/agents`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal((await asToken()).status, 200, "the token signs in");
+      await tokenDialog.getByRole("button", { name: "Done" }).click();
+      await admin.getByRole("button", { name: "Revoke token CRM" }).click();
+      await admin.getByRole("dialog", { name: "Revoke token CRM?" }).getByRole("button", { name: "Revoke" }).click();
+      await admin.getByRole("table", { name: "API tokens" }).getByRole("row").filter({ hasText: "CRM" }).waitFor({ state: "detached" });
+      assert.equal((await asToken()).status, 401, "a revoked token is refused");
+      await checkA11y(admin, "api tokens");
+
+      // The demo's carrier: registered, and Sales' number arriving on it.
+      await admin.getByRole("tab", { name: "Trunks" }).click();
+      await admin.getByRole("table", { name: "Trunks" }).getByRole("row").filter({ hasText: "Simulated carrier" }).getByText("registered").waitFor();
+      await admin.getByRole("table", { name: "Inbound numbers" }).getByRole("row").filter({ hasText: "442079460600" }).getByText("queue Sales").waitFor();
+      await checkA11y(admin, "trunks");
+      await shot(admin, "admin-trunks");
       await admin.close();
     }],
     ["the new agent's workspace shows exactly the permitted controls", async () => {

@@ -3,6 +3,9 @@
 // the pages that configure the account.
 import { Tab, TabList, TabPanel, Tabs } from "react-aria-components";
 import { ExtensionsPage } from "../admin/Extensions";
+import { QueuesPage } from "../admin/Queues";
+import { TokensPage } from "../admin/Tokens";
+import { TrunksPage } from "../admin/Trunks";
 import { CallerIDPoolsPage, DirectoryPage, PauseReasonsPage, UsersPage } from "../admin/Resources";
 import { AttendanceReport } from "../reports/Attendance";
 import { useFloor } from "../stream/store";
@@ -13,10 +16,13 @@ import { QueuesBoard } from "./QueuesBoard";
 /** adminPages are the administrators' own tabs, after the boards. */
 const adminPages = [
   { id: "extensions", title: "Extensions", page: ExtensionsPage },
+  { id: "queue-admin", title: "Queue setup", page: QueuesPage },
   { id: "users", title: "Users", page: UsersPage },
   { id: "pause-reasons", title: "Pause reasons", page: PauseReasonsPage },
   { id: "caller-id-pools", title: "Caller-ID pools", page: CallerIDPoolsPage },
   { id: "directory", title: "Directory", page: DirectoryPage },
+  { id: "trunks", title: "Trunks", page: TrunksPage },
+  { id: "tokens", title: "API tokens", page: TokensPage },
 ];
 
 export function Supervisor() {
