@@ -66,10 +66,13 @@ const (
 
 type schemaGen struct {
 	schemas, responses obj
+	// types is the Go type of each struct schema: two types under one
+	// name would make one schema wrong, so the generator refuses it.
+	types map[string]reflect.Type
 }
 
 func openAPIDocument(routes []route) obj {
-	g := &schemaGen{schemas: obj{}, responses: obj{}}
+	g := &schemaGen{schemas: obj{}, responses: obj{}, types: map[string]reflect.Type{}}
 	paths := obj{}
 	tags := map[string]bool{}
 	for _, rt := range routes {
@@ -289,6 +292,10 @@ func (g *schemaGen) schema(t reflect.Type, mode schemaMode) obj {
 		return obj{"type": "object", "additionalProperties": g.schema(deref(t.Elem()), modeCreate)}
 	case reflect.Struct:
 		name := componentName(t, mode)
+		if other, ok := g.types[name]; ok && other != t {
+			panic(fmt.Sprintf("openapi: %s and %s are both schema %s", other, t, name))
+		}
+		g.types[name] = t
 		if _, done := g.schemas[name]; !done {
 			g.schemas[name] = obj{} // placeholder against recursion
 			g.schemas[name] = g.structSchema(t, mode)
@@ -349,12 +356,12 @@ func componentName(t reflect.Type, mode schemaMode) string {
 }
 
 // schemaName is the exported-looking name of a Go type; a list[T] is
-// "TList".
+// "ListOfT" (never a domain type's name: "CampaignList" is one).
 func schemaName(t reflect.Type) string {
 	name := t.Name()
 	if strings.HasPrefix(name, "list[") {
 		f, _ := t.FieldByName("Items")
-		return schemaName(deref(f.Type.Elem())) + "List"
+		return "ListOf" + schemaName(deref(f.Type.Elem()))
 	}
 	r := []rune(name)
 	r[0] = unicode.ToUpper(r[0])

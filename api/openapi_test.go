@@ -223,7 +223,7 @@ func TestOpenAPISchemas(t *testing.T) {
 		{[]string{"NewUserInput", "required"}, `["password","role","username"]`},
 		{[]string{"NewUserInput", "additionalProperties"}, `false`},
 		{[]string{"UserPatch", "required"}, `null`},
-		{[]string{"UserList", "properties", "items", "items"}, `{"$ref":"#/components/schemas/User"}`},
+		{[]string{"ListOfUser", "properties", "items", "items"}, `{"$ref":"#/components/schemas/User"}`},
 		{[]string{"NewToken", "properties", "token"}, `{"type":"string"}`},
 		{[]string{"NewToken", "properties", "prefix"}, `{"type":"string"}`},
 		{[]string{"Direction", "enum"}, `["internal_in","internal_out","queue_in","campaign","external_out","external_in"]`},

@@ -1934,9 +1934,6 @@ export interface components {
             /** Format: int64 */
             user_id: number;
         };
-        APITokenList: {
-            items: components["schemas"]["APIToken"][];
-        };
         Account: {
             agent_licences: number;
             agents_in_use: number;
@@ -1971,9 +1968,6 @@ export interface components {
                 [key: string]: number;
             };
             total: components["schemas"]["Day"];
-        };
-        AgentAttendanceList: {
-            items: components["schemas"]["AgentAttendance"][];
         };
         AgentSettings: {
             auto_answer: components["schemas"]["AutoAnswer"];
@@ -2040,9 +2034,6 @@ export interface components {
             user_id?: number;
             waiting_dispositions: number;
             wrapup: components["schemas"]["WrapupView"] | null;
-        };
-        AgentViewList: {
-            items: components["schemas"]["AgentView"][];
         };
         /** @enum {string} */
         AutoAnswer: "off" | "on" | "optional";
@@ -2158,9 +2149,6 @@ export interface components {
             name: string;
             numbers: string[];
         };
-        CallerIDPoolList: {
-            items: components["schemas"]["CallerIDPool"][];
-        };
         CallerIDPoolPatch: {
             name?: string;
             numbers?: string[];
@@ -2259,10 +2247,19 @@ export interface components {
             webhook_buttons?: components["schemas"]["WebhookButtonInput"][];
         };
         CampaignList: {
-            items: components["schemas"]["Campaign"][];
-        };
-        CampaignListList: {
-            items: components["schemas"]["CampaignList"][];
+            /** Format: int64 */
+            account_id: number;
+            active: boolean;
+            /** Format: int64 */
+            campaign_id: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            leads: number;
+            name: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         CampaignMapping: {
             active_lists: number;
@@ -2351,9 +2348,6 @@ export interface components {
             remaining: number;
             type: string;
         };
-        CampaignStatsList: {
-            items: components["schemas"]["CampaignStats"][];
-        };
         /** @enum {string} */
         Category: "fail" | "unsure" | "success";
         ConferenceInput: {
@@ -2399,9 +2393,6 @@ export interface components {
             created_at: string;
             note: string;
             number: string;
-        };
-        DNCEntryList: {
-            items: components["schemas"]["DNCEntry"][];
         };
         Day: {
             calls: number;
@@ -2450,9 +2441,6 @@ export interface components {
             name: string;
             notes: string;
             number: string;
-        };
-        DirectoryEntryList: {
-            items: components["schemas"]["DirectoryEntry"][];
         };
         DirectoryInput: {
             company?: string;
@@ -2562,9 +2550,6 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        ExtensionList: {
-            items: components["schemas"]["Extension"][];
-        };
         ExtensionPatch: {
             agent?: components["schemas"]["AgentSettingsPatch"];
             name?: string;
@@ -2616,9 +2601,6 @@ export interface components {
             number: string;
             /** Format: int64 */
             trunk_id?: number | null;
-        };
-        InboundNumberList: {
-            items: components["schemas"]["InboundNumber"][];
         };
         InboundNumberPatch: {
             destination?: components["schemas"]["DestinationPatch"];
@@ -2697,9 +2679,6 @@ export interface components {
             status?: string;
             time_zone?: string;
         };
-        LeadList: {
-            items: components["schemas"]["Lead"][];
-        };
         LeadNumber: {
             failed: boolean;
             number: string;
@@ -2745,6 +2724,63 @@ export interface components {
             /** Format: int64 */
             campaign_id: number;
             name: string;
+        };
+        ListOfAPIToken: {
+            items: components["schemas"]["APIToken"][];
+        };
+        ListOfAgentAttendance: {
+            items: components["schemas"]["AgentAttendance"][];
+        };
+        ListOfAgentView: {
+            items: components["schemas"]["AgentView"][];
+        };
+        ListOfCallerIDPool: {
+            items: components["schemas"]["CallerIDPool"][];
+        };
+        ListOfCampaign: {
+            items: components["schemas"]["Campaign"][];
+        };
+        ListOfCampaignList: {
+            items: components["schemas"]["CampaignList"][];
+        };
+        ListOfCampaignStats: {
+            items: components["schemas"]["CampaignStats"][];
+        };
+        ListOfDNCEntry: {
+            items: components["schemas"]["DNCEntry"][];
+        };
+        ListOfDirectoryEntry: {
+            items: components["schemas"]["DirectoryEntry"][];
+        };
+        ListOfExtension: {
+            items: components["schemas"]["Extension"][];
+        };
+        ListOfInboundNumber: {
+            items: components["schemas"]["InboundNumber"][];
+        };
+        ListOfLead: {
+            items: components["schemas"]["Lead"][];
+        };
+        ListOfParticipantView: {
+            items: components["schemas"]["ParticipantView"][];
+        };
+        ListOfPauseReason: {
+            items: components["schemas"]["PauseReason"][];
+        };
+        ListOfQueue: {
+            items: components["schemas"]["Queue"][];
+        };
+        ListOfQueueStats: {
+            items: components["schemas"]["QueueStats"][];
+        };
+        ListOfTrunk: {
+            items: components["schemas"]["Trunk"][];
+        };
+        ListOfTrunkStatus: {
+            items: components["schemas"]["TrunkStatus"][];
+        };
+        ListOfUser: {
+            items: components["schemas"]["User"][];
         };
         ListUpdatePatch: {
             active?: boolean;
@@ -2901,9 +2937,6 @@ export interface components {
             };
             queues: number[];
         };
-        ParticipantViewList: {
-            items: components["schemas"]["ParticipantView"][];
-        };
         PasswordChangeInput: {
             current_password: string;
             new_password: string;
@@ -2944,9 +2977,6 @@ export interface components {
             name: string;
             productive?: boolean;
             threshold_seconds?: number;
-        };
-        PauseReasonList: {
-            items: components["schemas"]["PauseReason"][];
         };
         PauseReasonPatch: {
             code?: number;
@@ -3079,9 +3109,6 @@ export interface components {
             service_level_seconds?: number;
             strategy?: components["schemas"]["Strategy"];
         };
-        QueueList: {
-            items: components["schemas"]["Queue"][];
-        };
         QueueMapping: {
             name: string;
             number: string;
@@ -3135,9 +3162,6 @@ export interface components {
             ringing: number;
             service_level: number;
             waiting: number;
-        };
-        QueueStatsList: {
-            items: components["schemas"]["QueueStats"][];
         };
         Reason: {
             code: string;
@@ -3292,9 +3316,6 @@ export interface components {
             transport?: components["schemas"]["TrunkTransport"];
             username?: string;
         };
-        TrunkList: {
-            items: components["schemas"]["Trunk"][];
-        };
         TrunkPatch: {
             allowed_sources?: string[];
             auth?: components["schemas"]["TrunkAuth"];
@@ -3327,9 +3348,6 @@ export interface components {
             /** Format: int64 */
             trunk_id: number;
         };
-        TrunkStatusList: {
-            items: components["schemas"]["TrunkStatus"][];
-        };
         /** @enum {string} */
         TrunkTransport: "udp" | "tcp";
         User: {
@@ -3350,9 +3368,6 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             username: string;
-        };
-        UserList: {
-            items: components["schemas"]["User"][];
         };
         UserPatch: {
             disabled?: boolean;
@@ -3680,7 +3695,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CallerIDPoolList"];
+                    "application/json": components["schemas"]["ListOfCallerIDPool"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -3906,7 +3921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CampaignListList"];
+                    "application/json": components["schemas"]["ListOfCampaignList"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4109,7 +4124,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CampaignList"];
+                    "application/json": components["schemas"]["ListOfCampaign"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4164,7 +4179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CampaignStatsList"];
+                    "application/json": components["schemas"]["ListOfCampaignStats"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4326,7 +4341,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DirectoryEntryList"];
+                    "application/json": components["schemas"]["ListOfDirectoryEntry"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4467,7 +4482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DNCEntryList"];
+                    "application/json": components["schemas"]["ListOfDNCEntry"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4552,7 +4567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExtensionList"];
+                    "application/json": components["schemas"]["ListOfExtension"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4763,7 +4778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AgentViewList"];
+                    "application/json": components["schemas"]["ListOfAgentView"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5726,7 +5741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ParticipantViewList"];
+                    "application/json": components["schemas"]["ListOfParticipantView"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5782,7 +5797,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InboundNumberList"];
+                    "application/json": components["schemas"]["ListOfInboundNumber"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -5934,7 +5949,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LeadList"];
+                    "application/json": components["schemas"]["ListOfLead"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6124,7 +6139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PauseReasonList"];
+                    "application/json": components["schemas"]["ListOfPauseReason"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6265,7 +6280,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QueueList"];
+                    "application/json": components["schemas"]["ListOfQueue"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6320,7 +6335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QueueStatsList"];
+                    "application/json": components["schemas"]["ListOfQueueStats"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6434,7 +6449,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AgentAttendanceList"];
+                    "application/json": components["schemas"]["ListOfAgentAttendance"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6683,7 +6698,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["APITokenList"];
+                    "application/json": components["schemas"]["ListOfAPIToken"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6763,7 +6778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TrunkList"];
+                    "application/json": components["schemas"]["ListOfTrunk"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6818,7 +6833,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TrunkStatusList"];
+                    "application/json": components["schemas"]["ListOfTrunkStatus"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -6927,7 +6942,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserList"];
+                    "application/json": components["schemas"]["ListOfUser"];
                 };
             };
             401: components["responses"]["Unauthorized"];
