@@ -257,6 +257,37 @@ try {
       assert.equal((await asToken()).status, 401, "a revoked token is refused");
       await checkA11y(admin, "api tokens");
 
+      // A campaign's settings: a value out of range is refused under its
+      // field; then leads imported into its list from CSV, the refused
+      // rows reported first by a dry run.
+      await admin.getByRole("tab", { name: "Campaign setup" }).click();
+      await admin.getByRole("button", { name: "Edit campaign Broadband win-back" }).click();
+      const camp = admin.getByRole("dialog", { name: "Edit campaign Broadband win-back" });
+      await camp.getByLabel("Attempts per lead").fill("0");
+      await camp.getByRole("button", { name: "Save" }).click();
+      await camp.getByRole("alert").first().waitFor();
+      assert.equal(await camp.getByLabel("Attempts per lead").getAttribute("aria-invalid"), "true", "attempts is the field refused");
+      await camp.getByLabel("Attempts per lead").fill("4");
+      await checkA11y(admin, "campaign setup");
+      await shot(admin, "admin-campaign");
+      await camp.getByRole("button", { name: "Save" }).click();
+      await camp.waitFor({ state: "detached" });
+      const lists = admin.getByRole("table", { name: "Lists" });
+      await lists.getByRole("row").filter({ hasText: "Left this year" }).getByRole("button", { name: "Import leads into Left this year" }).click();
+      const imp = admin.getByRole("dialog", { name: "Import leads into Left this year" });
+      const csv = "Name,Phone,Account number\nNew Customer,07700 900555,BB-900001\nBad Number,12,BB-900002\nAlready There,+441632960601,BB-900003\n";
+      await imp.getByLabel("CSV file").setInputFiles({ name: "leads.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+      await imp.getByLabel("Name column").waitFor();
+      await imp.getByRole("button", { name: "Check (dry run)" }).click();
+      await imp.getByRole("status", { name: "Import report" }).getByText("Would import 1 of 3 rows; 2 refused.").waitFor();
+      await imp.getByRole("table", { name: "Refused rows" }).getByRole("row").nth(2).waitFor();
+      await checkA11y(admin, "lead import");
+      await shot(admin, "admin-import");
+      await imp.getByRole("button", { name: "Import", exact: true }).click();
+      await imp.getByRole("status", { name: "Import report" }).getByText("Imported 1 of 3 rows; 2 refused.").waitFor();
+      await imp.getByRole("button", { name: "Close" }).click();
+      await lists.getByRole("row").filter({ hasText: "Left this year" }).getByRole("cell", { name: "41" }).waitFor();
+
       // The demo's carrier: registered, and Sales' number arriving on it.
       await admin.getByRole("tab", { name: "Trunks" }).click();
       await admin.getByRole("table", { name: "Trunks" }).getByRole("row").filter({ hasText: "Simulated carrier" }).getByText("registered").waitFor();

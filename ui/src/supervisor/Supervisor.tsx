@@ -2,6 +2,7 @@
 // one tab each: agents, queues and campaigns; administrators also get
 // the pages that configure the account.
 import { Tab, TabList, TabPanel, Tabs } from "react-aria-components";
+import { CampaignsPage } from "../admin/Campaigns";
 import { ExtensionsPage } from "../admin/Extensions";
 import { QueuesPage } from "../admin/Queues";
 import { TokensPage } from "../admin/Tokens";
@@ -17,6 +18,7 @@ import { QueuesBoard } from "./QueuesBoard";
 const adminPages = [
   { id: "extensions", title: "Extensions", page: ExtensionsPage },
   { id: "queue-admin", title: "Queue setup", page: QueuesPage },
+  { id: "campaign-admin", title: "Campaign setup", page: CampaignsPage },
   { id: "users", title: "Users", page: UsersPage },
   { id: "pause-reasons", title: "Pause reasons", page: PauseReasonsPage },
   { id: "caller-id-pools", title: "Caller-ID pools", page: CallerIDPoolsPage },
