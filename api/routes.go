@@ -107,5 +107,6 @@ func routeTable() []route {
 	routes = append(routes, mappingRoutes()...)
 	routes = append(routes, customerRoutes()...)
 	routes = append(routes, webhookButtonRoutes()...)
+	routes = append(routes, reportRoutes()...)
 	return append(routes, streamRoutes()...)
 }

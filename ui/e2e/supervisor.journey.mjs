@@ -147,6 +147,20 @@ try {
       assert.ok(row, "agent 203 in the CSV");
       assert.equal(row.split(",")[10], "1", "the CSV's calls");
     }],
+    ["the reports: the day's outcome and Sales hour by hour", async () => {
+      await page.getByRole("tab", { name: "Reports" }).click();
+      const disp = page.getByRole("table", { name: "Dispositions and outcomes" });
+      const row = disp.getByRole("row").filter({ hasText: "Agent 3 (203)" });
+      await row.getByRole("cell", { name: "Sales" }).waitFor();
+      assert.equal(await row.getByRole("cell").last().textContent(), "1", "one call with that outcome");
+      const hours = page.getByRole("table", { name: "Queues by hour" });
+      const sales = hours.getByRole("row").filter({ hasText: "Sales" });
+      await sales.first().waitFor();
+      // Columns: hour, bar, offered, answered.
+      assert.equal(await sales.first().getByRole("cell").nth(3).textContent(), "1", "Sales answered one call");
+      await checkA11y(page, "reports");
+      await shot(page, "reports");
+    }],
     ["an administrator makes an agent extension, with its Agent tab", async () => {
       const admin = await newPage(browser);
       await signIn(admin, "admin");

@@ -1548,6 +1548,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/dispositions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dispositions and outcomes between two local dates, counted by day, agent, queue or campaign, category and outcome
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["dispositionReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each queue hour by hour between two local dates: callers offered, answered (and within the service level), abandoned and overflowed, the average speed of answer and the average wait of those who abandoned
+         * @description Needs the supervisor role or higher.
+         */
+        get: operations["queueReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sim/answer": {
         parameters: {
             query?: never;
@@ -2467,6 +2507,18 @@ export interface components {
             outcome?: string;
             tags?: string[];
         };
+        DispositionCount: {
+            calls: number;
+            /** Format: int64 */
+            campaign_id?: number;
+            category: components["schemas"]["Category"];
+            date: string;
+            /** Format: int64 */
+            extension_id: number;
+            outcome: string;
+            /** Format: int64 */
+            queue_id?: number;
+        };
         DispositionInput: {
             call_id: string;
             /** Format: date-time */
@@ -2752,6 +2804,9 @@ export interface components {
         ListOfDirectoryEntry: {
             items: components["schemas"]["DirectoryEntry"][];
         };
+        ListOfDispositionCount: {
+            items: components["schemas"]["DispositionCount"][];
+        };
         ListOfExtension: {
             items: components["schemas"]["Extension"][];
         };
@@ -2769,6 +2824,9 @@ export interface components {
         };
         ListOfQueue: {
             items: components["schemas"]["Queue"][];
+        };
+        ListOfQueueHour: {
+            items: components["schemas"]["QueueHour"][];
         };
         ListOfQueueStats: {
             items: components["schemas"]["QueueStats"][];
@@ -3090,6 +3148,20 @@ export interface components {
             strategy: components["schemas"]["Strategy"];
             /** Format: date-time */
             updated_at: string;
+        };
+        QueueHour: {
+            abandon_wait_seconds: number;
+            abandoned: number;
+            answered: number;
+            answered_in_sl: number;
+            asa_seconds: number;
+            /** Format: date-time */
+            hour: string;
+            offered: number;
+            overflowed: number;
+            /** Format: int64 */
+            queue_id: number;
+            service_level: number;
         };
         QueueInput: {
             announce_position?: boolean;
@@ -6450,6 +6522,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListOfAgentAttendance"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    dispositionReport: {
+        parameters: {
+            query?: {
+                /** @description First day of the report, a date (YYYY-MM-DD) in the account's time zone; default: the to date. */
+                from?: string;
+                /** @description Last day of the report, included (YYYY-MM-DD, the account's time zone); default: today. At most 92 days after from. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOfDispositionCount"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    queueReport: {
+        parameters: {
+            query?: {
+                /** @description First day of the report, a date (YYYY-MM-DD) in the account's time zone; default: the to date. */
+                from?: string;
+                /** @description Last day of the report, included (YYYY-MM-DD, the account's time zone); default: today. At most 92 days after from. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOfQueueHour"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -9,6 +9,7 @@ import { api, message, must, type Schemas } from "../api/client";
 import { formatDuration } from "../app/time";
 import { Button } from "../ui/Button";
 import { ErrorText } from "../ui/ErrorText";
+import { downloadCSV, today } from "./csv";
 
 type Row = Schemas["AgentAttendance"];
 type Day = Schemas["Day"];
@@ -37,39 +38,8 @@ const hms = (s: number) => formatDuration(Math.round(s) * 1000);
 /** addsUp: the parts make the login time, to the second. */
 const addsUp = (d: Day) => Math.abs(parts.reduce((n, p) => n + secs(d, p.key), 0) - d.login_seconds) < 1;
 
-function today(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
-
 function localTime(iso?: string | null): string {
   return iso ? new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "short" }) : "";
-}
-
-/** csv is the table as a CSV file: durations in seconds, times in ISO. */
-function csv(rows: Row[]): string {
-  const head = ["agent", "number", "login_seconds", ...parts.map((p) => p.key), ...counters.map((c) => c.key), "first_login", "last_logoff"];
-  const esc = (v: string | number) => {
-    const s = String(v);
-    // A cell a spreadsheet would run as a formula is quoted as text.
-    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
-    return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  const lines = rows.map((r) =>
-    [
-      r.name,
-      r.number,
-      Math.round(r.total.login_seconds),
-      ...parts.map((p) => Math.round(secs(r.total, p.key))),
-      ...counters.map((c) => secs(r.total, c.key)),
-      r.first_login ?? "",
-      r.last_logoff ?? "",
-    ]
-      .map(esc)
-      .join(","),
-  );
-  return [head.join(","), ...lines].join("\n") + "\n";
 }
 
 export function AttendanceReport() {
@@ -90,13 +60,22 @@ export function AttendanceReport() {
   }, [from, to]);
   const download = () => {
     if (!rows) return;
-    const url = URL.createObjectURL(new Blob([csv(rows)], { type: "text/csv" }));
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = `attendance-${from}-to-${to}.csv`;
-    a.click();
-    URL.revokeObjectURL(url);
+    // Durations in seconds, times in ISO 8601.
+    downloadCSV(
+      `attendance-${from}-to-${to}.csv`,
+      ["agent", "number", "login_seconds", ...parts.map((p) => p.key), ...counters.map((c) => c.key), "first_login", "last_logoff"],
+      rows.map((r) => [
+        r.name,
+        r.number,
+        Math.round(r.total.login_seconds),
+        ...parts.map((p) => Math.round(secs(r.total, p.key))),
+        ...counters.map((c) => secs(r.total, c.key)),
+        r.first_login ?? "",
+        r.last_logoff ?? "",
+      ]),
+    );
   };
+  const pauses = (rows ?? []).flatMap((r) => Object.entries(r.pauses).map(([reason, s]) => ({ agent: `${r.name} (${r.number})`, reason, s })));
   return (
     <section className="board" aria-label="Time and attendance">
       <div className="panel-head">
@@ -185,6 +164,28 @@ export function AttendanceReport() {
         </table>
       </div>
       {rows && rows.length === 0 && <p className="muted">No agents.</p>}
+      <h2 className="section-title">Pauses by reason</h2>
+      <table className="table" aria-label="Pauses by reason">
+        <thead>
+          <tr>
+            <th scope="col">Agent</th>
+            <th scope="col">Reason</th>
+            <th scope="col" className="num">
+              Time
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {pauses.map((p) => (
+            <tr key={`${p.agent}-${p.reason}`}>
+              <th scope="row">{p.agent}</th>
+              <td>{p.reason}</td>
+              <td className="num">{hms(p.s)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {rows && pauses.length === 0 && <p className="muted">No pauses in the period.</p>}
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { TokensPage } from "../admin/Tokens";
 import { TrunksPage } from "../admin/Trunks";
 import { CallerIDPoolsPage, DirectoryPage, PauseReasonsPage, UsersPage } from "../admin/Resources";
 import { AttendanceReport } from "../reports/Attendance";
+import { ReportsPage } from "../reports/Reports";
 import { useFloor } from "../stream/store";
 import { AgentsBoard } from "./AgentsBoard";
 import { CampaignsBoard } from "./CampaignsBoard";
@@ -46,6 +47,9 @@ export function Supervisor() {
             <Tab id="attendance" className="tab">
               Time and attendance
             </Tab>
+            <Tab id="reports" className="tab">
+              Reports
+            </Tab>
             {admin &&
               adminPages.map((p) => (
                 <Tab key={p.id} id={p.id} className="tab">
@@ -65,6 +69,9 @@ export function Supervisor() {
         </TabPanel>
         <TabPanel id="attendance">
           <AttendanceReport />
+        </TabPanel>
+        <TabPanel id="reports">
+          <ReportsPage />
         </TabPanel>
         {admin &&
           adminPages.map((p) => (
