@@ -51,10 +51,16 @@ func settle(t *testing.T, what string, ok func() bool) {
 	}
 }
 
-func (r *rig) agentOf(ext int64) floor.Agent {
-	var a floor.Agent
-	must(r.t, r.f.View(context.Background(), r.acc, func(s *floor.State, _ *floor.Config) { a = *s.Agent(ext) }))
-	return a
+// linesOf copies the agent's lines inside the floor's view: the engine
+// changes the lines it holds.
+func (r *rig) linesOf(ext int64) []floor.Line {
+	var out []floor.Line
+	must(r.t, r.f.View(context.Background(), r.acc, func(s *floor.State, _ *floor.Config) {
+		for _, l := range s.Agent(ext).Lines {
+			out = append(out, *l)
+		}
+	}))
+	return out
 }
 
 // TestPowerDialsAheadAndConnects: two free agents at the starting ratio
@@ -91,7 +97,7 @@ func TestPowerDialsAheadAndConnects(t *testing.T) {
 	close(r.phones.gate)
 	settle(t, "both agents on an answered call", func() bool {
 		for _, a := range agents {
-			if l := r.agentOf(a.ID).Lines; len(l) != 1 || !l[0].Answered {
+			if l := r.linesOf(a.ID); len(l) != 1 || !l[0].Answered {
 				return false
 			}
 		}
@@ -102,7 +108,7 @@ func TestPowerDialsAheadAndConnects(t *testing.T) {
 		t.Fatalf("rings %v, abandoned %v", rings, abandoned)
 	}
 	for _, a := range agents {
-		line := r.agentOf(a.ID).Lines[0]
+		line := r.linesOf(a.ID)[0]
 		if !line.Answered || line.Call.Direction != callfloor.DirCampaign || line.Call.CampaignID != r.c.ID || line.Call.LeadID == 0 {
 			t.Fatalf("agent %s's line %+v", a.Number, line)
 		}
@@ -110,7 +116,7 @@ func TestPowerDialsAheadAndConnects(t *testing.T) {
 	settle(t, "both journaled", func() bool { return r.d.PowerFiguresOf(r.c.ID).Live == 2 })
 	r.d.Wait()
 	for _, a := range agents {
-		line := r.agentOf(a.ID).Lines[0]
+		line := r.linesOf(a.ID)[0]
 		r.do(floor.Hangup{Ext: a.ID, CallID: line.Call.ID, Reason: "callee_hangup"})
 		r.do(floor.Dispose{Ext: a.ID, CallID: line.Call.ID, Category: callfloor.CategorySuccess, Outcome: "Renewed"})
 	}
