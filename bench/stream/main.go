@@ -326,10 +326,16 @@ func (s *server) agents(ctx context.Context, admin string, n int) ([]string, err
 		if err := s.do(ctx, admin, "POST", "/api/v1/users", map[string]any{"username": user, "role": "agent", "extension_id": ext.ID, "password": password}, nil); err != nil {
 			return nil, err
 		}
-		tok, err := s.login(ctx, user)
-		if err != nil {
+		// Logins are limited per address: each agent signs in from its
+		// own loopback address (127.0.1.1, 127.0.1.2, ...).
+		from := &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+i/250), byte(1+i%250))}
+		c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: from}).DialContext}}
+		var out struct{ Token string }
+		if err := s.call(ctx, c, "", "POST", "/api/v1/auth/login", map[string]string{"account": account, "username": user, "password": password}, &out); err != nil {
 			return nil, err
 		}
+		c.CloseIdleConnections()
+		tok := out.Token
 		if err := s.do(ctx, tok, "POST", "/api/v1/floor/me/login", nil, nil); err != nil {
 			return nil, err
 		}
@@ -340,6 +346,11 @@ func (s *server) agents(ctx context.Context, admin string, n int) ([]string, err
 
 // do calls the API with a token and decodes the answer into out.
 func (s *server) do(ctx context.Context, token, method, path string, body, out any) error {
+	return s.call(ctx, s.hc, token, method, path, body, out)
+}
+
+// call is do through the HTTP client hc.
+func (s *server) call(ctx context.Context, hc *http.Client, token, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -358,7 +369,7 @@ func (s *server) do(ctx context.Context, token, method, path string, body, out a
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := s.hc.Do(req)
+	res, err := hc.Do(req)
 	if err != nil {
 		return err
 	}
