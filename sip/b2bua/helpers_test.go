@@ -500,11 +500,14 @@ func expectRTP(t *testing.T, from, to *phone) {
 	}
 }
 
+// waitSignal waits for what the channel signals. The bound is for a
+// signal that never comes, not a timing goal: a loaded machine (the race
+// detector, other packages' tests) may take seconds.
 func waitSignal(t *testing.T, ch <-chan struct{}, what string) {
 	t.Helper()
 	select {
 	case <-ch:
-	case <-time.After(3 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatalf("no %s", what)
 	}
 }
