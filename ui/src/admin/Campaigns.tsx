@@ -10,10 +10,11 @@ import { Download, Plus, Trash2, Upload } from "lucide-react";
 import { useEffect, useState } from "react";
 import { api, message, must, type Schemas } from "../api/client";
 import { Button } from "../ui/Button";
+import { Confirm } from "../ui/Confirm";
 import { Dialog } from "../ui/Dialog";
 import { ErrorText } from "../ui/ErrorText";
 import { CrudPage } from "./Crud";
-import { Check, Field, SelectInput, TextInput, type FieldErrors } from "./form";
+import { Check, errorUnder, Field, SelectInput, TextInput, type FieldErrors } from "./form";
 
 type Campaign = Schemas["Campaign"];
 type Outcome = Schemas["CampaignOutcome"];
@@ -35,11 +36,6 @@ interface Draft {
 }
 
 const listCampaigns = async () => (await must(api.GET("/api/v1/campaigns"))).items;
-
-/** err finds the API's message for a field or any item under it. */
-function err(e: FieldErrors, prefix: string): string | undefined {
-  return Object.entries(e).find(([k]) => k === prefix || k.startsWith(prefix + ".") || k.startsWith(prefix + "["))?.[1];
-}
 
 function blank(): Draft["c"] {
   return {
@@ -160,7 +156,7 @@ function CampaignForm({
             />
           ))}
         </div>
-        {err(e, "calling_hours.days") && <span className="field-error">{err(e, "calling_hours.days")}</span>}
+        {errorUnder(e, "calling_hours.days") && <span className="field-error">{errorUnder(e, "calling_hours.days")}</span>}
       </fieldset>
       <fieldset className="list-edit">
         <legend className="field-label">Members</legend>
@@ -180,7 +176,7 @@ function CampaignForm({
             />
           ))}
         </div>
-        {err(e, "members") && <span className="field-error">{err(e, "members")}</span>}
+        {errorUnder(e, "members") && <span className="field-error">{errorUnder(e, "members")}</span>}
       </fieldset>
       <div className="form-row">
         <SelectInput
@@ -238,7 +234,7 @@ function CampaignForm({
         <legend className="field-label">Lead fields</legend>
         {c.fields.map((f, i) => (
           <div className="form-row" key={i}>
-            <TextInput label={`Field ${i + 1} name`} value={f.name} onChange={(name) => setField(i, { name })} error={err(e, `fields[${i}]`)} />
+            <TextInput label={`Field ${i + 1} name`} value={f.name} onChange={(name) => setField(i, { name })} error={errorUnder(e, `fields[${i}]`)} />
             <TextInput label={`Field ${i + 1} label`} value={f.label} onChange={(label) => setField(i, { label })} />
             <SelectInput
               label={`Field ${i + 1} type`}
@@ -283,7 +279,7 @@ function CampaignForm({
                 { value: "fail", label: "Fail" },
               ]}
             />
-            <TextInput label={`Outcome ${i + 1}`} value={o.name} onChange={(name) => setOutcome(i, { name })} error={err(e, `outcomes[${i}]`)} />
+            <TextInput label={`Outcome ${i + 1}`} value={o.name} onChange={(name) => setOutcome(i, { name })} error={errorUnder(e, `outcomes[${i}]`)} />
             <SelectInput label={`Then (outcome ${i + 1})`} value={o.next} onChange={(next) => setOutcome(i, { next })} options={nexts} />
             {o.next === "retry" && (
               <TextInput
@@ -321,7 +317,7 @@ function CampaignForm({
         <legend className="field-label">Webhook buttons (signed by the server; the secret is read through the API)</legend>
         {c.webhook_buttons.map((b, i) => (
           <div className="form-row" key={i}>
-            <TextInput label={`Button ${i + 1} label`} value={b.label} onChange={(label) => setButton(i, { label })} error={err(e, `webhook_buttons[${i}]`)} />
+            <TextInput label={`Button ${i + 1} label`} value={b.label} onChange={(label) => setButton(i, { label })} error={errorUnder(e, `webhook_buttons[${i}]`)} />
             <TextInput label={`Button ${i + 1} URL`} value={b.url} onChange={(url) => setButton(i, { url })} />
             <TextInput label={`Button ${i + 1} body`} value={b.body} onChange={(body) => setButton(i, { body })} />
             <Button variant="ghost" aria-label={`Remove button ${i + 1}`} onPress={() => up({ webhook_buttons: c.webhook_buttons.filter((_, j) => j !== i) })}>
@@ -343,6 +339,7 @@ function ListsSection() {
   const [lists, setLists] = useState<List[]>([]);
   const [error, setError] = useState<string>();
   const [importing, setImporting] = useState<{ list: List; campaign: Campaign }>();
+  const [deleting, setDeleting] = useState<List>();
   const [name, setName] = useState("");
   const [campaignId, setCampaignId] = useState("");
   const load = () =>
@@ -402,13 +399,7 @@ function ListsSection() {
                   <a className="btn btn-ghost" href={`/api/v1/campaign-lists/${l.id}/export`} aria-label={`Export ${l.name} as CSV`} download>
                     <Download size={16} aria-hidden />
                   </a>
-                  <Button
-                    variant="ghost"
-                    aria-label={`Delete list ${l.name}`}
-                    onPress={() => {
-                      if (window.confirm(`Delete ${l.name} and its ${l.leads} leads?`)) act(must(api.DELETE("/api/v1/campaign-lists/{id}", { params: { path: { id: l.id } } })));
-                    }}
-                  >
+                  <Button variant="ghost" aria-label={`Delete list ${l.name}`} onPress={() => setDeleting(l)}>
                     <Trash2 size={16} aria-hidden />
                   </Button>
                 </td>
@@ -431,6 +422,19 @@ function ListsSection() {
           <Plus size={16} aria-hidden /> Add list
         </Button>
       </form>
+      {deleting && (
+        <Confirm
+          title={`Delete list ${deleting.name}?`}
+          action="Delete"
+          run={() => must(api.DELETE("/api/v1/campaign-lists/{id}", { params: { path: { id: deleting.id } } }))}
+          onClose={(done) => {
+            setDeleting(undefined);
+            if (done) void load();
+          }}
+        >
+          Its {deleting.leads} leads go with it, and are no longer dialled. Their past calls stay in the reports.
+        </Confirm>
+      )}
       {importing && (
         <ImportDialog
           list={importing.list}

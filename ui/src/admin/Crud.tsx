@@ -6,6 +6,7 @@ import { Pencil, Plus, Trash2 } from "lucide-react";
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { message } from "../api/client";
 import { Button } from "../ui/Button";
+import { Confirm } from "../ui/Confirm";
 import { Dialog } from "../ui/Dialog";
 import { ErrorText } from "../ui/ErrorText";
 import { useFieldErrors, type FieldErrors } from "./form";
@@ -117,14 +118,17 @@ export function CrudPage<T extends { id: number }, D>(p: CrudProps<T, D>) {
         />
       )}
       {deleting && (
-        <Remove
-          p={p}
-          t={deleting}
-          onClose={(changed) => {
+        <Confirm
+          title={`Delete ${p.noun} ${p.rowName(deleting)}?`}
+          action="Delete"
+          run={() => p.remove(deleting)}
+          onClose={(done) => {
             setDeleting(undefined);
-            if (changed) load();
+            if (done) load();
           }}
-        />
+        >
+          {p.removeText(deleting)}
+        </Confirm>
       )}
     </section>
   );
@@ -166,30 +170,6 @@ function Editor<T extends { id: number }, D>({ p, t, onClose }: { p: CrudProps<T
           </Button>
         </div>
       </form>
-    </Dialog>
-  );
-}
-
-function Remove<T extends { id: number }, D>({ p, t, onClose }: { p: CrudProps<T, D>; t: T; onClose: (changed: boolean) => void }) {
-  const [error, setError] = useState<string>();
-  const del = async () => {
-    try {
-      await p.remove(t);
-      onClose(true);
-    } catch (e) {
-      setError(message(e));
-    }
-  };
-  return (
-    <Dialog title={`Delete ${p.noun} ${p.rowName(t)}?`} isOpen onClose={() => onClose(false)}>
-      <p>{p.removeText(t)}</p>
-      <ErrorText error={error} />
-      <div className="dialog-actions">
-        <Button onPress={() => onClose(false)}>Cancel</Button>
-        <Button variant="danger" onPress={() => void del()}>
-          Delete
-        </Button>
-      </div>
     </Dialog>
   );
 }

@@ -10,6 +10,7 @@ import { KeyRound, Pencil, Plus, Trash2 } from "lucide-react";
 import { useCallback, useEffect, useState } from "react";
 import { api, message, must, type Schemas } from "../api/client";
 import { Button } from "../ui/Button";
+import { Confirm } from "../ui/Confirm";
 import { Dialog } from "../ui/Dialog";
 import { ErrorText } from "../ui/ErrorText";
 import { Check, SelectInput, TextInput, useFieldErrors } from "./form";
@@ -110,42 +111,20 @@ export function ExtensionsPage() {
         />
       )}
       {deleting && (
-        <DeleteExtension
-          e={deleting}
-          onClose={() => {
+        <Confirm
+          title={`Delete extension ${deleting.number}?`}
+          action="Delete"
+          run={() => must(api.DELETE("/api/v1/extensions/{id}", { params: { path: { id: deleting.id } } }))}
+          onClose={(done) => {
             setDeleting(undefined);
-            load();
+            if (done) load();
           }}
-        />
+        >
+          {deleting.name} ({deleting.number}) goes for good: its phone can no longer register, and it leaves its queues and campaigns.
+          {deleting.agent.enabled && " Its agent's past calls stay in the reports."}
+        </Confirm>
       )}
     </section>
-  );
-}
-
-function DeleteExtension({ e, onClose }: { e: Extension; onClose: () => void }) {
-  const [error, setError] = useState<string>();
-  const del = async () => {
-    try {
-      await must(api.DELETE("/api/v1/extensions/{id}", { params: { path: { id: e.id } } }));
-      onClose();
-    } catch (err) {
-      setError(message(err));
-    }
-  };
-  return (
-    <Dialog title={`Delete extension ${e.number}?`} isOpen onClose={onClose}>
-      <p>
-        {e.name} ({e.number}) goes for good: its phone can no longer register, and it leaves its queues and campaigns.
-        {e.agent.enabled && " Its agent's past calls stay in the reports."}
-      </p>
-      <ErrorText error={error} />
-      <div className="dialog-actions">
-        <Button onPress={onClose}>Cancel</Button>
-        <Button variant="danger" onPress={() => void del()}>
-          Delete
-        </Button>
-      </div>
-    </Dialog>
   );
 }
 

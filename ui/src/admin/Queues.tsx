@@ -9,7 +9,7 @@ import { api, must, type Schemas } from "../api/client";
 import { Button } from "../ui/Button";
 import { CrudPage } from "./Crud";
 import { ErrorText } from "../ui/ErrorText";
-import { Check, SelectInput, TextInput, type FieldErrors } from "./form";
+import { Check, errorUnder, SelectInput, TextInput } from "./form";
 
 type Queue = Schemas["Queue"];
 type Outcome = Schemas["Outcome"];
@@ -41,11 +41,6 @@ const strategies = [
 ];
 
 const listQueues = async () => (await must(api.GET("/api/v1/queues"))).items;
-
-/** errorAt finds the API's message for a field of a list item ("members[1].penalty"). */
-function errorAt(e: FieldErrors, prefix: string): string | undefined {
-  return Object.entries(e).find(([k]) => k === prefix || k.startsWith(prefix + ".") || k.startsWith(prefix + "["))?.[1];
-}
 
 export function QueuesPage() {
   const [exts, setExts] = useState<Schemas["Extension"][]>([]);
@@ -142,7 +137,7 @@ export function QueuesPage() {
                   value={String(m.extension_id)}
                   onChange={(v) => set({ ...d, members: d.members.map((x, j) => (j === i ? { ...x, extension_id: Number(v) } : x)) })}
                   options={members.map((x) => ({ value: String(x.id), label: `${x.number} ${x.name}` }))}
-                  error={errorAt(e, `members[${i}]`)}
+                  error={errorUnder(e, `members[${i}]`)}
                 />
                 <TextInput
                   label={`Penalty of member ${i + 1}`}
@@ -182,7 +177,7 @@ export function QueuesPage() {
                     label={`Outcome ${i + 1}`}
                     value={o.name}
                     onChange={(v) => set({ ...d, outcomes: d.outcomes.map((x, j) => (j === i ? { ...x, name: v } : x)) })}
-                    error={errorAt(e, `outcomes[${i}]`)}
+                    error={errorUnder(e, `outcomes[${i}]`)}
                   />
                   {o.category === "fail" && (
                     <SelectInput
@@ -205,7 +200,7 @@ export function QueuesPage() {
               </Button>
             </fieldset>
           )}
-          {!d.dispositions && <ErrorText error={errorAt(e, "outcomes")} />}
+          {!d.dispositions && <ErrorText error={errorUnder(e, "outcomes")} />}
         </>
       )}
       save={async (d, q) => {

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useState } from "react";
 import { api, message, must, type Schemas } from "../api/client";
 import { Button } from "../ui/Button";
 import { CrudPage } from "./Crud";
-import { Check, Field, SelectInput, TextInput } from "./form";
+import { Check, errorUnder, Field, SelectInput, TextInput } from "./form";
 
 type PauseReason = Schemas["PauseReason"];
 type User = Schemas["User"];
@@ -206,7 +206,7 @@ export function CallerIDPoolsPage() {
       form={(d, set, e) => (
         <>
           <TextInput label="Name" value={d.name} onChange={(name) => set({ ...d, name })} error={e.name} required />
-          <Field label="Numbers, one a line (E.164)" error={Object.entries(e).find(([k]) => k.startsWith("numbers"))?.[1]}>
+          <Field label="Numbers, one a line (E.164)" error={errorUnder(e, "numbers")}>
             {({ id, describedBy, invalid }) => (
               <textarea
                 id={id}

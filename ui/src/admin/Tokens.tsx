@@ -6,6 +6,7 @@ import { Plus, Trash2 } from "lucide-react";
 import { useCallback, useEffect, useState } from "react";
 import { api, message, must, type Schemas } from "../api/client";
 import { Button } from "../ui/Button";
+import { Confirm } from "../ui/Confirm";
 import { Dialog } from "../ui/Dialog";
 import { ErrorText } from "../ui/ErrorText";
 import { TextInput, useFieldErrors } from "./form";
@@ -75,13 +76,17 @@ export function TokensPage() {
         />
       )}
       {revoking && (
-        <Revoke
-          t={revoking}
-          onClose={() => {
+        <Confirm
+          title={`Revoke token ${revoking.name}?`}
+          action="Revoke"
+          run={() => must(api.DELETE("/api/v1/tokens/{id}", { params: { path: { id: revoking.id } } }))}
+          onClose={(done) => {
             setRevoking(undefined);
-            load();
+            if (done) load();
           }}
-        />
+        >
+          What uses it is refused from now on, and cannot be given the same token again.
+        </Confirm>
       )}
     </section>
   );
@@ -132,29 +137,6 @@ function NewToken({ onClose }: { onClose: () => void }) {
           </div>
         </form>
       )}
-    </Dialog>
-  );
-}
-
-function Revoke({ t, onClose }: { t: Token; onClose: () => void }) {
-  const [error, setError] = useState<string>();
-  return (
-    <Dialog title={`Revoke token ${t.name}?`} isOpen onClose={onClose}>
-      <p>What uses it is refused from now on, and cannot be given the same token again.</p>
-      <ErrorText error={error} />
-      <div className="dialog-actions">
-        <Button onPress={onClose}>Cancel</Button>
-        <Button
-          variant="danger"
-          onPress={() => {
-            must(api.DELETE("/api/v1/tokens/{id}", { params: { path: { id: t.id } } }))
-              .then(onClose)
-              .catch((e: unknown) => setError(message(e)));
-          }}
-        >
-          Revoke
-        </Button>
-      </div>
     </Dialog>
   );
 }

@@ -7,7 +7,7 @@
 import { useEffect, useState } from "react";
 import { api, must, type Schemas } from "../api/client";
 import { CrudPage } from "./Crud";
-import { Check, Field, SelectInput, TextInput } from "./form";
+import { Check, errorUnder, Field, SelectInput, TextInput } from "./form";
 
 type Trunk = Schemas["Trunk"];
 type Inbound = Schemas["InboundNumber"];
@@ -101,7 +101,7 @@ export function TrunksPage() {
                 />
               </div>
             ) : (
-              <Field label="The carrier's addresses, one a line" error={Object.entries(e).find(([k]) => k.startsWith("allowed_sources"))?.[1]}>
+              <Field label="The carrier's addresses, one a line" error={errorUnder(e, "allowed_sources")}>
                 {({ id, describedBy, invalid }) => (
                   <textarea
                     id={id}
@@ -197,7 +197,7 @@ function InboundNumbersPage() {
                 ...targets.queues.map((q) => ({ value: `queue:${q.id}`, label: `Queue ${q.name} (${q.number})` })),
                 ...targets.exts.map((x) => ({ value: `extension:${x.id}`, label: `Extension ${x.number} ${x.name}` })),
               ]}
-              error={Object.entries(e).find(([k]) => k.startsWith("destination"))?.[1]}
+              error={errorUnder(e, "destination")}
             />
             <SelectInput
               label="Arrives on"

@@ -7,6 +7,11 @@ import { ApiError, message } from "../api/client";
 /** FieldErrors are the API's messages by field name ("" for the form as a whole). */
 export type FieldErrors = Record<string, string>;
 
+/** errorUnder finds the API's message for a field or anything under it ("members" finds "members[1].penalty"). */
+export function errorUnder(e: FieldErrors, field: string): string | undefined {
+  return Object.entries(e).find(([k]) => k === field || k.startsWith(field + ".") || k.startsWith(field + "["))?.[1];
+}
+
 /** useFieldErrors keeps the last answer's errors, by field. */
 export function useFieldErrors() {
   const [errors, setErrors] = useState<FieldErrors>({});
