@@ -175,20 +175,7 @@ func summarise(e *callfloor.Extension, rep attendance.Report) AgentAttendance {
 	v := AgentAttendance{ExtensionID: e.ID, Number: e.Number, Name: e.Name, Days: rep.Days,
 		Logoffs: map[callfloor.LogoffReason]int{}, Pauses: map[string]float64{}}
 	for _, d := range rep.Days {
-		t := &v.Total
-		t.LoginSeconds += d.LoginSeconds
-		t.IdleSeconds += d.IdleSeconds
-		t.RingingSeconds += d.RingingSeconds
-		t.TalkSeconds += d.TalkSeconds
-		t.PreviewSeconds += d.PreviewSeconds
-		t.WrapupSeconds += d.WrapupSeconds
-		t.ProductivePauseSeconds += d.ProductivePauseSeconds
-		t.UnproductivePauseSeconds += d.UnproductivePauseSeconds
-		t.Calls += d.Calls
-		t.Successful += d.Successful
-		t.Unsure += d.Unsure
-		t.FailedNumbers += d.FailedNumbers
-		t.FailedContacts += d.FailedContacts
+		v.Total.Add(d)
 	}
 	for _, ss := range rep.Sessions {
 		if v.FirstLogin == nil || ss.Start.Before(*v.FirstLogin) {

@@ -214,27 +214,18 @@ func (s *Server) campaignStats(_ http.ResponseWriter, r *http.Request) (list[Cam
 		return list[CampaignStats]{}, err
 	}
 	midnight := localMidnight(s.clock.Now(), acc.Location(), 0)
-	// Today's campaign calls, a page of 1,000 at a time.
-	var rows []*callfloor.CallRow
-	f := callfloor.CallFilter{From: midnight, Direction: callfloor.DirCampaign, Limit: 1000}
-	for {
-		page, err := s.store.ListCallRows(ctx, account, f)
-		if err != nil {
-			return list[CampaignStats]{}, err
-		}
-		rows = append(rows, page...)
-		if len(page) < f.Limit {
-			break
-		}
-		last := page[len(page)-1]
-		f.Before = &callfloor.CallCursor{Start: last.Start, CallID: last.CallID, ExtensionID: last.ExtensionID}
+	// Today's calls: a preview campaign's from the call history, a power
+	// campaign's from the dialler's journal records of how each went
+	// before (or as) an agent took it.
+	previews, err := s.previewCalls(ctx, account, midnight)
+	if err != nil {
+		return list[CampaignStats]{}, err
 	}
-	// Today's power campaign calls: the dialler's journal records of how
-	// each went before (or as) an agent took it.
 	records, err := s.store.ReadExtensionEvents(ctx, account, 0, midnight, s.clock.Now().Add(time.Second))
 	if err != nil {
 		return list[CampaignStats]{}, err
 	}
+	powers := powerCalls(records)
 	states := map[int64]callfloor.AgentState{}
 	if err := s.floor.View(ctx, account, func(st *floor.State, cfg *floor.Config) {
 		for ext := range cfg.Agents {
@@ -251,15 +242,15 @@ func (s *Server) campaignStats(_ http.ResponseWriter, r *http.Request) (list[Cam
 			return list[CampaignStats]{}, err
 		}
 		cs.Remaining = cs.Leads[callfloor.LeadNew] + cs.Leads[callfloor.LeadRetry] + cs.Leads[callfloor.LeadCallback]
+		calls := previews[c.ID]
 		if c.Type == callfloor.CampaignPower {
-			countAttempts(&cs, records)
+			calls = powers[c.ID]
 			if s.previews != nil {
 				f := s.previews.PowerFiguresOf(c.ID)
 				cs.Pacing = &f
 			}
-		} else {
-			countRows(&cs, rows)
 		}
+		cs.Dialled, cs.Connected, cs.Abandoned = calls.dialled, calls.connected, calls.abandoned
 		if n := cs.Connected + cs.Abandoned; n > 0 {
 			cs.AbandonedRate = 100 * float64(cs.Abandoned) / float64(n)
 		}
@@ -273,38 +264,50 @@ func (s *Server) campaignStats(_ http.ResponseWriter, r *http.Request) (list[Cam
 	return listOf(out, nil)
 }
 
-// countRows counts a preview campaign's calls of the day from the call
-// history: each call once, however many agents it had.
-func countRows(cs *CampaignStats, rows []*callfloor.CallRow) {
+// dayCalls are a campaign's calls of the day: placed, answered by a
+// person, and answered with no agent free.
+type dayCalls struct{ dialled, connected, abandoned int }
+
+// previewCalls counts the campaigns' calls since from in the call
+// history, each call once however many agents it had.
+func (s *Server) previewCalls(ctx context.Context, account int64, from time.Time) (map[int64]dayCalls, error) {
+	out := map[int64]dayCalls{}
 	seen := map[string]bool{}
-	for _, row := range rows {
-		if row.CampaignID != cs.CampaignID || seen[row.CallID] {
-			continue
+	err := s.eachCallRow(ctx, account, callfloor.CallFilter{From: from, Direction: callfloor.DirCampaign}, func(row *callfloor.CallRow) {
+		if seen[row.CallID] {
+			return
 		}
 		seen[row.CallID] = true
-		cs.Dialled++
+		d := out[row.CampaignID]
+		d.dialled++
 		if row.AnsweredAt != nil {
-			cs.Connected++
+			d.connected++
 		}
-	}
+		out[row.CampaignID] = d
+	})
+	return out, err
 }
 
-// countAttempts counts a power campaign's calls of the day from the
-// dialler's journal records: each call placed has one.
-func countAttempts(cs *CampaignStats, records []callfloor.Event) {
+// powerCalls counts the power campaigns' calls from the dialler's
+// journal records: each call placed has one.
+func powerCalls(records []callfloor.Event) map[int64]dayCalls {
+	out := map[int64]dayCalls{}
 	for _, ev := range records {
 		r := ev.Record
-		if r == nil || r.Step != dialer.StepCampaignAttempt || r.CampaignID != cs.CampaignID {
+		if r == nil || r.Step != dialer.StepCampaignAttempt {
 			continue
 		}
-		cs.Dialled++
+		d := out[r.CampaignID]
+		d.dialled++
 		switch r.Reason {
 		case dialer.ReasonConnected:
-			cs.Connected++
+			d.connected++
 		case string(dialer.ResultAbandoned):
-			cs.Abandoned++
+			d.abandoned++
 		}
+		out[r.CampaignID] = d
 	}
+	return out
 }
 
 // WebhookSecret is a campaign's signing secret for its webhook buttons.

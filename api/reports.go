@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"slices"
 	"time"
@@ -41,6 +42,26 @@ type DispositionCount struct {
 // reportPage is how many call history rows one read takes.
 const reportPage = 1000
 
+// eachCallRow gives fn every call history row f selects, read a page at
+// a time (f's Limit and Before are set here).
+func (s *Server) eachCallRow(ctx context.Context, account int64, f callfloor.CallFilter, fn func(*callfloor.CallRow)) error {
+	f.Limit, f.Before = reportPage, nil
+	for {
+		page, err := s.store.ListCallRows(ctx, account, f)
+		if err != nil {
+			return err
+		}
+		for _, row := range page {
+			fn(row)
+		}
+		if len(page) < f.Limit {
+			return nil
+		}
+		last := page[len(page)-1]
+		f.Before = &callfloor.CallCursor{Start: last.Start, CallID: last.CallID, ExtensionID: last.ExtensionID}
+	}
+}
+
 func (s *Server) dispositionReport(_ http.ResponseWriter, r *http.Request) (list[DispositionCount], error) {
 	ctx, account := r.Context(), actorOf(r).AccountID
 	acc, err := s.store.FindAccountByID(ctx, account)
@@ -56,25 +77,16 @@ func (s *Server) dispositionReport(_ http.ResponseWriter, r *http.Request) (list
 		return list[DispositionCount]{}, err
 	}
 	counts := map[DispositionCount]int{}
-	f := callfloor.CallFilter{From: from, To: to, Limit: reportPage}
-	for {
-		page, err := s.store.ListCallRows(ctx, account, f)
-		if err != nil {
-			return list[DispositionCount]{}, err
+	err = s.eachCallRow(ctx, account, callfloor.CallFilter{From: from, To: to}, func(row *callfloor.CallRow) {
+		if row.Category == "" {
+			return
 		}
-		for _, row := range page {
-			if row.Category == "" {
-				continue
-			}
-			k := DispositionCount{Date: row.Start.In(loc).Format(dateLayout), ExtensionID: row.ExtensionID, QueueID: row.QueueID,
-				CampaignID: row.CampaignID, Category: row.Category, Outcome: row.Outcome}
-			counts[k]++
-		}
-		if len(page) < f.Limit {
-			break
-		}
-		last := page[len(page)-1]
-		f.Before = &callfloor.CallCursor{Start: last.Start, CallID: last.CallID, ExtensionID: last.ExtensionID}
+		k := DispositionCount{Date: row.Start.In(loc).Format(dateLayout), ExtensionID: row.ExtensionID, QueueID: row.QueueID,
+			CampaignID: row.CampaignID, Category: row.Category, Outcome: row.Outcome}
+		counts[k]++
+	})
+	if err != nil {
+		return list[DispositionCount]{}, err
 	}
 	out := make([]DispositionCount, 0, len(counts))
 	for k, n := range counts {

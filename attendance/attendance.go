@@ -51,6 +51,23 @@ type Day struct {
 	Counters
 }
 
+// Add adds o's times and counts to d (totals over several days).
+func (d *Day) Add(o Day) {
+	d.LoginSeconds += o.LoginSeconds
+	d.IdleSeconds += o.IdleSeconds
+	d.RingingSeconds += o.RingingSeconds
+	d.TalkSeconds += o.TalkSeconds
+	d.PreviewSeconds += o.PreviewSeconds
+	d.ProductivePauseSeconds += o.ProductivePauseSeconds
+	d.UnproductivePauseSeconds += o.UnproductivePauseSeconds
+	d.WrapupSeconds += o.WrapupSeconds
+	d.Calls += o.Calls
+	d.Successful += o.Successful
+	d.Unsure += o.Unsure
+	d.FailedNumbers += o.FailedNumbers
+	d.FailedContacts += o.FailedContacts
+}
+
 // Parts is the sum of the day's state times, which equals LoginSeconds.
 func (d Day) Parts() float64 {
 	return d.IdleSeconds + d.RingingSeconds + d.TalkSeconds + d.PreviewSeconds + d.WrapupSeconds +

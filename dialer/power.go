@@ -204,12 +204,12 @@ func (d *Dialer) PowerFiguresOf(campaign int64) PowerFigures {
 	return f
 }
 
-// powerOf returns campaign c's state, made on first use. d.mu is held.
-func (d *Dialer) powerOf(c *callfloor.Campaign) *power {
-	p := d.power[c.ID]
+// powerOf returns a campaign's state, made on first use. d.mu is held.
+func (d *Dialer) powerOf(campaign int64) *power {
+	p := d.power[campaign]
 	if p == nil {
 		p = newPower()
-		d.power[c.ID] = p
+		d.power[campaign] = p
 	}
 	return p
 }
@@ -237,11 +237,7 @@ func (d *Dialer) loadLive(ctx context.Context, account int64, now time.Time) {
 			continue
 		}
 		if r.Reason == ReasonConnected || r.Reason == string(ResultAbandoned) {
-			p := d.power[r.CampaignID]
-			if p == nil {
-				p = newPower()
-				d.power[r.CampaignID] = p
-			}
+			p := d.powerOf(r.CampaignID)
 			p.live = append(p.live, liveCall{at: ev.At, abandoned: r.Reason == string(ResultAbandoned)})
 		}
 	}
@@ -289,7 +285,7 @@ func (d *Dialer) powerRound(ctx context.Context, account int64, c *callfloor.Cam
 			return d.connecting[agentKey{account, ext}] || !a.LoggedIn || a.State != callfloor.StateIdle ||
 				(cfg.RequirePhone && !a.PhoneRegistered)
 		})
-		p = d.powerOf(c)
+		p = d.powerOf(c.ID)
 		p.pace(now, c)
 		busy = len(p.dialling) + p.answered
 		need = int(math.Floor(float64(len(free))*p.ratio+1e-9)) - busy
@@ -372,7 +368,7 @@ func (d *Dialer) powerCall(ctx context.Context, pc *powerCall) {
 	reached, err := d.cfg.Phones.DialCustomer(actx, b2bua.Customer{CallID: pc.id, AccountID: pc.account, CampaignID: pc.campaign.ID,
 		Number: pc.number, CallerID: pc.callerID, RingTimeout: customerRing})
 	d.mu.Lock()
-	p := d.powerOf(pc.campaign)
+	p := d.powerOf(pc.campaign.ID)
 	delete(p.dialling, pc.id)
 	person := err == nil && !reached.Machine
 	if person {
