@@ -194,7 +194,7 @@ function AgentRow({ a, onWhy }: { a: AgentView; onWhy: () => void }) {
     <tr>
       <th scope="row">
         {a.name || "Agent"} <span className="muted">{a.number}</span>
-        {held.size > 0 && <span className="tag">campaign hold</span>}
+        {held.size > 0 && <span className="flag">campaign hold</span>}
       </th>
       <td>
         <span className={`state state-${a.state}`}>

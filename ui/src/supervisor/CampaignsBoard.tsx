@@ -69,7 +69,7 @@ export function CampaignsBoard() {
               <tr key={c.campaign_id}>
                 <th scope="row">
                   {c.name} <span className="muted">{c.type}</span>
-                  {!c.active && <span className="tag">on hold</span>}
+                  {!c.active && <span className="flag">on hold</span>}
                 </th>
                 <td className="num">{c.remaining}</td>
                 <td className="num">{c.dialled}</td>
