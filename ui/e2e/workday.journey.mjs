@@ -77,7 +77,7 @@ try {
       await notes.getByLabel("Notes").fill("Wants a quote by Friday");
       await notes.getByLabel("CRM tags").fill("quote, vip");
       await notes.getByLabel("CRM tags").blur();
-      await notes.getByText("Saved").waitFor();
+      await notes.getByText("Saved", { exact: true }).waitFor();
       await page.reload();
       await call.getByText("+441632960042").waitFor();
       assert.equal(await notes.getByLabel("Notes").inputValue(), "Wants a quote by Friday");

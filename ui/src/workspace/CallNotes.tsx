@@ -15,6 +15,19 @@ export function CallNotes({ callId, saved }: { callId: string; saved?: Schemas["
   const [tags, setTags] = useState((saved?.tags ?? []).join(", "));
   const save = useAction(cmd.saveNotes);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // Saves go one after another, each with what the fields hold when it
+  // is sent: two requests in flight could reach the server in either
+  // order, and an older one arriving last would undo the newer text.
+  const latest = useRef({ callId, notes, tags });
+  latest.current = { callId, notes, tags };
+  const queue = useRef<Promise<unknown>>(Promise.resolve());
+  const send = () => {
+    const id = callId;
+    queue.current = queue.current.then(() => {
+      const now = latest.current;
+      return now.callId === id ? save.run(id, now.notes, parseTags(now.tags)) : undefined;
+    });
+  };
   const serverNotes = saved?.notes ?? "";
   const serverTags = (saved?.tags ?? []).join(", ");
   const dirty = notes !== serverNotes || parseTags(tags).join(", ") !== serverTags;
@@ -29,11 +42,11 @@ export function CallNotes({ callId, saved }: { callId: string; saved?: Schemas["
 
   const flush = () => {
     clearTimeout(timer.current);
-    if (dirty) void save.run(callId, notes, parseTags(tags));
+    if (dirty) send();
   };
   useEffect(() => {
     clearTimeout(timer.current);
-    if (dirty) timer.current = setTimeout(() => void save.run(callId, notes, parseTags(tags)), 800);
+    if (dirty) timer.current = setTimeout(send, 800);
     return () => clearTimeout(timer.current);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [notes, tags]);
