@@ -41,6 +41,7 @@ const (
 	// another took first; the dialler handles it, no endpoint sends it.
 	ErrLeadTaken         = "lead_taken"
 	ErrNotCampaignMember = "not_campaign_member"
+	ErrMailFailed        = "mail_failed"
 )
 
 // ErrorInfo describes one error code for the catalogue.
@@ -83,6 +84,7 @@ var Errors = []ErrorInfo{
 	{ErrQueuesDisabled, "The extension does not have the queues feature, so it cannot be a queue member."},
 	{ErrLastAdmin, "The account must keep at least one enabled admin user."},
 	{ErrNotCampaignMember, "The extension is not an agent member of the campaign."},
+	{ErrMailFailed, "The account's mail server could not be reached or refused the message; the message says which step failed and what the server answered."},
 }
 
 // Error is the error type of the domain. Code is one of the catalogue codes,

@@ -23,6 +23,8 @@ type Store interface {
 	InboundNumberService
 	CampaignService
 	LeadService
+	ReportScheduleService
+	SMTPSettingsService
 	Journal
 	CallHistory
 

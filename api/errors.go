@@ -43,6 +43,7 @@ var errorStatus = map[string]int{
 	callfloor.ErrAgentNotActivated:  http.StatusConflict,
 	callfloor.ErrLastAdmin:          http.StatusConflict,
 	callfloor.ErrNotCampaignMember:  http.StatusConflict,
+	callfloor.ErrMailFailed:         http.StatusBadGateway,
 	callfloor.ErrLoginLocked:        http.StatusTooManyRequests,
 	callfloor.ErrRateLimited:        http.StatusTooManyRequests,
 

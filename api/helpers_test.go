@@ -235,6 +235,7 @@ type tenant struct {
 	campaign         *callfloor.Campaign
 	list             *callfloor.CampaignList
 	lead             *callfloor.Lead
+	schedule         *callfloor.ReportSchedule
 	kind             callfloor.LicenceKind
 	licences         int
 }
@@ -296,6 +297,15 @@ func (h *harness) seedWith(marker string, kind callfloor.LicenceKind, licences i
 	must(t, err)
 	h.seedTrunks(tn)
 	h.seedCampaign(tn)
+	next := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+	tn.schedule = &callfloor.ReportSchedule{Name: marker + " daily", Report: callfloor.ReportDispositions,
+		Frequency: callfloor.Daily, Hour: 7, Recipients: []string{marker + "@example.com"}, Enabled: true, NextRunAt: &next}
+	must(t, st.CreateReportSchedule(tn.ctx, tn.schedule))
+	_, err = st.PutSMTPSettings(tn.ctx, func(m *callfloor.SMTPSettings) error {
+		m.Host, m.Port, m.Security, m.From = marker+".mail.example", 25, callfloor.SMTPNone, "reports@"+marker+".example"
+		return nil
+	})
+	must(t, err)
 	return tn
 }
 
@@ -408,8 +418,12 @@ func (h *harness) snapshot(tenants ...*tenant) string {
 		must(t, err)
 		dnc, err := st.ListDNC(ctx)
 		must(t, err)
+		schedules, err := st.ListReportSchedules(ctx)
+		must(t, err)
+		smtp, err := st.FindSMTPSettings(ctx)
+		must(t, err)
 		sort.Strings(hashes)
-		parts = append(parts, acc, users, hashes, exts, queues, reasons, dir, pools, tokens, campaigns, lists, leads, dnc)
+		parts = append(parts, acc, users, hashes, exts, queues, reasons, dir, pools, tokens, campaigns, lists, leads, dnc, schedules, smtp)
 	}
 	b, err := json.MarshalIndent(parts, "", " ")
 	must(t, err)

@@ -108,5 +108,6 @@ func routeTable() []route {
 	routes = append(routes, customerRoutes()...)
 	routes = append(routes, webhookButtonRoutes()...)
 	routes = append(routes, reportRoutes()...)
+	routes = append(routes, reportMailRoutes()...)
 	return append(routes, streamRoutes()...)
 }

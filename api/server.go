@@ -17,6 +17,7 @@ import (
 	"github.com/callfloor/callfloor/bus"
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/history"
+	"github.com/callfloor/callfloor/mailer"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/webhook"
 )
@@ -71,6 +72,9 @@ type Config struct {
 	// Previews is the dialler, which shows agents campaign leads; nil
 	// answers the preview commands with telephony_unavailable.
 	Previews Previews
+	// Mail sends the automated reports; nil is a mailer.Sender with the
+	// system's TLS roots.
+	Mail *mailer.Sender
 	// Simulate turns on the simulated telephony plane's endpoints, which
 	// let a test or a demo script report call events.
 	Simulate bool
@@ -104,6 +108,7 @@ type Server struct {
 	webhooks     *webhook.Client
 	trunks       TrunkRegistrations
 	browserPhone func() BrowserPhone
+	mail         *mailer.Sender
 }
 
 // New returns a Server for cfg.
@@ -125,6 +130,9 @@ func New(cfg Config) *Server {
 	}
 	if s.clock == nil {
 		s.clock = callfloor.SystemClock{}
+	}
+	if s.mail = cfg.Mail; s.mail == nil {
+		s.mail = &mailer.Sender{Clock: s.clock}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -33,6 +33,7 @@ import (
 	"github.com/callfloor/callfloor/media/relay"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/postgres"
+	"github.com/callfloor/callfloor/reportsched"
 	"github.com/callfloor/callfloor/sip/b2bua"
 	"github.com/callfloor/callfloor/sip/registrar"
 	"github.com/callfloor/callfloor/sip/trunk"
@@ -72,13 +73,15 @@ type Main struct {
 	// dialer works the campaigns; stopDialer ends it.
 	dialer     *dialer.Dialer
 	stopDialer func()
-	sipUDP     net.PacketConn
-	sipTCP     net.Listener
-	sipWS      net.Listener
-	sipTLS     net.Listener
-	sipWSS     net.Listener
-	ln         net.Listener
-	srv        *http.Server
+	// stopReports ends the automated reports' scheduler.
+	stopReports func()
+	sipUDP      net.PacketConn
+	sipTCP      net.Listener
+	sipWS       net.Listener
+	sipTLS      net.Listener
+	sipWSS      net.Listener
+	ln          net.Listener
+	srv         *http.Server
 	// metricsLn and metricsSrv serve the metrics on their own address.
 	metricsLn  net.Listener
 	metricsSrv *http.Server
@@ -163,6 +166,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Calls: m.callControl(), Queues: m.queueFigures(), Trunks: m.trunkRegistrations(),
 		BrowserPhone: m.browserPhone, Previews: m.dialer, WebhookAllowPrivate: m.Config.WebhookAllowPrivate,
 	})
+	m.startReports(handler)
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {
 		m.Close()
@@ -468,8 +472,27 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
+// startReports runs the automated reports' scheduler, which mails the
+// reports through the API's renderer.
+func (m *Main) startReports(deliver reportsched.Deliverer) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s := &reportsched.Scheduler{Store: m.Store, Deliver: deliver, Clock: m.Clock, Logger: m.Logger}
+	go func() {
+		defer close(done)
+		s.Run(ctx)
+	}()
+	m.stopReports = func() {
+		cancel()
+		<-done
+	}
+}
+
 // Close stops SIP and the floor and releases the store.
 func (m *Main) Close() error {
+	if m.stopReports != nil {
+		m.stopReports()
+	}
 	if m.stopDialer != nil {
 		m.stopDialer()
 	}
