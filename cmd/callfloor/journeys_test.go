@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"github.com/callfloor/callfloor/floor"
 	"github.com/callfloor/callfloor/internal/baresiptest"
 	"github.com/callfloor/callfloor/internal/sipptest"
+	"github.com/callfloor/callfloor/internal/smtptest"
 	"github.com/callfloor/callfloor/internal/syncbuf"
 	"github.com/callfloor/callfloor/webhook"
 )
@@ -109,6 +111,8 @@ type journeyRig struct {
 	// hooks are the webhook requests the rig's /hook received.
 	hookMu sync.Mutex
 	hooks  []map[string]string
+	// smtp is the mail server a journey points automated reports at.
+	smtp *smtptest.Server
 }
 
 // startRig starts the demo with no scheduled carrier calls and a baresip
@@ -125,7 +129,8 @@ func startRig(t *testing.T) *journeyRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &journeyRig{m: m, d: d, password: cfg.DemoPassword, phones: map[string]*baresiptest.Phone{}}
+	r := &journeyRig{m: m, d: d, password: cfg.DemoPassword, phones: map[string]*baresiptest.Phone{},
+		smtp: smtptest.Start(t, smtptest.Options{})}
 	// The demo's campaign waits on hold: a journey that wants its leads
 	// takes it off hold (POST /campaign).
 	setDemoCampaigns(t, m, "", false, 0)
@@ -163,6 +168,7 @@ func startRig(t *testing.T) *journeyRig {
 //	                                                             the demo's campaigns of a type (any, without) off hold or on, the countdown
 //	POST /hook, GET /hook                                        a webhook receiver, and what it received (verified or why not)
 //	GET  /phone?ext=204&freq=1400                                what a phone hears: the level of freq
+//	GET  /mail                                                   the rig's SMTP server's address, and the messages it took
 func (r *journeyRig) handler(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /call", func(w http.ResponseWriter, req *http.Request) {
@@ -259,6 +265,35 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 		r.hookMu.Lock()
 		defer r.hookMu.Unlock()
 		json.NewEncoder(w).Encode(append([]map[string]string{}, r.hooks...))
+	})
+	mux.HandleFunc("GET /mail", func(w http.ResponseWriter, req *http.Request) {
+		type message struct {
+			From        string            `json:"from"`
+			To          []string          `json:"to"`
+			Subject     string            `json:"subject"`
+			Text        string            `json:"text"`
+			Attachments map[string]string `json:"attachments"`
+		}
+		out := struct {
+			Host     string    `json:"host"`
+			Port     int       `json:"port"`
+			Messages []message `json:"messages"`
+		}{Host: r.smtp.Host, Port: r.smtp.Port, Messages: []message{}}
+		for _, env := range r.smtp.Messages() {
+			m := message{From: env.From, To: env.To, Attachments: map[string]string{}}
+			if p, err := smtptest.Parse(env.Data); err == nil {
+				dec := new(mime.WordDecoder)
+				m.Subject, _ = dec.DecodeHeader(p.Header.Get("Subject"))
+				m.Text = p.Text
+				for name, data := range p.Attachments {
+					m.Attachments[name] = string(data)
+				}
+			} else {
+				m.Text = "unreadable message: " + err.Error()
+			}
+			out.Messages = append(out.Messages, m)
+		}
+		json.NewEncoder(w).Encode(out)
 	})
 	mux.HandleFunc("GET /agent", func(w http.ResponseWriter, req *http.Request) {
 		// The floor's own view of an agent, for a journey to compare

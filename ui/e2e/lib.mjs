@@ -78,6 +78,12 @@ export async function rigCarrier() {
   return r.json();
 }
 
+/** rigMail is the rig's SMTP server: its host and port, and the messages it took (subject, text, attachments by name). */
+export async function rigMail() {
+  const r = await fetch(`${rigURL}/mail`);
+  return r.json();
+}
+
 /** rigAgent is the floor's own view of an agent, straight from the server. */
 export async function rigAgent(ext) {
   const r = await fetch(`${rigURL}/agent?ext=${ext}`);

@@ -15,8 +15,11 @@
 // field) without the pause and manual-dial permissions; the new agent's
 // workspace shows Log off, and neither Pause nor Dial. The administrator
 // also makes the agent's user, and a pause reason (a code already taken
-// is refused under its field).
-import { apiAs, assert, base, checkA11y, launch, newPage, password, rig, rigCarrier, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
+// is refused under its field). Last, the administrator sets the mail
+// server (the rig's SMTP server), sends a test message, schedules a daily
+// time and attendance report and sends it at once: it arrives with its
+// CSV, one row per agent.
+import { apiAs, assert, base, checkA11y, launch, newPage, password, rig, rigCarrier, rigMail, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -308,6 +311,63 @@ try {
       await admin.getByRole("table", { name: "Inbound numbers" }).getByRole("row").filter({ hasText: "442079460600" }).getByText("queue Sales").waitFor();
       await checkA11y(admin, "trunks");
       await shot(admin, "admin-trunks");
+      await admin.close();
+    }],
+    ["an administrator schedules a report, and it arrives by mail with its CSV", async () => {
+      const mail = await rigMail();
+      const admin = await newPage(browser);
+      await signIn(admin, "admin");
+      await admin.getByRole("tab", { name: "Automated reports" }).click();
+      const server = admin.getByRole("form", { name: "Mail server" });
+      await server.getByLabel("Host").fill(mail.host);
+      await server.getByLabel("Port").fill(String(mail.port));
+      await server.getByLabel("Security").selectOption("none");
+      // Credentials over a connection in clear: refused next to the field.
+      await server.getByLabel("Username").fill("reports");
+      await server.getByLabel("From address").fill("reports@acme.example");
+      await server.getByRole("button", { name: "Save mail server" }).click();
+      await server.getByRole("alert").filter({ hasText: /only sent over TLS/ }).waitFor();
+      assert.equal(await server.getByLabel("Security").getAttribute("aria-invalid"), "true", "security is marked invalid");
+      await server.getByLabel("Username").fill("");
+      await server.getByRole("button", { name: "Save mail server" }).click();
+      await admin.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+      await admin.getByLabel("Send a test message to").fill("manager@acme.example");
+      await admin.getByRole("button", { name: "Send test" }).click();
+      await admin.getByRole("status").filter({ hasText: "accepted by the mail server" }).waitFor();
+
+      await admin.getByRole("button", { name: "New report schedule" }).click();
+      const dialog = admin.getByRole("dialog", { name: "New report schedule" });
+      await dialog.getByLabel("Name", { exact: true }).fill("Daily attendance");
+      await dialog.getByLabel("Report", { exact: true }).selectOption({ label: "Time and attendance" });
+      await dialog.getByLabel("Hour").selectOption({ label: "07:00" });
+      await dialog.getByLabel("Send to, one address a line").fill("manager@acme.example\nnot-an-address");
+      await dialog.getByRole("button", { name: "Create" }).click();
+      await dialog.getByRole("alert").filter({ hasText: /not-an-address/ }).waitFor();
+      await dialog.getByLabel("Send to, one address a line").fill("manager@acme.example\nops@acme.example");
+      await dialog.getByRole("button", { name: "Create" }).click();
+      const table = admin.getByRole("table", { name: "Report schedules" });
+      const row = table.getByRole("row").filter({ hasText: "Daily attendance" });
+      await row.getByText("Every day at 07:00, the day before").waitFor();
+      await row.getByText("Not sent yet").waitFor();
+      await row.getByRole("button", { name: "Send Daily attendance now" }).click();
+      await row.getByText(/^Sent /).waitFor();
+      await checkA11y(admin, "automated reports");
+      await shot(admin, "admin-automated-reports");
+
+      const { messages } = await rigMail();
+      assert.equal(messages.length, 2, "the test message and the report arrived");
+      const [test, report] = messages;
+      assert.deepEqual(test.to, ["manager@acme.example"]);
+      assert.deepEqual(report.to, ["manager@acme.example", "ops@acme.example"]);
+      assert.match(report.subject, /^Time and attendance, /);
+      assert.match(report.text, /agents logged in/);
+      const [name] = Object.keys(report.attachments);
+      assert.match(name, /^attendance-\d{4}-\d{2}-\d{2}\.csv$/);
+      const lines = report.attachments[name].trim().split("\n");
+      assert.match(lines[0], /^agent,number,login_seconds,/);
+      const exts = await asAdmin("GET", "/api/v1/extensions");
+      const agents = exts.items.filter((e) => e.agent.enabled).length;
+      assert.equal(lines.length - 1, agents, "one row per agent");
       await admin.close();
     }],
     ["the new agent's workspace shows exactly the permitted controls", async () => {

@@ -35,6 +35,10 @@ export interface CrudProps<T extends { id: number }, D> {
   removeText: (t: T) => string;
   /** fixed marks the rows that cannot be changed (a system object), with why. */
   fixed?: (t: T) => string | undefined;
+  /** actions are a row's own buttons besides edit and delete; reload lists the rows again. */
+  actions?: (t: T, reload: () => void) => ReactNode;
+  /** intro is shown under the title, before the table. */
+  intro?: ReactNode;
 }
 
 export function CrudPage<T extends { id: number }, D>(p: CrudProps<T, D>) {
@@ -57,6 +61,7 @@ export function CrudPage<T extends { id: number }, D>(p: CrudProps<T, D>) {
           <Plus size={16} aria-hidden /> New {p.noun}
         </Button>
       </div>
+      {p.intro}
       <ErrorText error={error} />
       <table className="table" aria-label={p.title}>
         <thead>
@@ -92,6 +97,7 @@ export function CrudPage<T extends { id: number }, D>(p: CrudProps<T, D>) {
                     <span className="muted small">{fixed}</span>
                   ) : (
                     <>
+                      {p.actions?.(t, load)}
                       <Button variant="ghost" aria-label={`Edit ${p.noun} ${p.rowName(t)}`} onPress={() => setEditing({ t })}>
                         <Pencil size={16} aria-hidden />
                       </Button>

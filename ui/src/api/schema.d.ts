@@ -1528,6 +1528,78 @@ export interface paths {
         patch: operations["updateQueue"];
         trace?: never;
     };
+    "/api/v1/report-schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's report schedules
+         * @description Needs the admin role or higher.
+         */
+        get: operations["listReportSchedules"];
+        put?: never;
+        /**
+         * Schedule a report: daily, weekly or monthly at an hour of the account's time zone, to a list of addresses
+         * @description Needs the admin role or higher.
+         */
+        post: operations["createReportSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/report-schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a report schedule with how its last send went
+         * @description Needs the admin role or higher.
+         */
+        get: operations["getReportSchedule"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a report schedule
+         * @description Needs the admin role or higher.
+         */
+        delete: operations["deleteReportSchedule"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a report schedule; a new calendar moves its next send
+         * @description Needs the admin role or higher.
+         */
+        patch: operations["updateReportSchedule"];
+        trace?: never;
+    };
+    "/api/v1/report-schedules/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the schedule's report now, for its last complete period, and record how it went; the calendar is unchanged
+         * @description Needs the admin role or higher.
+         */
+        post: operations["sendReportSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/attendance": {
         parameters: {
             query?: never;
@@ -1582,6 +1654,54 @@ export interface paths {
         get: operations["queueReport"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/smtp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's mail server for automated reports (host empty: none set); the password is never shown
+         * @description Needs the admin role or higher.
+         */
+        get: operations["getSMTPSettings"];
+        /**
+         * Replace the account's mail server settings; an omitted password keeps the stored one (a username is needed for it)
+         * @description Needs the admin role or higher.
+         */
+        put: operations["putSMTPSettings"];
+        post?: never;
+        /**
+         * Forget the account's mail server; schedules fail until one is set
+         * @description Needs the admin role or higher.
+         */
+        delete: operations["deleteSMTPSettings"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/smtp/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test message through the stored mail server; a failure says which step failed and what the server answered
+         * @description Needs the admin role or higher.
+         */
+        post: operations["testSMTPSettings"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2548,7 +2668,7 @@ export interface components {
                 message: string;
             };
         };
-        ErrorCode: string & ("internal" | "invalid_json" | "invalid_field" | "field_required" | "field_read_only" | "unknown_field" | "not_found" | "route_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "invalid_credentials" | "login_locked" | "rate_limited" | "invalid_reference" | "in_use" | "account_name_taken" | "username_taken" | "number_taken" | "pause_code_taken" | "name_taken" | "extension_bound" | "system_pause_reason" | "agent_not_activated" | "licence_exhausted" | "queues_feature_disabled" | "last_admin" | "not_campaign_member" | "call_state_conflict" | "telephony_unavailable" | "not_agent" | "agent_logged_off" | "agent_paused" | "agent_busy" | "in_wrapup" | "no_outbound_queue" | "control_not_permitted" | "auto_answer_not_optional" | "no_wrapup" | "invalid_outcome" | "unknown_call" | "not_queue_member" | "not_participant" | "phone_not_registered" | "simulation_off" | "inbound_number_taken");
+        ErrorCode: string & ("internal" | "invalid_json" | "invalid_field" | "field_required" | "field_read_only" | "unknown_field" | "not_found" | "route_not_found" | "method_not_allowed" | "unsupported_media_type" | "payload_too_large" | "unauthorized" | "forbidden" | "invalid_credentials" | "login_locked" | "rate_limited" | "invalid_reference" | "in_use" | "account_name_taken" | "username_taken" | "number_taken" | "pause_code_taken" | "name_taken" | "extension_bound" | "system_pause_reason" | "agent_not_activated" | "licence_exhausted" | "queues_feature_disabled" | "last_admin" | "not_campaign_member" | "mail_failed" | "call_state_conflict" | "telephony_unavailable" | "not_agent" | "agent_logged_off" | "agent_paused" | "agent_busy" | "in_wrapup" | "no_outbound_queue" | "control_not_permitted" | "auto_answer_not_optional" | "no_wrapup" | "invalid_outcome" | "unknown_call" | "not_queue_member" | "not_participant" | "phone_not_registered" | "simulation_off" | "inbound_number_taken");
         Event: {
             /** Format: int64 */
             account_id: number;
@@ -2610,6 +2730,8 @@ export interface components {
         };
         /** @enum {string} */
         FailScope: "number" | "contact";
+        /** @enum {string} */
+        Frequency: "daily" | "weekly" | "monthly";
         HealthResponse: {
             status: string;
             version: string;
@@ -2830,6 +2952,9 @@ export interface components {
         };
         ListOfQueueStats: {
             items: components["schemas"]["QueueStats"][];
+        };
+        ListOfReportSchedule: {
+            items: components["schemas"]["ReportSchedule"][];
         };
         ListOfTrunk: {
             items: components["schemas"]["Trunk"][];
@@ -3257,7 +3382,66 @@ export interface components {
             to: string;
         };
         /** @enum {string} */
+        ReportKind: "attendance" | "pauses" | "dispositions" | "queues";
+        /** @enum {string} */
+        ReportRunStatus: "" | "sent" | "failed";
+        ReportSchedule: {
+            /** Format: int64 */
+            account_id: number;
+            /** Format: date-time */
+            created_at: string;
+            enabled: boolean;
+            failures: number;
+            frequency: components["schemas"]["Frequency"];
+            hour: number;
+            /** Format: int64 */
+            id: number;
+            last_error: string;
+            /** Format: date-time */
+            last_run_at: string | null;
+            last_status: components["schemas"]["ReportRunStatus"];
+            month_day: number;
+            name: string;
+            /** Format: date-time */
+            next_run_at: string | null;
+            recipients: string[];
+            report: components["schemas"]["ReportKind"];
+            weekday: number;
+        };
+        /** @enum {string} */
         Role: "agent" | "supervisor" | "admin";
+        /** @enum {string} */
+        SMTPSecurity: "starttls" | "tls" | "none";
+        SMTPSettings: {
+            from: string;
+            host: string;
+            password_set: boolean;
+            port: number;
+            security: components["schemas"]["SMTPSecurity"];
+            /** Format: date-time */
+            updated_at: string;
+            username: string;
+        };
+        ScheduleInput: {
+            enabled?: boolean;
+            frequency: components["schemas"]["Frequency"];
+            hour?: number;
+            month_day?: number;
+            name: string;
+            recipients: string[];
+            report: components["schemas"]["ReportKind"];
+            weekday?: number;
+        };
+        SchedulePatch: {
+            enabled?: boolean;
+            frequency?: components["schemas"]["Frequency"];
+            hour?: number;
+            month_day?: number;
+            name?: string;
+            recipients?: string[];
+            report?: components["schemas"]["ReportKind"];
+            weekday?: number;
+        };
         Session: {
             /** Format: date-time */
             end: string | null;
@@ -3313,6 +3497,17 @@ export interface components {
         };
         SipSecretInput: {
             secret?: string | null;
+        };
+        SmtpInput: {
+            from: string;
+            host: string;
+            password?: string | null;
+            port: number;
+            security: components["schemas"]["SMTPSecurity"];
+            username?: string;
+        };
+        SmtpTestInput: {
+            to: string;
         };
         /** @enum {string} */
         Strategy: "ring_all" | "longest_idle" | "round_robin" | "fewest_calls" | "random";
@@ -6501,6 +6696,174 @@ export interface operations {
             default: components["responses"]["InternalServerError"];
         };
     };
+    listReportSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOfReportSchedule"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    createReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    deleteReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    updateReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulePatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    sendReportSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportSchedule"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
     teamAttendance: {
         parameters: {
             query?: {
@@ -6584,6 +6947,113 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getSMTPSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SMTPSettings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    putSMTPSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SmtpInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SMTPSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    deleteSMTPSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    testSMTPSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SmtpTestInput"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["InternalServerError"];
         };

@@ -2,6 +2,7 @@
 // one tab each: agents, queues and campaigns; administrators also get
 // the pages that configure the account.
 import { Tab, TabList, TabPanel, Tabs } from "react-aria-components";
+import { AutomatedReportsPage } from "../admin/AutomatedReports";
 import { CampaignsPage } from "../admin/Campaigns";
 import { ExtensionsPage } from "../admin/Extensions";
 import { QueuesPage } from "../admin/Queues";
@@ -26,6 +27,7 @@ const adminPages = [
   { id: "directory", title: "Directory", page: DirectoryPage },
   { id: "trunks", title: "Trunks", page: TrunksPage },
   { id: "tokens", title: "API tokens", page: TokensPage },
+  { id: "automated-reports", title: "Automated reports", page: AutomatedReportsPage },
 ];
 
 export function Supervisor() {
