@@ -143,4 +143,3 @@ func failed(step string, err error) error {
 	}
 	return callfloor.Errorf(callfloor.ErrMailFailed, "%s: %v", step, err)
 }
-
