@@ -1,6 +1,7 @@
 // Elapsed and Countdown show a live duration from a server timestamp.
-// Only they re-render on the clock's tick, not the screens around them.
-import { formatDuration, since, useServerNow } from "./time";
+// Only they re-render on the clock's tick, not the screens around them,
+// and only when the second they show changes.
+import { formatDuration, useServerClock } from "./time";
 
 export interface ElapsedProps {
   /** from is when the period began (ISO, the server's clock). */
@@ -17,8 +18,8 @@ export interface ElapsedProps {
 export const nearShare = 0.8;
 
 export function Elapsed({ from, thresholdMs, over, className = "", label }: ElapsedProps) {
-  const now = useServerNow();
-  const ms = since(from, now);
+  const start = from ? Date.parse(from) : undefined;
+  const ms = 1000 * useServerClock((now) => (start === undefined ? 0 : Math.floor((now - start) / 1000)));
   const limited = thresholdMs !== undefined && thresholdMs > 0;
   const past = over || (limited && ms > thresholdMs);
   const near = !past && limited && ms >= thresholdMs * nearShare;
@@ -41,8 +42,8 @@ export interface CountdownProps {
 }
 
 export function Countdown({ until, urgentMs = 10000, className = "", label, suffix = "" }: CountdownProps) {
-  const now = useServerNow();
-  const left = Math.max(0, Date.parse(until) - now);
+  const end = Date.parse(until);
+  const left = 1000 * useServerClock((now) => Math.max(0, Math.floor((end - now) / 1000)));
   return (
     <span className={`${className}${left < urgentMs ? " is-urgent" : ""}`} role="timer" aria-label={label}>
       {formatDuration(left)}

@@ -59,9 +59,13 @@ type Listener = () => void;
 export class Store {
   private state: FloorState;
   private listeners = new Set<Listener>();
+  /** framePending: a batched change waits for the next animation frame to be told. */
+  private framePending = false;
 
   constructor(state: FloorState = initialState) {
     this.state = state;
+    // A hidden page draws no frames: what waits is told when it shows.
+    if (typeof document !== "undefined") document.addEventListener("visibilitychange", () => this.framePending && this.notify());
   }
 
   get = (): FloorState => this.state;
@@ -71,10 +75,29 @@ export class Store {
     return () => this.listeners.delete(l);
   };
 
-  update(change: (s: FloorState) => FloorState): void {
+  /**
+   * update changes the state; get() sees it at once. Subscribers are told
+   * at once too, or, for a batched change on a visible page, once at the
+   * next animation frame with everything that came before it: a board
+   * taking hundreds of events a second redraws once a frame, not once an
+   * event. A hidden page is told at once (a ringing call must not wait).
+   */
+  update(change: (s: FloorState) => FloorState, batched = false): void {
     const next = change(this.state);
     if (next === this.state) return;
     this.state = next;
+    if (batched && typeof requestAnimationFrame === "function" && document.visibilityState === "visible") {
+      if (!this.framePending) {
+        this.framePending = true;
+        requestAnimationFrame(() => this.framePending && this.notify());
+      }
+      return;
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    this.framePending = false;
     for (const l of this.listeners) l();
   }
 
@@ -125,7 +148,7 @@ export class Store {
         next.participantPauses = { ...s.participantPauses, [ev.extension_id]: mine };
       }
       return next;
-    });
+    }, true);
   }
 
   mine(m: Mine): void {

@@ -4,9 +4,11 @@
 // timeout (amber near, red past), the current call, calls today, the
 // phone. Filters by state, queue and campaign; any column sorts. Each row
 // has the supervisor's actions: force log off, campaign hold, and why no
-// calls reach the agent.
+// calls reach the agent. A floor of more than windowFrom agents scrolls
+// inside the board and only the rows in view (and a few around) are in
+// the page, so that hundreds of agents changing state stay smooth.
 import { ArrowDown, ArrowUp, MoreHorizontal } from "lucide-react";
-import { useMemo, useState } from "react";
+import { memo, useEffect, useMemo, useRef, useState, type UIEvent } from "react";
 import { Menu, MenuItem, MenuTrigger, Popover, Section, Header } from "react-aria-components";
 import { api, must, type AgentView } from "../api/client";
 import { Elapsed } from "../app/Elapsed";
@@ -33,6 +35,21 @@ const columns: { key: SortKey; label: string }[] = [
 
 /** colWidths keep the columns still while states and calls come and go. */
 const colWidths = ["15%", "17%", "8%", "12%", "24%", "8%", "9%", "7%"];
+
+/** windowFrom is the count of agents from which only the rows in view are drawn. */
+export const windowFrom = 60;
+/** rowHeight is a row's height in px when windowed (.agents-windowed in styles.css). */
+const rowHeight = 44;
+/** overscan rows are drawn above and below the view, for smooth scrolling. */
+const overscan = 8;
+
+/** windowOf is the rows to draw of count, for a view of height px scrolled to top px. */
+export function windowOf(count: number, top: number, height: number): { first: number; last: number } {
+  if (count <= windowFrom) return { first: 0, last: count };
+  const first = Math.max(0, Math.floor(top / rowHeight) - overscan);
+  const last = Math.min(count, Math.ceil((top + height) / rowHeight) + overscan);
+  return { first, last };
+}
 
 /** sortValue is what a column sorts agents by. */
 function sortValue(a: AgentView, key: SortKey): string | number {
@@ -62,6 +79,17 @@ export function AgentsBoard() {
   const [campaign, setCampaign] = useState("");
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "state", desc: false });
   const [why, setWhy] = useState<MappingsAgent>();
+  const [view, setView] = useState({ top: 0, height: 720 });
+  const scroller = useRef<HTMLDivElement>(null);
+  const onScroll = (e: UIEvent<HTMLDivElement>) => setView({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight });
+  // The view's height: when the board opens, and when the window resizes.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(() => setView((v) => (v.height === el.clientHeight ? v : { top: el.scrollTop, height: el.clientHeight })));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
 
   const all = useMemo(() => Object.values(agents), [agents]);
   const counts = useMemo(() => {
@@ -85,6 +113,8 @@ export function AgentsBoard() {
       return dir * c || a.number.localeCompare(b.number, undefined, { numeric: true });
     });
   }, [all, state, queue, campaign, sort, defs]);
+
+  const { first, last } = windowOf(list.length, view.top, view.height);
 
   return (
     <section className="board" aria-label="Agents">
@@ -137,47 +167,69 @@ export function AgentsBoard() {
         </span>
       </div>
       <ErrorText error={defs.error} />
-      <table className="table table-fixed" aria-label="Live agents">
-        <colgroup>
-          {colWidths.map((w, i) => (
-            <col key={i} style={{ width: w }} />
-          ))}
-        </colgroup>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th
-                key={c.key}
-                scope="col"
-                aria-sort={sort.key === c.key ? (sort.desc ? "descending" : "ascending") : "none"}
-              >
-                <button
-                  type="button"
-                  className="sort"
-                  onClick={() => setSort((s) => ({ key: c.key, desc: s.key === c.key ? !s.desc : false }))}
-                >
-                  {c.label}
-                  {sort.key === c.key && (sort.desc ? <ArrowDown size={12} aria-hidden /> : <ArrowUp size={12} aria-hidden />)}
-                </button>
-              </th>
+      <div className={list.length > windowFrom ? "board-scroll" : undefined} ref={scroller} onScroll={onScroll}>
+        <table
+          className={`table table-fixed${list.length > windowFrom ? " agents-windowed" : ""}`}
+          aria-label="Live agents"
+          aria-rowcount={list.length + 1}
+        >
+          <colgroup>
+            {colWidths.map((w, i) => (
+              <col key={i} style={{ width: w }} />
             ))}
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((a) => (
-            <AgentRow key={a.extension_id} a={a} onWhy={() => setWhy({ id: a.extension_id, name: `${a.name || "Agent"} (${a.number})` })} />
-          ))}
-        </tbody>
-      </table>
+          </colgroup>
+          <thead>
+            <tr aria-rowindex={1}>
+              {columns.map((c) => (
+                <th
+                  key={c.key}
+                  scope="col"
+                  aria-sort={sort.key === c.key ? (sort.desc ? "descending" : "ascending") : "none"}
+                >
+                  <button
+                    type="button"
+                    className="sort"
+                    onClick={() => setSort((s) => ({ key: c.key, desc: s.key === c.key ? !s.desc : false }))}
+                  >
+                    {c.label}
+                    {sort.key === c.key && (sort.desc ? <ArrowDown size={12} aria-hidden /> : <ArrowUp size={12} aria-hidden />)}
+                  </button>
+                </th>
+              ))}
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {first > 0 && <Spacer rows={first} />}
+            {list.slice(first, last).map((a, i) => (
+              <AgentRow key={a.extension_id} a={a} index={first + i + 2} onWhy={setWhy} />
+            ))}
+            {last < list.length && <Spacer rows={list.length - last} />}
+          </tbody>
+        </table>
+      </div>
       <MappingsDialog isOpen={why !== undefined} onClose={() => setWhy(undefined)} agent={why} />
     </section>
   );
 }
 
-function AgentRow({ a, onWhy }: { a: AgentView; onWhy: () => void }) {
+/** Spacer stands for rows out of view, keeping the scroll height. */
+function Spacer({ rows }: { rows: number }) {
+  return (
+    <tr className="spacer" aria-hidden="true">
+      <td colSpan={colWidths.length} style={{ height: rows * rowHeight }} />
+    </tr>
+  );
+}
+
+/**
+ * AgentRow is one agent's row. It redraws only when its agent changes
+ * (the store keeps an unchanged agent's object), not on every event of
+ * the floor: a board of 500 agents stays smooth.
+ */
+const AgentRow = memo(function AgentRow({ a, index, onWhy }: { a: AgentView; index: number; onWhy: (agent: MappingsAgent) => void }) {
   const defs = useDefinitions();
   const pauseLimit = a.state === "paused" ? (a.pause?.threshold_seconds ?? 0) * 1000 : undefined;
   const wrapLimit = a.state === "wrapup" && a.wrapup ? Date.parse(a.wrapup.due_at) - Date.parse(a.wrapup.since) : undefined;
@@ -191,7 +243,7 @@ function AgentRow({ a, onWhy }: { a: AgentView; onWhy: () => void }) {
   const memberOf = defs.campaigns.filter((c) => c.members.some((m) => m.extension_id === a.extension_id));
   const held = new Set(memberOf.filter((c) => c.members.some((m) => m.extension_id === a.extension_id && m.on_hold)).map((c) => c.id));
   return (
-    <tr>
+    <tr aria-rowindex={index}>
       <th scope="row">
         {a.name || "Agent"} <span className="muted">{a.number}</span>
         {held.size > 0 && <span className="flag">campaign hold</span>}
@@ -232,7 +284,7 @@ function AgentRow({ a, onWhy }: { a: AgentView; onWhy: () => void }) {
               aria-label={`Actions for ${label}`}
               onAction={(key) => {
                 const k = String(key);
-                if (k === "why") onWhy();
+                if (k === "why") onWhy({ id: a.extension_id, name: label });
                 else if (k === "logoff") void logoff.run();
                 else if (k.startsWith("hold-")) {
                   const id = Number(k.slice(5));
@@ -265,4 +317,4 @@ function AgentRow({ a, onWhy }: { a: AgentView; onWhy: () => void }) {
       </td>
     </tr>
   );
-}
+});
