@@ -1,8 +1,10 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -135,8 +137,19 @@ type AgentAttendance struct {
 	FirstLogin *time.Time                     `json:"first_login"`
 	LastLogoff *time.Time                     `json:"last_logoff"`
 	Logoffs    map[callfloor.LogoffReason]int `json:"logoffs"`
-	// Pauses sums the pause time by reason.
-	Pauses map[string]float64 `json:"pauses"`
+	// Pauses sums the pause time by reason; PauseDays by day and reason.
+	Pauses    map[string]float64 `json:"pauses"`
+	PauseDays []PauseDay         `json:"pause_days"`
+}
+
+// PauseDay is one agent's time in one pause reason on one local day (a
+// pause counts on the day it began: a session ends at midnight).
+type PauseDay struct {
+	Date       string  `json:"date"`
+	Reason     string  `json:"reason"`
+	Productive bool    `json:"productive"`
+	Seconds    float64 `json:"seconds"`
+	Pauses     int     `json:"pauses"`
 }
 
 // teamAttendance is every agent's time and attendance over the query's
@@ -165,13 +178,13 @@ func (s *Server) teamAttendance(_ http.ResponseWriter, r *http.Request) (list[Ag
 		if err != nil {
 			return list[AgentAttendance]{}, err
 		}
-		out = append(out, summarise(e, rep))
+		out = append(out, summarise(e, rep, loc))
 	}
 	return listOf(out, nil)
 }
 
 // summarise totals an agent's report.
-func summarise(e *callfloor.Extension, rep attendance.Report) AgentAttendance {
+func summarise(e *callfloor.Extension, rep attendance.Report, loc *time.Location) AgentAttendance {
 	v := AgentAttendance{ExtensionID: e.ID, Number: e.Number, Name: e.Name, Days: rep.Days,
 		Logoffs: map[callfloor.LogoffReason]int{}, Pauses: map[string]float64{}}
 	for _, d := range rep.Days {
@@ -190,10 +203,23 @@ func summarise(e *callfloor.Extension, rep attendance.Report) AgentAttendance {
 			v.Logoffs[ss.EndReason]++
 		}
 	}
+	byDay := map[[2]string]int{} // index in PauseDays
+	v.PauseDays = []PauseDay{}
 	for _, p := range rep.Pauses {
-		if p.QueueID == 0 {
-			v.Pauses[p.Reason] += p.Seconds
+		if p.QueueID != 0 {
+			continue
 		}
+		v.Pauses[p.Reason] += p.Seconds
+		k := [2]string{p.Start.In(loc).Format(dateLayout), p.Reason}
+		i, ok := byDay[k]
+		if !ok {
+			i = len(v.PauseDays)
+			byDay[k] = i
+			v.PauseDays = append(v.PauseDays, PauseDay{Date: k[0], Reason: p.Reason, Productive: p.Productive})
+		}
+		v.PauseDays[i].Seconds += p.Seconds
+		v.PauseDays[i].Pauses++
 	}
+	slices.SortFunc(v.PauseDays, func(a, b PauseDay) int { return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.Reason, b.Reason)) })
 	return v
 }

@@ -70,3 +70,45 @@ func TestReportsAgreeWithToolbarAndBoard(t *testing.T) {
 	wantError(t, h.call("GET", "/api/v1/reports/attendance?from=2025-03-02&to=2025-03-01", a.supTok, nil), http.StatusUnprocessableEntity, callfloor.ErrInvalidField, "to")
 	wantError(t, h.call("GET", "/api/v1/reports/attendance", a.agentTok, nil), http.StatusForbidden, callfloor.ErrForbidden, "")
 }
+
+// TestPauseSummaryByDay: the team report sums each agent's pauses by
+// day and reason, with how many there were; the days add up to the
+// period's total by reason.
+func TestPauseSummaryByDay(t *testing.T) {
+	h := newHarness(t) // 2025-03-01 09:00, London on GMT
+	a := h.seed("alpha")
+	pause := func(tok string, d time.Duration) {
+		t.Helper()
+		agentOK(t, h, "POST", "/api/v1/floor/me/pause", tok, map[string]any{"reason_id": a.reason.ID})
+		h.clock.Advance(d)
+		agentOK(t, h, "POST", "/api/v1/floor/me/unpause", tok, nil)
+		h.clock.Advance(time.Minute)
+	}
+	agentOK(t, h, "POST", "/api/v1/floor/me/login", a.agentTok, nil)
+	pause(a.agentTok, 10*time.Minute)
+	h.clock.Set(time.Date(2025, 3, 2, 9, 0, 0, 0, time.UTC)) // the midnight logoff came between
+	tok := h.login(a, a.agent.Username)
+	agentOK(t, h, "POST", "/api/v1/floor/me/login", tok, nil)
+	pause(tok, 3*time.Minute)
+	pause(tok, 2*time.Minute)
+	sup := h.login(a, a.sup.Username)
+	w := h.call("GET", "/api/v1/reports/attendance?from=2025-03-01&to=2025-03-02", sup, nil)
+	wantStatus(t, w, http.StatusOK)
+	for _, r := range decode[list[AgentAttendance]](t, w).Items {
+		if r.ExtensionID != a.agentExt.ID {
+			continue
+		}
+		want := []PauseDay{
+			{Date: "2025-03-01", Reason: a.reason.Name, Seconds: 600, Pauses: 1},
+			{Date: "2025-03-02", Reason: a.reason.Name, Seconds: 300, Pauses: 2},
+		}
+		if fmt.Sprint(r.PauseDays) != fmt.Sprint(want) {
+			t.Fatalf("pause days %+v, want %+v", r.PauseDays, want)
+		}
+		if r.Pauses[a.reason.Name] != 900 {
+			t.Fatalf("pauses by reason %v, want 900 s of %s", r.Pauses, a.reason.Name)
+		}
+		return
+	}
+	t.Fatal("the agent is not in the report")
+}

@@ -239,7 +239,7 @@ func TestRenderedReportsAgreeWithTheAPI(t *testing.T) {
 				t.Errorf("attendance rows %q, want 900 s logged in: 300 s idle, 600 s in an unproductive pause", rows)
 			}
 		case callfloor.ReportPauses:
-			if len(rows) != 2 || rows[1][2] != a.reason.Name || rows[1][3] != "600" {
+			if len(rows) != 2 || rows[1][3] != a.reason.Name || rows[1][5] != "1" || rows[1][6] != "600" {
 				t.Errorf("pause rows %q, want 600 s of %s", rows, a.reason.Name)
 			}
 			if !strings.Contains(rep.Summary, a.reason.Name+" 0h 10m") {

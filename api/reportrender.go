@@ -230,17 +230,12 @@ func attendanceCSV(items []AgentAttendance) ([][]string, string) {
 }
 
 func pausesCSV(items []AgentAttendance) ([][]string, string) {
-	rows := [][]string{{"agent", "number", "reason", "seconds"}}
+	rows := [][]string{{"date", "agent", "number", "reason", "productive", "pauses", "seconds"}}
 	byReason := map[string]float64{}
 	for _, a := range items {
-		reasons := make([]string, 0, len(a.Pauses))
-		for r := range a.Pauses {
-			reasons = append(reasons, r)
-		}
-		slices.Sort(reasons)
-		for _, r := range reasons {
-			rows = append(rows, []string{a.Name, a.Number, r, secs(a.Pauses[r])})
-			byReason[r] += a.Pauses[r]
+		for _, p := range a.PauseDays {
+			rows = append(rows, []string{p.Date, a.Name, a.Number, p.Reason, strconv.FormatBool(p.Productive), strconv.Itoa(p.Pauses), secs(p.Seconds)})
+			byReason[p.Reason] += p.Seconds
 		}
 	}
 	if len(byReason) == 0 {

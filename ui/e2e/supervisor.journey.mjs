@@ -142,13 +142,21 @@ try {
       await three.getByText("1 supervisor").waitFor(); // the forced logoff
       await checkA11y(page, "time and attendance");
       await shot(page, "reports-attendance");
-      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV", exact: true }).click()]);
       const text = await (await download.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString());
       const lines = text.trim().split("\n");
       assert.match(lines[0], /^agent,number,login_seconds,talk_seconds/);
       const row = lines.find((l) => l.includes(",203,"));
       assert.ok(row, "agent 203 in the CSV");
       assert.equal(row.split(",")[10], "1", "the CSV's calls");
+      // The pause summary: agent 3's quick break, today, once.
+      const pauses = page.getByRole("table", { name: "Pauses by reason" }).getByRole("row").filter({ hasText: "203" }).filter({ hasText: "Quick break" });
+      await pauses.waitFor();
+      assert.equal(await pauses.getByRole("cell").nth(2).textContent(), "1", "one quick break");
+      const [pdl] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export pauses CSV" }).click()]);
+      const ptext = await (await pdl.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString());
+      assert.match(ptext, /^date,agent,reason,productive,pauses,seconds\n/);
+      assert.match(ptext, /\(203\),Quick break,false,1,\d+/);
     }],
     ["the reports: the day's outcome and Sales hour by hour", async () => {
       await page.getByRole("tab", { name: "Reports" }).click();

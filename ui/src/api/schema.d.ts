@@ -2124,6 +2124,7 @@ export interface components {
             };
             name: string;
             number: string;
+            pause_days: components["schemas"]["PauseDay"][];
             pauses: {
                 [key: string]: number;
             };
@@ -3139,6 +3140,13 @@ export interface components {
             /** Format: date-time */
             start: string;
             system: boolean;
+        };
+        PauseDay: {
+            date: string;
+            pauses: number;
+            productive: boolean;
+            reason: string;
+            seconds: number;
         };
         PauseInput: {
             /** Format: int64 */

@@ -75,7 +75,13 @@ export function AttendanceReport() {
       ]),
     );
   };
-  const pauses = (rows ?? []).flatMap((r) => Object.entries(r.pauses).map(([reason, s]) => ({ agent: `${r.name} (${r.number})`, reason, s })));
+  const pauses = (rows ?? []).flatMap((r) => r.pause_days.map((p) => ({ agent: `${r.name} (${r.number})`, ...p })));
+  const exportPauses = () =>
+    downloadCSV(
+      `pauses-${from}-to-${to}.csv`,
+      ["date", "agent", "reason", "productive", "pauses", "seconds"],
+      pauses.map((p) => [p.date, p.agent, p.reason, String(p.productive), p.pauses, Math.round(p.seconds)]),
+    );
   return (
     <section className="board" aria-label="Time and attendance">
       <div className="panel-head">
@@ -164,12 +170,21 @@ export function AttendanceReport() {
         </table>
       </div>
       {rows && rows.length === 0 && <p className="muted">No agents.</p>}
-      <h2 className="section-title">Pauses by reason</h2>
+      <div className="panel-head">
+        <h2 className="section-title">Pauses by reason</h2>
+        <Button onPress={exportPauses} isDisabled={!rows}>
+          <Download size={16} aria-hidden /> Export pauses CSV
+        </Button>
+      </div>
       <table className="table" aria-label="Pauses by reason">
         <thead>
           <tr>
             <th scope="col">Agent</th>
+            <th scope="col">Day</th>
             <th scope="col">Reason</th>
+            <th scope="col" className="num">
+              Pauses
+            </th>
             <th scope="col" className="num">
               Time
             </th>
@@ -177,10 +192,15 @@ export function AttendanceReport() {
         </thead>
         <tbody>
           {pauses.map((p) => (
-            <tr key={`${p.agent}-${p.reason}`}>
+            <tr key={`${p.agent}-${p.date}-${p.reason}`}>
               <th scope="row">{p.agent}</th>
-              <td>{p.reason}</td>
-              <td className="num">{hms(p.s)}</td>
+              <td>{p.date}</td>
+              <td>
+                {p.reason}
+                {p.productive && <span className="muted small"> (productive)</span>}
+              </td>
+              <td className="num">{p.pauses}</td>
+              <td className="num">{hms(p.seconds)}</td>
             </tr>
           ))}
         </tbody>
