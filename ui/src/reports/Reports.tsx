@@ -12,6 +12,7 @@ import { useDefinitions } from "../supervisor/definitions";
 import { Button } from "../ui/Button";
 import { ErrorText } from "../ui/ErrorText";
 import { downloadCSV, today } from "./csv";
+import { HourChart } from "./HourChart";
 
 type Disp = Schemas["DispositionCount"];
 type Hour = Schemas["QueueHour"];
@@ -22,6 +23,7 @@ export function ReportsPage() {
   const [disps, setDisps] = useState<Disp[]>();
   const [hours, setHours] = useState<Hour[]>();
   const [error, setError] = useState<string>();
+  const [chartQueue, setChartQueue] = useState("");
   const agents = useFloor((s) => s.agents);
   const defs = useDefinitions();
   useEffect(() => {
@@ -130,6 +132,18 @@ export function ReportsPage() {
           <Download size={16} aria-hidden /> Export CSV
         </Button>
       </div>
+      <label className="filters">
+        Chart of
+        <select value={chartQueue} onChange={(e) => setChartQueue(e.target.value)}>
+          <option value="">All queues</option>
+          {defs.queues.map((q) => (
+            <option key={q.id} value={q.id}>
+              {q.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <HourChart rows={(hours ?? []).filter((h) => !chartQueue || String(h.queue_id) === chartQueue)} />
       <table className="table" aria-label="Queues by hour">
         <thead>
           <tr>
