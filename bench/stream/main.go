@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -43,23 +44,24 @@ func main() {
 	clients := flag.Int("clients", 500, "supervisor WebSocket streams")
 	rate := flag.Int("rate", 5000, "agent commands (events) a second")
 	duration := flag.Duration("duration", 20*time.Second, "how long the events are driven")
+	cpuprofile := flag.String("cpuprofile", "", "write CPU profiles of the load to this file (the server's) and to it with .client appended (the benchmark's own)")
 	flag.Parse()
 	if *agents < 1 || *clients < 1 || *rate < 1 {
 		log.Fatal("-agents, -clients and -rate must be positive")
 	}
-	if err := run(*agents, *clients, *rate, *duration); err != nil {
+	if err := run(*agents, *clients, *rate, *duration, *cpuprofile); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(nAgents, nClients, rate int, duration time.Duration) error {
+func run(nAgents, nClients, rate int, duration time.Duration, cpuprofile string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "bench-stream-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := start(ctx, dir, nAgents)
+	srv, err := start(ctx, dir, nAgents, cpuprofile != "")
 	if err != nil {
 		return err
 	}
@@ -121,6 +123,14 @@ func run(nAgents, nClients, rate int, duration time.Duration) error {
 			}
 		}()
 	}
+	var profiled sync.WaitGroup
+	if cpuprofile != "" {
+		stop, err := srv.profile(ctx, cpuprofile, duration, &profiled)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	start := time.Now()
 	tick := time.NewTicker(time.Second / 100)
 	n := 0
@@ -139,6 +149,7 @@ func run(nAgents, nClients, rate int, duration time.Duration) error {
 	workers.Wait()
 	took := time.Since(start)
 	time.Sleep(2 * time.Second) // the last events reach the clients
+	profiled.Wait()
 	for _, c := range cl {
 		c.stop()
 	}
@@ -239,13 +250,14 @@ func (c *client) stop() {
 type server struct {
 	cmd    *exec.Cmd
 	http   string
+	pprof  string // the metrics listener's address, serving /debug/pprof/
 	exited chan struct{}
 	hc     *http.Client
 }
 
 // start builds callfloor, makes the bench account (with licences for
 // the agents) and its admin, and serves on a free port.
-func start(ctx context.Context, dir string, agents int) (*server, error) {
+func start(ctx context.Context, dir string, agents int, pprof bool) (*server, error) {
 	bin := filepath.Join(dir, "callfloor")
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/callfloor/callfloor/cmd/callfloor").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("building callfloor: %v\n%s", err, out)
@@ -270,7 +282,14 @@ func start(ctx context.Context, dir string, agents int) (*server, error) {
 	l.Close()
 	s := &server{http: addr, exited: make(chan struct{}),
 		hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}, Timeout: 30 * time.Second}}
-	s.cmd = exec.Command(bin, "serve", "--data", data, "--http", addr, "--sip", "127.0.0.1:0", "--log-level", "warn")
+	args := []string{"serve", "--data", data, "--http", addr, "--sip", "127.0.0.1:0", "--log-level", "warn"}
+	if pprof {
+		if s.pprof, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--metrics-listen", s.pprof)
+	}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
@@ -285,6 +304,52 @@ func start(ctx context.Context, dir string, agents int) (*server, error) {
 			return nil, fmt.Errorf("callfloor serve not answering at %s", addr)
 		}
 	}
+}
+
+// freeAddr is a loopback address with a port free a moment ago.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// profile profiles the server (from its metrics listener, for the
+// duration of the load, into file) and this process (into file.client,
+// until stop is called). done is done when the server's profile is
+// written.
+func (s *server) profile(ctx context.Context, file string, d time.Duration, done *sync.WaitGroup) (stop func(), err error) {
+	f, err := os.Create(file + ".client")
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	done.Add(1)
+	go func() {
+		defer done.Done()
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.pprof, max(1, int(d.Seconds())))
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		res, err := (&http.Client{}).Do(req)
+		if err != nil {
+			log.Printf("server profile: %v", err)
+			return
+		}
+		defer res.Body.Close()
+		out, err := os.Create(file)
+		if err == nil {
+			_, err = io.Copy(out, res.Body)
+			out.Close()
+		}
+		if err != nil {
+			log.Printf("server profile: %v", err)
+		}
+	}()
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func (s *server) stop() {
