@@ -17,10 +17,11 @@ import (
 
 // The stream's events leave the server as frames encoded ahead: for a
 // whole-account stream (a supervisor's or an admin's) each batch the hub
-// publishes is encoded once, and its frames are written as they are to
-// every such stream of the account; a stream behind by several batches
-// gets them all in one write. An agent's stream, which sees its own
-// extension only, encodes its own.
+// publishes is encoded once, by the first such stream of the account to
+// reach it, and its frames are written as they are to every such
+// stream; a stream behind by several batches gets them all in one
+// write. An agent's stream, which sees its own extension only, encodes
+// its own.
 
 // streamFrames are the messages a stream sends for a batch of events,
 // each one whole WebSocket text frame, one after another, ready to write.
@@ -34,58 +35,125 @@ type streamFrames struct {
 // are looked up again.
 const maxStreamBatch = 256
 
-// framesOf is the frames of batch for st: shared by every whole-account
-// stream of the account, or st's own.
-func (st *streamConn) framesOf(ctx context.Context, b *bus.Batch) streamFrames {
-	if b.AccountID != st.account {
-		// Never: the hub keeps each account's subscribers apart.
-		return streamFrames{err: errors.New("api: the stream was given another account's events")}
+// framesOf is the frames of each of batches for st: shared by every
+// whole-account stream of the account, or st's own.
+func (st *streamConn) framesOf(ctx context.Context, batches []*bus.Batch) ([]streamFrames, error) {
+	runs := make([][]callfloor.Event, 0, len(batches))
+	for _, b := range batches {
+		if b.AccountID != st.account {
+			// Never: the hub keeps each account's subscribers apart.
+			return nil, errors.New("api: the stream was given another account's events")
+		}
+		runs = append(runs, b.Events)
 	}
 	if st.scope != 0 {
-		return st.s.encodeFrames(ctx, st.account, st.scope, b.Events)
+		return st.s.encodeFrames(ctx, st.account, st.scope, runs)
 	}
-	return b.Shared(func(b *bus.Batch) any {
-		// Made for every stream of the account: not bound to this
-		// one's request.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), streamWriteTimeout)
-		defer cancel()
-		return st.s.encodeFrames(ctx, b.AccountID, 0, b.Events)
-	}).(streamFrames)
+	if err := st.s.shareFrames(ctx, st.account, batches); err != nil {
+		return nil, err
+	}
+	out := make([]streamFrames, len(batches))
+	for i, b := range batches {
+		v, err := b.Shared(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if out[i] = v.(streamFrames); out[i].err != nil {
+			return nil, out[i].err
+		}
+	}
+	return out, nil
 }
 
-// encodeFrames encodes the events a stream of scope (0: the whole
-// account, else an extension) may see, in order, maxStreamBatch at a
-// time; the last event of each carries the views of the agents they
-// touched as the floor has them now, so a client replaces its copy of
-// those agents instead of working the rules out itself.
-func (s *Server) encodeFrames(ctx context.Context, account, scope int64, events []callfloor.Event) streamFrames {
-	var f streamFrames
-	for len(events) > 0 {
-		n := min(len(events), maxStreamBatch)
-		msgs, err := s.streamMessages(ctx, account, scope, events[:n])
-		if err != nil {
-			return streamFrames{err: err}
+// shareFrames encodes, for every whole-account stream of the account,
+// the batches no other stream has claimed: together, with the agents
+// looked up once for them all.
+func (s *Server) shareFrames(ctx context.Context, account int64, batches []*bus.Batch) error {
+	var mine []*bus.Batch
+	var runs [][]callfloor.Event
+	for _, b := range batches {
+		if b.Claim() {
+			mine = append(mine, b)
+			runs = append(runs, b.Events)
 		}
-		for _, m := range msgs {
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	// Made for every stream of the account: not bound to this one's
+	// request.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), streamWriteTimeout)
+	defer cancel()
+	frames, err := s.encodeFrames(ctx, account, 0, runs)
+	for i, b := range mine {
+		if err != nil {
+			b.Share(streamFrames{err: err})
+		} else {
+			b.Share(frames[i])
+		}
+	}
+	return err
+}
+
+// streamChunk is up to maxStreamBatch events of a run, as messages.
+type streamChunk struct {
+	run     int
+	msgs    []StreamMessage
+	touched map[int64]bool
+}
+
+// encodeFrames encodes each run of events as a stream of scope (0: the
+// whole account, else an extension) sends them: the events it may see,
+// in order, maxStreamBatch at a time, the last event of each carrying
+// the views of the agents they touched as the floor has them now (one
+// look-up for all the runs), so a client replaces its copy of those
+// agents instead of working the rules out itself.
+func (s *Server) encodeFrames(ctx context.Context, account, scope int64, runs [][]callfloor.Event) ([]streamFrames, error) {
+	var chunks []streamChunk
+	touched := map[int64]bool{}
+	for r, events := range runs {
+		for len(events) > 0 {
+			n := min(len(events), maxStreamBatch)
+			c := streamChunk{run: r, touched: map[int64]bool{}}
+			c.msgs = streamMessages(events[:n], scope, c.touched)
+			for ext := range c.touched {
+				touched[ext] = true
+			}
+			chunks = append(chunks, c)
+			events = events[n:]
+		}
+	}
+	var views []AgentView
+	if len(touched) > 0 {
+		var err error
+		if _, views, err = s.agentViewsOf(ctx, account, touched); err != nil {
+			return nil, err
+		}
+	}
+	frames := make([]streamFrames, len(runs))
+	for _, c := range chunks {
+		f := &frames[c.run]
+		if len(c.touched) > 0 {
+			c.msgs[lastEvent(c.msgs)].Agents = viewsOf(views, c.touched)
+		}
+		for _, m := range c.msgs {
 			b, err := json.Marshal(m)
 			if err != nil {
-				return streamFrames{err: err}
+				return nil, err
 			}
 			f.data = appendTextFrame(f.data, b)
 			if m.Type == "event" {
 				f.last = m.Seq
 			}
 		}
-		events = events[n:]
 	}
-	return f
+	return frames, nil
 }
 
 // streamMessages are the messages of the events a stream of scope may
-// see, the last event carrying the agents they touched.
-func (s *Server) streamMessages(ctx context.Context, account, scope int64, events []callfloor.Event) ([]StreamMessage, error) {
+// see; touched gets the extensions of those events.
+func streamMessages(events []callfloor.Event, scope int64, touched map[int64]bool) []StreamMessage {
 	var msgs []StreamMessage
-	touched := map[int64]bool{}
 	for i := range events {
 		ev := &events[i]
 		if ev.Seq == 0 {
@@ -104,20 +172,28 @@ func (s *Server) streamMessages(ctx context.Context, account, scope int64, event
 		}
 		msgs = append(msgs, StreamMessage{Type: "event", Seq: ev.Seq, Event: ev})
 	}
-	if len(touched) == 0 {
-		return msgs, nil
+	return msgs
+}
+
+// lastEvent is the index of the last "event" message of msgs, which has
+// one.
+func lastEvent(msgs []StreamMessage) int {
+	i := len(msgs) - 1
+	for msgs[i].Type != "event" {
+		i--
 	}
-	_, views, err := s.agentViewsOf(ctx, account, touched)
-	if err != nil {
-		return nil, err
-	}
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].Type == "event" {
-			msgs[i].Agents = views
-			break
+	return i
+}
+
+// viewsOf is the views of the extensions in only, in views' order.
+func viewsOf(views []AgentView, only map[int64]bool) []AgentView {
+	out := make([]AgentView, 0, len(only))
+	for _, v := range views {
+		if only[v.ExtensionID] {
+			out = append(out, v)
 		}
 	}
-	return msgs, nil
+	return out
 }
 
 // appendTextFrame appends payload to dst as one final, unmasked WebSocket

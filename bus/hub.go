@@ -5,9 +5,11 @@
 package bus
 
 import (
+	"context"
 	"errors"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/callfloor/callfloor"
 )
@@ -92,7 +94,7 @@ func (h *Hub) Publish(evs []callfloor.Event) {
 	if len(fresh) == 0 {
 		return
 	}
-	b := &Batch{AccountID: evs[0].AccountID, Events: fresh}
+	b := newBatch(evs[0].AccountID, fresh)
 	for s := range a.subs {
 		if !s.push(b) {
 			delete(a.subs, s)
@@ -108,7 +110,7 @@ func (h *Hub) Publish(evs []callfloor.Event) {
 func (h *Hub) PublishLive(evs []callfloor.Event) {
 	for _, e := range evs {
 		e.Seq = 0
-		b := &Batch{AccountID: e.AccountID, Events: []callfloor.Event{e}}
+		b := newBatch(e.AccountID, []callfloor.Event{e})
 		a := h.account(e.AccountID)
 		a.mu.Lock()
 		for s := range a.subs {
@@ -120,20 +122,42 @@ func (h *Hub) PublishLive(evs []callfloor.Event) {
 
 // Batch is events of one account published together, in order. Every
 // subscriber it reaches gets the same Batch: none may change it.
+//
+// What every subscriber would make of a batch alike (the stream's
+// encoded messages) can be made once for them all: the one whose Claim
+// succeeds makes it and must Share it; the others wait for it with
+// Shared.
 type Batch struct {
 	AccountID int64
 	Events    []callfloor.Event
 
-	once   sync.Once
-	shared any
+	claimed atomic.Bool
+	done    chan struct{} // closed by Share
+	shared  any
 }
 
-// Shared returns what f makes of the batch, calling f only for the
-// first caller: what each subscriber would make of the batch alike (the
-// stream's encoded messages) is made once for them all.
-func (b *Batch) Shared(f func(*Batch) any) any {
-	b.once.Do(func() { b.shared = f(b) })
-	return b.shared
+func newBatch(accountID int64, evs []callfloor.Event) *Batch {
+	return &Batch{AccountID: accountID, Events: evs, done: make(chan struct{})}
+}
+
+// Claim reports whether the caller is the first to ask: it then makes
+// the batch's shared value, and must Share it.
+func (b *Batch) Claim() bool { return b.claimed.CompareAndSwap(false, true) }
+
+// Share gives the value made by the claimant to every caller of Shared.
+func (b *Batch) Share(v any) {
+	b.shared = v
+	close(b.done)
+}
+
+// Shared waits for the value the claimant shares.
+func (b *Batch) Shared(ctx context.Context) (any, error) {
+	select {
+	case <-b.done:
+		return b.shared, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Subscription receives an account's events in order, as the batches
@@ -159,7 +183,7 @@ func (s *Subscription) push(b *Batch) bool {
 	defer s.mu.Unlock()
 	if room := s.limit - s.pending; len(b.Events) > room {
 		if room > 0 {
-			s.queue = append(s.queue, &Batch{AccountID: b.AccountID, Events: b.Events[:room:room]})
+			s.queue = append(s.queue, newBatch(b.AccountID, b.Events[:room:room]))
 		}
 		s.closed, s.overflow = true, true
 		return false
@@ -217,7 +241,7 @@ func (h *Hub) Subscribe(accountID, after, current int64) (*Subscription, error) 
 	// The events missed come on top of the buffer.
 	s := &Subscription{a: a, ready: make(chan struct{}, 1), limit: h.buffer + len(missed)}
 	if len(missed) > 0 {
-		s.push(&Batch{AccountID: accountID, Events: missed})
+		s.push(newBatch(accountID, missed))
 	}
 	a.subs[s] = struct{}{}
 	return s, nil

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -239,8 +240,9 @@ func TestPublishCostDoesNotGrowWithTheRing(t *testing.T) {
 }
 
 // TestBatchIsSharedOnce: one publish reaches every subscriber of the
-// account as the same batch, whose shared value is made once for them
-// all; another account's subscriber gets none of it.
+// account as the same batch, whose shared value is made once, by its
+// one claimant, for them all; another account's subscriber gets none of
+// it.
 func TestBatchIsSharedOnce(t *testing.T) {
 	h := NewHub(100, 100)
 	var subs []*Subscription
@@ -253,7 +255,7 @@ func TestBatchIsSharedOnce(t *testing.T) {
 	}
 	other, _ := h.Subscribe(2, 0, 0)
 	h.Publish(evs(1, 1, 3))
-	calls := 0
+	claims := 0
 	var first *Batch
 	for i, s := range subs {
 		select {
@@ -270,13 +272,16 @@ func TestBatchIsSharedOnce(t *testing.T) {
 		} else if got[0] != first {
 			t.Fatalf("subscriber %d got a batch of its own", i)
 		}
-		v := got[0].Shared(func(b *Batch) any { calls++; return len(b.Events) })
-		if v != 3 {
-			t.Fatalf("shared value %v", v)
+		if got[0].Claim() {
+			claims++
+			got[0].Share(len(got[0].Events))
+		}
+		if v, err := got[0].Shared(context.Background()); v != 3 || err != nil {
+			t.Fatalf("shared value %v, %v", v, err)
 		}
 	}
-	if calls != 1 {
-		t.Fatalf("shared value made %d times, want once", calls)
+	if claims != 1 {
+		t.Fatalf("the batch was claimed %d times, want once", claims)
 	}
 	if got := drain(other); got != nil {
 		t.Fatalf("account 2 got %v", got)
@@ -328,5 +333,32 @@ func TestTakeKeepsOrder(t *testing.T) {
 				t.Fatalf("a second take got %v", more)
 			}
 		})
+	}
+}
+
+// TestSharedWaitsForTheClaimant: a subscriber waits for the claimant's
+// value, or gives up with its context.
+func TestSharedWaitsForTheClaimant(t *testing.T) {
+	h := NewHub(10, 10)
+	s, _ := h.Subscribe(1, 0, 0)
+	h.Publish(evs(1, 1, 1))
+	batches, _ := s.Take(nil)
+	b := batches[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.Shared(ctx); err != context.Canceled {
+		t.Fatalf("unclaimed, a canceled wait: %v", err)
+	}
+	if !b.Claim() || b.Claim() {
+		t.Fatal("one claim must succeed, and only one")
+	}
+	done := make(chan any)
+	go func() {
+		v, _ := b.Shared(context.Background())
+		done <- v
+	}()
+	b.Share("frames")
+	if v := <-done; v != "frames" {
+		t.Fatalf("waited for %v", v)
 	}
 }
