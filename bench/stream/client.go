@@ -71,7 +71,7 @@ func (c *client) run(ctx context.Context, addr, token string, ready *sync.WaitGr
 		now := time.Now()
 		switch op {
 		case opText:
-			if err := c.message(payload, now, n%64 == 0); err != nil {
+			if err := c.message(payload, now, n%1024 == 0); err != nil {
 				c.err = err
 				return
 			}
@@ -159,7 +159,7 @@ func scan(p []byte) (typ string, seq int64, at time.Time, err error) {
 	if typ != "event" {
 		return typ, seq, at, nil
 	}
-	k := lastObject(p, eventKey)
+	k := eventAt(p)
 	if k < 0 {
 		return "", 0, at, errors.New("an event message without its event")
 	}
@@ -175,6 +175,17 @@ func scan(p []byte) (typ string, seq int64, at time.Time, err error) {
 	}
 	at, err = time.Parse(time.RFC3339Nano, string(ev[:end]))
 	return typ, seq, at, err
+}
+
+// eventAt is where the event's object starts in an event message, or
+// -1: found in the message's last 1 KiB, where an event's object mostly
+// is whole, else looked for back from the end.
+func eventAt(p []byte) int {
+	tail := max(0, len(p)-1024)
+	if i := bytes.Index(p[tail:], eventKey); i >= 0 && bytes.HasPrefix(p[tail+i+len(eventKey):], []byte("{")) {
+		return tail + i + len(eventKey)
+	}
+	return lastObject(p, eventKey)
 }
 
 // lastObject is where the last object that is the value of key (the

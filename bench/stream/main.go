@@ -2,12 +2,18 @@
 // bench-stream). It runs callfloor serve as its own process on SQLite,
 // logs in -agents agents, opens -clients supervisor WebSocket streams
 // (/api/v1/stream, one API token), and has the agents pause and unpause
-// at -rate commands a second for -duration through the API. Each pause
-// or unpause is one journaled event; every client times each event from
-// its journal timestamp to its arrival on the client's socket. For each
-// event the slowest client counts (the last socket it reached), and the
-// benchmark prints the settings as "# ..." lines and one figure a line as
-// "name: value unit".
+// through the API for -duration, together offering -rate commands a
+// second on a fixed schedule (load.go): a command the server has not
+// taken a whole turn after it was due is skipped and counted, so the
+// rate offered is the one asked for and the rate applied is what the
+// server took. Each pause or unpause is one journaled event; every
+// client times each event from its journal timestamp to the moment its
+// frame is whole in the client's buffer (client.go). For each event the
+// slowest client counts (the last socket it reached), and the benchmark
+// prints the settings and counts as "# ..." lines (events a stream
+// missed and fresh snapshots among them) and one figure a line as
+// "name: value unit". -cpuprofile profiles the server and the
+// benchmark.
 package main
 
 import (
