@@ -5,9 +5,11 @@
 package bus
 
 import (
+	"context"
 	"errors"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/callfloor/callfloor"
 )
@@ -71,8 +73,8 @@ func (a *account) keep(e callfloor.Event, size int) {
 // at is the i-th kept event, oldest first. a.mu is held.
 func (a *account) at(i int) *callfloor.Event { return &a.ring[(a.start+i)%len(a.ring)] }
 
-// Publish delivers events of one account, in order. It never blocks on a
-// slow subscriber.
+// Publish delivers events of one account, in order, as one Batch that
+// every subscriber shares. It never blocks on a slow subscriber.
 func (h *Hub) Publish(evs []callfloor.Event) {
 	if len(evs) == 0 {
 		return
@@ -80,20 +82,22 @@ func (h *Hub) Publish(evs []callfloor.Event) {
 	a := h.account(evs[0].AccountID)
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	fresh := make([]callfloor.Event, 0, len(evs))
 	for _, e := range evs {
 		if e.Seq <= a.last {
 			continue // already published (replayed after a restart)
 		}
 		a.last = e.Seq
 		a.keep(e, h.size)
-		for s := range a.subs {
-			select {
-			case s.ch <- e:
-			default:
-				s.overflow = true
-				delete(a.subs, s)
-				close(s.ch)
-			}
+		fresh = append(fresh, e)
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	b := newBatch(evs[0].AccountID, fresh)
+	for s := range a.subs {
+		if !s.push(b) {
+			delete(a.subs, s)
 		}
 	}
 }
@@ -106,23 +110,108 @@ func (h *Hub) Publish(evs []callfloor.Event) {
 func (h *Hub) PublishLive(evs []callfloor.Event) {
 	for _, e := range evs {
 		e.Seq = 0
+		b := newBatch(e.AccountID, []callfloor.Event{e})
 		a := h.account(e.AccountID)
 		a.mu.Lock()
 		for s := range a.subs {
-			select {
-			case s.ch <- e:
-			default:
-			}
+			s.offer(b)
 		}
 		a.mu.Unlock()
 	}
 }
 
-// Subscription receives an account's events in order.
+// Batch is events of one account published together, in order. Every
+// subscriber it reaches gets the same Batch: none may change it.
+//
+// What every subscriber would make of a batch alike (the stream's
+// encoded messages) can be made once for them all: the one whose Claim
+// succeeds makes it and must Share it; the others wait for it with
+// Shared.
+type Batch struct {
+	AccountID int64
+	Events    []callfloor.Event
+
+	claimed atomic.Bool
+	done    chan struct{} // closed by Share
+	shared  any
+}
+
+func newBatch(accountID int64, evs []callfloor.Event) *Batch {
+	return &Batch{AccountID: accountID, Events: evs, done: make(chan struct{})}
+}
+
+// Claim reports whether the caller is the first to ask: it then makes
+// the batch's shared value, and must Share it.
+func (b *Batch) Claim() bool { return b.claimed.CompareAndSwap(false, true) }
+
+// Share gives the value made by the claimant to every caller of Shared.
+func (b *Batch) Share(v any) {
+	b.shared = v
+	close(b.done)
+}
+
+// Shared waits for the value the claimant shares.
+func (b *Batch) Shared(ctx context.Context) (any, error) {
+	select {
+	case <-b.done:
+		return b.shared, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Subscription receives an account's events in order, as the batches
+// they were published in.
 type Subscription struct {
-	a        *account
-	ch       chan callfloor.Event
+	a     *account
+	ready chan struct{} // signalled when there is something to Take
+
+	mu       sync.Mutex
+	queue    []*Batch
+	pending  int // events in queue
+	limit    int // the most events queue may hold
+	closed   bool
 	overflow bool
+}
+
+// push queues b, or closes the subscription when that would take it
+// past its limit: it then gets what fits of b, and no more. It reports
+// whether the subscription is still open. s.a.mu is held.
+func (s *Subscription) push(b *Batch) bool {
+	s.mu.Lock()
+	defer s.signal()
+	defer s.mu.Unlock()
+	if room := s.limit - s.pending; len(b.Events) > room {
+		if room > 0 {
+			s.queue = append(s.queue, newBatch(b.AccountID, b.Events[:room:room]))
+		}
+		s.closed, s.overflow = true, true
+		return false
+	}
+	s.queue = append(s.queue, b)
+	s.pending += len(b.Events)
+	return true
+}
+
+// offer queues b if it fits, and drops it otherwise. s.a.mu is held.
+func (s *Subscription) offer(b *Batch) {
+	s.mu.Lock()
+	fits := s.pending+len(b.Events) <= s.limit
+	if fits {
+		s.queue = append(s.queue, b)
+		s.pending += len(b.Events)
+	}
+	s.mu.Unlock()
+	if fits {
+		s.signal()
+	}
+}
+
+func (s *Subscription) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
 }
 
 // Subscribe returns the account's events after seq: those still kept, then
@@ -149,9 +238,10 @@ func (h *Hub) Subscribe(accountID, after, current int64) (*Subscription, error) 
 			missed = append(missed, *a.at(i))
 		}
 	}
-	s := &Subscription{a: a, ch: make(chan callfloor.Event, h.buffer+len(missed))}
-	for _, e := range missed {
-		s.ch <- e
+	// The events missed come on top of the buffer.
+	s := &Subscription{a: a, ready: make(chan struct{}, 1), limit: h.buffer + len(missed)}
+	if len(missed) > 0 {
+		s.push(newBatch(accountID, missed))
 	}
 	a.subs[s] = struct{}{}
 	return s, nil
@@ -165,24 +255,45 @@ func (h *Hub) Last(accountID int64) int64 {
 	return a.last
 }
 
-// C delivers the events; it is closed when the subscription ends, by Close
-// or because the subscriber fell too far behind (see Overflowed).
-func (s *Subscription) C() <-chan callfloor.Event { return s.ch }
+// Ready is signalled when there may be batches to Take, or the
+// subscription has ended.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+
+// Take appends every batch queued, oldest first, to dst and empties the
+// queue. ok is false once the subscription has ended and all it got has
+// been taken: it was closed, by Close or because the subscriber fell too
+// far behind (see Overflowed).
+func (s *Subscription) Take(dst []*Batch) (_ []*Batch, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return dst, !s.closed
+	}
+	dst = append(dst, s.queue...)
+	clear(s.queue)
+	s.queue = s.queue[:0]
+	s.pending = 0
+	if s.closed {
+		s.signal() // the end is still to be seen
+	}
+	return dst, true
+}
 
 // Overflowed reports whether the hub closed the subscription because its
 // reader fell behind.
 func (s *Subscription) Overflowed() bool {
-	s.a.mu.Lock()
-	defer s.a.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.overflow
 }
 
 // Close ends the subscription.
 func (s *Subscription) Close() {
 	s.a.mu.Lock()
-	defer s.a.mu.Unlock()
-	if _, ok := s.a.subs[s]; ok {
-		delete(s.a.subs, s)
-		close(s.ch)
-	}
+	delete(s.a.subs, s)
+	s.a.mu.Unlock()
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.signal()
 }

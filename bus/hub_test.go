@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -16,18 +17,15 @@ func evs(account int64, from, to int64) []callfloor.Event {
 	return out
 }
 
+// drain takes the sequence numbers of every event queued for s.
 func drain(s *Subscription) (seqs []int64) {
-	for {
-		select {
-		case e, ok := <-s.C():
-			if !ok {
-				return seqs
-			}
+	batches, _ := s.Take(nil)
+	for _, b := range batches {
+		for _, e := range b.Events {
 			seqs = append(seqs, e.Seq)
-		default:
-			return seqs
 		}
 	}
+	return seqs
 }
 
 func TestSubscribeCatchesUp(t *testing.T) {
@@ -97,8 +95,8 @@ func TestSlowSubscriberIsClosed(t *testing.T) {
 	if len(got) != 2 || !s.Overflowed() {
 		t.Fatalf("got %v, overflowed %v", got, s.Overflowed())
 	}
-	if _, ok := <-s.C(); ok {
-		t.Fatal("channel still open")
+	if _, ok := s.Take(nil); ok {
+		t.Fatal("subscription still open")
 	}
 	s.Close() // closing twice is harmless
 	if _, err := h.Subscribe(1, 2, 5); err != nil {
@@ -180,10 +178,7 @@ func TestRingWrapsAround(t *testing.T) {
 		if err != nil {
 			t.Fatalf("after %d: %v", tt.after, err)
 		}
-		var got []int64
-		for len(got) < len(tt.want) {
-			got = append(got, (<-s.C()).Seq)
-		}
+		got := drain(s)
 		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 			t.Errorf("after %d: %v, want %v", tt.after, got, tt.want)
 		}
@@ -241,5 +236,129 @@ func TestPublishCostDoesNotGrowWithTheRing(t *testing.T) {
 	small, large := perPublish(1000), perPublish(100000)
 	if large > 10*small+20*time.Microsecond {
 		t.Fatalf("publishing into 100,000 kept events costs %v, into 1,000 %v", large, small)
+	}
+}
+
+// TestBatchIsSharedOnce: one publish reaches every subscriber of the
+// account as the same batch, whose shared value is made once, by its
+// one claimant, for them all; another account's subscriber gets none of
+// it.
+func TestBatchIsSharedOnce(t *testing.T) {
+	h := NewHub(100, 100)
+	var subs []*Subscription
+	for range 3 {
+		s, err := h.Subscribe(1, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, s)
+	}
+	other, _ := h.Subscribe(2, 0, 0)
+	h.Publish(evs(1, 1, 3))
+	claims := 0
+	var first *Batch
+	for i, s := range subs {
+		select {
+		case <-s.Ready():
+		default:
+			t.Fatalf("subscriber %d not signalled", i)
+		}
+		got, ok := s.Take(nil)
+		if !ok || len(got) != 1 || len(got[0].Events) != 3 || got[0].AccountID != 1 {
+			t.Fatalf("subscriber %d took %v (open %v)", i, got, ok)
+		}
+		if first == nil {
+			first = got[0]
+		} else if got[0] != first {
+			t.Fatalf("subscriber %d got a batch of its own", i)
+		}
+		if got[0].Claim() {
+			claims++
+			got[0].Share(len(got[0].Events))
+		}
+		if v, err := got[0].Shared(context.Background()); v != 3 || err != nil {
+			t.Fatalf("shared value %v, %v", v, err)
+		}
+	}
+	if claims != 1 {
+		t.Fatalf("the batch was claimed %d times, want once", claims)
+	}
+	if got := drain(other); got != nil {
+		t.Fatalf("account 2 got %v", got)
+	}
+}
+
+// TestTakeKeepsOrder: what a subscriber takes is every event published
+// since, in order, live figures where they came, whatever the batches.
+func TestTakeKeepsOrder(t *testing.T) {
+	live := []callfloor.Event{{AccountID: 1, Type: callfloor.EventQueueStats}}
+	tests := []struct {
+		name    string
+		publish func(h *Hub)
+		want    []int64
+	}{
+		{"one batch", func(h *Hub) { h.Publish(evs(1, 1, 4)) }, []int64{1, 2, 3, 4}},
+		{"batches and live figures", func(h *Hub) {
+			h.Publish(evs(1, 1, 2))
+			h.PublishLive(live)
+			h.Publish(evs(1, 3, 3))
+			h.Publish(evs(1, 2, 5)) // 2 and 3 again: dropped
+		}, []int64{1, 2, 0, 3, 4, 5}},
+		{"another account's between", func(h *Hub) {
+			h.Publish(evs(1, 1, 1))
+			h.Publish(evs(2, 1, 9))
+			h.PublishLive([]callfloor.Event{{AccountID: 2, Type: callfloor.EventQueueStats}})
+			h.Publish(evs(1, 2, 2))
+		}, []int64{1, 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := NewHub(100, 100)
+			s, _ := h.Subscribe(1, 0, 0)
+			tc.publish(h)
+			batches, ok := s.Take(nil)
+			var got []int64
+			for _, b := range batches {
+				if b.AccountID != 1 {
+					t.Fatalf("a batch of account %d", b.AccountID)
+				}
+				for _, e := range b.Events {
+					got = append(got, e.Seq)
+				}
+			}
+			if !ok || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("took %v (open %v), want %v", got, ok, tc.want)
+			}
+			if more := drain(s); more != nil {
+				t.Fatalf("a second take got %v", more)
+			}
+		})
+	}
+}
+
+// TestSharedWaitsForTheClaimant: a subscriber waits for the claimant's
+// value, or gives up with its context.
+func TestSharedWaitsForTheClaimant(t *testing.T) {
+	h := NewHub(10, 10)
+	s, _ := h.Subscribe(1, 0, 0)
+	h.Publish(evs(1, 1, 1))
+	batches, _ := s.Take(nil)
+	b := batches[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.Shared(ctx); err != context.Canceled {
+		t.Fatalf("unclaimed, a canceled wait: %v", err)
+	}
+	if !b.Claim() || b.Claim() {
+		t.Fatal("one claim must succeed, and only one")
+	}
+	done := make(chan any)
+	go func() {
+		v, _ := b.Shared(context.Background())
+		done <- v
+	}()
+	b.Share("frames")
+	if v := <-done; v != "frames" {
+		t.Fatalf("waited for %v", v)
 	}
 }

@@ -2,35 +2,29 @@
 // bench-stream). It runs callfloor serve as its own process on SQLite,
 // logs in -agents agents, opens -clients supervisor WebSocket streams
 // (/api/v1/stream, one API token), and has the agents pause and unpause
-// at -rate commands a second for -duration through the API. Each pause
-// or unpause is one journaled event; every client times each event from
-// its journal timestamp to its arrival on the client's socket. For each
-// event the slowest client counts (the last socket it reached), and the
-// benchmark prints the settings as "# ..." lines and one figure a line as
-// "name: value unit".
+// through the API for -duration, together offering -rate commands a
+// second on a fixed schedule (load.go): a command the server has not
+// taken a whole turn after it was due is skipped and counted, so the
+// rate offered is the one asked for and the rate applied is what the
+// server took. Each pause or unpause is one journaled event; every
+// client times each event from its journal timestamp to the moment its
+// frame is whole in the client's buffer (client.go). For each event the
+// slowest client counts (the last socket it reached), and the benchmark
+// prints the settings and counts as "# ..." lines (events a stream
+// missed and fresh snapshots among them) and one figure a line as
+// "name: value unit". -cpuprofile profiles the server and the
+// benchmark.
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
-
-	"github.com/coder/websocket"
 )
 
 const (
@@ -43,23 +37,24 @@ func main() {
 	clients := flag.Int("clients", 500, "supervisor WebSocket streams")
 	rate := flag.Int("rate", 5000, "agent commands (events) a second")
 	duration := flag.Duration("duration", 20*time.Second, "how long the events are driven")
+	cpuprofile := flag.String("cpuprofile", "", "write CPU profiles of the load to this file (the server's) and to it with .client appended (the benchmark's own)")
 	flag.Parse()
 	if *agents < 1 || *clients < 1 || *rate < 1 {
 		log.Fatal("-agents, -clients and -rate must be positive")
 	}
-	if err := run(*agents, *clients, *rate, *duration); err != nil {
+	if err := run(*agents, *clients, *rate, *duration, *cpuprofile); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(nAgents, nClients, rate int, duration time.Duration) error {
+func run(nAgents, nClients, rate int, duration time.Duration, cpuprofile string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "bench-stream-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := start(ctx, dir, nAgents)
+	srv, err := start(ctx, dir, nAgents, cpuprofile != "")
 	if err != nil {
 		return err
 	}
@@ -89,7 +84,7 @@ func run(nAgents, nClients, rate int, duration time.Duration) error {
 	for i := range cl {
 		cl[i] = &client{}
 		ready.Add(1)
-		go cl[i].run(ctx, "ws://"+srv.http+"/api/v1/stream", sup.Token, &ready)
+		go cl[i].run(ctx, srv.http, sup.Token, &ready)
 	}
 	ready.Wait()
 	for _, c := range cl {
@@ -99,53 +94,52 @@ func run(nAgents, nClients, rate int, duration time.Duration) error {
 	}
 
 	// The load: the agents pause and unpause in turn, at rate.
-	paused := make([]atomic.Bool, nAgents)
-	var sent, failed atomic.Int64
-	jobs := make(chan int, rate)
-	var workers sync.WaitGroup
-	for range 64 {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for i := range jobs {
-				path, body := "/api/v1/floor/me/pause", any(map[string]any{"reason_id": reason.ID})
-				if paused[i].Load() {
-					path, body = "/api/v1/floor/me/unpause", nil
-				}
-				if err := srv.do(ctx, tokens[i], "POST", path, body, nil); err != nil {
-					failed.Add(1)
-					continue
-				}
-				paused[i].Store(!paused[i].Load())
-				sent.Add(1)
-			}
-		}()
-	}
-	start := time.Now()
-	tick := time.NewTicker(time.Second / 100)
-	n := 0
-	for time.Since(start) < duration {
-		<-tick.C
-		due := int(time.Since(start).Seconds() * float64(rate))
-		for ; n < due; n++ {
-			select {
-			case jobs <- n % nAgents:
-			default: // the server is behind: the offered rate is not reached
-			}
+	var profiled sync.WaitGroup
+	if cpuprofile != "" {
+		stop, err := srv.profile(ctx, cpuprofile, duration, &profiled)
+		if err != nil {
+			return err
 		}
+		defer stop()
 	}
-	tick.Stop()
-	close(jobs)
-	workers.Wait()
-	took := time.Since(start)
-	time.Sleep(2 * time.Second) // the last events reach the clients
+	l := drive(ctx, srv, tokens, reason.ID, rate, duration)
+	behind := settle(cl, l.lastSeq, 15*time.Second)
+	profiled.Wait()
 	for _, c := range cl {
 		c.stop()
+		if c.err != nil {
+			return fmt.Errorf("a stream failed: %w", c.err)
+		}
 	}
+	report(cl, l, behind)
+	return nil
+}
 
-	// Per event, the slowest client's latency.
+// settle waits, at most d, for every client to have the event of seq
+// last; it returns how many have not.
+func settle(cl []*client, last int64, d time.Duration) int {
+	deadline := time.Now().Add(d)
+	for {
+		behind := 0
+		for _, c := range cl {
+			c.mu.Lock()
+			if c.last < last {
+				behind++
+			}
+			c.mu.Unlock()
+		}
+		if behind == 0 || time.Now().After(deadline) {
+			return behind
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// report prints the load, what reached the streams, and per event the
+// slowest client's latency.
+func report(cl []*client, l load, behind int) {
 	slowest := map[int64]time.Duration{}
-	received := 0
+	received, gaps, resyncs := 0, 0, 0
 	for _, c := range cl {
 		c.mu.Lock()
 		for _, s := range c.seen {
@@ -154,6 +148,8 @@ func run(nAgents, nClients, rate int, duration time.Duration) error {
 				slowest[s.seq] = s.lat
 			}
 		}
+		gaps += c.gaps
+		resyncs += c.snapshots - 1
 		c.mu.Unlock()
 	}
 	lat := make([]time.Duration, 0, len(slowest))
@@ -167,222 +163,11 @@ func run(nAgents, nClients, rate int, duration time.Duration) error {
 		}
 		return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
 	}
-	fmt.Printf("# %d commands applied in %s (%.0f/s), %d refused or failed; %d events reached the streams, %d deliveries (%.0f per event)\n",
-		sent.Load(), took.Round(time.Millisecond), float64(sent.Load())/took.Seconds(), failed.Load(), len(slowest), received,
-		float64(received)/float64(max(1, len(slowest))))
+	secs := l.took.Seconds()
+	fmt.Printf("# offered %d commands in %s (%.0f/s): %d applied (%.0f/s), %d refused or failed, %d skipped (the agent's previous command still unanswered a turn later)\n",
+		l.offered, l.took.Round(time.Millisecond), float64(l.offered)/secs, l.applied, float64(l.applied)/secs, l.failed, l.skipped)
+	fmt.Printf("# %d events reached the streams, %d deliveries (%.1f per event); %d events missed by a stream, %d fresh snapshots, %d streams behind the last event at the end\n",
+		len(slowest), received, float64(received)/float64(max(1, len(slowest))), gaps, resyncs, behind)
 	fmt.Printf("# fan-out to the last client: p50 %.1f ms, p90 %.1f ms, max %.1f ms\n", q(0.5), q(0.9), q(1))
 	fmt.Printf("stream_fanout_p99: %.1f ms\n", q(0.99))
-	return nil
-}
-
-// client is one supervisor's stream: it keeps each event's sequence
-// number and how long after its journal timestamp it arrived.
-type client struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-	err    error
-	mu     sync.Mutex
-	seen   []arrival
-}
-
-type arrival struct {
-	seq int64
-	lat time.Duration
-}
-
-func (c *client) run(ctx context.Context, url, token string, ready *sync.WaitGroup) {
-	ctx, c.cancel = context.WithCancel(ctx)
-	c.done = make(chan struct{})
-	defer close(c.done)
-	once := sync.OnceFunc(ready.Done)
-	defer once()
-	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + token}}})
-	if err != nil {
-		c.err = err
-		return
-	}
-	defer conn.CloseNow()
-	conn.SetReadLimit(64 << 20)
-	var msg struct {
-		Type  string
-		Seq   int64
-		Event *struct{ At time.Time }
-	}
-	for {
-		_, data, err := conn.Read(ctx)
-		if err != nil {
-			return
-		}
-		now := time.Now()
-		msg.Event = nil
-		if err := json.Unmarshal(data, &msg); err != nil {
-			c.err = err
-			return
-		}
-		switch {
-		case msg.Type == "snapshot":
-			once()
-		case msg.Type == "event" && msg.Event != nil:
-			c.mu.Lock()
-			c.seen = append(c.seen, arrival{msg.Seq, now.Sub(msg.Event.At)})
-			c.mu.Unlock()
-		}
-	}
-}
-
-func (c *client) stop() {
-	c.cancel()
-	<-c.done
-}
-
-// server is callfloor serve, run as its own process.
-type server struct {
-	cmd    *exec.Cmd
-	http   string
-	exited chan struct{}
-	hc     *http.Client
-}
-
-// start builds callfloor, makes the bench account (with licences for
-// the agents) and its admin, and serves on a free port.
-func start(ctx context.Context, dir string, agents int) (*server, error) {
-	bin := filepath.Join(dir, "callfloor")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/callfloor/callfloor/cmd/callfloor").CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building callfloor: %v\n%s", err, out)
-	}
-	data := filepath.Join(dir, "data")
-	for _, args := range [][]string{
-		{"admin", "create-account", "--data", data, "--name", account, "--time-zone", "UTC",
-			"--licence-kind", "agent_extensions", "--agent-licences", fmt.Sprint(agents)},
-		{"admin", "create-user", "--data", data, "--account", account, "--username", "admin", "--role", "admin", "--password-stdin"},
-	} {
-		cmd := exec.CommandContext(ctx, bin, args...)
-		cmd.Stdin = strings.NewReader(password + "\n")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("callfloor %s: %v\n%s", args[1], err, out)
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
-	s := &server{http: addr, exited: make(chan struct{}),
-		hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}, Timeout: 30 * time.Second}}
-	s.cmd = exec.Command(bin, "serve", "--data", data, "--http", addr, "--sip", "127.0.0.1:0", "--log-level", "warn")
-	s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
-	if err := s.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { s.cmd.Wait(); close(s.exited) }()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, err := s.login(ctx, "admin"); err == nil {
-			return s, nil
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			return nil, fmt.Errorf("callfloor serve not answering at %s", addr)
-		}
-	}
-}
-
-func (s *server) stop() {
-	select {
-	case <-s.exited:
-		return
-	default:
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.exited
-	}
-}
-
-// login returns an API token of the user.
-func (s *server) login(ctx context.Context, user string) (string, error) {
-	var out struct{ Token string }
-	err := s.do(ctx, "", "POST", "/api/v1/auth/login", map[string]string{"account": account, "username": user, "password": password}, &out)
-	return out.Token, err
-}
-
-// agents makes n agent extensions with a user each, logs each in on the
-// floor, and returns their tokens.
-func (s *server) agents(ctx context.Context, admin string, n int) ([]string, error) {
-	tokens := make([]string, n)
-	for i := range n {
-		number := fmt.Sprint(3000 + i)
-		var ext struct{ ID int64 }
-		if err := s.do(ctx, admin, "POST", "/api/v1/extensions", map[string]any{"number": number, "name": "Agent " + number}, &ext); err != nil {
-			return nil, err
-		}
-		if err := s.do(ctx, admin, "PUT", fmt.Sprintf("/api/v1/extensions/%d/agent", ext.ID), map[string]any{"enabled": true, "phone_engine": "external"}, nil); err != nil {
-			return nil, err
-		}
-		user := "a" + number
-		if err := s.do(ctx, admin, "POST", "/api/v1/users", map[string]any{"username": user, "role": "agent", "extension_id": ext.ID, "password": password}, nil); err != nil {
-			return nil, err
-		}
-		// Logins are limited per address: each agent signs in from its
-		// own loopback address (127.0.1.1, 127.0.1.2, ...).
-		from := &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+i/250), byte(1+i%250))}
-		c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: from}).DialContext}}
-		var out struct{ Token string }
-		if err := s.call(ctx, c, "", "POST", "/api/v1/auth/login", map[string]string{"account": account, "username": user, "password": password}, &out); err != nil {
-			return nil, err
-		}
-		c.CloseIdleConnections()
-		tok := out.Token
-		if err := s.do(ctx, tok, "POST", "/api/v1/floor/me/login", nil, nil); err != nil {
-			return nil, err
-		}
-		tokens[i] = tok
-	}
-	return tokens, nil
-}
-
-// do calls the API with a token and decodes the answer into out.
-func (s *server) do(ctx context.Context, token, method, path string, body, out any) error {
-	return s.call(ctx, s.hc, token, method, path, body, out)
-}
-
-// call is do through the HTTP client hc.
-func (s *server) call(ctx context.Context, hc *http.Client, token, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+s.http+path, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	if res.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, b)
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
 }
