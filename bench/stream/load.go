@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/callfloor/callfloor/bench/internal/benchserver"
 )
 
 // load is what the agents' commands came to.
@@ -25,7 +27,7 @@ type load struct {
 // counted, so the rate offered is the rate asked for, and what the
 // server could not take shows as skipped rather than as a queue that
 // drains after the run.
-func drive(ctx context.Context, srv *server, tokens []string, reasonID int64, rate int, d time.Duration) load {
+func drive(ctx context.Context, srv *benchserver.Server, tokens []string, reasonID int64, rate int, d time.Duration) load {
 	var l load
 	n := len(tokens)
 	turn := time.Duration(n) * time.Second / time.Duration(rate)
@@ -53,7 +55,7 @@ func drive(ctx context.Context, srv *server, tokens []string, reasonID int64, ra
 				if paused {
 					path, body = "/api/v1/floor/me/unpause", nil
 				}
-				seq, err := srv.command(ctx, token, path, body)
+				seq, err := srv.Command(ctx, token, path, body)
 				if err != nil {
 					failed.Add(1)
 					continue

@@ -25,11 +25,8 @@ import (
 	"slices"
 	"sync"
 	"time"
-)
 
-const (
-	account  = "bench"
-	password = "bench-pass-1"
+	"github.com/callfloor/callfloor/bench/internal/benchserver"
 )
 
 func main() {
@@ -54,27 +51,27 @@ func run(nAgents, nClients, rate int, duration time.Duration, cpuprofile string)
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := start(ctx, dir, nAgents, cpuprofile != "")
+	srv, err := benchserver.Start(ctx, dir, benchserver.Options{Licences: nAgents, Pprof: cpuprofile != ""})
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	fmt.Printf("# callfloor serve on SQLite, %d agents, %d supervisor streams, %d events/s for %s\n", nAgents, nClients, rate, duration)
 
-	admin, err := srv.login(ctx, "admin")
+	admin, err := srv.Login(ctx, "admin")
 	if err != nil {
 		return err
 	}
 	var reason struct{ ID int64 }
-	if err := srv.do(ctx, admin, "POST", "/api/v1/pause-reasons", map[string]any{"name": "Bench", "code": 9}, &reason); err != nil {
+	if err := srv.Do(ctx, admin, "POST", "/api/v1/pause-reasons", map[string]any{"name": "Bench", "code": 9}, &reason); err != nil {
 		return err
 	}
-	tokens, err := srv.agents(ctx, admin, nAgents)
+	agents, err := srv.Agents(ctx, admin, nAgents)
 	if err != nil {
 		return err
 	}
 	var sup struct{ Token string }
-	if err := srv.do(ctx, admin, "POST", "/api/v1/tokens", map[string]any{"name": "bench supervisors"}, &sup); err != nil {
+	if err := srv.Do(ctx, admin, "POST", "/api/v1/tokens", map[string]any{"name": "bench supervisors"}, &sup); err != nil {
 		return err
 	}
 
@@ -84,7 +81,7 @@ func run(nAgents, nClients, rate int, duration time.Duration, cpuprofile string)
 	for i := range cl {
 		cl[i] = &client{}
 		ready.Add(1)
-		go cl[i].run(ctx, srv.http, sup.Token, &ready)
+		go cl[i].run(ctx, srv.HTTP, sup.Token, &ready)
 	}
 	ready.Wait()
 	for _, c := range cl {
@@ -96,11 +93,15 @@ func run(nAgents, nClients, rate int, duration time.Duration, cpuprofile string)
 	// The load: the agents pause and unpause in turn, at rate.
 	var profiled sync.WaitGroup
 	if cpuprofile != "" {
-		stop, err := srv.profile(ctx, cpuprofile, duration, &profiled)
+		stop, err := srv.Profile(ctx, cpuprofile, duration, &profiled)
 		if err != nil {
 			return err
 		}
 		defer stop()
+	}
+	tokens := make([]string, len(agents))
+	for i, a := range agents {
+		tokens[i] = a.Token
 	}
 	l := drive(ctx, srv, tokens, reason.ID, rate, duration)
 	behind := settle(cl, l.lastSeq, 15*time.Second)

@@ -10,12 +10,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -33,15 +37,20 @@ type Options struct {
 	Licences int
 	// Args are more arguments for callfloor serve (e.g. --simulate).
 	Args []string
+	// Pprof serves the server's metrics listener, with Go's profiles,
+	// at PprofAddr (see Profile).
+	Pprof bool
 }
 
 // Server is callfloor serve, run as its own process.
 type Server struct {
-	// HTTP is the API's host:port.
-	HTTP   string
-	cmd    *exec.Cmd
-	exited chan struct{}
-	hc     *http.Client
+	// HTTP is the API's host:port; PprofAddr the metrics listener's,
+	// which serves /debug/pprof/ (Options.Pprof).
+	HTTP      string
+	PprofAddr string
+	cmd       *exec.Cmd
+	exited    chan struct{}
+	hc        *http.Client
 }
 
 // Start builds callfloor into dir, makes the account and its admin
@@ -63,15 +72,19 @@ func Start(ctx context.Context, dir string, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("callfloor %s: %v\n%s", args[1], err, out)
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := l.Addr().String()
-	l.Close()
 	s := &Server{HTTP: addr, exited: make(chan struct{}),
-		hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}, Timeout: 30 * time.Second}}
+		hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(128, opts.Licences)}, Timeout: 30 * time.Second}}
 	args := append([]string{"serve", "--data", data, "--http", addr, "--sip", "127.0.0.1:0", "--log-level", "warn"}, opts.Args...)
+	if opts.Pprof {
+		if s.PprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--metrics-listen", s.PprofAddr)
+	}
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
 	if err := s.cmd.Start(); err != nil {
@@ -87,6 +100,51 @@ func Start(ctx context.Context, dir string, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("callfloor serve not answering at %s", addr)
 		}
 	}
+}
+
+// freeAddr is a loopback address with a port free a moment ago.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// Profile profiles the server (from its metrics listener, for d, into
+// file) and this process (into file.client, until stop is called). done
+// is done when the server's profile is written.
+func (s *Server) Profile(ctx context.Context, file string, d time.Duration, done *sync.WaitGroup) (stop func(), err error) {
+	f, err := os.Create(file + ".client")
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	done.Add(1)
+	go func() {
+		defer done.Done()
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.PprofAddr, max(1, int(d.Seconds())))
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		res, err := (&http.Client{}).Do(req)
+		if err != nil {
+			log.Printf("server profile: %v", err)
+			return
+		}
+		defer res.Body.Close()
+		out, err := os.Create(file)
+		if err == nil {
+			_, err = io.Copy(out, res.Body)
+			out.Close()
+		}
+		if err != nil {
+			log.Printf("server profile: %v", err)
+		}
+	}()
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // Stop ends the server: SIGTERM, then a kill after 10 seconds.
@@ -144,7 +202,7 @@ func (s *Server) Agents(ctx context.Context, admin string, n int) ([]Agent, erro
 		from := &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+i/250), byte(1+i%250))}
 		c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: from}).DialContext}}
 		var tok struct{ Token string }
-		if err := s.Call(ctx, c, "", "POST", "/api/v1/auth/login", map[string]string{"account": Account, "username": user, "password": Password}, &tok); err != nil {
+		if _, err := s.Call(ctx, c, "", "POST", "/api/v1/auth/login", map[string]string{"account": Account, "username": user, "password": Password}, &tok); err != nil {
 			return nil, err
 		}
 		c.CloseIdleConnections()
@@ -158,22 +216,30 @@ func (s *Server) Agents(ctx context.Context, admin string, n int) ([]Agent, erro
 
 // Do calls the API with a token and decodes the answer into out.
 func (s *Server) Do(ctx context.Context, token, method, path string, body, out any) error {
-	return s.Call(ctx, s.hc, token, method, path, body, out)
+	_, err := s.Call(ctx, s.hc, token, method, path, body, out)
+	return err
 }
 
-// Call is Do through the HTTP client hc.
-func (s *Server) Call(ctx context.Context, hc *http.Client, token, method, path string, body, out any) error {
+// Command runs an agent's floor command, returning the sequence number
+// of its last event.
+func (s *Server) Command(ctx context.Context, token, path string, body any) (int64, error) {
+	return s.Call(ctx, s.hc, token, "POST", path, body, nil)
+}
+
+// Call is Do through the HTTP client hc, returning the sequence number
+// of the last event the request made (X-Callfloor-Seq), if any.
+func (s *Server) Call(ctx context.Context, hc *http.Client, token, method, path string, body, out any) (int64, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, s.URL()+path, rd)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -183,18 +249,19 @@ func (s *Server) Call(ctx context.Context, hc *http.Client, token, method, path 
 	}
 	res, err := hc.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if res.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, b)
+		return 0, fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, b)
 	}
+	seq, _ := strconv.ParseInt(res.Header.Get("X-Callfloor-Seq"), 10, 64)
 	if out != nil {
-		return json.Unmarshal(b, out)
+		return seq, json.Unmarshal(b, out)
 	}
-	return nil
+	return seq, nil
 }
