@@ -2703,9 +2703,10 @@ export interface components {
             type: components["schemas"]["EventType"];
             /** Format: int64 */
             user_id?: number;
+            webhook?: components["schemas"]["WebhookNotice"] | null;
         };
         /** @enum {string} */
-        EventType: "agent.logged_in" | "agent.logged_off" | "agent.paused" | "agent.unpaused" | "agent.pending" | "agent.auto_answer" | "agent.phone" | "agent.pause_threshold" | "agent.preview" | "agent.preview_ended" | "call.offered" | "call.answered" | "call.held" | "call.resumed" | "call.muted" | "call.unmuted" | "call.notes" | "call.ended" | "call.record" | "call.dial_requested" | "wrapup.started" | "disposition.submitted" | "disposition.completed" | "participant.paused" | "participant.unpaused" | "queue.stats" | "floor.midnight";
+        EventType: "agent.logged_in" | "agent.logged_off" | "agent.paused" | "agent.unpaused" | "agent.pending" | "agent.auto_answer" | "agent.phone" | "agent.pause_threshold" | "agent.preview" | "agent.preview_ended" | "call.offered" | "call.answered" | "call.held" | "call.resumed" | "call.muted" | "call.unmuted" | "call.notes" | "call.ended" | "call.record" | "call.dial_requested" | "wrapup.started" | "disposition.submitted" | "disposition.completed" | "participant.paused" | "participant.unpaused" | "queue.stats" | "floor.midnight" | "webhook.endpoint_disabled";
         Extension: {
             /** Format: int64 */
             account_id: number;
@@ -3666,6 +3667,12 @@ export interface components {
             id?: number;
             label?: string;
             url?: string;
+        };
+        WebhookNotice: {
+            /** Format: int64 */
+            endpoint_id: number;
+            reason: string;
+            url: string;
         };
         WebhookSecret: {
             secret: string;
