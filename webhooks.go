@@ -250,9 +250,6 @@ func (w *WebhookEndpoint) Validate() error {
 	if w.ExtensionID != nil && *w.ExtensionID <= 0 {
 		return FieldError(ErrInvalidReference, "extension_id", "extension_id must name an extension of the account")
 	}
-	if !w.Enabled && w.DisabledReason == "" {
-		w.DisabledAt = nil
-	}
 	return nil
 }
 
