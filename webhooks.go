@@ -203,8 +203,11 @@ type WebhookEndpoint struct {
 	LastFailureAt   *time.Time `json:"last_failure_at"`
 	Backlog         int        `json:"backlog"`
 	OldestPendingAt *time.Time `json:"oldest_pending_at"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	// BacklogAgeSeconds is how long the oldest waiting message has
+	// waited, as the API answers (the store leaves it 0).
+	BacklogAgeSeconds int64     `json:"backlog_age_seconds"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
 }
 
 // Validate checks the endpoint's own fields: the URL's shape (that it

@@ -404,6 +404,7 @@ func (s *Store) QueueWebhookMessages(ctx context.Context, endpointID int64, msgs
 		requeue := `UPDATE webhook_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, queued_at = ?, updated_at = ?
 			WHERE account_id = ? AND endpoint_id = ? AND status <> 'pending' AND `
 		for _, m := range msgs {
+			m.AccountID, m.EndpointID = account, endpointID
 			var res sql.Result
 			switch {
 			case m.ID != 0:
