@@ -43,6 +43,10 @@ const (
 	// EventMidnight marks 00:00 in the account's time zone; DueAt is the
 	// next one.
 	EventMidnight EventType = "floor.midnight"
+	// EventWebhookDisabled tells the account's admins that the system
+	// disabled a webhook endpoint (Webhook says which and why); like
+	// queue.stats it is published, not journaled.
+	EventWebhookDisabled EventType = "webhook.endpoint_disabled"
 )
 
 // EventTypes lists every event type.
@@ -52,7 +56,7 @@ var EventTypes = []EventType{
 	EventCallOffered, EventCallAnswered, EventCallHeld, EventCallResumed, EventCallMuted, EventCallUnmuted, EventCallNotes, EventCallEnded,
 	EventCallRecord, EventDialRequested, EventWrapupStarted, EventDisposition,
 	EventDispositionLater, EventParticipantPaused, EventParticipantResume,
-	EventQueueStats, EventMidnight,
+	EventQueueStats, EventMidnight, EventWebhookDisabled,
 }
 
 // Event is one fact of the floor. One flat shape serves every type; the
@@ -89,6 +93,15 @@ type Event struct {
 	Number     string      `json:"number,omitempty"`
 	Record     *CallRecord `json:"record,omitempty"`
 	QueueStats *QueueStats `json:"queue_stats,omitempty"`
+	// Webhook is the endpoint a webhook.endpoint_disabled event is about.
+	Webhook *WebhookNotice `json:"webhook,omitempty"`
+}
+
+// WebhookNotice names a webhook endpoint and what happened to it.
+type WebhookNotice struct {
+	EndpointID int64  `json:"endpoint_id"`
+	URL        string `json:"url"`
+	Reason     string `json:"reason"`
 }
 
 // CallRecord is one step of a call on the telephony plane: it rang,

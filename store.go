@@ -25,6 +25,7 @@ type Store interface {
 	LeadService
 	ReportScheduleService
 	SMTPSettingsService
+	WebhookService
 	Journal
 	CallHistory
 

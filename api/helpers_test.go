@@ -236,6 +236,7 @@ type tenant struct {
 	list             *callfloor.CampaignList
 	lead             *callfloor.Lead
 	schedule         *callfloor.ReportSchedule
+	webhook          *callfloor.WebhookEndpoint
 	kind             callfloor.LicenceKind
 	licences         int
 }
@@ -301,6 +302,9 @@ func (h *harness) seedWith(marker string, kind callfloor.LicenceKind, licences i
 	tn.schedule = &callfloor.ReportSchedule{Name: marker + " daily", Report: callfloor.ReportDispositions,
 		Frequency: callfloor.Daily, Hour: 7, Recipients: []string{marker + "@example.com"}, Enabled: true, NextRunAt: &next}
 	must(t, st.CreateReportSchedule(tn.ctx, tn.schedule))
+	tn.webhook = &callfloor.WebhookEndpoint{URL: "https://" + marker + ".hooks.example/in", Description: marker + " CRM",
+		Enabled: true, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+	must(t, st.CreateWebhookEndpoint(tn.ctx, tn.webhook))
 	_, err = st.PutSMTPSettings(tn.ctx, func(m *callfloor.SMTPSettings) error {
 		m.Host, m.Port, m.Security, m.From = marker+".mail.example", 25, callfloor.SMTPNone, "reports@"+marker+".example"
 		return nil
@@ -422,8 +426,13 @@ func (h *harness) snapshot(tenants ...*tenant) string {
 		must(t, err)
 		smtp, err := st.FindSMTPSettings(ctx)
 		must(t, err)
+		hooks, err := st.ListWebhookEndpoints(ctx)
+		must(t, err)
+		for _, w := range hooks {
+			hashes = append(hashes, w.Secret, w.PreviousSecret)
+		}
 		sort.Strings(hashes)
-		parts = append(parts, acc, users, hashes, exts, queues, reasons, dir, pools, tokens, campaigns, lists, leads, dnc, schedules, smtp)
+		parts = append(parts, acc, users, hashes, exts, queues, reasons, dir, pools, tokens, campaigns, lists, leads, dnc, schedules, smtp, hooks)
 	}
 	b, err := json.MarshalIndent(parts, "", " ")
 	must(t, err)

@@ -25,22 +25,24 @@ const openAPIVersion = "1"
 
 // enums are the string types with a fixed set of values.
 var enums = map[reflect.Type][]string{
-	reflect.TypeFor[callfloor.Role]():            strs(callfloor.Roles),
-	reflect.TypeFor[callfloor.LicenceKind]():     strs(callfloor.LicenceKinds),
-	reflect.TypeFor[callfloor.PhoneEngine]():     strs(callfloor.PhoneEngines),
-	reflect.TypeFor[callfloor.AutoAnswer]():      strs(callfloor.AutoAnswers),
-	reflect.TypeFor[callfloor.Strategy]():        strs(callfloor.Strategies),
-	reflect.TypeFor[callfloor.OverflowAction]():  strs(callfloor.OverflowActions),
-	reflect.TypeFor[callfloor.Category]():        strs(callfloor.Categories),
-	reflect.TypeFor[callfloor.FailScope]():       strs(callfloor.FailScopes),
-	reflect.TypeFor[callfloor.AgentState]():      strs(callfloor.AgentStates),
-	reflect.TypeFor[callfloor.Direction]():       strs(callfloor.Directions),
-	reflect.TypeFor[callfloor.EventType]():       strs(callfloor.EventTypes),
-	reflect.TypeFor[StreamType]():                strs(streamTypes),
-	reflect.TypeFor[callfloor.ReportKind]():      strs(callfloor.ReportKinds),
-	reflect.TypeFor[callfloor.Frequency]():       strs(callfloor.Frequencies),
-	reflect.TypeFor[callfloor.ReportRunStatus](): strs(callfloor.ReportRunStatuses),
-	reflect.TypeFor[callfloor.SMTPSecurity]():    strs(callfloor.SMTPSecurities),
+	reflect.TypeFor[callfloor.Role]():             strs(callfloor.Roles),
+	reflect.TypeFor[callfloor.LicenceKind]():      strs(callfloor.LicenceKinds),
+	reflect.TypeFor[callfloor.PhoneEngine]():      strs(callfloor.PhoneEngines),
+	reflect.TypeFor[callfloor.AutoAnswer]():       strs(callfloor.AutoAnswers),
+	reflect.TypeFor[callfloor.Strategy]():         strs(callfloor.Strategies),
+	reflect.TypeFor[callfloor.OverflowAction]():   strs(callfloor.OverflowActions),
+	reflect.TypeFor[callfloor.Category]():         strs(callfloor.Categories),
+	reflect.TypeFor[callfloor.FailScope]():        strs(callfloor.FailScopes),
+	reflect.TypeFor[callfloor.AgentState]():       strs(callfloor.AgentStates),
+	reflect.TypeFor[callfloor.Direction]():        strs(callfloor.Directions),
+	reflect.TypeFor[callfloor.EventType]():        strs(callfloor.EventTypes),
+	reflect.TypeFor[StreamType]():                 strs(streamTypes),
+	reflect.TypeFor[callfloor.ReportKind]():       strs(callfloor.ReportKinds),
+	reflect.TypeFor[callfloor.Frequency]():        strs(callfloor.Frequencies),
+	reflect.TypeFor[callfloor.ReportRunStatus]():  strs(callfloor.ReportRunStatuses),
+	reflect.TypeFor[callfloor.SMTPSecurity]():     strs(callfloor.SMTPSecurities),
+	reflect.TypeFor[callfloor.WebhookEventType](): strs(callfloor.WebhookEventTypes),
+	reflect.TypeFor[callfloor.WebhookOutcome]():   strs(callfloor.WebhookOutcomes),
 	// The domain has no lists of these three; keep them in step with its
 	// constants.
 	reflect.TypeFor[callfloor.AgentStatus]():  {string(callfloor.AgentNotActivated), string(callfloor.AgentNotEnabled), string(callfloor.AgentEnabled)},
@@ -92,6 +94,7 @@ func openAPIDocument(routes []route) obj {
 	// they are components so that clients can generate their types too.
 	g.schema(reflect.TypeFor[StreamMessage](), modeResponse)
 	g.schema(reflect.TypeFor[StreamCommand](), modeResponse)
+	hooks := g.webhooks()
 	g.schemas["Error"] = errorSchema()
 	g.schemas["ErrorCode"] = errorCodeSchema()
 	var tagList []any
@@ -108,8 +111,9 @@ func openAPIDocument(routes []route) obj {
 				"token (cfs_...) or an API token (cfk_...) as \"Authorization: Bearer <token>\". " +
 				"Every error has the shape {\"error\":{\"code\",\"message\",\"field\"}}; the codes are listed in the ErrorCode schema.",
 		},
-		"tags":  tagList,
-		"paths": paths,
+		"tags":     tagList,
+		"paths":    paths,
+		"webhooks": hooks,
 		"components": obj{
 			"schemas":   g.schemas,
 			"responses": g.responses,
@@ -122,6 +126,68 @@ func openAPIDocument(routes []route) obj {
 		},
 		"security": []any{obj{"cookieAuth": []any{}}, obj{"bearerAuth": []any{}}},
 	}
+}
+
+// webhooks documents what a webhook endpoint receives (OpenAPI 3.1's
+// webhooks): for each event type, a POST with the Standard Webhooks
+// headers and the type's body. The data of a journal event is the Event
+// as the journal keeps it; the call.record steps with types of their own
+// carry the call.record event.
+func (g *schemaGen) webhooks() obj {
+	event := g.schema(reflect.TypeFor[callfloor.Event](), modeResponse)
+	test := g.schema(reflect.TypeFor[callfloor.WebhookTestData](), modeResponse)
+	header := func(name, desc string) obj {
+		return obj{"name": name, "in": "header", "required": true, "description": desc, "schema": obj{"type": "string"}}
+	}
+	params := []any{
+		header("webhook-id", "The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen."),
+		header("webhook-timestamp", "Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes)."),
+		header("webhook-signature", "v1, and the base64 HMAC-SHA256 of \"<webhook-id>.<webhook-timestamp>.<body>\" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps."),
+	}
+	out := obj{}
+	for _, t := range callfloor.WebhookEventTypes {
+		data := event
+		if t == callfloor.WebhookTest {
+			data = test
+		}
+		out[string(t)] = obj{"post": obj{
+			"operationId": "webhook_" + strings.NewReplacer(".", "_").Replace(string(t)),
+			"summary":     webhookSummary(t),
+			"tags":        []any{"webhooks"},
+			"security":    []any{},
+			"parameters":  params,
+			"requestBody": obj{"required": true, "content": obj{"application/json": obj{"schema": obj{
+				"type":     "object",
+				"required": []any{"type", "timestamp", "version", "data"},
+				"properties": obj{
+					"type":      obj{"type": "string", "const": string(t)},
+					"timestamp": obj{"type": "string", "format": "date-time", "description": "When the event happened."},
+					"version":   obj{"type": "integer", "const": callfloor.WebhookBodyVersion, "description": "The body's shape; fields may be added within a version."},
+					"data":      data,
+				},
+			}}}},
+			"responses": obj{"2XX": obj{"description": "Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days."}},
+		}}
+	}
+	return out
+}
+
+func webhookSummary(t callfloor.WebhookEventType) string {
+	switch t {
+	case callfloor.WebhookCallerQueued:
+		return "A caller joined a queue (the call.record step queued)"
+	case callfloor.WebhookCallerAbandoned:
+		return "A caller hung up waiting in a queue (the call.record step abandoned)"
+	case callfloor.WebhookCallerOverflowed:
+		return "A caller left a queue by its overflow (the call.record step overflowed)"
+	case callfloor.WebhookCampaignAttempt:
+		return "How a power campaign's call went before an agent had it (the call.record step campaign_attempt)"
+	case callfloor.WebhookTest:
+		return "A test message, sent on request"
+	case callfloor.WebhookEventType(callfloor.EventCallRecord):
+		return "A step of a call on the telephony plane (the steps with types of their own excepted)"
+	}
+	return "The floor's " + string(t) + " event, as journaled"
 }
 
 func (g *schemaGen) operation(rt route) obj {

@@ -109,5 +109,6 @@ func routeTable() []route {
 	routes = append(routes, webhookButtonRoutes()...)
 	routes = append(routes, reportRoutes()...)
 	routes = append(routes, reportMailRoutes()...)
+	routes = append(routes, webhookRoutes()...)
 	return append(routes, streamRoutes()...)
 }

@@ -67,8 +67,12 @@ type Config struct {
 	// each request: the listeners open after the API is made).
 	BrowserPhone func() BrowserPhone
 	// WebhookAllowPrivate lets the webhook buttons reach loopback and
-	// private addresses (tests; an integrator inside the network).
+	// private addresses (tests; an integrator inside the network), and
+	// webhook endpoints be created at such addresses or plain http.
 	WebhookAllowPrivate bool
+	// Webhooks is the webhooks' delivery service, told when an endpoint
+	// changes or has a message queued; nil leaves it to its own polling.
+	Webhooks WebhookWaker
 	// Previews is the dialler, which shows agents campaign leads; nil
 	// answers the preview commands with telephony_unavailable.
 	Previews Previews
@@ -106,9 +110,12 @@ type Server struct {
 	queues       QueueFigures
 	previews     Previews
 	webhooks     *webhook.Client
-	trunks       TrunkRegistrations
-	browserPhone func() BrowserPhone
-	mail         *mailer.Sender
+	// webhookWaker and webhookAllowPrivate are the webhook endpoints'.
+	webhookWaker        WebhookWaker
+	webhookAllowPrivate bool
+	trunks              TrunkRegistrations
+	browserPhone        func() BrowserPhone
+	mail                *mailer.Sender
 }
 
 // New returns a Server for cfg.
@@ -122,8 +129,9 @@ func New(cfg Config) *Server {
 		cop:   http.NewCrossOriginProtection(),
 		floor: cfg.Floor, hub: cfg.Hub, simulate: cfg.Simulate, phones: cfg.Phones,
 		calls: cfg.Calls, queues: cfg.Queues, trunks: cfg.Trunks, browserPhone: cfg.BrowserPhone, previews: cfg.Previews,
-		webhooks: webhook.NewClient(5*time.Second, cfg.WebhookAllowPrivate),
-		history:  history.New(cfg.Store),
+		webhooks:     webhook.NewClient(5*time.Second, cfg.WebhookAllowPrivate),
+		webhookWaker: cfg.Webhooks, webhookAllowPrivate: cfg.WebhookAllowPrivate,
+		history: history.New(cfg.Store),
 	}
 	if s.hasher == nil {
 		s.hasher = password.New(password.Default)

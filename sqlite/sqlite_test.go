@@ -231,3 +231,38 @@ func TestFilesOnlyForTheOwner(t *testing.T) {
 		check(f, 0o600)
 	}
 }
+
+// TestWebhookSecretsSealed: an endpoint's signing secrets are stored
+// sealed with the secret key, and read back in clear.
+func TestWebhookSecretsSealed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "callfloor.db")
+	st := open(t, path, sqlstore.Options{SecretKey: []byte(strings.Repeat("k", 32))})
+	ctx := context.Background()
+	acc := &callfloor.Account{Name: "Acme", TimeZone: "Europe/London"}
+	if err := st.CreateAccount(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	actx := callfloor.SystemContext(ctx, acc.ID)
+	const current, previous = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+	w := &callfloor.WebhookEndpoint{URL: "https://hooks.example.com/", Enabled: true, Secret: previous}
+	if err := st.CreateWebhookEndpoint(actx, w); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateWebhookEndpoint(actx, w.ID, func(x *callfloor.WebhookEndpoint) error {
+		x.Rotate(current, time.Now(), time.Hour)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var sec, prev string
+	if err := rawDB(t, path).QueryRow(`SELECT secret, previous_secret FROM webhook_endpoints WHERE id = ?`, w.ID).Scan(&sec, &prev); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(sec, "sealed:v1:") || !strings.HasPrefix(prev, "sealed:v1:") || strings.Contains(sec+prev, "whsec_") {
+		t.Fatalf("stored %q and %q: want both sealed", sec, prev)
+	}
+	got, err := st.FindWebhookEndpointByID(actx, w.ID)
+	if err != nil || got.Secret != current || got.PreviousSecret != previous {
+		t.Fatalf("read back %+v, %v", got, err)
+	}
+}

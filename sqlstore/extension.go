@@ -323,7 +323,8 @@ func checkLicence(ctx context.Context, c conn, account int64) error {
 }
 
 // DeleteExtension removes an extension and its queue memberships. An
-// extension bound to a user or a queue's overflow target is in use.
+// extension bound to a user, a queue's overflow target or the extension
+// of a device-level webhook endpoint is in use.
 func (s *Store) DeleteExtension(ctx context.Context, id int64) error {
 	account, err := callfloor.AccountFrom(ctx)
 	if err != nil {
@@ -353,6 +354,13 @@ func (s *Store) DeleteExtension(ctx context.Context, id int64) error {
 		}
 		if err := inboundTargetInUse(ctx, c, account, callfloor.DestinationExtension, id); err != nil {
 			return err
+		}
+		n, err = count(ctx, c, "count webhook endpoints", `SELECT COUNT(*) FROM webhook_endpoints WHERE account_id = ? AND extension_id = ?`, account, id)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return callfloor.Errorf(callfloor.ErrInUse, "the extension has %d device-level webhook endpoints; delete them first", n)
 		}
 		if _, err := c.exec(ctx, `DELETE FROM queue_members WHERE account_id = ? AND extension_id = ?`, account, id); err != nil {
 			return dbErr("delete memberships", err)

@@ -59,6 +59,24 @@ func Sign(secret, id string, ts time.Time, body []byte) (string, error) {
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)), nil
 }
 
+// SignAll returns the webhook-signature value of a message signed with
+// each secret, space separated, as Standard Webhooks allows while a
+// secret is being rotated.
+func SignAll(secrets []string, id string, ts time.Time, body []byte) (string, error) {
+	if len(secrets) == 0 {
+		return "", errors.New("webhook: no secret to sign with")
+	}
+	sigs := make([]string, len(secrets))
+	for i, s := range secrets {
+		sig, err := Sign(s, id, ts, body)
+		if err != nil {
+			return "", err
+		}
+		sigs[i] = sig
+	}
+	return strings.Join(sigs, " "), nil
+}
+
 // Tolerance is how far a message's timestamp may be from the receiver's
 // clock.
 const Tolerance = 5 * time.Minute

@@ -98,3 +98,78 @@ func TestSendSignsAndRefusesInside(t *testing.T) {
 		t.Fatalf("a redirect: %+v, %v", r, err)
 	}
 }
+
+// TestDeliverSignsWithEverySecret: during a rotation both secrets sign,
+// and a receiver that knows either verifies the message; the id is the
+// one given.
+func TestDeliverSignsWithEverySecret(t *testing.T) {
+	oldSecret, newSecret := NewSecret(), NewSecret()
+	var hdr http.Header
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hdr, body = r.Header.Clone(), must(io.ReadAll(r.Body))
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	now := time.Now()
+	r, err := NewClient(2*time.Second, true).Deliver(context.Background(), srv.URL, []string{newSecret, oldSecret},
+		Message{ID: "msg_7_42", Timestamp: now, Body: []byte(`{"a":1}`)})
+	if err != nil || r.Status != http.StatusTooManyRequests || r.OK || r.RetryAfter != 2*time.Minute || r.ID != "msg_7_42" {
+		t.Fatalf("deliver: %+v, %v", r, err)
+	}
+	if hdr.Get("webhook-id") != "msg_7_42" || len(strings.Fields(hdr.Get("webhook-signature"))) != 2 {
+		t.Fatalf("headers %v", hdr)
+	}
+	for _, s := range []string{oldSecret, newSecret} {
+		if err := Verify(s, hdr, body, now); err != nil {
+			t.Errorf("a receiver with one of the secrets: %v", err)
+		}
+	}
+	if err := Verify(NewSecret(), hdr, body, now); err == nil {
+		t.Error("a third secret verified")
+	}
+	if _, err := SignAll(nil, "id", now, nil); err == nil {
+		t.Error("signed with no secret")
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for v, want := range map[string]time.Duration{
+		"": 0, "30": 30 * time.Second, "0": 0, "-5": 0, "soon": 0,
+		"Mon, 02 Mar 2026 09:05:00 GMT": 5 * time.Minute, "Mon, 02 Mar 2026 08:55:00 GMT": 0,
+	} {
+		if got := retryAfter(v, now); got != want {
+			t.Errorf("Retry-After %q: %v, want %v", v, got, want)
+		}
+	}
+}
+
+// TestReasons: the attempt log says why no answer came, in words.
+func TestReasons(t *testing.T) {
+	ln := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { time.Sleep(300 * time.Millisecond) }))
+	slow := ln.URL
+	defer ln.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	gone := closed.URL
+	closed.Close()
+	c := NewClient(100*time.Millisecond, true)
+	for url, want := range map[string]string{slow: "timeout: no answer in time", gone: "connection refused"} {
+		_, err := c.Send(context.Background(), url, NewSecret(), []byte(`{}`), time.Now())
+		if got := Reason(err); got != want {
+			t.Errorf("%s: %q (%v), want %q", url, got, err, want)
+		}
+	}
+	_, err := NewClient(time.Second, false).Send(context.Background(), slow, NewSecret(), []byte(`{}`), time.Now())
+	if got := Reason(err); got != "refused: the address is inside the network" {
+		t.Errorf("a refused address: %q", got)
+	}
+}

@@ -41,6 +41,7 @@ import (
 	"github.com/callfloor/callfloor/sqlstore"
 	"github.com/callfloor/callfloor/telephony"
 	"github.com/callfloor/callfloor/web"
+	"github.com/callfloor/callfloor/webhook/delivery"
 	"github.com/callfloor/callfloor/webrtc"
 )
 
@@ -75,13 +76,16 @@ type Main struct {
 	stopDialer func()
 	// stopReports ends the automated reports' scheduler.
 	stopReports func()
-	sipUDP      net.PacketConn
-	sipTCP      net.Listener
-	sipWS       net.Listener
-	sipTLS      net.Listener
-	sipWSS      net.Listener
-	ln          net.Listener
-	srv         *http.Server
+	// webhooks delivers the integrated system webhooks from the journal;
+	// the floor's publisher reads it from its own goroutine.
+	webhooks atomic.Pointer[delivery.Service]
+	sipUDP   net.PacketConn
+	sipTCP   net.Listener
+	sipWS    net.Listener
+	sipTLS   net.Listener
+	sipWSS   net.Listener
+	ln       net.Listener
+	srv      *http.Server
 	// metricsLn and metricsSrv serve the metrics on their own address.
 	metricsLn  net.Listener
 	metricsSrv *http.Server
@@ -158,6 +162,9 @@ func (m *Main) Open(ctx context.Context) error {
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		m.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	}
+	hooks := delivery.New(delivery.Config{Store: st, Clock: m.Clock, Logger: m.Logger,
+		AllowPrivate: m.Config.WebhookAllowPrivate, Publish: m.Hub.PublishLive, Registry: registry})
+	m.webhooks.Store(hooks)
 	handler := api.New(api.Config{
 		Registry: registry, MetricsToken: m.Config.MetricsToken,
 		Store: st, Auth: authSvc, Hasher: m.Hasher, Clock: m.Clock, Logger: m.Logger,
@@ -165,8 +172,10 @@ func (m *Main) Open(ctx context.Context) error {
 		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate, Phones: m.Registrar,
 		Calls: m.callControl(), Queues: m.queueFigures(), Trunks: m.trunkRegistrations(),
 		BrowserPhone: m.browserPhone, Previews: m.dialer, WebhookAllowPrivate: m.Config.WebhookAllowPrivate,
+		Webhooks: hooks,
 	})
 	m.startReports(handler)
+	hooks.Start()
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {
 		m.Close()
@@ -372,10 +381,14 @@ func (m *Main) startDialer() {
 	}
 }
 
-// publish sends the floor's events to the realtime hub, and tells the
-// ACD of agents becoming free.
+// publish sends the floor's events to the realtime hub, tells the ACD
+// of agents becoming free and wakes the account's webhook workers (the
+// events are journaled already; nothing here waits for a webhook).
 func (m *Main) publish(evs []callfloor.Event) {
 	m.Hub.Publish(evs)
+	if w := m.webhooks.Load(); w != nil {
+		w.Notify(evs)
+	}
 	if d := m.acd.Load(); d != nil {
 		d.OnFloorEvents(evs)
 	}
@@ -492,6 +505,9 @@ func (m *Main) startReports(deliver reportsched.Deliverer) {
 func (m *Main) Close() error {
 	if m.stopReports != nil {
 		m.stopReports()
+	}
+	if w := m.webhooks.Load(); w != nil {
+		w.Stop()
 	}
 	if m.stopDialer != nil {
 		m.stopDialer()

@@ -2036,6 +2036,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's webhook endpoints with their health: last success and failure, messages waiting and the oldest one's age
+         * @description Needs the admin role or higher.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Create a webhook endpoint; it gets the events journaled from now on. Its signing secret (whsec_...) is shown only in this answer
+         * @description Needs the admin role or higher.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event types an endpoint can ask for (none asked: all)
+         * @description Needs the admin role or higher.
+         */
+        get: operations["listWebhookEventTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint with its health
+         * @description Needs the admin role or higher.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint with its waiting messages and its attempt log
+         * @description Needs the admin role or higher.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint; enabling it again delivers what waited, from where it stopped
+         * @description Needs the admin role or higher.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The endpoint's delivery attempts, newest first: time, message id, event type, status or error, latency and the start of the answer
+         * @description Needs the admin role or higher.
+         */
+        get: operations["listWebhookAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send again one message (message_id) or every event since a time (since) that the endpoint takes
+         * @description Needs the admin role or higher.
+         */
+        post: operations["replayWebhookMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the endpoint a new signing secret, shown only in this answer; the old one keeps signing beside it for overlap_hours (default 24)
+         * @description Needs the admin role or higher.
+         */
+        post: operations["rotateWebhookEndpointSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-endpoints/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a webhook.test message to the endpoint, through its outbox like any other
+         * @description Needs the admin role or higher.
+         */
+        post: operations["sendWebhookTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -2077,7 +2229,535 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "agent.auto_answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's agent.auto_answer event, as journaled */
+        post: operations["webhook_agent_auto_answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "agent.logged_in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's agent.logged_in event, as journaled */
+        post: operations["webhook_agent_logged_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "agent.logged_off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's agent.logged_off event, as journaled */
+        post: operations["webhook_agent_logged_off"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "agent.pause_threshold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's agent.pause_threshold event, as journaled */
+        post: operations["webhook_agent_pause_threshold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "agent.paused": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's agent.paused event, as journaled */
+        post: operations["webhook_agent_paused"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "agent.pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's agent.pending event, as journaled */
+        post: operations["webhook_agent_pending"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "agent.phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's agent.phone event, as journaled */
+        post: operations["webhook_agent_phone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "agent.preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's agent.preview event, as journaled */
+        post: operations["webhook_agent_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "agent.preview_ended": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's agent.preview_ended event, as journaled */
+        post: operations["webhook_agent_preview_ended"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "agent.unpaused": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's agent.unpaused event, as journaled */
+        post: operations["webhook_agent_unpaused"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.answered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's call.answered event, as journaled */
+        post: operations["webhook_call_answered"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.dial_requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's call.dial_requested event, as journaled */
+        post: operations["webhook_call_dial_requested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.ended": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's call.ended event, as journaled */
+        post: operations["webhook_call_ended"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.held": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's call.held event, as journaled */
+        post: operations["webhook_call_held"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.muted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's call.muted event, as journaled */
+        post: operations["webhook_call_muted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's call.notes event, as journaled */
+        post: operations["webhook_call_notes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.offered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's call.offered event, as journaled */
+        post: operations["webhook_call_offered"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A step of a call on the telephony plane (the steps with types of their own excepted) */
+        post: operations["webhook_call_record"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.resumed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's call.resumed event, as journaled */
+        post: operations["webhook_call_resumed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "call.unmuted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's call.unmuted event, as journaled */
+        post: operations["webhook_call_unmuted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "campaign.attempt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How a power campaign's call went before an agent had it (the call.record step campaign_attempt) */
+        post: operations["webhook_campaign_attempt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "disposition.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's disposition.completed event, as journaled */
+        post: operations["webhook_disposition_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "disposition.submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's disposition.submitted event, as journaled */
+        post: operations["webhook_disposition_submitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "floor.midnight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's floor.midnight event, as journaled */
+        post: operations["webhook_floor_midnight"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "participant.paused": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's participant.paused event, as journaled */
+        post: operations["webhook_participant_paused"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "participant.unpaused": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's participant.unpaused event, as journaled */
+        post: operations["webhook_participant_unpaused"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "queue.caller_abandoned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A caller hung up waiting in a queue (the call.record step abandoned) */
+        post: operations["webhook_queue_caller_abandoned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "queue.caller_overflowed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A caller left a queue by its overflow (the call.record step overflowed) */
+        post: operations["webhook_queue_caller_overflowed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "queue.caller_queued": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A caller joined a queue (the call.record step queued) */
+        post: operations["webhook_queue_caller_queued"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A test message, sent on request */
+        post: operations["webhook_webhook_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "wrapup.started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The floor's wrapup.started event, as journaled */
+        post: operations["webhook_wrapup_started"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         APIToken: {
@@ -2703,9 +3383,10 @@ export interface components {
             type: components["schemas"]["EventType"];
             /** Format: int64 */
             user_id?: number;
+            webhook?: components["schemas"]["WebhookNotice"] | null;
         };
         /** @enum {string} */
-        EventType: "agent.logged_in" | "agent.logged_off" | "agent.paused" | "agent.unpaused" | "agent.pending" | "agent.auto_answer" | "agent.phone" | "agent.pause_threshold" | "agent.preview" | "agent.preview_ended" | "call.offered" | "call.answered" | "call.held" | "call.resumed" | "call.muted" | "call.unmuted" | "call.notes" | "call.ended" | "call.record" | "call.dial_requested" | "wrapup.started" | "disposition.submitted" | "disposition.completed" | "participant.paused" | "participant.unpaused" | "queue.stats" | "floor.midnight";
+        EventType: "agent.logged_in" | "agent.logged_off" | "agent.paused" | "agent.unpaused" | "agent.pending" | "agent.auto_answer" | "agent.phone" | "agent.pause_threshold" | "agent.preview" | "agent.preview_ended" | "call.offered" | "call.answered" | "call.held" | "call.resumed" | "call.muted" | "call.unmuted" | "call.notes" | "call.ended" | "call.record" | "call.dial_requested" | "wrapup.started" | "disposition.submitted" | "disposition.completed" | "participant.paused" | "participant.unpaused" | "queue.stats" | "floor.midnight" | "webhook.endpoint_disabled";
         Extension: {
             /** Format: int64 */
             account_id: number;
@@ -2965,6 +3646,12 @@ export interface components {
         };
         ListOfUser: {
             items: components["schemas"]["User"][];
+        };
+        ListOfWebhookEndpoint: {
+            items: components["schemas"]["WebhookEndpoint"][];
+        };
+        ListOfWebhookEventType: {
+            items: components["schemas"]["WebhookEventType"][];
         };
         ListUpdatePatch: {
             active?: boolean;
@@ -3378,6 +4065,11 @@ export interface components {
             message: string;
             row: number;
         };
+        ReplayInput: {
+            message_id?: string;
+            /** Format: date-time */
+            since?: string | null;
+        };
         Report: {
             days: components["schemas"]["Day"][];
             /** Format: int64 */
@@ -3418,6 +4110,9 @@ export interface components {
         };
         /** @enum {string} */
         Role: "agent" | "supervisor" | "admin";
+        RotateInput: {
+            overlap_hours?: number | null;
+        };
         /** @enum {string} */
         SMTPSecurity: "starttls" | "tls" | "none";
         SMTPSettings: {
@@ -3653,6 +4348,33 @@ export interface components {
             role?: components["schemas"]["Role"];
             username?: string;
         };
+        WebhookAttempt: {
+            /** Format: int64 */
+            account_id: number;
+            /** Format: date-time */
+            at: string;
+            attempt: number;
+            /** Format: int64 */
+            endpoint_id: number;
+            error: string;
+            event_type: components["schemas"]["WebhookEventType"];
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            latency_ms: number;
+            message_id: string;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            outcome: components["schemas"]["WebhookOutcome"];
+            response: string;
+            /** Format: int64 */
+            seq: number;
+            status: number;
+        };
+        WebhookAttemptPage: {
+            items: components["schemas"]["WebhookAttempt"][];
+            next: string | null;
+        };
         WebhookButton: {
             body: string;
             /** Format: int64 */
@@ -3667,8 +4389,111 @@ export interface components {
             label?: string;
             url?: string;
         };
+        WebhookEndpoint: {
+            /** Format: int64 */
+            account_id: number;
+            backlog: number;
+            /** Format: int64 */
+            backlog_age_seconds: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            cursor: number;
+            description: string;
+            /** Format: date-time */
+            disabled_at: string | null;
+            disabled_reason: string;
+            enabled: boolean;
+            event_types: components["schemas"]["WebhookEventType"][];
+            /** Format: int64 */
+            extension_id: number | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            last_failure_at: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
+            /** Format: date-time */
+            oldest_pending_at: string | null;
+            /** Format: date-time */
+            previous_secret_expires_at: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
+        WebhookEndpointInput: {
+            description?: string;
+            enabled?: boolean;
+            event_types?: components["schemas"]["WebhookEventType"][];
+            /** Format: int64 */
+            extension_id?: number | null;
+            url: string;
+        };
+        WebhookEndpointPatch: {
+            description?: string;
+            enabled?: boolean;
+            event_types?: components["schemas"]["WebhookEventType"][];
+            /** Format: int64 */
+            extension_id?: number | null;
+            url?: string;
+        };
+        WebhookEndpointSecret: {
+            /** Format: int64 */
+            account_id: number;
+            backlog: number;
+            /** Format: int64 */
+            backlog_age_seconds: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            cursor: number;
+            description: string;
+            /** Format: date-time */
+            disabled_at: string | null;
+            disabled_reason: string;
+            enabled: boolean;
+            event_types: components["schemas"]["WebhookEventType"][];
+            /** Format: int64 */
+            extension_id: number | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            last_failure_at: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
+            /** Format: date-time */
+            oldest_pending_at: string | null;
+            /** Format: date-time */
+            previous_secret_expires_at: string | null;
+            secret: string;
+            /** Format: date-time */
+            updated_at: string;
+            url: string;
+        };
+        /** @enum {string} */
+        WebhookEventType: "agent.logged_in" | "agent.logged_off" | "agent.paused" | "agent.unpaused" | "agent.pending" | "agent.auto_answer" | "agent.phone" | "agent.pause_threshold" | "agent.preview" | "agent.preview_ended" | "call.offered" | "call.answered" | "call.held" | "call.resumed" | "call.muted" | "call.unmuted" | "call.notes" | "call.ended" | "call.record" | "call.dial_requested" | "wrapup.started" | "disposition.submitted" | "disposition.completed" | "participant.paused" | "participant.unpaused" | "floor.midnight" | "queue.caller_queued" | "queue.caller_abandoned" | "queue.caller_overflowed" | "campaign.attempt" | "webhook.test";
+        WebhookNotice: {
+            /** Format: int64 */
+            endpoint_id: number;
+            reason: string;
+            url: string;
+        };
+        /** @enum {string} */
+        WebhookOutcome: "delivered" | "retry" | "failed" | "gone";
+        WebhookReplay: {
+            queued: number;
+            truncated: boolean;
+        };
         WebhookSecret: {
             secret: string;
+        };
+        WebhookTestData: {
+            /** Format: int64 */
+            endpoint_id: number;
+            message: string;
+        };
+        WebhookTestQueued: {
+            message_id: string;
         };
         WrapupView: {
             call: components["schemas"]["CallRef"];
@@ -7709,6 +8534,299 @@ export interface operations {
             default: components["responses"]["InternalServerError"];
         };
     };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOfWebhookEndpoint"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    listWebhookEventTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOfWebhookEventType"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    listWebhookAttempts: {
+        parameters: {
+            query?: {
+                /** @description Attempts in a page, 1 to 200; default 50. */
+                limit?: string;
+                /** @description The next value of the previous page: the attempts older than it. */
+                before?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    replayWebhookMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayInput"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReplay"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    rotateWebhookEndpointSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["RequestEntityTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
+    sendWebhookTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestQueued"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            default: components["responses"]["InternalServerError"];
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -7750,6 +8868,1339 @@ export interface operations {
                 };
             };
             default: components["responses"]["InternalServerError"];
+        };
+    };
+    webhook_agent_auto_answer: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "agent.auto_answer";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_agent_logged_in: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "agent.logged_in";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_agent_logged_off: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "agent.logged_off";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_agent_pause_threshold: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "agent.pause_threshold";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_agent_paused: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "agent.paused";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_agent_pending: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "agent.pending";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_agent_phone: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "agent.phone";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_agent_preview: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "agent.preview";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_agent_preview_ended: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "agent.preview_ended";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_agent_unpaused: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "agent.unpaused";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_answered: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "call.answered";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_dial_requested: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "call.dial_requested";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_ended: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "call.ended";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_held: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "call.held";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_muted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "call.muted";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_notes: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "call.notes";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_offered: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "call.offered";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_record: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "call.record";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_resumed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "call.resumed";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_call_unmuted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "call.unmuted";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_campaign_attempt: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "campaign.attempt";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_disposition_completed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "disposition.completed";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_disposition_submitted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "disposition.submitted";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_floor_midnight: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "floor.midnight";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_participant_paused: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "participant.paused";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_participant_unpaused: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "participant.unpaused";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_queue_caller_abandoned: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "queue.caller_abandoned";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_queue_caller_overflowed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "queue.caller_overflowed";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_queue_caller_queued: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "queue.caller_queued";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_webhook_test: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["WebhookTestData"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "webhook.test";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_wrapup_started: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message's id, the same on every try: msg_<endpoint>_<journal seq>, or msg_<endpoint>_m<n> for a message outside the journal (a test). Drop a message whose id you have seen. */
+                "webhook-id": string;
+                /** @description Seconds since 1970 when this try was sent; refuse one far from your clock (5 minutes). */
+                "webhook-timestamp": string;
+                /** @description v1, and the base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>" under the endpoint's secret (the base64 after whsec_); space separated, one per secret while a rotation overlaps. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["Event"];
+                    /**
+                     * Format: date-time
+                     * @description When the event happened.
+                     */
+                    timestamp: string;
+                    /** @constant */
+                    type: "wrapup.started";
+                    /**
+                     * @description The body's shape; fields may be added within a version.
+                     * @constant
+                     */
+                    version: 1;
+                };
+            };
+        };
+        responses: {
+            /** @description Delivered. A 410 disables the endpoint; a 429 is retried after its Retry-After; anything else, or no answer within 15 s, is retried for about three days. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -1,0 +1,589 @@
+// Package delivery sends an account's floor events to its webhook
+// endpoints, durably, from the journal.
+//
+// One worker per enabled endpoint reads the journal after the
+// endpoint's cursor, keeps the events the endpoint wants, and in one
+// transaction puts them in the endpoint's outbox and moves the cursor
+// (so the outbox never disagrees with the journal). It then takes the
+// head of each lane (an agent's or participant's extension; 0 for the
+// rest) when due, delivers the lanes in parallel and the messages of a
+// lane in order, and records each attempt. A message keeps its id
+// (msg_<endpoint>_<seq>) through every retry and restart: delivery is at
+// least once, and receivers drop duplicates by id.
+//
+// A 2xx answer delivers; anything else, a timeout or a connection error
+// is retried after 5 s, 5 min, 30 min, 2 h, 5 h and then every 10 h, for
+// about three days (with up to 10% jitter); a 429's Retry-After is
+// honoured; a 410 disables the endpoint. A message that still fails
+// after the last retry is failed, and if the endpoint has had no success
+// for three days it is disabled; admins are told by a live
+// webhook.endpoint_disabled event. The floor never waits for any of it.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/webhook"
+)
+
+// Store is what delivery reads and writes.
+type Store interface {
+	ReadEvents(ctx context.Context, accountID, afterSeq int64, limit int) ([]callfloor.Event, error)
+	FindWebhookEndpointByID(ctx context.Context, id int64) (*callfloor.WebhookEndpoint, error)
+	DeliverableWebhookEndpoints(ctx context.Context) ([]*callfloor.WebhookEndpoint, error)
+	FillWebhookOutbox(ctx context.Context, accountID, endpointID, from, to int64, msgs []*callfloor.WebhookMessage) (bool, error)
+	ClaimWebhookMessages(ctx context.Context, accountID, endpointID int64, now, until time.Time, limit int) (*callfloor.WebhookClaim, error)
+	RecordWebhookAttempt(ctx context.Context, a *callfloor.WebhookAttempt, staleBefore time.Time) (string, error)
+	PruneWebhooks(ctx context.Context, before time.Time) error
+}
+
+// Retries are the waits after each failed attempt; after the last one a
+// message has failed. The 13 attempts span 77 h 35 min (with jitter up
+// to about 85 h): a little over three days, so that an endpoint whose
+// message fails for good has had no success for StaleAfter.
+var Retries = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour,
+	10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+const (
+	// Timeout is how long an endpoint has to answer.
+	Timeout = 15 * time.Second
+	// Lease is how long a claimed message is held for the worker that
+	// claimed it; a worker that dies lets it go then.
+	Lease = time.Minute
+	// StaleAfter is how long an endpoint may go without a success before
+	// a failed message disables it.
+	StaleAfter = 72 * time.Hour
+	// MaxRetryAfter caps the wait a 429 asks for.
+	MaxRetryAfter = 24 * time.Hour
+	// Retention is how long delivered and failed messages and the
+	// attempt log are kept.
+	Retention = 30 * 24 * time.Hour
+	// fillBatch is how many journal events one fill reads.
+	fillBatch = 500
+)
+
+// Config is what a Service needs. Store and Clock are required.
+type Config struct {
+	Store  Store
+	Clock  callfloor.TimerClock
+	Logger *slog.Logger
+	// Client sends the messages; nil makes one with Timeout and
+	// AllowPrivate.
+	Client *webhook.Client
+	// Timeout is how long an endpoint has to answer (Timeout when 0).
+	Timeout time.Duration
+	// AllowPrivate lets the messages reach loopback and private
+	// addresses (tests; an integrator inside the network).
+	AllowPrivate bool
+	// Publish sends live events to the realtime stream (the endpoint
+	// disabled notice); nil drops them.
+	Publish func([]callfloor.Event)
+	// Registry receives the delivery figures; nil keeps none.
+	Registry prometheus.Registerer
+	// Poll is how often an idle worker looks at the journal when
+	// nothing wakes it (2 s when 0); Rescan how often the service looks
+	// for new or enabled endpoints (5 s when 0).
+	Poll, Rescan time.Duration
+	// Parallel is the most lanes of one endpoint in flight (8 when 0).
+	Parallel int
+	// Jitter lengthens a retry's wait; nil adds up to 10% at random.
+	Jitter func(time.Duration) time.Duration
+}
+
+// Service runs one worker per enabled endpoint.
+type Service struct {
+	cfg     Config
+	log     *slog.Logger
+	client  *webhook.Client
+	metrics *metrics
+
+	mu      sync.Mutex
+	workers map[int64]*worker // by endpoint
+	rescan  chan struct{}
+	cancel  context.CancelFunc
+	done    chan struct{}
+	wg      sync.WaitGroup
+}
+
+// New returns a service; Start runs it.
+func New(cfg Config) *Service {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = Timeout
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 2 * time.Second
+	}
+	if cfg.Rescan <= 0 {
+		cfg.Rescan = 5 * time.Second
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 8
+	}
+	if cfg.Jitter == nil {
+		cfg.Jitter = func(d time.Duration) time.Duration { return d + time.Duration(rand.Int64N(int64(d)/10+1)) }
+	}
+	s := &Service{cfg: cfg, log: cfg.Logger, client: cfg.Client, workers: map[int64]*worker{}, rescan: make(chan struct{}, 1)}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.client == nil {
+		s.client = webhook.NewClient(cfg.Timeout, cfg.AllowPrivate)
+	}
+	s.metrics = newMetrics(cfg.Registry)
+	return s
+}
+
+// Start runs the workers until Stop.
+func (s *Service) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel, s.done = cancel, make(chan struct{})
+	go func() {
+		defer close(s.done)
+		s.supervise(ctx)
+	}()
+}
+
+// Stop ends every worker; the messages they were sending are tried again
+// when their claims end.
+func (s *Service) Stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	<-s.done
+	s.wg.Wait()
+}
+
+// Notify tells the workers of an account that the floor journaled
+// events. It never blocks.
+func (s *Service) Notify(evs []callfloor.Event) {
+	if len(evs) == 0 || evs[0].Seq == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range s.workers {
+		if w.account == evs[0].AccountID {
+			w.poke()
+		}
+	}
+}
+
+// Wake tells the service that an endpoint changed or has a message
+// queued: its worker looks at once, or starts. It never blocks.
+func (s *Service) Wake(accountID, endpointID int64) {
+	s.mu.Lock()
+	w := s.workers[endpointID]
+	s.mu.Unlock()
+	if w != nil && w.account == accountID {
+		w.poke()
+	}
+	select {
+	case s.rescan <- struct{}{}:
+	default:
+	}
+}
+
+// supervise starts a worker for every enabled endpoint, looks again
+// every Rescan or when woken, and prunes old messages once an hour.
+func (s *Service) supervise(ctx context.Context) {
+	var pruned time.Time
+	for {
+		if err := s.startWorkers(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("webhooks: listing the endpoints failed", "err", err)
+		}
+		if now := s.cfg.Clock.Now(); now.Sub(pruned) >= time.Hour {
+			if err := s.cfg.Store.PruneWebhooks(ctx, now.Add(-Retention)); err != nil && ctx.Err() == nil {
+				s.log.Error("webhooks: pruning old messages failed", "err", err)
+			}
+			pruned = now
+		}
+		t := s.cfg.Clock.NewTimer(s.cfg.Rescan)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-s.rescan:
+			t.Stop()
+		case <-t.C():
+		}
+	}
+}
+
+func (s *Service) startWorkers(ctx context.Context) error {
+	list, err := s.cfg.Store.DeliverableWebhookEndpoints(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ep := range list {
+		if s.workers[ep.ID] != nil || ctx.Err() != nil {
+			continue
+		}
+		w := &worker{s: s, account: ep.AccountID, id: ep.ID, wake: make(chan struct{}, 1)}
+		s.workers[ep.ID] = w
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			w.run(ctx)
+			s.mu.Lock()
+			delete(s.workers, w.id)
+			s.mu.Unlock()
+			s.metrics.forget(w.account, w.id)
+		}()
+	}
+	return nil
+}
+
+// RunOnce does one worker's pass over an endpoint and waits for it: it
+// fills the outbox from the journal and delivers every message due now,
+// lanes in parallel, until none is. It returns when the next message is
+// due (nil: none waits). Tests drive delivery with it and a fake clock.
+func (s *Service) RunOnce(ctx context.Context, accountID, endpointID int64) (*time.Time, error) {
+	ep, err := s.load(ctx, accountID, endpointID)
+	if err != nil || ep == nil {
+		return nil, err
+	}
+	if err := s.fill(ctx, ep); err != nil {
+		return nil, err
+	}
+	for {
+		claim, err := s.claim(ctx, ep, 100)
+		if err != nil {
+			return nil, err
+		}
+		if len(claim.Messages) == 0 {
+			return claim.NextDue, nil
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(claim.Messages))
+		disabled := false
+		var mu sync.Mutex
+		for i, m := range claim.Messages {
+			wg.Go(func() {
+				reason, err := s.deliver(ctx, ep, m)
+				errs[i] = err
+				mu.Lock()
+				disabled = disabled || reason != ""
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		if disabled {
+			return nil, nil
+		}
+	}
+}
+
+// load returns an endpoint that is still enabled, or nil.
+func (s *Service) load(ctx context.Context, accountID, id int64) (*callfloor.WebhookEndpoint, error) {
+	ep, err := s.cfg.Store.FindWebhookEndpointByID(callfloor.SystemContext(ctx, accountID), id)
+	if callfloor.ErrorCode(err) == callfloor.ErrNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ep.Enabled {
+		return nil, nil
+	}
+	return ep, nil
+}
+
+// fill moves the endpoint's journal events into its outbox, a batch at a
+// time, until it has caught up with the journal.
+func (s *Service) fill(ctx context.Context, ep *callfloor.WebhookEndpoint) error {
+	for range 20 { // then deliver a while before reading more
+		evs, err := s.cfg.Store.ReadEvents(ctx, ep.AccountID, ep.Cursor, fillBatch)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		var msgs []*callfloor.WebhookMessage
+		for i := range evs {
+			if typ, ok := ep.Wants(&evs[i]); ok {
+				msgs = append(msgs, &callfloor.WebhookMessage{Seq: evs[i].Seq, Lane: ep.Lane(&evs[i]), Type: typ})
+			}
+		}
+		to := evs[len(evs)-1].Seq
+		moved, err := s.cfg.Store.FillWebhookOutbox(ctx, ep.AccountID, ep.ID, ep.Cursor, to, msgs)
+		if err != nil {
+			return err
+		}
+		if !moved {
+			// Another server moved the cursor, or the endpoint changed:
+			// read it again.
+			fresh, err := s.load(ctx, ep.AccountID, ep.ID)
+			if err != nil || fresh == nil {
+				return err
+			}
+			*ep = *fresh
+			continue
+		}
+		ep.Cursor = to
+		if len(evs) < fillBatch {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (s *Service) claim(ctx context.Context, ep *callfloor.WebhookEndpoint, limit int) (*callfloor.WebhookClaim, error) {
+	now := s.cfg.Clock.Now()
+	c, err := s.cfg.Store.ClaimWebhookMessages(ctx, ep.AccountID, ep.ID, now, now.Add(Lease), limit)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics.backlog(ep.AccountID, ep.ID, c, now)
+	return c, nil
+}
+
+// deliver sends one claimed message and records how it went; it returns
+// the reason when the attempt disabled the endpoint. A request cut short
+// by the service stopping records nothing: the claim ends and the
+// message is sent again, under the same id.
+func (s *Service) deliver(ctx context.Context, ep *callfloor.WebhookEndpoint, m *callfloor.WebhookMessage) (string, error) {
+	now := s.cfg.Clock.Now()
+	a := &callfloor.WebhookAttempt{AccountID: ep.AccountID, EndpointID: ep.ID, OutboxID: m.ID, MessageID: m.MessageID(),
+		Seq: m.Seq, Type: m.Type, At: now, Attempt: m.Attempts + 1}
+	body, err := s.body(ctx, m)
+	var res webhook.Result
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return "", nil
+	case err != nil:
+		a.Error = "the message could not be built: " + callfloor.ErrorMessage(err)
+		s.log.Error("webhooks: building a message failed", "account", ep.AccountID, "endpoint", ep.ID, "message", a.MessageID, "err", err)
+	default:
+		res, err = s.client.Deliver(ctx, ep.URL, ep.SigningSecrets(now), webhook.Message{ID: a.MessageID, Timestamp: now, Body: body})
+		if err != nil && ctx.Err() != nil {
+			return "", nil // cut short: the claim ends and it is sent again
+		}
+		// An answer is recorded even while the service stops (Stop
+		// waits for it), so the log has every answered attempt.
+		ctx = context.WithoutCancel(ctx)
+		a.Status, a.LatencyMS, a.Response, a.Error = res.Status, res.LatencyMS, res.Excerpt, webhook.Reason(err)
+	}
+	a.Outcome, a.NextAttemptAt = Decide(a.Attempt, res, err, now, s.cfg.Jitter)
+	if a.Outcome == callfloor.WebhookOutcomeFailed && err != nil && a.Error == "" {
+		a.Error = "the request failed"
+	}
+	disabled, err := s.cfg.Store.RecordWebhookAttempt(ctx, a, now.Add(-StaleAfter))
+	if err != nil {
+		return "", err
+	}
+	s.metrics.attempt(ep.AccountID, ep.ID, a.Outcome)
+	log := s.log.With("account", ep.AccountID, "endpoint", ep.ID, "message", a.MessageID, "attempt", a.Attempt)
+	switch a.Outcome {
+	case callfloor.WebhookOutcomeRetry:
+		log.Debug("webhook attempt failed; will retry", "status", a.Status, "error", a.Error, "retry_at", a.NextAttemptAt)
+	case callfloor.WebhookOutcomeFailed:
+		log.Warn("webhook message failed for good", "status", a.Status, "error", a.Error)
+	}
+	if disabled != "" {
+		log.Warn("webhook endpoint disabled", "reason", disabled)
+		if s.cfg.Publish != nil {
+			s.cfg.Publish([]callfloor.Event{{AccountID: ep.AccountID, At: now, Type: callfloor.EventWebhookDisabled,
+				Webhook: &callfloor.WebhookNotice{EndpointID: ep.ID, URL: ep.URL, Reason: disabled}}})
+		}
+	}
+	return disabled, nil
+}
+
+// body is a message's JSON: its payload, or its journal event's.
+func (s *Service) body(ctx context.Context, m *callfloor.WebhookMessage) ([]byte, error) {
+	if m.Seq == 0 {
+		return m.Payload, nil
+	}
+	evs, err := s.cfg.Store.ReadEvents(ctx, m.AccountID, m.Seq-1, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 || evs[0].Seq != m.Seq {
+		return nil, callfloor.Errorf(callfloor.ErrNotFound, "the journal has no event %d", m.Seq)
+	}
+	return callfloor.NewWebhookEventBody(&evs[0])
+}
+
+// Decide is what an attempt leads to: delivered on a 2xx; the endpoint
+// gone on a 410; else a retry after the next wait of Retries (a 429's
+// Retry-After when it asks for one), or failed after the last.
+func Decide(attempt int, res webhook.Result, err error, now time.Time, jitter func(time.Duration) time.Duration) (callfloor.WebhookOutcome, *time.Time) {
+	switch {
+	case err == nil && res.OK:
+		return callfloor.WebhookOutcomeDelivered, nil
+	case err == nil && res.Status == 410:
+		return callfloor.WebhookOutcomeGone, &now
+	case attempt > len(Retries):
+		return callfloor.WebhookOutcomeFailed, nil
+	}
+	wait := jitter(Retries[attempt-1])
+	if err == nil && res.Status == 429 && res.RetryAfter > 0 {
+		wait = min(res.RetryAfter, MaxRetryAfter)
+	}
+	next := now.Add(wait)
+	return callfloor.WebhookOutcomeRetry, &next
+}
+
+// worker delivers one endpoint's messages.
+type worker struct {
+	s           *Service
+	account, id int64
+	wake        chan struct{}
+}
+
+func (w *worker) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// result is a finished delivery.
+type result struct {
+	disabled string
+	err      error
+}
+
+// run fills and delivers until the endpoint is gone or disabled, or ctx
+// ends; the deliveries in flight are waited for.
+func (w *worker) run(ctx context.Context) {
+	s := w.s
+	done := make(chan result, s.cfg.Parallel)
+	inflight := 0
+	defer func() {
+		for ; inflight > 0; inflight-- {
+			<-done
+		}
+	}()
+	for {
+		ep, err := s.load(ctx, w.account, w.id)
+		if ep == nil && err == nil {
+			return // deleted or disabled
+		}
+		var next *time.Time
+		if err == nil {
+			err = s.fill(ctx, ep)
+		}
+		if err == nil && inflight < s.cfg.Parallel {
+			var c *callfloor.WebhookClaim
+			if c, err = s.claim(ctx, ep, s.cfg.Parallel-inflight); err == nil {
+				next = c.NextDue
+				for _, m := range c.Messages {
+					inflight++
+					go func() {
+						reason, err := s.deliver(ctx, ep, m)
+						done <- result{reason, err}
+					}()
+				}
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("webhooks: delivery pass failed", "account", w.account, "endpoint", w.id, "err", err)
+		}
+		wait := s.cfg.Poll
+		if next != nil {
+			wait = min(wait, max(next.Sub(s.cfg.Clock.Now()), 0))
+		}
+		t := s.cfg.Clock.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case r := <-done:
+			inflight--
+			if r.err != nil && ctx.Err() == nil {
+				s.log.Error("webhooks: recording an attempt failed", "account", w.account, "endpoint", w.id, "err", r.err)
+			}
+		case <-w.wake:
+		case <-t.C():
+		}
+		t.Stop()
+	}
+}
+
+// metrics are the delivery figures per endpoint.
+type metrics struct {
+	delivered, retried, failed *prometheus.CounterVec
+	backlogAge, backlogSize    *prometheus.GaugeVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	labels := []string{"account", "endpoint"}
+	m := &metrics{
+		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_webhook_delivered_total",
+			Help: "Webhook messages delivered (a 2xx answer), by endpoint."}, labels),
+		retried: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_webhook_retried_total",
+			Help: "Webhook attempts that failed and will be tried again, by endpoint."}, labels),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_webhook_failed_total",
+			Help: "Webhook messages that failed for good (after about three days, or a 410), by endpoint."}, labels),
+		backlogAge: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "callfloor_webhook_backlog_age_seconds",
+			Help: "How long the oldest message waiting for an endpoint has waited."}, labels),
+		backlogSize: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "callfloor_webhook_backlog",
+			Help: "Webhook messages waiting for an endpoint."}, labels),
+	}
+	if reg != nil {
+		m.delivered = register(reg, m.delivered)
+		m.retried = register(reg, m.retried)
+		m.failed = register(reg, m.failed)
+		m.backlogAge = register(reg, m.backlogAge)
+		m.backlogSize = register(reg, m.backlogSize)
+	}
+	return m
+}
+
+// register registers c, or returns the collector already registered
+// under its name.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+		panic(err)
+	}
+	return c
+}
+
+func ids(account, endpoint int64) []string {
+	return []string{strconv.FormatInt(account, 10), strconv.FormatInt(endpoint, 10)}
+}
+
+func (m *metrics) attempt(account, endpoint int64, o callfloor.WebhookOutcome) {
+	switch o {
+	case callfloor.WebhookOutcomeDelivered:
+		m.delivered.WithLabelValues(ids(account, endpoint)...).Inc()
+	case callfloor.WebhookOutcomeRetry:
+		m.retried.WithLabelValues(ids(account, endpoint)...).Inc()
+	case callfloor.WebhookOutcomeFailed, callfloor.WebhookOutcomeGone:
+		m.failed.WithLabelValues(ids(account, endpoint)...).Inc()
+	}
+}
+
+func (m *metrics) backlog(account, endpoint int64, c *callfloor.WebhookClaim, now time.Time) {
+	age := 0.0
+	if c.OldestPendingAt != nil {
+		age = max(now.Sub(*c.OldestPendingAt).Seconds(), 0)
+	}
+	m.backlogAge.WithLabelValues(ids(account, endpoint)...).Set(age)
+	m.backlogSize.WithLabelValues(ids(account, endpoint)...).Set(float64(c.Backlog))
+}
+
+func (m *metrics) forget(account, endpoint int64) {
+	m.backlogAge.DeleteLabelValues(ids(account, endpoint)...)
+	m.backlogSize.DeleteLabelValues(ids(account, endpoint)...)
+}
