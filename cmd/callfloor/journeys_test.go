@@ -113,6 +113,9 @@ type journeyRig struct {
 	hooks  []map[string]string
 	// smtp is the mail server a journey points automated reports at.
 	smtp *smtptest.Server
+	// integrator is what the rig's /integrator received: an integrated
+	// system webhook's raw body and Standard Webhooks headers.
+	integrator []map[string]string
 }
 
 // startRig starts the demo with no scheduled carrier calls and a baresip
@@ -169,6 +172,7 @@ func startRig(t *testing.T) *journeyRig {
 //	POST /hook, GET /hook                                        a webhook receiver, and what it received (verified or why not)
 //	GET  /phone?ext=204&freq=1400                                what a phone hears: the level of freq
 //	GET  /mail                                                   the rig's SMTP server's address, and the messages it took
+//	POST /integrator, GET /integrator                            an integrator's webhook receiver, and the raw messages it got
 func (r *journeyRig) handler(t *testing.T) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /call", func(w http.ResponseWriter, req *http.Request) {
@@ -265,6 +269,23 @@ func (r *journeyRig) handler(t *testing.T) http.Handler {
 		r.hookMu.Lock()
 		defer r.hookMu.Unlock()
 		json.NewEncoder(w).Encode(append([]map[string]string{}, r.hooks...))
+	})
+	mux.HandleFunc("POST /integrator", func(w http.ResponseWriter, req *http.Request) {
+		// An integrator's endpoint: it keeps the message as it came, for
+		// the journey to verify with the Standard Webhooks reference
+		// library (npm standardwebhooks).
+		body, _ := io.ReadAll(req.Body)
+		r.hookMu.Lock()
+		r.integrator = append(r.integrator, map[string]string{"body": string(body),
+			"webhook-id": req.Header.Get("webhook-id"), "webhook-timestamp": req.Header.Get("webhook-timestamp"),
+			"webhook-signature": req.Header.Get("webhook-signature")})
+		r.hookMu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /integrator", func(w http.ResponseWriter, req *http.Request) {
+		r.hookMu.Lock()
+		defer r.hookMu.Unlock()
+		json.NewEncoder(w).Encode(append([]map[string]string{}, r.integrator...))
 	})
 	mux.HandleFunc("GET /mail", func(w http.ResponseWriter, req *http.Request) {
 		type message struct {

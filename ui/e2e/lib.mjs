@@ -78,6 +78,12 @@ export async function rigCarrier() {
   return r.json();
 }
 
+/** rigIntegrator is what the rig's integrator endpoint received: each message's raw body and webhook-* headers. */
+export async function rigIntegrator() {
+  const r = await fetch(`${rigURL}/integrator`);
+  return r.json();
+}
+
 /** rigMail is the rig's SMTP server: its host and port, and the messages it took (subject, text, attachments by name). */
 export async function rigMail() {
   const r = await fetch(`${rigURL}/mail`);

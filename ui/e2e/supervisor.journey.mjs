@@ -18,8 +18,12 @@
 // is refused under its field). Last, the administrator sets the mail
 // server (the rig's SMTP server), sends a test message, schedules a daily
 // time and attendance report and sends it at once: it arrives with its
-// CSV, one row per agent.
-import { apiAs, assert, base, checkA11y, launch, newPage, password, rig, rigCarrier, rigMail, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
+// CSV, one row per agent. Then an integrator's webhook endpoint (the
+// rig's) for agent pauses and unpauses: its secret shown once, a test
+// event, and agent 3's pause arrive, each verified with the Standard
+// Webhooks reference library; the deliveries show each attempt.
+import { Webhook } from "standardwebhooks";
+import { apiAs, assert, base, checkA11y, launch, newPage, password, rig, rigCarrier, rigIntegrator, rigMail, rigURL, shot, signIn, status, steps, waitAgent } from "./lib.mjs";
 
 const browser = await launch();
 const page = await newPage(browser);
@@ -376,6 +380,56 @@ try {
       const exts = await asAdmin("GET", "/api/v1/extensions");
       const agents = exts.items.filter((e) => e.agent.enabled).length;
       assert.equal(lines.length - 1, agents, "one row per agent");
+      await admin.close();
+    }],
+    ["an administrator adds a webhook endpoint: a test event and an agent's pause arrive, signed", async () => {
+      const admin = await newPage(browser);
+      await signIn(admin, "admin");
+      await admin.getByRole("tab", { name: "Webhooks" }).click();
+      await admin.getByRole("button", { name: "New webhook endpoint" }).click();
+      const dialog = admin.getByRole("dialog", { name: "New webhook endpoint" });
+      await dialog.getByLabel("URL", { exact: true }).fill("ftp://crm.example");
+      await dialog.getByLabel("agent.paused").check();
+      await dialog.getByLabel("agent.unpaused").check();
+      await dialog.getByRole("button", { name: "Create" }).click();
+      await dialog.getByRole("alert").filter({ hasText: /http/ }).waitFor();
+      assert.equal(await dialog.getByLabel("URL", { exact: true }).getAttribute("aria-invalid"), "true", "the URL is marked invalid");
+      await dialog.getByLabel("URL", { exact: true }).fill(`${rigURL}/integrator`);
+      await dialog.getByLabel("Description").fill("CRM");
+      await dialog.getByRole("button", { name: "Create" }).click();
+      const shown = admin.getByRole("dialog", { name: "Signing secret" });
+      const secret = (await shown.getByLabel("Signing secret").textContent()).trim();
+      assert.match(secret, /^whsec_/);
+      await checkA11y(admin, "webhook secret");
+      await shown.getByRole("button", { name: "Done" }).click();
+      const row = admin.getByRole("table", { name: "Webhooks" }).getByRole("row").filter({ hasText: "/integrator" });
+      await row.getByText("2 types").waitFor();
+      await row.getByRole("button", { name: /^Send a test event/ }).click();
+      await admin.getByRole("status").filter({ hasText: /Test message msg_\S+ queued/ }).waitFor();
+      await asAgent3("POST", "/api/v1/floor/me/login").catch(() => {});
+      await asAgent3("POST", "/api/v1/floor/me/pause", { reason_id: 2 });
+      await asAgent3("POST", "/api/v1/floor/me/unpause");
+      // Every message, verified by the reference library with the secret shown once.
+      const wh = new Webhook(secret);
+      const deadline = Date.now() + 15000;
+      let got = [];
+      while (Date.now() < deadline) {
+        got = await rigIntegrator();
+        if (got.some((m) => JSON.parse(m.body).type === "agent.unpaused")) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const types = got.map((m) => {
+        const msg = wh.verify(m.body, { "webhook-id": m["webhook-id"], "webhook-timestamp": m["webhook-timestamp"], "webhook-signature": m["webhook-signature"] });
+        return msg.type;
+      });
+      assert.deepEqual(types, ["webhook.test", "agent.paused", "agent.unpaused"], `the messages, in order: ${types}`);
+      assert.throws(() => new Webhook("whsec_" + Buffer.from("not the secret").toString("base64")).verify(got[1].body, got[1]), "another secret does not verify");
+      await row.getByRole("button", { name: /^Deliveries to/ }).click();
+      const log = admin.getByRole("dialog", { name: /^Deliveries to/ });
+      await log.getByRole("table", { name: "Delivery attempts" }).getByRole("row").filter({ hasText: "agent.paused" }).getByText("204").waitFor();
+      await checkA11y(admin, "webhook deliveries");
+      await shot(admin, "admin-webhook-deliveries");
+      await log.getByRole("button", { name: "Close" }).last().click();
       await admin.close();
     }],
     ["the new agent's workspace shows exactly the permitted controls", async () => {

@@ -8,6 +8,7 @@ import { ExtensionsPage } from "../admin/Extensions";
 import { QueuesPage } from "../admin/Queues";
 import { TokensPage } from "../admin/Tokens";
 import { TrunksPage } from "../admin/Trunks";
+import { WebhooksPage } from "../admin/Webhooks";
 import { CallerIDPoolsPage, DirectoryPage, PauseReasonsPage, UsersPage } from "../admin/Resources";
 import { AttendanceReport } from "../reports/Attendance";
 import { ReportsPage } from "../reports/Reports";
@@ -28,6 +29,7 @@ const adminPages = [
   { id: "trunks", title: "Trunks", page: TrunksPage },
   { id: "tokens", title: "API tokens", page: TokensPage },
   { id: "automated-reports", title: "Automated reports", page: AutomatedReportsPage },
+  { id: "webhooks", title: "Webhooks", page: WebhooksPage },
 ];
 
 export function Supervisor() {
