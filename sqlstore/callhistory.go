@@ -81,25 +81,62 @@ func (s *Store) SaveCallRows(ctx context.Context, accountID, from, to int64, row
 		if n, _ := res.RowsAffected(); n != 1 {
 			return callfloor.ErrHistoryMoved
 		}
-		for _, r := range rows {
-			if _, err := c.exec(ctx, `DELETE FROM call_history WHERE account_id = ? AND extension_id = ? AND call_id = ?`,
-				accountID, r.ExtensionID, r.CallID); err != nil {
-				return dbErr("save call history", err)
-			}
+		return saveCallRows(ctx, c, accountID, rows)
+	})
+}
+
+// callRowBatch is how many rows one statement of SaveCallRows writes
+// (17 parameters a row).
+const callRowBatch = 100
+
+// saveCallRows inserts or replaces rows, callRowBatch to a statement,
+// with the statement of a whole batch prepared once when there are
+// several batches.
+func saveCallRows(ctx context.Context, c conn, accountID int64, rows []*callfloor.CallRow) error {
+	var batch *sql.Stmt
+	if len(rows) >= 2*callRowBatch {
+		if batch = c.prepare(ctx, upsertCallRows(callRowBatch)); batch != nil {
+			defer batch.Close()
+		}
+	}
+	args := make([]any, 0, 17*callRowBatch)
+	for start := 0; start < len(rows); start += callRowBatch {
+		chunk := rows[start:min(start+callRowBatch, len(rows))]
+		args = args[:0]
+		for _, r := range chunk {
 			tags, err := json.Marshal(nonNil(r.Tags))
 			if err != nil {
 				return fmt.Errorf("sqlstore: encode tags: %w", err)
 			}
-			if _, err := c.exec(ctx, `INSERT INTO call_history (account_id, `+callRowColumns+`)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				accountID, r.ExtensionID, r.CallID, string(r.Direction), r.Number, r.QueueID, r.CampaignID, toMS(r.Start),
+			args = append(args, accountID, r.ExtensionID, r.CallID, string(r.Direction), r.Number, r.QueueID, r.CampaignID, toMS(r.Start),
 				msPtr(r.AnsweredAt), msPtr(r.EndedAt), r.EndReason, string(r.Category), r.Outcome, r.Notes, string(tags),
-				r.Incomplete, r.Seq); err != nil {
-				return dbErr("save call history", err)
-			}
+				r.Incomplete, r.Seq)
 		}
-		return nil
-	})
+		var err error
+		if len(chunk) == callRowBatch && batch != nil {
+			_, err = batch.ExecContext(ctx, args...)
+		} else {
+			_, err = c.exec(ctx, upsertCallRows(len(chunk)), args...)
+		}
+		if err != nil {
+			return dbErr("save call history", err)
+		}
+	}
+	return nil
+}
+
+// upsertCallRows inserts n rows, each replacing the row of its key if
+// there is one.
+func upsertCallRows(n int) string {
+	set := make([]string, 0, 14)
+	for _, col := range strings.Split(callRowColumns, ",") {
+		if col = strings.TrimSpace(col); col != "extension_id" && col != "call_id" {
+			set = append(set, col+" = excluded."+col)
+		}
+	}
+	return `INSERT INTO call_history (account_id, ` + callRowColumns + `) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ") +
+		` ON CONFLICT (account_id, extension_id, call_id) DO UPDATE SET ` + strings.Join(set, ", ")
 }
 
 // ListCallRows returns the rows f selects, newest first.
