@@ -8,9 +8,11 @@ import (
 	"github.com/callfloor/callfloor"
 )
 
-// Store is what a Projector reads and writes: the journal and the rows.
+// Store is what a Projector reads and writes: the journal, the account
+// (its time zone) and the rows.
 type Store interface {
 	ReadEvents(ctx context.Context, accountID, afterSeq int64, limit int) ([]callfloor.Event, error)
+	FindAccountByID(ctx context.Context, id int64) (*callfloor.Account, error)
 	callfloor.CallHistory
 }
 
@@ -44,19 +46,33 @@ func (p *Projector) lock(accountID int64) func() {
 
 // CatchUp folds the account's journal events that its rows have not seen
 // yet. Another process doing the same meanwhile is harmless: the cursor
-// moves only from where this one read it, and a loser reads again.
+// moves only from where this one read it, and a loser reads again. When
+// the rollups are dated in another zone than the account's (it changed),
+// the account's history starts over from the journal's first event.
 func (p *Projector) CatchUp(ctx context.Context, accountID int64) error {
 	defer p.lock(accountID)()
 	return p.catchUp(ctx, accountID)
 }
 
 func (p *Projector) catchUp(ctx context.Context, accountID int64) error {
+	acc, err := p.store.FindAccountByID(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	loc := acc.Location()
+	zone := loc.String()
 	for {
-		from, err := p.store.CallHistoryCursor(ctx, accountID)
+		cur, err := p.store.CallHistoryCursor(ctx, accountID)
 		if err != nil {
 			return err
 		}
-		evs, err := p.store.ReadEvents(ctx, accountID, from, batch)
+		if cur.Seq != 0 && cur.TimeZone != zone {
+			if err := p.store.ResetCallHistory(ctx, accountID); err != nil {
+				return err
+			}
+			continue
+		}
+		evs, err := p.store.ReadEvents(ctx, accountID, cur.Seq, batch)
 		if err != nil || len(evs) == 0 {
 			return err
 		}
@@ -64,17 +80,9 @@ func (p *Projector) catchUp(ctx context.Context, accountID int64) error {
 		if err != nil {
 			return err
 		}
-		changed := map[callfloor.CallKey]bool{}
-		for i := range evs {
-			if k, ok := Fold(rows, &evs[i]); ok {
-				changed[k] = true
-			}
-		}
-		out := make([]*callfloor.CallRow, 0, len(changed))
-		for k := range changed {
-			out = append(out, rows[k])
-		}
-		err = p.store.SaveCallRows(ctx, accountID, from, evs[len(evs)-1].Seq, out)
+		out, days := Apply(rows, evs, loc)
+		err = p.store.SaveCallRows(ctx, accountID, callfloor.HistoryBatch{From: cur.Seq, To: evs[len(evs)-1].Seq, TimeZone: zone,
+			Rows: out, Days: days})
 		switch {
 		case errors.Is(err, callfloor.ErrHistoryMoved):
 			continue
@@ -107,7 +115,8 @@ func (p *Projector) load(ctx context.Context, accountID int64, evs []callfloor.E
 	return rows, nil
 }
 
-// Rebuild drops the account's rows and folds its whole journal again.
+// Rebuild drops the account's rows and rollups and folds its whole
+// journal again.
 func (p *Projector) Rebuild(ctx context.Context, accountID int64) error {
 	defer p.lock(accountID)()
 	if err := p.store.ResetCallHistory(ctx, accountID); err != nil {

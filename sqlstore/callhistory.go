@@ -16,17 +16,17 @@ const callRowColumns = `extension_id, call_id, direction, number, queue_id, camp
 	ended_at, end_reason, category, outcome, notes, tags, incomplete, seq`
 
 // CallHistoryCursor returns how far the account's call history has read
-// its journal.
-func (s *Store) CallHistoryCursor(ctx context.Context, accountID int64) (int64, error) {
-	var seq int64
+// its journal, and the zone of its rollups.
+func (s *Store) CallHistoryCursor(ctx context.Context, accountID int64) (callfloor.HistoryCursor, error) {
+	var cur callfloor.HistoryCursor
 	err := s.read(ctx, func(c conn) error {
-		err := c.row(ctx, `SELECT seq FROM call_history_cursors WHERE account_id = ?`, accountID).Scan(&seq)
+		err := c.row(ctx, `SELECT seq, time_zone FROM call_history_cursors WHERE account_id = ?`, accountID).Scan(&cur.Seq, &cur.TimeZone)
 		if err == nil || errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		return dbErr("read call history cursor", err)
 	})
-	return seq, err
+	return cur, err
 }
 
 // FindCallRows returns the rows of keys that exist.
@@ -60,17 +60,19 @@ func (s *Store) FindCallRows(ctx context.Context, accountID int64, keys []callfl
 	return out, err
 }
 
-// SaveCallRows writes rows and moves the cursor from from to to, or
-// writes nothing when the cursor is elsewhere.
-func (s *Store) SaveCallRows(ctx context.Context, accountID, from, to int64, rows []*callfloor.CallRow) error {
+// SaveCallRows writes the batch's rows and rollup changes and moves the
+// cursor from b.From to b.To, or writes nothing when the cursor is
+// elsewhere or in another zone.
+func (s *Store) SaveCallRows(ctx context.Context, accountID int64, b callfloor.HistoryBatch) error {
 	return s.write(ctx, 0, func(c conn) error {
 		var res sql.Result
 		var err error
-		if from == 0 {
-			res, err = c.exec(ctx, `INSERT INTO call_history_cursors (account_id, seq) SELECT ?, ? WHERE NOT EXISTS
-				(SELECT 1 FROM call_history_cursors WHERE account_id = ?)`, accountID, to, accountID)
+		if b.From == 0 {
+			res, err = c.exec(ctx, `INSERT INTO call_history_cursors (account_id, seq, time_zone) SELECT ?, ?, ? WHERE NOT EXISTS
+				(SELECT 1 FROM call_history_cursors WHERE account_id = ?)`, accountID, b.To, b.TimeZone, accountID)
 		} else {
-			res, err = c.exec(ctx, `UPDATE call_history_cursors SET seq = ? WHERE account_id = ? AND seq = ?`, to, accountID, from)
+			res, err = c.exec(ctx, `UPDATE call_history_cursors SET seq = ? WHERE account_id = ? AND seq = ? AND time_zone = ?`,
+				b.To, accountID, b.From, b.TimeZone)
 		}
 		if err != nil {
 			if s.d.uniqueViolation(err) {
@@ -81,7 +83,10 @@ func (s *Store) SaveCallRows(ctx context.Context, accountID, from, to int64, row
 		if n, _ := res.RowsAffected(); n != 1 {
 			return callfloor.ErrHistoryMoved
 		}
-		return saveCallRows(ctx, c, accountID, rows)
+		if err := saveCallRows(ctx, c, accountID, b.Rows); err != nil {
+			return err
+		}
+		return addDayCounts(ctx, c, accountID, b.Days)
 	})
 }
 
@@ -139,6 +144,67 @@ func upsertCallRows(n int) string {
 		` ON CONFLICT (account_id, extension_id, call_id) DO UPDATE SET ` + strings.Join(set, ", ")
 }
 
+// dayCountBatch is how many rollup lines one statement adds to (8
+// parameters a line).
+const dayCountBatch = 200
+
+const dayCountKey = `account_id, local_date, extension_id, queue_id, campaign_id, category, outcome`
+
+// addDayCounts adds the changes to the rollups, dayCountBatch to an
+// upsert, then deletes the lines the negative ones took to 0.
+func addDayCounts(ctx context.Context, c conn, accountID int64, days []callfloor.DayCount) error {
+	args := make([]any, 0, 8*dayCountBatch)
+	for start := 0; start < len(days); start += dayCountBatch {
+		chunk := days[start:min(start+dayCountBatch, len(days))]
+		args = args[:0]
+		for _, d := range chunk {
+			args = append(args, accountID, d.Date, d.ExtensionID, d.QueueID, d.CampaignID, string(d.Category), d.Outcome, d.Calls)
+		}
+		q := `INSERT INTO report_daily (` + dayCountKey + `, calls) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", ") +
+			` ON CONFLICT (` + dayCountKey + `) DO UPDATE SET calls = report_daily.calls + excluded.calls`
+		if _, err := c.exec(ctx, q, args...); err != nil {
+			return dbErr("add to the daily rollups", err)
+		}
+	}
+	for _, d := range days {
+		if d.Calls >= 0 {
+			continue
+		}
+		if _, err := c.exec(ctx, `DELETE FROM report_daily WHERE account_id = ? AND local_date = ? AND extension_id = ? AND queue_id = ?
+			AND campaign_id = ? AND category = ? AND outcome = ? AND calls = 0`,
+			accountID, d.Date, d.ExtensionID, d.QueueID, d.CampaignID, string(d.Category), d.Outcome); err != nil {
+			return dbErr("add to the daily rollups", err)
+		}
+	}
+	return nil
+}
+
+// ListDayCounts returns the account's rollup lines between two local
+// dates, both included.
+func (s *Store) ListDayCounts(ctx context.Context, accountID int64, from, to string) ([]callfloor.DayCount, error) {
+	out := []callfloor.DayCount{}
+	err := s.read(ctx, func(c conn) error {
+		rows, err := c.query(ctx, `SELECT local_date, extension_id, queue_id, campaign_id, category, outcome, calls FROM report_daily
+			WHERE account_id = ? AND local_date >= ? AND local_date <= ? AND calls <> 0 ORDER BY `+dayCountKey, accountID, from, to)
+		if err != nil {
+			return dbErr("read the daily rollups", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d callfloor.DayCount
+			var cat string
+			if err := rows.Scan(&d.Date, &d.ExtensionID, &d.QueueID, &d.CampaignID, &cat, &d.Outcome, &d.Calls); err != nil {
+				return dbErr("read the daily rollups", err)
+			}
+			d.Category = callfloor.Category(cat)
+			out = append(out, d)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // ListCallRows returns the rows f selects, newest first.
 func (s *Store) ListCallRows(ctx context.Context, accountID int64, f callfloor.CallFilter) ([]*callfloor.CallRow, error) {
 	var out []*callfloor.CallRow
@@ -188,14 +254,13 @@ func (s *Store) ListCallRows(ctx context.Context, accountID int64, f callfloor.C
 	return out, err
 }
 
-// ResetCallHistory deletes the account's rows and cursor.
+// ResetCallHistory deletes the account's rows, rollups and cursor.
 func (s *Store) ResetCallHistory(ctx context.Context, accountID int64) error {
 	return s.write(ctx, 0, func(c conn) error {
-		if _, err := c.exec(ctx, `DELETE FROM call_history WHERE account_id = ?`, accountID); err != nil {
-			return dbErr("reset call history", err)
-		}
-		if _, err := c.exec(ctx, `DELETE FROM call_history_cursors WHERE account_id = ?`, accountID); err != nil {
-			return dbErr("reset call history", err)
+		for _, table := range []string{"call_history", "report_daily", "call_history_cursors"} {
+			if _, err := c.exec(ctx, `DELETE FROM `+table+` WHERE account_id = ?`, accountID); err != nil {
+				return dbErr("reset call history", err)
+			}
 		}
 		return nil
 	})

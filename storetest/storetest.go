@@ -30,7 +30,7 @@ func Run(t *testing.T, open Opener) {
 		accountTests, extensionTests, userTests, authTests, tokenTests,
 		pauseTests, queueTests, directoryTests, poolTests,
 		isolationTests, concurrencyTests, journalTests, sipTests,
-		trunkTests, inboundTests, callHistoryTests, campaignTests, leadTests,
+		trunkTests, inboundTests, callHistoryTests, rollupTests, campaignTests, leadTests,
 	}
 	for _, g := range groups {
 		for _, tc := range g {

@@ -398,19 +398,12 @@ func encodeAll(evs []callfloor.Event) ([]string, error) {
 }
 
 // project writes the day's call history as the history projector would:
-// the rows history.Fold makes of its events, with the cursor moved over
-// them. The rows go in key order, for the primary key's sake.
+// history.Apply's rows and rollup changes of its events, with the cursor
+// moved over them. The rows go in key order, for the primary key's sake.
 func project(ctx context.Context, st *sqlstore.Store, w *world, d *dayOf) error {
-	rows := history.Rows{}
-	for i := range d.events {
-		history.Fold(rows, &d.events[i])
-	}
-	out := make([]*callfloor.CallRow, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r)
-	}
-	slices.SortFunc(out, func(a, b *callfloor.CallRow) int {
+	rows, days := history.Apply(history.Rows{}, d.events, w.loc)
+	slices.SortFunc(rows, func(a, b *callfloor.CallRow) int {
 		return cmp.Or(cmp.Compare(a.ExtensionID, b.ExtensionID), strings.Compare(a.CallID, b.CallID))
 	})
-	return st.SaveCallRows(ctx, w.acc.ID, d.from, d.to, out)
+	return st.SaveCallRows(ctx, w.acc.ID, callfloor.HistoryBatch{From: d.from, To: d.to, TimeZone: w.loc.String(), Rows: rows, Days: days})
 }
