@@ -75,6 +75,13 @@ type HistoryCursor struct {
 	// TimeZone is the IANA name of the zone the rollups' dates are in:
 	// the account's when they were made.
 	TimeZone string
+	// LastAt is the latest time of the events folded in. LateSeq is the
+	// last of those events that came late: dated (in TimeZone) before
+	// LastAt's date as it was then, such as a timer the floor journals
+	// when it starts again after a stop. Kept attendance days
+	// (AttendanceDay) from that date on are dropped with it.
+	LastAt  time.Time
+	LateSeq int64
 }
 
 // DayCount is a line of the daily rollups: how many calls with a
@@ -104,6 +111,24 @@ type HistoryBatch struct {
 	Rows []*CallRow
 	// Days are added to the rollups' counts (a line at 0 goes away).
 	Days []DayCount
+	// LastAt and LateSeq are the cursor's after the batch; LateFrom, when
+	// not empty, is the earliest date of the batch's late events, from
+	// which the kept attendance days are dropped.
+	LastAt   time.Time
+	LateSeq  int64
+	LateFrom string
+}
+
+// AttendanceDay is one agent's time and attendance summary of one past
+// local date (JSON; the API makes and reads it), kept so that the day's
+// team report need not fold the journal again. It is valid for the zone
+// it was made in, while no late event of that date or the one before
+// comes (see HistoryCursor).
+type AttendanceDay struct {
+	Date        string // YYYY-MM-DD
+	ExtensionID int64
+	TimeZone    string
+	Summary     []byte
 }
 
 // CallHistory keeps the call history rows, the daily rollups that count
@@ -124,7 +149,15 @@ type CallHistory interface {
 	// date from to to (YYYY-MM-DD, both included), by date, agent,
 	// queue, campaign, category and outcome.
 	ListDayCounts(ctx context.Context, accountID int64, from, to string) ([]DayCount, error)
-	// ResetCallHistory deletes the account's rows, rollups and cursor,
-	// for a rebuild from the journal.
+	// ResetCallHistory deletes the account's rows, rollups, kept
+	// attendance days and cursor, for a rebuild from the journal.
 	ResetCallHistory(ctx context.Context, accountID int64) error
+	// ListAttendanceDays returns the account's kept attendance days of
+	// one date made in the zone.
+	ListAttendanceDays(ctx context.Context, accountID int64, date, timeZone string) ([]AttendanceDay, error)
+	// SaveAttendanceDays keeps days (replacing those of their date and
+	// agent), folded from the journal when the account's cursor was at
+	// seq; when an event folded since came late (LateSeq > seq), they
+	// may miss it: nothing is kept and the error is ErrHistoryMoved.
+	SaveAttendanceDays(ctx context.Context, accountID, seq int64, days []AttendanceDay) error
 }

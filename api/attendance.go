@@ -2,6 +2,9 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -140,7 +143,8 @@ type AgentAttendance struct {
 }
 
 // teamAttendance is every agent's time and attendance over the query's
-// dates, each folded from the journal like the agent's own.
+// dates, each folded from the journal like the agent's own. A single
+// past day is kept once folded (see pastDay).
 func (s *Server) teamAttendance(_ http.ResponseWriter, r *http.Request) (list[AgentAttendance], error) {
 	ctx, a := r.Context(), actorOf(r)
 	acc, err := s.store.FindAccountByID(ctx, a.AccountID)
@@ -156,11 +160,17 @@ func (s *Server) teamAttendance(_ http.ResponseWriter, r *http.Request) (list[Ag
 	if err != nil {
 		return list[AgentAttendance]{}, err
 	}
-	var out []AgentAttendance
+	var agents []*callfloor.Extension
 	for _, e := range exts {
-		if !e.Agent.Enabled {
-			continue
+		if e.Agent.Enabled {
+			agents = append(agents, e)
 		}
+	}
+	if to.Equal(localMidnight(from, loc, 1)) && !to.After(now) {
+		return listOf(s.pastDay(ctx, a.AccountID, agents, loc, from, to, now))
+	}
+	var out []AgentAttendance
+	for _, e := range agents {
 		rep, err := foldAttendance(ctx, s.store, a.AccountID, e.ID, loc, from, to, now)
 		if err != nil {
 			return list[AgentAttendance]{}, err
@@ -168,6 +178,73 @@ func (s *Server) teamAttendance(_ http.ResponseWriter, r *http.Request) (list[Ag
 		out = append(out, summarise(e, rep))
 	}
 	return listOf(out, nil)
+}
+
+// daySummary is an AgentAttendance without its agent: what is kept of a
+// past day (callfloor.AttendanceDay).
+type daySummary struct {
+	Total      attendance.Day                 `json:"total"`
+	Days       []attendance.Day               `json:"days"`
+	FirstLogin *time.Time                     `json:"first_login"`
+	LastLogoff *time.Time                     `json:"last_logoff"`
+	Logoffs    map[callfloor.LogoffReason]int `json:"logoffs"`
+	Pauses     map[string]float64             `json:"pauses"`
+}
+
+// pastDay is the team's time and attendance of the past day [from, to):
+// each agent's summary as kept, or folded from the journal and then kept,
+// once the history has folded an event of a later date (the day is over
+// in the journal too, whatever the clocks) and no late event since (see
+// callfloor.HistoryCursor).
+func (s *Server) pastDay(ctx context.Context, account int64, agents []*callfloor.Extension, loc *time.Location,
+	from, to, now time.Time) ([]AgentAttendance, error) {
+	if err := s.history.CatchUp(ctx, account); err != nil {
+		return nil, err
+	}
+	cur, err := s.store.CallHistoryCursor(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	date, zone := from.Format(dateLayout), loc.String()
+	days, err := s.store.ListAttendanceDays(ctx, account, date, zone)
+	if err != nil {
+		return nil, err
+	}
+	kept := make(map[int64][]byte, len(days))
+	for _, d := range days {
+		kept[d.ExtensionID] = d.Summary
+	}
+	out := make([]AgentAttendance, 0, len(agents))
+	var fresh []callfloor.AttendanceDay
+	for _, e := range agents {
+		if body, ok := kept[e.ID]; ok {
+			var d daySummary
+			if err := json.Unmarshal(body, &d); err != nil {
+				return nil, fmt.Errorf("api: kept attendance of %d on %s: %w", e.ID, date, err)
+			}
+			out = append(out, AgentAttendance{ExtensionID: e.ID, Number: e.Number, Name: e.Name, Total: d.Total, Days: d.Days,
+				FirstLogin: d.FirstLogin, LastLogoff: d.LastLogoff, Logoffs: d.Logoffs, Pauses: d.Pauses})
+			continue
+		}
+		rep, err := foldAttendance(ctx, s.store, account, e.ID, loc, from, to, now)
+		if err != nil {
+			return nil, err
+		}
+		v := summarise(e, rep)
+		out = append(out, v)
+		body, err := json.Marshal(daySummary{Total: v.Total, Days: v.Days, FirstLogin: v.FirstLogin, LastLogoff: v.LastLogoff,
+			Logoffs: v.Logoffs, Pauses: v.Pauses})
+		if err != nil {
+			return nil, err
+		}
+		fresh = append(fresh, callfloor.AttendanceDay{Date: date, ExtensionID: e.ID, TimeZone: zone, Summary: body})
+	}
+	if len(fresh) > 0 && cur.TimeZone == zone && !cur.LastAt.Before(to) {
+		if err := s.store.SaveAttendanceDays(ctx, account, cur.Seq, fresh); err != nil && !errors.Is(err, callfloor.ErrHistoryMoved) {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // summarise totals an agent's report.

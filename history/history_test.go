@@ -141,7 +141,7 @@ func TestProjectorIncrementalEqualsRebuild(t *testing.T) {
 		}
 	}
 	incremental := list(t, st, acc.ID)
-	if cur, _ := st.CallHistoryCursor(ctx, acc.ID); cur != (callfloor.HistoryCursor{Seq: int64(len(evs)), TimeZone: "Europe/London"}) {
+	if cur, _ := st.CallHistoryCursor(ctx, acc.ID); cur.Seq != int64(len(evs)) || cur.TimeZone != "Europe/London" {
 		t.Fatalf("cursor %+v, want %d in Europe/London", cur, len(evs))
 	}
 
@@ -222,6 +222,37 @@ func TestApplyRollups(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("batches of %d: %v, want %v", size, got, want)
+		}
+	}
+}
+
+// TestLate: an agent's event dated before the latest event's date came
+// late; the floor's own events (no agent) and events of the same date in
+// any order do not.
+func TestLate(t *testing.T) {
+	london, _ := time.LoadLocation("Europe/London")
+	at := func(day, hour int) time.Time { return time.Date(2026, 12, day, hour, 0, 0, 0, time.UTC) }
+	ev := func(seq int64, ext int64, t time.Time) callfloor.Event {
+		return callfloor.Event{Seq: seq, ExtensionID: ext, At: t, Type: callfloor.EventPaused}
+	}
+	for _, tt := range []struct {
+		name     string
+		cur      callfloor.HistoryCursor
+		evs      []callfloor.Event
+		last     time.Time
+		lateSeq  int64
+		lateFrom string
+	}{
+		{"in order", callfloor.HistoryCursor{}, []callfloor.Event{ev(1, 7, at(3, 9)), ev(2, 7, at(3, 10)), ev(3, 8, at(4, 0))}, at(4, 0), 0, ""},
+		{"same date, out of order", callfloor.HistoryCursor{Seq: 3, LastAt: at(3, 12)}, []callfloor.Event{ev(4, 7, at(3, 11))}, at(3, 12), 0, ""},
+		{"a date before", callfloor.HistoryCursor{Seq: 3, LastAt: at(4, 0), LateSeq: 1},
+			[]callfloor.Event{ev(4, 7, at(3, 23)), ev(5, 0, at(2, 23)), ev(6, 8, at(2, 22)), ev(7, 7, at(4, 1))}, at(4, 1), 6, "2026-12-02"},
+		{"late in the batch", callfloor.HistoryCursor{Seq: 3, LastAt: at(2, 9), LateSeq: 2},
+			[]callfloor.Event{ev(4, 7, at(3, 9)), ev(5, 7, at(2, 23))}, at(3, 9), 5, "2026-12-02"},
+	} {
+		last, lateSeq, from := Late(tt.cur, tt.evs, london)
+		if !last.Equal(tt.last) || lateSeq != tt.lateSeq || from != tt.lateFrom {
+			t.Errorf("%s: %s %d %q, want %s %d %q", tt.name, last, lateSeq, from, tt.last, tt.lateSeq, tt.lateFrom)
 		}
 	}
 }

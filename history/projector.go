@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/callfloor/callfloor"
 )
@@ -81,8 +82,9 @@ func (p *Projector) catchUp(ctx context.Context, accountID int64) error {
 			return err
 		}
 		out, days := Apply(rows, evs, loc)
-		err = p.store.SaveCallRows(ctx, accountID, callfloor.HistoryBatch{From: cur.Seq, To: evs[len(evs)-1].Seq, TimeZone: zone,
-			Rows: out, Days: days})
+		b := callfloor.HistoryBatch{From: cur.Seq, To: evs[len(evs)-1].Seq, TimeZone: zone, Rows: out, Days: days}
+		b.LastAt, b.LateSeq, b.LateFrom = Late(cur, evs, loc)
+		err = p.store.SaveCallRows(ctx, accountID, b)
 		switch {
 		case errors.Is(err, callfloor.ErrHistoryMoved):
 			continue
@@ -92,6 +94,35 @@ func (p *Projector) catchUp(ctx context.Context, accountID int64) error {
 			return nil
 		}
 	}
+}
+
+// Late follows the cursor's LastAt and LateSeq over evs (see
+// callfloor.HistoryCursor): an agent's event dated in loc before the date
+// of the latest event folded before it came late. It returns them, and
+// the earliest date of the late events ("" for none).
+func Late(cur callfloor.HistoryCursor, evs []callfloor.Event, loc *time.Location) (time.Time, int64, string) {
+	last, lateSeq, from := cur.LastAt, cur.LateSeq, ""
+	day := func(t time.Time) (time.Time, time.Time) {
+		l := t.In(loc)
+		return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc), time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc)
+	}
+	start, next := day(last)
+	for i := range evs {
+		e := &evs[i]
+		if e.ExtensionID != 0 && e.At.Before(start) {
+			lateSeq = e.Seq
+			if date := e.At.In(loc).Format(time.DateOnly); from == "" || date < from {
+				from = date
+			}
+		}
+		if e.At.After(last) {
+			last = e.At
+			if !last.Before(next) {
+				start, next = day(last)
+			}
+		}
+	}
+	return last, lateSeq, from
 }
 
 // load reads the rows the events change.

@@ -20,8 +20,14 @@ const callRowColumns = `extension_id, call_id, direction, number, queue_id, camp
 func (s *Store) CallHistoryCursor(ctx context.Context, accountID int64) (callfloor.HistoryCursor, error) {
 	var cur callfloor.HistoryCursor
 	err := s.read(ctx, func(c conn) error {
-		err := c.row(ctx, `SELECT seq, time_zone FROM call_history_cursors WHERE account_id = ?`, accountID).Scan(&cur.Seq, &cur.TimeZone)
-		if err == nil || errors.Is(err, sql.ErrNoRows) {
+		var last int64
+		err := c.row(ctx, `SELECT seq, time_zone, last_at, late_seq FROM call_history_cursors WHERE account_id = ?`, accountID).
+			Scan(&cur.Seq, &cur.TimeZone, &last, &cur.LateSeq)
+		switch {
+		case err == nil:
+			cur.LastAt = fromMS(last)
+			return nil
+		case errors.Is(err, sql.ErrNoRows):
 			return nil
 		}
 		return dbErr("read call history cursor", err)
@@ -68,11 +74,12 @@ func (s *Store) SaveCallRows(ctx context.Context, accountID int64, b callfloor.H
 		var res sql.Result
 		var err error
 		if b.From == 0 {
-			res, err = c.exec(ctx, `INSERT INTO call_history_cursors (account_id, seq, time_zone) SELECT ?, ?, ? WHERE NOT EXISTS
-				(SELECT 1 FROM call_history_cursors WHERE account_id = ?)`, accountID, b.To, b.TimeZone, accountID)
+			res, err = c.exec(ctx, `INSERT INTO call_history_cursors (account_id, seq, time_zone, last_at, late_seq) SELECT ?, ?, ?, ?, ?
+				WHERE NOT EXISTS (SELECT 1 FROM call_history_cursors WHERE account_id = ?)`,
+				accountID, b.To, b.TimeZone, toMS(b.LastAt), b.LateSeq, accountID)
 		} else {
-			res, err = c.exec(ctx, `UPDATE call_history_cursors SET seq = ? WHERE account_id = ? AND seq = ? AND time_zone = ?`,
-				b.To, accountID, b.From, b.TimeZone)
+			res, err = c.exec(ctx, `UPDATE call_history_cursors SET seq = ?, last_at = ?, late_seq = ?
+				WHERE account_id = ? AND seq = ? AND time_zone = ?`, b.To, toMS(b.LastAt), b.LateSeq, accountID, b.From, b.TimeZone)
 		}
 		if err != nil {
 			if s.d.uniqueViolation(err) {
@@ -85,6 +92,11 @@ func (s *Store) SaveCallRows(ctx context.Context, accountID int64, b callfloor.H
 		}
 		if err := saveCallRows(ctx, c, accountID, b.Rows); err != nil {
 			return err
+		}
+		if b.LateFrom != "" {
+			if _, err := c.exec(ctx, `DELETE FROM attendance_days WHERE account_id = ? AND local_date >= ?`, accountID, b.LateFrom); err != nil {
+				return dbErr("drop attendance days", err)
+			}
 		}
 		return addDayCounts(ctx, c, accountID, b.Days)
 	})
@@ -254,12 +266,78 @@ func (s *Store) ListCallRows(ctx context.Context, accountID int64, f callfloor.C
 	return out, err
 }
 
-// ResetCallHistory deletes the account's rows, rollups and cursor.
+// ResetCallHistory deletes the account's rows, rollups, attendance days
+// and cursor.
 func (s *Store) ResetCallHistory(ctx context.Context, accountID int64) error {
 	return s.write(ctx, 0, func(c conn) error {
-		for _, table := range []string{"call_history", "report_daily", "call_history_cursors"} {
+		for _, table := range []string{"call_history", "report_daily", "attendance_days", "call_history_cursors"} {
 			if _, err := c.exec(ctx, `DELETE FROM `+table+` WHERE account_id = ?`, accountID); err != nil {
 				return dbErr("reset call history", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ListAttendanceDays returns the account's kept attendance days of one
+// date made in the zone.
+func (s *Store) ListAttendanceDays(ctx context.Context, accountID int64, date, timeZone string) ([]callfloor.AttendanceDay, error) {
+	out := []callfloor.AttendanceDay{}
+	err := s.read(ctx, func(c conn) error {
+		rows, err := c.query(ctx, `SELECT extension_id, summary FROM attendance_days WHERE account_id = ? AND local_date = ? AND time_zone = ?
+			ORDER BY extension_id`, accountID, date, timeZone)
+		if err != nil {
+			return dbErr("read attendance days", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			d := callfloor.AttendanceDay{Date: date, TimeZone: timeZone}
+			var summary string
+			if err := rows.Scan(&d.ExtensionID, &summary); err != nil {
+				return dbErr("read attendance days", err)
+			}
+			d.Summary = []byte(summary)
+			out = append(out, d)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// attendanceBatch is how many days one statement of SaveAttendanceDays
+// writes (5 parameters a day).
+const attendanceBatch = 200
+
+// SaveAttendanceDays keeps days folded when the cursor was at seq, unless
+// a late event has been folded since.
+func (s *Store) SaveAttendanceDays(ctx context.Context, accountID, seq int64, days []callfloor.AttendanceDay) error {
+	return s.write(ctx, 0, func(c conn) error {
+		// The cursor's row is locked (PostgreSQL) so that no projector
+		// step drops days between this check and the write.
+		q := `SELECT late_seq FROM call_history_cursors WHERE account_id = ?`
+		if s.d.LockRows {
+			q += ` FOR UPDATE`
+		}
+		var late int64
+		err := c.row(ctx, q, accountID).Scan(&late)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return dbErr("keep attendance days", err)
+		}
+		if late > seq {
+			return callfloor.ErrHistoryMoved
+		}
+		args := make([]any, 0, 5*attendanceBatch)
+		for start := 0; start < len(days); start += attendanceBatch {
+			chunk := days[start:min(start+attendanceBatch, len(days))]
+			args = args[:0]
+			for _, d := range chunk {
+				args = append(args, accountID, d.Date, d.ExtensionID, d.TimeZone, string(d.Summary))
+			}
+			q := `INSERT INTO attendance_days (account_id, local_date, extension_id, time_zone, summary) VALUES ` +
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(chunk)), ", ") +
+				` ON CONFLICT (account_id, local_date, extension_id) DO UPDATE SET time_zone = excluded.time_zone, summary = excluded.summary`
+			if _, err := c.exec(ctx, q, args...); err != nil {
+				return dbErr("keep attendance days", err)
 			}
 		}
 		return nil

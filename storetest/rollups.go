@@ -17,6 +17,7 @@ var rollupTests = []test{
 	{"rollups/counts add up, a line at 0 goes, dates bound both ways", testDayCounts},
 	{"rollups/a step in another zone moves nothing; reset empties them", testDayCountsZone},
 	{"rollups/equal the rows' counts, caught up, rebuilt and after a zone change", testRollupsEqualRows},
+	{"rollups/attendance days are kept by date and zone, dropped from a late event's date", testAttendanceDays},
 }
 
 func dayCount(date string, ext int64, cat callfloor.Category, outcome string, n int) callfloor.DayCount {
@@ -213,7 +214,78 @@ func testRollupsEqualRows(t *testing.T, st callfloor.Store) {
 	if got := listDays(t, st, a.ID, "2026-11-01", "2026-11-30"); got != moved {
 		t.Fatalf("in New York, the rollups\n%s\nthe rows\n%s", got, moved)
 	}
-	if cur, _ := st.CallHistoryCursor(ctx, a.ID); cur != (callfloor.HistoryCursor{Seq: int64(len(evs)), TimeZone: "America/New_York"}) {
+	if cur, _ := st.CallHistoryCursor(ctx, a.ID); cur.Seq != int64(len(evs)) || cur.TimeZone != "America/New_York" ||
+		!cur.LastAt.Equal(evs[len(evs)-1].At) || cur.LateSeq != 0 {
 		t.Fatalf("cursor %+v", cur)
+	}
+}
+
+func testAttendanceDays(t *testing.T, st callfloor.Store) {
+	a, _ := newAccount(t, st, "acme", callfloor.LicenceNone, 0)
+	b, _ := newAccount(t, st, "bravo", callfloor.LicenceNone, 0)
+	ctx := context.Background()
+	london := "Europe/London"
+	day := func(date string, ext int64, zone, body string) callfloor.AttendanceDay {
+		return callfloor.AttendanceDay{Date: date, ExtensionID: ext, TimeZone: zone, Summary: []byte(body)}
+	}
+	kept := func(account int64, date, zone string) string {
+		t.Helper()
+		days, err := st.ListAttendanceDays(ctx, account, date, zone)
+		ok(t, err)
+		s := ""
+		for _, d := range days {
+			if d.Date != date || d.TimeZone != zone {
+				t.Fatalf("asked for %s in %s, got %+v", date, zone, d)
+			}
+			s += fmt.Sprintf("%d:%s ", d.ExtensionID, d.Summary)
+		}
+		return s
+	}
+	ok(t, st.SaveCallRows(ctx, a.ID, callfloor.HistoryBatch{From: 0, To: 10, TimeZone: london, LastAt: jt0}))
+	ok(t, st.SaveAttendanceDays(ctx, a.ID, 10, []callfloor.AttendanceDay{day("2026-11-21", 2, london, `{"n":2}`),
+		day("2026-11-21", 1, london, `{"n":1}`), day("2026-11-22", 1, london, `{"n":3}`), day("2026-11-20", 1, london, `{"n":0}`)}))
+	ok(t, st.SaveAttendanceDays(ctx, b.ID, 0, []callfloor.AttendanceDay{day("2026-11-21", 1, london, `{"b":1}`)}))
+	// Kept again, a day replaces the one there, in its zone.
+	ok(t, st.SaveAttendanceDays(ctx, a.ID, 10, []callfloor.AttendanceDay{day("2026-11-22", 1, "America/New_York", `{"n":4}`)}))
+	for _, tt := range []struct{ date, zone, want string }{
+		{"2026-11-21", london, `1:{"n":1} 2:{"n":2} `},
+		{"2026-11-22", london, ""},
+		{"2026-11-22", "America/New_York", `1:{"n":4} `},
+		{"2026-11-23", london, ""},
+	} {
+		if got := kept(a.ID, tt.date, tt.zone); got != tt.want {
+			t.Errorf("%s in %s: %q, want %q", tt.date, tt.zone, got, tt.want)
+		}
+	}
+	if got := kept(b.ID, "2026-11-21", london); got != `1:{"b":1} ` {
+		t.Errorf("account b: %q", got)
+	}
+
+	// A step with a late event of the 21st drops the 21st and after,
+	// and days folded before it are not kept.
+	late := callfloor.HistoryBatch{From: 10, To: 12, TimeZone: london, LastAt: jt0, LateSeq: 11, LateFrom: "2026-11-21"}
+	ok(t, st.SaveCallRows(ctx, a.ID, late))
+	if cur, _ := st.CallHistoryCursor(ctx, a.ID); cur.LateSeq != 11 || !cur.LastAt.Equal(jt0) {
+		t.Fatalf("cursor %+v", cur)
+	}
+	if got := kept(a.ID, "2026-11-21", london) + kept(a.ID, "2026-11-22", "America/New_York"); got != "" {
+		t.Fatalf("after the late event: %q", got)
+	}
+	if got := kept(a.ID, "2026-11-20", london); got != `1:{"n":0} ` {
+		t.Fatalf("the day before the late event's: %q", got)
+	}
+	if err := st.SaveAttendanceDays(ctx, a.ID, 10, []callfloor.AttendanceDay{day("2026-11-21", 1, london, `{"n":5}`)}); !errors.Is(err, callfloor.ErrHistoryMoved) {
+		t.Fatalf("days folded before the late event: %v", err)
+	}
+	ok(t, st.SaveAttendanceDays(ctx, a.ID, 12, []callfloor.AttendanceDay{day("2026-11-21", 1, london, `{"n":6}`)}))
+	if got := kept(a.ID, "2026-11-21", london); got != `1:{"n":6} ` {
+		t.Fatalf("folded after it: %q", got)
+	}
+	ok(t, st.ResetCallHistory(ctx, a.ID))
+	if got := kept(a.ID, "2026-11-20", london) + kept(a.ID, "2026-11-21", london); got != "" {
+		t.Fatalf("after a reset: %q", got)
+	}
+	if got := kept(b.ID, "2026-11-21", london); got != `1:{"b":1} ` {
+		t.Errorf("account b after a's reset: %q", got)
 	}
 }

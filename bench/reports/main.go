@@ -159,8 +159,9 @@ func (b *bench) run(database string) error {
 
 	// The call history, day by day, as the projector writes it.
 	t2 := time.Now()
+	cur := callfloor.HistoryCursor{TimeZone: w.loc.String()}
 	for d := range w.days(first, b.days, 0, b.perDay, false) {
-		if err := project(ctx, st, w, d); err != nil {
+		if cur, err = project(ctx, st, w, d, cur); err != nil {
 			return err
 		}
 	}

@@ -399,11 +399,17 @@ func encodeAll(evs []callfloor.Event) ([]string, error) {
 
 // project writes the day's call history as the history projector would:
 // history.Apply's rows and rollup changes of its events, with the cursor
-// moved over them. The rows go in key order, for the primary key's sake.
-func project(ctx context.Context, st *sqlstore.Store, w *world, d *dayOf) error {
+// (cur, before) moved over them; it returns the cursor after. The rows go
+// in key order, for the primary key's sake.
+func project(ctx context.Context, st *sqlstore.Store, w *world, d *dayOf, cur callfloor.HistoryCursor) (callfloor.HistoryCursor, error) {
 	rows, days := history.Apply(history.Rows{}, d.events, w.loc)
 	slices.SortFunc(rows, func(a, b *callfloor.CallRow) int {
 		return cmp.Or(cmp.Compare(a.ExtensionID, b.ExtensionID), strings.Compare(a.CallID, b.CallID))
 	})
-	return st.SaveCallRows(ctx, w.acc.ID, callfloor.HistoryBatch{From: d.from, To: d.to, TimeZone: w.loc.String(), Rows: rows, Days: days})
+	b := callfloor.HistoryBatch{From: cur.Seq, To: d.to, TimeZone: cur.TimeZone, Rows: rows, Days: days}
+	b.LastAt, b.LateSeq, b.LateFrom = history.Late(cur, d.events, w.loc)
+	if err := st.SaveCallRows(ctx, w.acc.ID, b); err != nil {
+		return cur, err
+	}
+	return callfloor.HistoryCursor{Seq: b.To, TimeZone: b.TimeZone, LastAt: b.LastAt, LateSeq: b.LateSeq}, nil
 }
