@@ -35,7 +35,10 @@ func (s *Store) CallHistoryCursor(ctx context.Context, accountID int64) (callflo
 	return cur, err
 }
 
-// FindCallRows returns the rows of keys that exist.
+// FindCallRows returns the rows of keys that exist, 200 keys to a query
+// that looks each up by the primary key: the keys are the outer loop
+// (SQLite keeps a CROSS JOIN's order), where a list of ORs, or a plain
+// join, had SQLite scan all the account's rows for each query.
 func (s *Store) FindCallRows(ctx context.Context, accountID int64, keys []callfloor.CallKey) ([]*callfloor.CallRow, error) {
 	out := []*callfloor.CallRow{}
 	if len(keys) == 0 {
@@ -44,18 +47,15 @@ func (s *Store) FindCallRows(ctx context.Context, accountID int64, keys []callfl
 	err := s.read(ctx, func(c conn) error {
 		for start := 0; start < len(keys); start += 200 {
 			end := min(start+200, len(keys))
-			var q strings.Builder
-			args := []any{accountID}
-			q.WriteString(`SELECT ` + callRowColumns + ` FROM call_history WHERE account_id = ? AND (`)
-			for i, k := range keys[start:end] {
-				if i > 0 {
-					q.WriteString(" OR ")
-				}
-				q.WriteString("(extension_id = ? AND call_id = ?)")
+			args := make([]any, 0, 1+2*(end-start))
+			for _, k := range keys[start:end] {
 				args = append(args, k.ExtensionID, k.CallID)
 			}
-			q.WriteString(")")
-			rows, err := s.queryCallRows(ctx, c, accountID, q.String(), args...)
+			args = append(args, accountID)
+			q := `SELECT ` + qualified("h.", callRowColumns) + ` FROM (VALUES ` +
+				strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), ?), ", end-start), ", ") +
+				`) AS k CROSS JOIN call_history h WHERE h.account_id = ? AND h.extension_id = k.column1 AND h.call_id = k.column2`
+			rows, err := s.queryCallRows(ctx, c, accountID, q, args...)
 			if err != nil {
 				return err
 			}
@@ -64,6 +64,15 @@ func (s *Store) FindCallRows(ctx context.Context, accountID int64, keys []callfl
 		return nil
 	})
 	return out, err
+}
+
+// qualified puts prefix before each of the columns.
+func qualified(prefix, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, col := range cols {
+		cols[i] = prefix + strings.TrimSpace(col)
+	}
+	return strings.Join(cols, ", ")
 }
 
 // SaveCallRows writes the batch's rows and rollup changes and moves the

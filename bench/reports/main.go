@@ -61,7 +61,7 @@ func main() {
 	runs := flag.Int("runs", 5, "warm runs of each report")
 	timeout := flag.Duration("timeout", 10*time.Minute, "the longest a report may take; one that takes longer is printed as more than this")
 	database := flag.String("database", "", "postgres:// URL; empty for SQLite in a temporary directory")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed reports to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed reports and catch-up to this file")
 	flag.Parse()
 	if *agents < 1 || *days < 30 || *calls < *agents**days || *catchupDays < 1 || *runs < 1 {
 		log.Fatal("-agents, -catchup-days and -runs must be positive, -days at least 30, -calls at least one per agent and day")
@@ -230,7 +230,7 @@ func (b *bench) run(database string) error {
 		fmt.Printf("report_range_ms: %.1f ms\n", ms)
 	}
 	if b.profile != "" {
-		pprof.StopCPUProfile()
+		defer pprof.StopCPUProfile()
 	}
 	return b.catchUp(ctx, cw, cevents, cdisposed)
 }
