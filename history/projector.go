@@ -17,8 +17,11 @@ type Store interface {
 	callfloor.CallHistory
 }
 
-// batch is how many journal events one catch-up step folds.
-const batch = 1000
+// batch is how many journal events one catch-up step folds, in one
+// transaction. A rebuild commits (and syncs) once a step: 4,000 events
+// fold some 40% faster than 1,000 (make bench-reports), and a step still
+// holds SQLite's one writer for only a fraction of a second.
+const batch = 4000
 
 // Projector keeps accounts' call history up with their journals.
 type Projector struct {
