@@ -157,9 +157,15 @@ type dayOf struct {
 	// disposed the calls with a disposition (the disposition report's).
 	answered, disposed int
 	// from and to are the seqs before the day's first event and of its
-	// last; bodies the events encoded.
+	// last; bodies the events encoded. rows and counts are the call
+	// history's rows and rollups of the day as history.Apply makes them
+	// of its events (when asked for), and cursor the history's cursor
+	// after them.
 	from, to int64
 	bodies   []string
+	rows     []*callfloor.CallRow
+	counts   []callfloor.DayCount
+	cursor   callfloor.HistoryCursor
 	err      error
 }
 
@@ -333,9 +339,10 @@ func callID(rng *rand.Rand) string {
 
 // days makes n days of the account from the local midnight first, in
 // order: seeds idx0, idx0+1... (the same seeds make the same days),
-// events numbered from 1 and, when encode is set, encoded as the journal
-// stores them. Two goroutines make the days, a few ahead of the reader.
-func (w *world) days(first time.Time, n, idx0, perDay int, encode bool) <-chan *dayOf {
+// events numbered from 1 and encoded as the journal stores them; with
+// project, the call history's rows and rollups too. Two goroutines make
+// the days, a few ahead of the reader.
+func (w *world) days(first time.Time, n, idx0, perDay int, project bool) <-chan *dayOf {
 	const workers, ahead = 2, 2
 	out := make(chan *dayOf, 1)
 	slots := make([]chan *dayOf, n)
@@ -356,24 +363,33 @@ func (w *world) days(first time.Time, n, idx0, perDay int, encode bool) <-chan *
 				if !ok {
 					return
 				}
-				slots[i] <- w.day(idx0+i, localMidnight(first, w.loc, i), perDay)
+				d := w.day(idx0+i, localMidnight(first, w.loc, i), perDay)
+				if project {
+					// A day's calls end within it: no row of another day
+					// changes, and the rows start empty.
+					d.rows, d.counts = history.Apply(history.Rows{}, d.events, w.loc)
+					slices.SortFunc(d.rows, func(a, b *callfloor.CallRow) int {
+						return cmp.Or(cmp.Compare(a.ExtensionID, b.ExtensionID), strings.Compare(a.CallID, b.CallID))
+					})
+				}
+				slots[i] <- d
 			}
 		}()
 	}
 	go func() {
 		defer close(out)
-		seq := int64(0)
+		cur := callfloor.HistoryCursor{TimeZone: w.loc.String()}
 		for i := range n {
 			d := <-slots[i]
-			d.from = seq
+			d.from = cur.Seq
 			for j := range d.events {
-				seq++
-				d.events[j].Seq = seq
+				d.events[j].Seq = d.from + int64(j) + 1
 			}
-			d.to = seq
-			if encode {
-				d.bodies, d.err = encodeAll(d.events)
-			}
+			d.to = d.from + int64(len(d.events))
+			cur.LastAt, cur.LateSeq, _ = history.Late(cur, d.events, w.loc)
+			cur.Seq = d.to
+			d.cursor = cur
+			d.bodies, d.err = encodeAll(d.events)
 			<-tickets
 			out <- d
 		}
@@ -395,21 +411,4 @@ func encodeAll(evs []callfloor.Event) ([]string, error) {
 	second, err2 := bodies(evs[half:])
 	<-done
 	return append(first, second...), cmp.Or(err, err2)
-}
-
-// project writes the day's call history as the history projector would:
-// history.Apply's rows and rollup changes of its events, with the cursor
-// (cur, before) moved over them; it returns the cursor after. The rows go
-// in key order, for the primary key's sake.
-func project(ctx context.Context, st *sqlstore.Store, w *world, d *dayOf, cur callfloor.HistoryCursor) (callfloor.HistoryCursor, error) {
-	rows, days := history.Apply(history.Rows{}, d.events, w.loc)
-	slices.SortFunc(rows, func(a, b *callfloor.CallRow) int {
-		return cmp.Or(cmp.Compare(a.ExtensionID, b.ExtensionID), strings.Compare(a.CallID, b.CallID))
-	})
-	b := callfloor.HistoryBatch{From: cur.Seq, To: d.to, TimeZone: cur.TimeZone, Rows: rows, Days: days}
-	b.LastAt, b.LateSeq, b.LateFrom = history.Late(cur, d.events, w.loc)
-	if err := st.SaveCallRows(ctx, w.acc.ID, b); err != nil {
-		return cur, err
-	}
-	return callfloor.HistoryCursor{Seq: b.To, TimeZone: b.TimeZone, LastAt: b.LastAt, LateSeq: b.LateSeq}, nil
 }
