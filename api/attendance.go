@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -180,6 +181,10 @@ func (s *Server) teamAttendance(_ http.ResponseWriter, r *http.Request) (list[Ag
 	return listOf(out, nil)
 }
 
+// foldWorkers is how many agents' days pastDay folds at once (the SQLite
+// store reads on 4 connections).
+const foldWorkers = 4
+
 // daySummary is an AgentAttendance without its agent: what is kept of a
 // past day (callfloor.AttendanceDay).
 type daySummary struct {
@@ -214,30 +219,50 @@ func (s *Server) pastDay(ctx context.Context, account int64, agents []*callfloor
 	for _, d := range days {
 		kept[d.ExtensionID] = d.Summary
 	}
-	out := make([]AgentAttendance, 0, len(agents))
-	var fresh []callfloor.AttendanceDay
-	for _, e := range agents {
-		if body, ok := kept[e.ID]; ok {
-			var d daySummary
-			if err := json.Unmarshal(body, &d); err != nil {
-				return nil, fmt.Errorf("api: kept attendance of %d on %s: %w", e.ID, date, err)
-			}
-			out = append(out, AgentAttendance{ExtensionID: e.ID, Number: e.Number, Name: e.Name, Total: d.Total, Days: d.Days,
-				FirstLogin: d.FirstLogin, LastLogoff: d.LastLogoff, Logoffs: d.Logoffs, Pauses: d.Pauses})
+	out := make([]AgentAttendance, len(agents))
+	var missing []int
+	for i, e := range agents {
+		body, ok := kept[e.ID]
+		if !ok {
+			missing = append(missing, i)
 			continue
 		}
-		rep, err := foldAttendance(ctx, s.store, account, e.ID, loc, from, to, now)
-		if err != nil {
-			return nil, err
+		var d daySummary
+		if err := json.Unmarshal(body, &d); err != nil {
+			return nil, fmt.Errorf("api: kept attendance of %d on %s: %w", e.ID, date, err)
 		}
-		v := summarise(e, rep)
-		out = append(out, v)
-		body, err := json.Marshal(daySummary{Total: v.Total, Days: v.Days, FirstLogin: v.FirstLogin, LastLogoff: v.LastLogoff,
-			Logoffs: v.Logoffs, Pauses: v.Pauses})
-		if err != nil {
-			return nil, err
-		}
-		fresh = append(fresh, callfloor.AttendanceDay{Date: date, ExtensionID: e.ID, TimeZone: zone, Summary: body})
+		out[i] = AgentAttendance{ExtensionID: e.ID, Number: e.Number, Name: e.Name, Total: d.Total, Days: d.Days,
+			FirstLogin: d.FirstLogin, LastLogoff: d.LastLogoff, Logoffs: d.Logoffs, Pauses: d.Pauses}
+	}
+	// The others are folded from the journal, foldWorkers at a time.
+	fresh := make([]callfloor.AttendanceDay, len(missing))
+	errs := make([]error, len(missing))
+	next := make(chan int, len(missing))
+	for j := range missing {
+		next <- j
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(foldWorkers, len(missing)) {
+		wg.Go(func() {
+			for j := range next {
+				e := agents[missing[j]]
+				rep, err := foldAttendance(ctx, s.store, account, e.ID, loc, from, to, now)
+				if err != nil {
+					errs[j] = err
+					continue
+				}
+				v := summarise(e, rep)
+				out[missing[j]] = v
+				body, err := json.Marshal(daySummary{Total: v.Total, Days: v.Days, FirstLogin: v.FirstLogin, LastLogoff: v.LastLogoff,
+					Logoffs: v.Logoffs, Pauses: v.Pauses})
+				fresh[j], errs[j] = callfloor.AttendanceDay{Date: date, ExtensionID: e.ID, TimeZone: zone, Summary: body}, err
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	if len(fresh) > 0 && cur.TimeZone == zone && !cur.LastAt.Before(to) {
 		if err := s.store.SaveAttendanceDays(ctx, account, cur.Seq, fresh); err != nil && !errors.Is(err, callfloor.ErrHistoryMoved) {
