@@ -8,7 +8,7 @@ STATICCHECK   := bin/staticcheck
 CALLFLOOR_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CALLFLOOR_TEST_POSTGRES
 
-.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip bench-webrtc bench-dialer bench-stream bench-boards clean
+.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip bench-webrtc bench-dialer bench-stream bench-boards bench-reports clean
 
 all: build
 
@@ -92,6 +92,16 @@ bench-stream: setup-run
 # the frames over 50 ms and how fast a change reaches the board.
 bench-boards: setup
 	$(GO) run ./bench/boards
+
+# The managers' reports: 10,000,000 calls of 1,000 agents over 100 days
+# (the journal and the call history) on SQLite in a temporary directory,
+# and on PostgreSQL too when CALLFLOOR_BENCH_POSTGRES holds its URL; a
+# day's agent summary, a 30-day disposition report and the projection's
+# catch-up timed. The SQLite database takes some 25 GB while it runs.
+bench-reports: setup-run
+	$(GO) run ./bench/reports
+	@if [ -n "$$CALLFLOOR_BENCH_POSTGRES" ]; then \
+		$(GO) run ./bench/reports -database "$$CALLFLOOR_BENCH_POSTGRES"; fi
 
 clean:
 	rm -rf bin

@@ -66,22 +66,98 @@ type CallCursor struct {
 	ExtensionID int64
 }
 
-// CallHistory keeps the call history rows and how far into each
-// account's journal they are.
+// HistoryCursor is how far an account's call history has read its
+// journal, and the time zone of its daily rollups' dates.
+type HistoryCursor struct {
+	// Seq is the last journal event of the account folded into its rows
+	// (0: none).
+	Seq int64
+	// TimeZone is the IANA name of the zone the rollups' dates are in:
+	// the account's when they were made.
+	TimeZone string
+	// LastAt is the latest time of the events folded in. LateSeq is the
+	// last of those events that came late: dated (in TimeZone) before
+	// LastAt's date as it was then, such as a timer the floor journals
+	// when it starts again after a stop. Kept attendance days
+	// (AttendanceDay) from that date on are dropped with it.
+	LastAt  time.Time
+	LateSeq int64
+}
+
+// DayCount is a line of the daily rollups: how many calls with a
+// disposition one agent had on one local date, from one queue or
+// campaign, with one category and outcome. As a change to the rollups
+// (HistoryBatch), Calls may be negative.
+type DayCount struct {
+	Date        string // YYYY-MM-DD
+	ExtensionID int64
+	QueueID     int64
+	CampaignID  int64
+	Category    Category
+	Outcome     string
+	Calls       int
+}
+
+// HistoryBatch is one step of an account's call history: the rows some
+// journal events changed, the change they make to the daily rollups,
+// and the cursor's move over those events.
+type HistoryBatch struct {
+	// From and To are the cursor's seq before and after.
+	From, To int64
+	// TimeZone is the zone of Days' dates, which the cursor must have
+	// (a new cursor, From 0, takes it).
+	TimeZone string
+	// Rows are inserted or replaced.
+	Rows []*CallRow
+	// Days are added to the rollups' counts (a line at 0 goes away).
+	Days []DayCount
+	// LastAt and LateSeq are the cursor's after the batch; LateFrom, when
+	// not empty, is the earliest date of the batch's late events, from
+	// which the kept attendance days are dropped.
+	LastAt   time.Time
+	LateSeq  int64
+	LateFrom string
+}
+
+// AttendanceDay is one agent's time and attendance summary of one past
+// local date (JSON; the API makes and reads it), kept so that the day's
+// team report need not fold the journal again. It is valid for the zone
+// it was made in, while no late event of that date or the one before
+// comes (see HistoryCursor).
+type AttendanceDay struct {
+	Date        string // YYYY-MM-DD
+	ExtensionID int64
+	TimeZone    string
+	Summary     []byte
+}
+
+// CallHistory keeps the call history rows, the daily rollups that count
+// them, and how far into each account's journal they are.
 type CallHistory interface {
-	// CallHistoryCursor is the seq of the last journal event of the
-	// account folded into its rows (0: none).
-	CallHistoryCursor(ctx context.Context, accountID int64) (int64, error)
+	// CallHistoryCursor is the account's cursor (Seq 0 when it has none).
+	CallHistoryCursor(ctx context.Context, accountID int64) (HistoryCursor, error)
 	// FindCallRows returns the rows of keys that exist.
 	FindCallRows(ctx context.Context, accountID int64, keys []CallKey) ([]*CallRow, error)
-	// SaveCallRows writes rows (inserted or replaced) and moves the
-	// account's cursor from from to to, in one transaction; when the
-	// cursor is no longer at from (another writer), nothing is written
-	// and the error is ErrHistoryMoved.
-	SaveCallRows(ctx context.Context, accountID, from, to int64, rows []*CallRow) error
+	// SaveCallRows writes b's rows and rollup changes and moves the
+	// account's cursor from b.From to b.To, in one transaction; when the
+	// cursor is no longer at b.From in b.TimeZone (another writer),
+	// nothing is written and the error is ErrHistoryMoved.
+	SaveCallRows(ctx context.Context, accountID int64, b HistoryBatch) error
 	// ListCallRows returns the account's rows that f selects, newest first.
 	ListCallRows(ctx context.Context, accountID int64, f CallFilter) ([]*CallRow, error)
-	// ResetCallHistory deletes the account's rows and its cursor, for a
-	// rebuild from the journal.
+	// ListDayCounts returns the account's daily rollups from the local
+	// date from to to (YYYY-MM-DD, both included), by date, agent,
+	// queue, campaign, category and outcome.
+	ListDayCounts(ctx context.Context, accountID int64, from, to string) ([]DayCount, error)
+	// ResetCallHistory deletes the account's rows, rollups, kept
+	// attendance days and cursor, for a rebuild from the journal.
 	ResetCallHistory(ctx context.Context, accountID int64) error
+	// ListAttendanceDays returns the account's kept attendance days of
+	// one date made in the zone.
+	ListAttendanceDays(ctx context.Context, accountID int64, date, timeZone string) ([]AttendanceDay, error)
+	// SaveAttendanceDays keeps days (replacing those of their date and
+	// agent), folded from the journal when the account's cursor was at
+	// seq; when an event folded since came late (LateSeq > seq), they
+	// may miss it: nothing is kept and the error is ErrHistoryMoved.
+	SaveAttendanceDays(ctx context.Context, accountID, seq int64, days []AttendanceDay) error
 }

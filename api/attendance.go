@@ -3,8 +3,12 @@ package api
 import (
 	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -153,7 +157,8 @@ type PauseDay struct {
 }
 
 // teamAttendance is every agent's time and attendance over the query's
-// dates, each folded from the journal like the agent's own.
+// dates, each folded from the journal like the agent's own. A single
+// past day is kept once folded (see pastDay).
 func (s *Server) teamAttendance(_ http.ResponseWriter, r *http.Request) (list[AgentAttendance], error) {
 	ctx, a := r.Context(), actorOf(r)
 	acc, err := s.store.FindAccountByID(ctx, a.AccountID)
@@ -169,11 +174,17 @@ func (s *Server) teamAttendance(_ http.ResponseWriter, r *http.Request) (list[Ag
 	if err != nil {
 		return list[AgentAttendance]{}, err
 	}
-	var out []AgentAttendance
+	var agents []*callfloor.Extension
 	for _, e := range exts {
-		if !e.Agent.Enabled {
-			continue
+		if e.Agent.Enabled {
+			agents = append(agents, e)
 		}
+	}
+	if to.Equal(localMidnight(from, loc, 1)) && !to.After(now) {
+		return listOf(s.pastDay(ctx, a.AccountID, agents, loc, from, to, now))
+	}
+	var out []AgentAttendance
+	for _, e := range agents {
 		rep, err := foldAttendance(ctx, s.store, a.AccountID, e.ID, loc, from, to, now)
 		if err != nil {
 			return list[AgentAttendance]{}, err
@@ -181,6 +192,101 @@ func (s *Server) teamAttendance(_ http.ResponseWriter, r *http.Request) (list[Ag
 		out = append(out, summarise(e, rep, loc))
 	}
 	return listOf(out, nil)
+}
+
+// foldWorkers is how many agents' days pastDay folds at once (the SQLite
+// store reads on 4 connections).
+const foldWorkers = 4
+
+// daySummary is an AgentAttendance without its agent: what is kept of a
+// past day (callfloor.AttendanceDay).
+type daySummary struct {
+	Total      attendance.Day                 `json:"total"`
+	Days       []attendance.Day               `json:"days"`
+	FirstLogin *time.Time                     `json:"first_login"`
+	LastLogoff *time.Time                     `json:"last_logoff"`
+	Logoffs    map[callfloor.LogoffReason]int `json:"logoffs"`
+	Pauses     map[string]float64             `json:"pauses"`
+	PauseDays  []PauseDay                     `json:"pause_days"`
+}
+
+// pastDay is the team's time and attendance of the past day [from, to):
+// each agent's summary as kept, or folded from the journal and then kept,
+// once the history has folded an event of a later date (the day is over
+// in the journal too, whatever the clocks) and no late event since (see
+// callfloor.HistoryCursor).
+func (s *Server) pastDay(ctx context.Context, account int64, agents []*callfloor.Extension, loc *time.Location,
+	from, to, now time.Time) ([]AgentAttendance, error) {
+	if err := s.history.CatchUp(ctx, account); err != nil {
+		return nil, err
+	}
+	cur, err := s.store.CallHistoryCursor(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	date, zone := from.Format(dateLayout), loc.String()
+	days, err := s.store.ListAttendanceDays(ctx, account, date, zone)
+	if err != nil {
+		return nil, err
+	}
+	kept := make(map[int64][]byte, len(days))
+	for _, d := range days {
+		kept[d.ExtensionID] = d.Summary
+	}
+	out := make([]AgentAttendance, len(agents))
+	var missing []int
+	for i, e := range agents {
+		body, ok := kept[e.ID]
+		if !ok {
+			missing = append(missing, i)
+			continue
+		}
+		var d daySummary
+		if err := json.Unmarshal(body, &d); err != nil {
+			return nil, fmt.Errorf("api: kept attendance of %d on %s: %w", e.ID, date, err)
+		}
+		out[i] = AgentAttendance{ExtensionID: e.ID, Number: e.Number, Name: e.Name, Total: d.Total, Days: d.Days,
+			FirstLogin: d.FirstLogin, LastLogoff: d.LastLogoff, Logoffs: d.Logoffs, Pauses: d.Pauses, PauseDays: d.PauseDays}
+		if out[i].PauseDays == nil {
+			out[i].PauseDays = []PauseDay{}
+		}
+	}
+	// The others are folded from the journal, foldWorkers at a time.
+	fresh := make([]callfloor.AttendanceDay, len(missing))
+	errs := make([]error, len(missing))
+	next := make(chan int, len(missing))
+	for j := range missing {
+		next <- j
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(foldWorkers, len(missing)) {
+		wg.Go(func() {
+			for j := range next {
+				e := agents[missing[j]]
+				rep, err := foldAttendance(ctx, s.store, account, e.ID, loc, from, to, now)
+				if err != nil {
+					errs[j] = err
+					continue
+				}
+				v := summarise(e, rep, loc)
+				out[missing[j]] = v
+				body, err := json.Marshal(daySummary{Total: v.Total, Days: v.Days, FirstLogin: v.FirstLogin, LastLogoff: v.LastLogoff,
+					Logoffs: v.Logoffs, Pauses: v.Pauses, PauseDays: v.PauseDays})
+				fresh[j], errs[j] = callfloor.AttendanceDay{Date: date, ExtensionID: e.ID, TimeZone: zone, Summary: body}, err
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if len(fresh) > 0 && cur.TimeZone == zone && !cur.LastAt.Before(to) {
+		if err := s.store.SaveAttendanceDays(ctx, account, cur.Seq, fresh); err != nil && !errors.Is(err, callfloor.ErrHistoryMoved) {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // summarise totals an agent's report.

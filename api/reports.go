@@ -11,9 +11,9 @@ import (
 )
 
 // The managers' reports besides time and attendance: dispositions and
-// outcomes, from the call history, and the queues hour by hour, from the
-// ACD's call records in the journal. Both cover the query's local dates
-// (dateRangeParams) in the account's time zone.
+// outcomes, from the call history's daily rollups, and the queues hour by
+// hour, from the ACD's call records in the journal. Both cover the
+// query's local dates (dateRangeParams) in the account's time zone.
 
 func reportRoutes() []route {
 	const ok = http.StatusOK
@@ -62,6 +62,10 @@ func (s *Server) eachCallRow(ctx context.Context, account int64, f callfloor.Cal
 	}
 }
 
+// dispositionReport reads the daily rollups of the call history, which
+// count its rows with a disposition by local date, agent, queue or
+// campaign, category and outcome, once the history has caught up with
+// the journal (in the account's time zone: see history).
 func (s *Server) dispositionReport(_ http.ResponseWriter, r *http.Request) (list[DispositionCount], error) {
 	ctx, account := r.Context(), actorOf(r).AccountID
 	acc, err := s.store.FindAccountByID(ctx, account)
@@ -76,22 +80,14 @@ func (s *Server) dispositionReport(_ http.ResponseWriter, r *http.Request) (list
 	if err := s.history.CatchUp(ctx, account); err != nil {
 		return list[DispositionCount]{}, err
 	}
-	counts := map[DispositionCount]int{}
-	err = s.eachCallRow(ctx, account, callfloor.CallFilter{From: from, To: to}, func(row *callfloor.CallRow) {
-		if row.Category == "" {
-			return
-		}
-		k := DispositionCount{Date: row.Start.In(loc).Format(dateLayout), ExtensionID: row.ExtensionID, QueueID: row.QueueID,
-			CampaignID: row.CampaignID, Category: row.Category, Outcome: row.Outcome}
-		counts[k]++
-	})
+	days, err := s.store.ListDayCounts(ctx, account, from.Format(dateLayout), localMidnight(to, loc, -1).Format(dateLayout))
 	if err != nil {
 		return list[DispositionCount]{}, err
 	}
-	out := make([]DispositionCount, 0, len(counts))
-	for k, n := range counts {
-		k.Calls = n
-		out = append(out, k)
+	out := make([]DispositionCount, 0, len(days))
+	for _, d := range days {
+		out = append(out, DispositionCount{Date: d.Date, ExtensionID: d.ExtensionID, QueueID: d.QueueID, CampaignID: d.CampaignID,
+			Category: d.Category, Outcome: d.Outcome, Calls: d.Calls})
 	}
 	slices.SortFunc(out, func(a, b DispositionCount) int {
 		return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.ExtensionID, b.ExtensionID), cmp.Compare(a.QueueID, b.QueueID),

@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -140,8 +141,8 @@ func TestProjectorIncrementalEqualsRebuild(t *testing.T) {
 		}
 	}
 	incremental := list(t, st, acc.ID)
-	if seq, _ := st.CallHistoryCursor(ctx, acc.ID); seq != int64(len(evs)) {
-		t.Fatalf("cursor %d, want %d", seq, len(evs))
+	if cur, _ := st.CallHistoryCursor(ctx, acc.ID); cur.Seq != int64(len(evs)) || cur.TimeZone != "Europe/London" {
+		t.Fatalf("cursor %+v, want %d in Europe/London", cur, len(evs))
 	}
 
 	if err := p.Rebuild(ctx, acc.ID); err != nil {
@@ -176,5 +177,82 @@ func TestProjectorIncrementalEqualsRebuild(t *testing.T) {
 	}
 	if w, _ := json.Marshal(want); string(w) != incremental {
 		t.Fatalf("stored rows differ from the fold:\n%s\n%s", incremental, w)
+	}
+}
+
+// TestApplyRollups: the rollup changes Apply returns, batch after batch,
+// add up to the final rows' counts by local date, whatever the batches.
+func TestApplyRollups(t *testing.T) {
+	evs := day(1)
+	// From 23:59:40 in London: the first call is on the 3rd, the
+	// others on the 4th.
+	for i := range evs {
+		evs[i].At = evs[i].At.Add(14*time.Hour + 59*time.Minute + 40*time.Second)
+	}
+	london, _ := time.LoadLocation("Europe/London")
+	want := map[callfloor.DayCount]int{}
+	for _, r := range fold(evs) {
+		if d, ok := DayOf(r, london); ok {
+			want[d]++
+		}
+	}
+	if len(want) != 2 {
+		t.Fatalf("rollup lines %v, want the two calls disposed of, on two dates", want)
+	}
+	for _, size := range []int{1, 3, 7, len(evs)} {
+		rows, got := Rows{}, map[callfloor.DayCount]int{}
+		for start := 0; start < len(evs); start += size {
+			// The rows as a store would give them back: copies.
+			stored := Rows{}
+			for k, r := range rows {
+				c := *r
+				stored[k] = &c
+			}
+			out, days := Apply(stored, evs[start:min(start+size, len(evs))], london)
+			for _, r := range out {
+				rows[callfloor.CallKey{ExtensionID: r.ExtensionID, CallID: r.CallID}] = r
+			}
+			for _, d := range days {
+				n := d.Calls
+				d.Calls = 0
+				if got[d] += n; got[d] == 0 {
+					delete(got, d)
+				}
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("batches of %d: %v, want %v", size, got, want)
+		}
+	}
+}
+
+// TestLate: an agent's event dated before the latest event's date came
+// late; the floor's own events (no agent) and events of the same date in
+// any order do not.
+func TestLate(t *testing.T) {
+	london, _ := time.LoadLocation("Europe/London")
+	at := func(day, hour int) time.Time { return time.Date(2026, 12, day, hour, 0, 0, 0, time.UTC) }
+	ev := func(seq int64, ext int64, t time.Time) callfloor.Event {
+		return callfloor.Event{Seq: seq, ExtensionID: ext, At: t, Type: callfloor.EventPaused}
+	}
+	for _, tt := range []struct {
+		name     string
+		cur      callfloor.HistoryCursor
+		evs      []callfloor.Event
+		last     time.Time
+		lateSeq  int64
+		lateFrom string
+	}{
+		{"in order", callfloor.HistoryCursor{}, []callfloor.Event{ev(1, 7, at(3, 9)), ev(2, 7, at(3, 10)), ev(3, 8, at(4, 0))}, at(4, 0), 0, ""},
+		{"same date, out of order", callfloor.HistoryCursor{Seq: 3, LastAt: at(3, 12)}, []callfloor.Event{ev(4, 7, at(3, 11))}, at(3, 12), 0, ""},
+		{"a date before", callfloor.HistoryCursor{Seq: 3, LastAt: at(4, 0), LateSeq: 1},
+			[]callfloor.Event{ev(4, 7, at(3, 23)), ev(5, 0, at(2, 23)), ev(6, 8, at(2, 22)), ev(7, 7, at(4, 1))}, at(4, 1), 6, "2026-12-02"},
+		{"late in the batch", callfloor.HistoryCursor{Seq: 3, LastAt: at(2, 9), LateSeq: 2},
+			[]callfloor.Event{ev(4, 7, at(3, 9)), ev(5, 7, at(2, 23))}, at(3, 9), 5, "2026-12-02"},
+	} {
+		last, lateSeq, from := Late(tt.cur, tt.evs, london)
+		if !last.Equal(tt.last) || lateSeq != tt.lateSeq || from != tt.lateFrom {
+			t.Errorf("%s: %s %d %q, want %s %d %q", tt.name, last, lateSeq, from, tt.last, tt.lateSeq, tt.lateFrom)
+		}
 	}
 }

@@ -21,6 +21,12 @@ func callRow(ext int64, id string, start time.Time) *callfloor.CallRow {
 		QueueID: 9, Start: start, Tags: []string{}, Seq: 1}
 }
 
+// batch is a step of the call history in Europe/London without rollup
+// changes.
+func batch(from, to int64, rows []*callfloor.CallRow) callfloor.HistoryBatch {
+	return callfloor.HistoryBatch{From: from, To: to, TimeZone: "Europe/London", Rows: rows}
+}
+
 func testCallRowRoundTrip(t *testing.T, st callfloor.Store) {
 	a, _ := newAccount(t, st, "acme", callfloor.LicenceNone, 0)
 	ctx := context.Background()
@@ -29,7 +35,7 @@ func testCallRowRoundTrip(t *testing.T, st callfloor.Store) {
 		QueueID: 12, CampaignID: 3, Start: jt0, AnsweredAt: &ans, EndedAt: &end, EndReason: "agent",
 		Category: callfloor.CategorySuccess, Outcome: "Sale", Notes: "ünïcode ✓\nsecond line", Tags: []string{"vip", "quote"},
 		Incomplete: true, Seq: 42}
-	ok(t, st.SaveCallRows(ctx, a.ID, 0, 42, []*callfloor.CallRow{r}))
+	ok(t, st.SaveCallRows(ctx, a.ID, batch(0, 42, []*callfloor.CallRow{r})))
 	got, err := st.FindCallRows(ctx, a.ID, []callfloor.CallKey{{ExtensionID: 7, CallID: "c-100"}, {ExtensionID: 8, CallID: "c-100"}})
 	ok(t, err)
 	if len(got) != 1 {
@@ -44,7 +50,7 @@ func testCallRowRoundTrip(t *testing.T, st callfloor.Store) {
 	}
 	// Saved again, a row is replaced, not doubled; open times stay open.
 	r2 := callRow(7, "c-100", jt0)
-	ok(t, st.SaveCallRows(ctx, a.ID, 42, 43, []*callfloor.CallRow{r2}))
+	ok(t, st.SaveCallRows(ctx, a.ID, batch(42, 43, []*callfloor.CallRow{r2})))
 	all, err := st.ListCallRows(ctx, a.ID, callfloor.CallFilter{})
 	ok(t, err)
 	if len(all) != 1 || all[0].AnsweredAt != nil || all[0].Notes != "" || len(all[0].Tags) != 0 || all[0].Incomplete {
@@ -55,20 +61,20 @@ func testCallRowRoundTrip(t *testing.T, st callfloor.Store) {
 func testCallHistoryCursor(t *testing.T, st callfloor.Store) {
 	a, _ := newAccount(t, st, "acme", callfloor.LicenceNone, 0)
 	ctx := context.Background()
-	if seq, err := st.CallHistoryCursor(ctx, a.ID); err != nil || seq != 0 {
-		t.Fatalf("fresh cursor %d %v", seq, err)
+	if cur, err := st.CallHistoryCursor(ctx, a.ID); err != nil || cur.Seq != 0 {
+		t.Fatalf("fresh cursor %+v %v", cur, err)
 	}
-	ok(t, st.SaveCallRows(ctx, a.ID, 0, 10, []*callfloor.CallRow{callRow(1, "c-001", jt0)}))
+	ok(t, st.SaveCallRows(ctx, a.ID, batch(0, 10, []*callfloor.CallRow{callRow(1, "c-001", jt0)})))
 	// A second writer that read the cursor at 0 loses, and writes nothing.
-	if err := st.SaveCallRows(ctx, a.ID, 0, 12, []*callfloor.CallRow{callRow(1, "c-002", jt0)}); !errors.Is(err, callfloor.ErrHistoryMoved) {
+	if err := st.SaveCallRows(ctx, a.ID, batch(0, 12, []*callfloor.CallRow{callRow(1, "c-002", jt0)})); !errors.Is(err, callfloor.ErrHistoryMoved) {
 		t.Fatalf("stale writer from 0: %v", err)
 	}
-	if err := st.SaveCallRows(ctx, a.ID, 5, 12, []*callfloor.CallRow{callRow(1, "c-003", jt0)}); !errors.Is(err, callfloor.ErrHistoryMoved) {
+	if err := st.SaveCallRows(ctx, a.ID, batch(5, 12, []*callfloor.CallRow{callRow(1, "c-003", jt0)})); !errors.Is(err, callfloor.ErrHistoryMoved) {
 		t.Fatalf("stale writer from 5: %v", err)
 	}
-	ok(t, st.SaveCallRows(ctx, a.ID, 10, 20, nil))
-	if seq, err := st.CallHistoryCursor(ctx, a.ID); err != nil || seq != 20 {
-		t.Fatalf("cursor %d %v", seq, err)
+	ok(t, st.SaveCallRows(ctx, a.ID, batch(10, 20, nil)))
+	if cur, err := st.CallHistoryCursor(ctx, a.ID); err != nil || cur != (callfloor.HistoryCursor{Seq: 20, TimeZone: "Europe/London"}) {
+		t.Fatalf("cursor %+v %v", cur, err)
 	}
 	all, err := st.ListCallRows(ctx, a.ID, callfloor.CallFilter{})
 	ok(t, err)
@@ -90,7 +96,7 @@ func testCallHistoryList(t *testing.T, st callfloor.Store) {
 	}
 	same := callRow(2, "c-101", jt0) // one call, two agents (a transfer)
 	rows = append(rows, same)
-	ok(t, st.SaveCallRows(ctx, a.ID, 0, 9, rows))
+	ok(t, st.SaveCallRows(ctx, a.ID, batch(0, 9, rows)))
 	ids := func(f callfloor.CallFilter) string {
 		t.Helper()
 		got, err := st.ListCallRows(ctx, a.ID, f)
@@ -127,8 +133,8 @@ func testCallHistoryIsolation(t *testing.T, st callfloor.Store) {
 	a, _ := newAccount(t, st, "acme", callfloor.LicenceNone, 0)
 	b, _ := newAccount(t, st, "bravo", callfloor.LicenceNone, 0)
 	ctx := context.Background()
-	ok(t, st.SaveCallRows(ctx, a.ID, 0, 3, []*callfloor.CallRow{callRow(1, "c-001", jt0)}))
-	ok(t, st.SaveCallRows(ctx, b.ID, 0, 7, []*callfloor.CallRow{callRow(1, "c-001", jt0), callRow(1, "c-002", jt0)}))
+	ok(t, st.SaveCallRows(ctx, a.ID, batch(0, 3, []*callfloor.CallRow{callRow(1, "c-001", jt0)})))
+	ok(t, st.SaveCallRows(ctx, b.ID, batch(0, 7, []*callfloor.CallRow{callRow(1, "c-001", jt0), callRow(1, "c-002", jt0)})))
 	if got, _ := st.ListCallRows(ctx, a.ID, callfloor.CallFilter{}); len(got) != 1 {
 		t.Fatalf("account a sees %d rows", len(got))
 	}
@@ -139,10 +145,10 @@ func testCallHistoryIsolation(t *testing.T, st callfloor.Store) {
 	if got, _ := st.ListCallRows(ctx, b.ID, callfloor.CallFilter{}); len(got) != 0 {
 		t.Fatalf("after reset b has %d rows", len(got))
 	}
-	if seq, _ := st.CallHistoryCursor(ctx, b.ID); seq != 0 {
-		t.Fatalf("after reset b's cursor is %d", seq)
+	if cur, _ := st.CallHistoryCursor(ctx, b.ID); cur.Seq != 0 {
+		t.Fatalf("after reset b's cursor is %+v", cur)
 	}
-	if seq, _ := st.CallHistoryCursor(ctx, a.ID); seq != 3 {
-		t.Fatalf("a's cursor is %d", seq)
+	if cur, _ := st.CallHistoryCursor(ctx, a.ID); cur.Seq != 3 {
+		t.Fatalf("a's cursor is %+v", cur)
 	}
 }

@@ -30,7 +30,7 @@ func Run(t *testing.T, open Opener) {
 		accountTests, extensionTests, userTests, authTests, tokenTests,
 		pauseTests, queueTests, directoryTests, poolTests,
 		isolationTests, concurrencyTests, journalTests, sipTests,
-		trunkTests, inboundTests, callHistoryTests, campaignTests, leadTests,
+		trunkTests, inboundTests, callHistoryTests, rollupTests, campaignTests, leadTests,
 		reportTests, webhookTests,
 	}
 	for _, g := range groups {

@@ -32,34 +32,47 @@ func Name(db string) string {
 // SQLite in a new temporary directory named after prefix; the func closes
 // the store and removes the directory or the schema.
 func Open(ctx context.Context, db, prefix string) (*sqlstore.Store, func(), error) {
+	st, _, done, err := OpenAt(ctx, db, prefix)
+	return st, done, err
+}
+
+// OpenAt is Open, and also says where the store is, for a loader that
+// writes tables directly: the SQLite database file, or the PostgreSQL URL
+// whose search_path is the benchmark's schema.
+func OpenAt(ctx context.Context, db, prefix string) (*sqlstore.Store, string, func(), error) {
 	if db != "" {
 		return openPostgres(ctx, db)
 	}
 	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, err
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"), sqlstore.Options{})
-	return st, func() { st.Close(); os.RemoveAll(dir) }, err
+	path := filepath.Join(dir, "bench.db")
+	st, err := sqlite.Open(ctx, path, sqlstore.Options{})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, "", nil, err
+	}
+	return st, path, func() { st.Close(); os.RemoveAll(dir) }, nil
 }
 
 // openPostgres creates a schema named callfloor_bench_<random>, so that a
 // run leaves the database as it found it.
-func openPostgres(ctx context.Context, db string) (*sqlstore.Store, func(), error) {
+func openPostgres(ctx context.Context, db string) (*sqlstore.Store, string, func(), error) {
 	u, err := url.Parse(db)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return nil, nil, fmt.Errorf("benchstore: -database must be a postgres:// URL")
+		return nil, "", nil, fmt.Errorf("benchstore: -database must be a postgres:// URL")
 	}
 	admin, err := sql.Open("pgx", db)
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, err
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := "callfloor_bench_" + hex.EncodeToString(b)
 	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
 		admin.Close()
-		return nil, nil, fmt.Errorf("benchstore: create schema: %w", err)
+		return nil, "", nil, fmt.Errorf("benchstore: create schema: %w", err)
 	}
 	drop := func() {
 		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
@@ -73,7 +86,7 @@ func openPostgres(ctx context.Context, db string) (*sqlstore.Store, func(), erro
 	st, err := postgres.Open(ctx, u.String(), sqlstore.Options{})
 	if err != nil {
 		drop()
-		return nil, nil, err
+		return nil, "", nil, err
 	}
-	return st, func() { st.Close(); drop() }, nil
+	return st, u.String(), func() { st.Close(); drop() }, nil
 }
