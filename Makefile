@@ -97,7 +97,7 @@ bench-boards: setup
 # (the journal and the call history) on SQLite in a temporary directory,
 # and on PostgreSQL too when CALLFLOOR_BENCH_POSTGRES holds its URL; a
 # day's agent summary, a 30-day disposition report and the projection's
-# catch-up timed. The SQLite database takes some 25 GB while it runs.
+# catch-up timed. The SQLite database takes some 26 GB while it runs.
 bench-reports: setup-run
 	$(GO) run ./bench/reports
 	@if [ -n "$$CALLFLOOR_BENCH_POSTGRES" ]; then \

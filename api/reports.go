@@ -89,10 +89,15 @@ func (s *Server) dispositionReport(_ http.ResponseWriter, r *http.Request) (list
 		out = append(out, DispositionCount{Date: d.Date, ExtensionID: d.ExtensionID, QueueID: d.QueueID, CampaignID: d.CampaignID,
 			Category: d.Category, Outcome: d.Outcome, Calls: d.Calls})
 	}
-	slices.SortFunc(out, func(a, b DispositionCount) int {
+	// The store's order is this one but for how the database collates
+	// text: sorted again only if it differs.
+	byKey := func(a, b DispositionCount) int {
 		return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.ExtensionID, b.ExtensionID), cmp.Compare(a.QueueID, b.QueueID),
 			cmp.Compare(a.CampaignID, b.CampaignID), cmp.Compare(a.Category, b.Category), cmp.Compare(a.Outcome, b.Outcome))
-	})
+	}
+	if !slices.IsSortedFunc(out, byKey) {
+		slices.SortFunc(out, byKey)
+	}
 	return listOf(out, nil)
 }
 

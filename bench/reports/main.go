@@ -6,11 +6,12 @@
 // dispositions, pauses, a login and a logoff, journaled as the floor
 // engine journals them, with the ACD's call records of the queue calls.
 //
-// The journal goes straight into its table (see loader), the way
-// AppendEvents stores events but without the engine, and its extension
-// index is made afterwards. The call history goes in through the store as
-// the history projector writes it: each day's rows as history.Fold makes
-// them of the same events, with the cursor moved over the day.
+// Everything goes straight into the tables (see loader), as the store
+// writes it but without the engine: the journal as AppendEvents stores
+// events; the call history and its daily rollups as history.Apply makes
+// them of the same events, each day's at once (its calls end within it),
+// with the cursor at the journal's end as history.Late moves it. The
+// secondary indexes are made after the load.
 //
 // Then it times, through the HTTP API on a loopback test server, the
 // day's agent summary (GET /api/v1/reports/attendance for yesterday, every
