@@ -129,9 +129,13 @@ func (h *harness) addExt(account, id int64, number string) *callfloor.Extension 
 // phone is a SIP phone (a sipgo user agent on its own UDP port) with a
 // plain UDP socket for RTP.
 type phone struct {
-	t   *testing.T
-	h   *harness
-	ext *callfloor.Extension
+	t *testing.T
+	// ended is set when the test ends: a request the phone's server takes
+	// after that (a late retransmission) fails nothing (see fail).
+	endMu sync.Mutex
+	ended bool
+	h     *harness
+	ext   *callfloor.Extension
 	// password is the one the phone answers challenges with.
 	password string
 	addr     string // SIP host:port
@@ -276,8 +280,27 @@ func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
 	}()
 	p.srv = srv
 	go srv.ServeUDP(conn) // once the RTP socket is there
-	t.Cleanup(func() { ua.Close(); conn.Close(); p.rtp.Close(); <-done })
+	t.Cleanup(func() {
+		p.endMu.Lock()
+		p.ended = true
+		p.endMu.Unlock()
+		ua.Close()
+		conn.Close()
+		p.rtp.Close()
+		<-done
+	})
 	return p
+}
+
+// fail fails the test from one of the phone's server goroutines, unless
+// the test has ended: a failure reported then would panic the test
+// binary, and a request that late belongs to no test.
+func (p *phone) fail(format string, args ...any) {
+	p.endMu.Lock()
+	defer p.endMu.Unlock()
+	if !p.ended {
+		p.t.Errorf(format, args...)
+	}
 }
 
 // addrOf is the RTP address of an SDP side.
@@ -335,7 +358,7 @@ func (p *phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	p.invites <- req
 	d, err := p.dsc.ReadInvite(req, tx)
 	if err != nil {
-		p.t.Errorf("callee ReadInvite: %v", err)
+		p.fail("callee ReadInvite: %v", err)
 		return
 	}
 	if p.reject != 0 {
@@ -387,7 +410,7 @@ func (p *phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		// a BYE sent right after the ACK may be read first, which ends
 		// the dialog before the ACK confirms it. The call was answered.
 		if d.LoadState() != sip.DialogStateEnded {
-			p.t.Errorf("callee answer: %v", err)
+			p.fail("callee answer: %v", err)
 		}
 		return
 	}
