@@ -5,6 +5,7 @@
 // and can be sent at once. The calendar runs on the server.
 import { Mail, Send } from "lucide-react";
 import { useEffect, useState } from "react";
+import { localDateTime } from "../app/time";
 import { api, message, must, type Schemas } from "../api/client";
 import { Button } from "../ui/Button";
 import { ErrorText } from "../ui/ErrorText";
@@ -36,13 +37,10 @@ export function when(s: Pick<Schedule, "frequency" | "weekday" | "month_day" | "
   }
 }
 
-function localTime(iso?: string | null): string {
-  return iso ? new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "";
-}
 
 function lastRun(s: Schedule): string {
   if (!s.last_status) return "Not sent yet";
-  const at = localTime(s.last_run_at);
+  const at = localDateTime(s.last_run_at, "medium", "short");
   return s.last_status === "sent" ? `Sent ${at}` : `Failed ${at}: ${s.last_error}`;
 }
 
@@ -74,7 +72,7 @@ export function AutomatedReportsPage() {
           { label: "Report", cell: (s) => reportTitles[s.report] },
           { label: "When", cell: (s) => (s.enabled ? when(s) : "Off") },
           { label: "To", cell: (s) => s.recipients.join(", ") },
-          { label: "Next", cell: (s) => localTime(s.next_run_at) },
+          { label: "Next", cell: (s) => localDateTime(s.next_run_at, "medium", "short") },
           {
             label: "Last send",
             cell: (s) => <span className={s.last_status === "failed" ? "field-error" : undefined}>{lastRun(s)}</span>,

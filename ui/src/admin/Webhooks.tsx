@@ -7,6 +7,7 @@
 // attempt, with a replay of everything since a time.
 import { History, KeyRound, Send } from "lucide-react";
 import { useEffect, useState } from "react";
+import { localDateTime } from "../app/time";
 import { api, message, must, type Schemas } from "../api/client";
 import { Button } from "../ui/Button";
 import { Dialog } from "../ui/Dialog";
@@ -19,9 +20,6 @@ type Attempt = Schemas["WebhookAttempt"];
 
 const listEndpoints = async () => (await must(api.GET("/api/v1/webhook-endpoints"))).items;
 
-function localTime(iso?: string | null): string {
-  return iso ? new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "medium" }) : "";
-}
 
 /** age says a number of seconds in words. */
 export function age(s: number): string {
@@ -35,8 +33,8 @@ export function age(s: number): string {
 export function health(e: Endpoint): string {
   if (!e.enabled) return e.disabled_reason ? `Disabled: ${e.disabled_reason}` : "Off";
   const parts = [e.backlog > 0 ? `${e.backlog} waiting, the oldest ${age(e.backlog_age_seconds)}` : "Up to date"];
-  if (e.last_failure_at && (!e.last_success_at || e.last_failure_at > e.last_success_at)) parts.push(`failing since ${localTime(e.last_failure_at)}`);
-  else if (e.last_success_at) parts.push(`last delivered ${localTime(e.last_success_at)}`);
+  if (e.last_failure_at && (!e.last_success_at || e.last_failure_at > e.last_success_at)) parts.push(`failing since ${localDateTime(e.last_failure_at, "short", "medium")}`);
+  else if (e.last_success_at) parts.push(`last delivered ${localDateTime(e.last_success_at, "short", "medium")}`);
   return parts.join("; ");
 }
 
@@ -269,7 +267,7 @@ function Deliveries({ endpoint, onClose }: { endpoint: Endpoint; onClose: () => 
         <tbody>
           {(items ?? []).map((a) => (
             <tr key={a.id}>
-              <th scope="row">{localTime(a.at)}</th>
+              <th scope="row">{localDateTime(a.at, "short", "medium")}</th>
               <td className="small">{a.message_id}</td>
               <td>{a.event_type}</td>
               <td className="num">{a.attempt}</td>
@@ -277,7 +275,7 @@ function Deliveries({ endpoint, onClose }: { endpoint: Endpoint; onClose: () => 
                 <span className={a.outcome === "delivered" ? undefined : "field-error"}>{a.status ? `${a.status}` : a.error}</span>{" "}
                 <span className="muted small">
                   {a.outcome}
-                  {a.next_attempt_at ? `, next try ${localTime(a.next_attempt_at)}` : ""}
+                  {a.next_attempt_at ? `, next try ${localDateTime(a.next_attempt_at, "short", "medium")}` : ""}
                 </span>
               </td>
               <td className="num">{a.latency_ms} ms</td>

@@ -61,6 +61,15 @@ export function since(iso: string | null | undefined, now: number): number {
   return now - Date.parse(iso);
 }
 
+/** localDateTime shows an ISO timestamp as a local date and time in the given styles; "" for none. */
+export function localDateTime(
+  iso: string | null | undefined,
+  dateStyle: Intl.DateTimeFormatOptions["dateStyle"] = "short",
+  timeStyle: Intl.DateTimeFormatOptions["timeStyle"] = "short",
+): string {
+  return iso ? new Date(iso).toLocaleString([], { dateStyle, timeStyle }) : "";
+}
+
 /** clockTime shows an ISO timestamp as local HH:MM. */
 export function clockTime(iso: string): string {
   return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });

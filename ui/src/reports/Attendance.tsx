@@ -6,7 +6,7 @@
 import { Download } from "lucide-react";
 import { useEffect, useState } from "react";
 import { api, message, must, type Schemas } from "../api/client";
-import { formatDuration } from "../app/time";
+import { formatDuration, localDateTime } from "../app/time";
 import { Button } from "../ui/Button";
 import { ErrorText } from "../ui/ErrorText";
 import { downloadCSV, today } from "./csv";
@@ -38,9 +38,6 @@ const hms = (s: number) => formatDuration(Math.round(s) * 1000);
 /** addsUp: the parts make the login time, to the second. */
 const addsUp = (d: Day) => Math.abs(parts.reduce((n, p) => n + secs(d, p.key), 0) - d.login_seconds) < 1;
 
-function localTime(iso?: string | null): string {
-  return iso ? new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "short" }) : "";
-}
 
 export function AttendanceReport() {
   const [from, setFrom] = useState(today());
@@ -151,9 +148,9 @@ export function AttendanceReport() {
                     {secs(r.total, c.key)}
                   </td>
                 ))}
-                <td>{localTime(r.first_login)}</td>
+                <td>{localDateTime(r.first_login)}</td>
                 <td>
-                  {localTime(r.last_logoff)}
+                  {localDateTime(r.last_logoff)}
                   {Object.entries(r.logoffs).length > 0 && (
                     <span className="muted small">
                       {" "}
