@@ -302,7 +302,7 @@ function MailServer() {
         </div>
       </form>
       {saved?.host && (
-        <div className="form-row" role="group" aria-label="Test message">
+        <div className="form-row align-end" role="group" aria-label="Test message">
           <TextInput label="Send a test message to" value={testTo} onChange={setTestTo} error={testError} />
           <Button isDisabled={busy || !testTo} onPress={() => void test()}>
             <Mail size={16} aria-hidden /> Send test

@@ -231,7 +231,7 @@ function Deliveries({ endpoint, onClose }: { endpoint: Endpoint; onClose: () => 
   };
   return (
     <Dialog title={`Deliveries to ${endpoint.url}`} isOpen onClose={onClose} wide>
-      <div className="form-row" role="group" aria-label="Replay">
+      <div className="form-row align-end" role="group" aria-label="Replay">
         <label className="field">
           <span className="field-label">Send again every event since</span>
           <input type="datetime-local" className="input" value={since} onChange={(e) => setSince(e.target.value)} />

@@ -46,10 +46,10 @@ export function HourChart({ rows }: { rows: Hour[] }) {
   const slot = plotW / shown.length;
   const y = (n: number) => pad.top + plotH - (plotH * n) / peak;
   const ySL = (p: number) => pad.top + plotH - (plotH * p) / 100;
-  const slPoints = shown
-    .map((s, i) => (s.sl === null ? null : `${pad.left + slot * (i + 0.5)},${ySL(s.sl)}`))
-    .filter((p): p is string => p !== null)
-    .join(" ");
+  const slDots = shown.flatMap((s, i) => (s.sl === null ? [] : [{ x: pad.left + slot * (i + 0.5), y: ySL(s.sl) }]));
+  const slPoints = slDots.map((d) => `${d.x},${d.y}`).join(" ");
+  // Whole numbers of calls only: a mid line when it is one.
+  const ticks = peak % 2 === 0 ? [0, 0.5, 1] : [0, 1];
   const busiest = used.reduce((m, s) => (s.answered + s.abandoned + s.overflowed > m.answered + m.abandoned + m.overflowed ? s : m));
   const total = used.reduce((n, s) => n + s.answered + s.abandoned + s.overflowed, 0);
   const label = `Calls by hour of the day: ${total} calls between ${first}:00 and ${last + 1}:00, the busiest hour ${busiest.hour}:00 with ${
@@ -58,7 +58,7 @@ export function HourChart({ rows }: { rows: Hour[] }) {
   return (
     <figure className="hour-chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
-        {[0, 0.5, 1].map((f) => (
+        {ticks.map((f) => (
           <g key={f}>
             <line x1={pad.left} x2={W - pad.right} y1={y(peak * f)} y2={y(peak * f)} className="grid" />
             <text x={pad.left - 6} y={y(peak * f) + 4} className="axis" textAnchor="end">
@@ -93,7 +93,10 @@ export function HourChart({ rows }: { rows: Hour[] }) {
             </g>
           );
         })}
-        {slPoints && <polyline points={slPoints} className="sl-line" />}
+        {slDots.length > 1 && <polyline points={slPoints} className="sl-line" />}
+        {slDots.map((d) => (
+          <circle key={d.x} cx={d.x} cy={d.y} r={3.5} className="sl-dot" />
+        ))}
       </svg>
       <figcaption className="legend small">
         <span className="key key-answered" /> Answered <span className="key key-abandoned" /> Abandoned <span className="key key-overflowed" /> Overflowed{" "}
