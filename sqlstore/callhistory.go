@@ -38,7 +38,10 @@ func (s *Store) CallHistoryCursor(ctx context.Context, accountID int64) (callflo
 // FindCallRows returns the rows of keys that exist, 200 keys to a query
 // that looks each up by the primary key: the keys are the outer loop
 // (SQLite keeps a CROSS JOIN's order), where a list of ORs, or a plain
-// join, had SQLite scan all the account's rows for each query.
+// join, had SQLite scan all the account's rows for each query. Each key
+// carries the account too, so the join is on the whole primary key:
+// with the account as a constant instead, PostgreSQL could pick the
+// account's index and scan every row of an account it thought small.
 func (s *Store) FindCallRows(ctx context.Context, accountID int64, keys []callfloor.CallKey) ([]*callfloor.CallRow, error) {
 	out := []*callfloor.CallRow{}
 	if len(keys) == 0 {
@@ -47,14 +50,13 @@ func (s *Store) FindCallRows(ctx context.Context, accountID int64, keys []callfl
 	err := s.read(ctx, func(c conn) error {
 		for start := 0; start < len(keys); start += 200 {
 			end := min(start+200, len(keys))
-			args := make([]any, 0, 1+2*(end-start))
+			args := make([]any, 0, 3*(end-start))
 			for _, k := range keys[start:end] {
-				args = append(args, k.ExtensionID, k.CallID)
+				args = append(args, accountID, k.ExtensionID, k.CallID)
 			}
-			args = append(args, accountID)
 			q := `SELECT ` + qualified("h.", callRowColumns) + ` FROM (VALUES ` +
-				strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), ?), ", end-start), ", ") +
-				`) AS k CROSS JOIN call_history h WHERE h.account_id = ? AND h.extension_id = k.column1 AND h.call_id = k.column2`
+				strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), CAST(? AS BIGINT), ?), ", end-start), ", ") +
+				`) AS k CROSS JOIN call_history h WHERE h.account_id = k.column1 AND h.extension_id = k.column2 AND h.call_id = k.column3`
 			rows, err := s.queryCallRows(ctx, c, accountID, q, args...)
 			if err != nil {
 				return err
