@@ -153,7 +153,13 @@ type B2BUA struct {
 	quit      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
-	stopWatch func() // ends the registration watch
+	// shutdown is canceled by Close: every ring (dialOut) stops on it,
+	// and rings counts the rings still out, which Close waits for, so
+	// none is left to CANCEL through a user agent closed after us.
+	shutdown     context.Context
+	stopShutdown context.CancelFunc
+	rings        sync.WaitGroup
+	stopWatch    func() // ends the registration watch
 
 	mu     sync.Mutex
 	legs   map[string]*leg  // by dialog ID
@@ -218,6 +224,7 @@ func New(cfg Config) (*B2BUA, error) {
 		legs:     map[string]*leg{}, calls: map[string]*call{},
 		quit: make(chan struct{}),
 	}
+	b.shutdown, b.stopShutdown = context.WithCancel(context.Background())
 	for tp, addr := range cfg.Listeners {
 		uri := addr
 		uri.UriParams = sip.NewParams()
@@ -244,8 +251,8 @@ func New(cfg Config) (*B2BUA, error) {
 	return b, nil
 }
 
-// Close hangs up every established call and stops the B2BUA's own
-// goroutines.
+// Close cancels every ring still out, hangs up every established call,
+// and returns once the rings and the B2BUA's own goroutines are done.
 func (b *B2BUA) Close() error {
 	b.closeOnce.Do(func() {
 		close(b.quit)
@@ -254,8 +261,10 @@ func (b *B2BUA) Close() error {
 		}
 	})
 	defer b.wg.Wait()
+	defer b.rings.Wait()
 	b.mu.Lock()
 	b.closed = true
+	b.stopShutdown()
 	calls := make([]*call, 0, len(b.calls))
 	for _, c := range b.calls {
 		if c.answered || c.waits() {
@@ -291,6 +300,17 @@ func (b *B2BUA) uaFor(transport string) *sipgo.DialogUA {
 		return ua
 	}
 	return &b.uaStream
+}
+
+// startRing counts a ring Close must wait for; false once closed.
+func (b *B2BUA) startRing() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.rings.Add(1)
+	return true
 }
 
 func (b *B2BUA) isClosed() bool {

@@ -403,9 +403,13 @@ type forked struct {
 // dialOut calls an extension's phones (every registration at once: the
 // first to answer takes the call, the others are canceled) or a number
 // through a trunk, and waits for the answer; onRinging is called on each
-// 180/183. Canceling ctx CANCELs the call. The leg returned is answered
-// (ACKed), in no call.
+// 180/183. Canceling ctx, or closing the B2BUA, CANCELs the call. The
+// leg returned is answered (ACKed), in no call.
 func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg, *failure) {
+	if !b.startRing() {
+		return nil, fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonShutdown, nil)
+	}
+	defer b.rings.Done()
 	var branches []branch
 	var toUser string
 	var auth sipgo.AnswerOptions
@@ -446,6 +450,7 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.RingTimeout)
 	defer cancel()
+	defer context.AfterFunc(b.shutdown, cancel)()
 	var ringMu sync.Mutex
 	auth.OnResponse = func(res *sip.Response) error {
 		if res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress {
@@ -509,12 +514,18 @@ func (b *B2BUA) dialOut(ctx context.Context, o outgoing, onRinging func()) (*leg
 		}
 	}
 	if left > 0 {
-		cancel() // CANCEL the branches still ringing
-		go b.dropLosers(results, left)
+		cancel()       // CANCEL the branches still ringing
+		b.rings.Add(1) // this ring is counted still: never from zero
+		go func() {
+			defer b.rings.Done()
+			b.dropLosers(results, left)
+		}()
 	}
 	if win == nil {
 		var dr *sipgo.ErrDialogResponse
 		switch {
+		case b.shutdown.Err() != nil:
+			return nil, fail(sip.StatusServiceUnavailable, "Service Unavailable", ReasonShutdown, lastErr)
 		case errors.As(lastErr, &dr) && dr.Res.StatusCode >= 400:
 			return nil, fail(dr.Res.StatusCode, dr.Res.Reason, ReasonRejected, lastErr)
 		case errors.Is(lastErr, context.DeadlineExceeded):
