@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
 // TestSignStandardVector: the Standard Webhooks specification's published
@@ -125,6 +127,17 @@ func TestDeliverSignsWithEverySecret(t *testing.T) {
 		if err := Verify(s, hdr, body, now); err != nil {
 			t.Errorf("a receiver with one of the secrets: %v", err)
 		}
+		// The specification's own Go library agrees.
+		ref, err := standardwebhooks.NewWebhook(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ref.Verify(body, hdr); err != nil {
+			t.Errorf("the reference library, with one of the secrets: %v", err)
+		}
+	}
+	if ref, _ := standardwebhooks.NewWebhook(NewSecret()); ref.Verify(body, hdr) == nil {
+		t.Error("the reference library verified with a third secret")
 	}
 	if err := Verify(NewSecret(), hdr, body, now); err == nil {
 		t.Error("a third secret verified")

@@ -11,12 +11,15 @@ import (
 	"testing"
 	"time"
 
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/webhook"
 )
 
 // TestWebhooksFromTheFloor: the real server delivers an agent's login to
-// a webhook endpoint an admin made, signed with the secret shown once,
+// a webhook endpoint an admin made, signed with the secret shown once
+// (checked by our verifier and the Standard Webhooks reference library),
 // without anyone asking: the floor's journal wakes the worker.
 func TestWebhooksFromTheFloor(t *testing.T) {
 	var mu sync.Mutex
@@ -28,6 +31,13 @@ func TestWebhooksFromTheFloor(t *testing.T) {
 		defer mu.Unlock()
 		if err := webhook.Verify(secret, r.Header, b, time.Now()); err != nil {
 			t.Errorf("signature: %v", err)
+		}
+		// ...and as an integrator's Go service would, with the
+		// specification's reference library.
+		if ref, err := standardwebhooks.NewWebhook(secret); err != nil {
+			t.Errorf("reference library: %v", err)
+		} else if err := ref.Verify(b, r.Header); err != nil {
+			t.Errorf("reference library's verification: %v", err)
 		}
 		got[r.Header.Get("webhook-id")] = string(b)
 		w.WriteHeader(http.StatusNoContent)
