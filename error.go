@@ -42,6 +42,7 @@ const (
 	ErrLeadTaken         = "lead_taken"
 	ErrNotCampaignMember = "not_campaign_member"
 	ErrMailFailed        = "mail_failed"
+	ErrLimitReached      = "limit_reached"
 )
 
 // ErrorInfo describes one error code for the catalogue.
@@ -84,6 +85,7 @@ var Errors = []ErrorInfo{
 	{ErrQueuesDisabled, "The extension does not have the queues feature, so it cannot be a queue member."},
 	{ErrLastAdmin, "The account must keep at least one enabled admin user."},
 	{ErrNotCampaignMember, "The extension is not an agent member of the campaign."},
+	{ErrLimitReached, "The account already has as many items of this kind as it may; the message gives the limit. Delete one first."},
 	{ErrMailFailed, "The account's mail server could not be reached or refused the message; the message says which step failed and what the server answered."},
 }
 

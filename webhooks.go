@@ -164,6 +164,9 @@ func positive(s string) (int64, bool) {
 const (
 	MaxWebhookURL         = 2000
 	MaxWebhookDescription = 200
+	// MaxWebhookEndpoints is how many endpoints an account may have:
+	// each enabled one has its own worker reading the journal.
+	MaxWebhookEndpoints = 20
 	// DefaultSecretOverlap is how long a rotated-out secret keeps signing
 	// beside the new one; MaxSecretOverlap the longest it may.
 	DefaultSecretOverlap = 24 * time.Hour

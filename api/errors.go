@@ -44,6 +44,7 @@ var errorStatus = map[string]int{
 	callfloor.ErrLastAdmin:          http.StatusConflict,
 	callfloor.ErrNotCampaignMember:  http.StatusConflict,
 	callfloor.ErrMailFailed:         http.StatusBadGateway,
+	callfloor.ErrLimitReached:       http.StatusConflict,
 	callfloor.ErrLoginLocked:        http.StatusTooManyRequests,
 	callfloor.ErrRateLimited:        http.StatusTooManyRequests,
 

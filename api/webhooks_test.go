@@ -106,6 +106,13 @@ func TestWebhookEndpoints(t *testing.T) {
 
 	wantStatus(t, h.call("DELETE", path, tok, nil), http.StatusNoContent)
 	wantError(t, h.call("GET", path, tok, nil), http.StatusNotFound, callfloor.ErrNotFound, "")
+
+	// The account's limit: the seeded endpoint and 19 more, then none.
+	for range callfloor.MaxWebhookEndpoints - 1 {
+		wantStatus(t, h.call("POST", "/api/v1/webhook-endpoints", tok, map[string]any{"url": "http://127.0.0.1:9/more"}), http.StatusCreated)
+	}
+	wantError(t, h.call("POST", "/api/v1/webhook-endpoints", tok, map[string]any{"url": "http://127.0.0.1:9/one-too-many"}),
+		http.StatusConflict, callfloor.ErrLimitReached, "")
 }
 
 // TestWebhookURLsInsideTheNetwork: by default an endpoint may not point

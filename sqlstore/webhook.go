@@ -136,6 +136,13 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, w *callfloor.WebhookE
 		if err := checkEndpointExtension(ctx, c, account, w.ExtensionID); err != nil {
 			return err
 		}
+		var n int
+		if err := c.row(ctx, `SELECT COUNT(*) FROM webhook_endpoints WHERE account_id = ?`, account).Scan(&n); err != nil {
+			return dbErr("count webhook endpoints", err)
+		}
+		if n >= callfloor.MaxWebhookEndpoints {
+			return callfloor.Errorf(callfloor.ErrLimitReached, "an account has at most %d webhook endpoints", callfloor.MaxWebhookEndpoints)
+		}
 		if err := c.row(ctx, `SELECT COALESCE(MAX(seq), 0) FROM journal WHERE account_id = ?`, account).Scan(&w.Cursor); err != nil {
 			return dbErr("read journal head", err)
 		}

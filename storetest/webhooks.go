@@ -166,6 +166,19 @@ func testWebhookRules(t *testing.T, st callfloor.Store) {
 	wantErr(t, st.DeleteExtension(ctx, part.ID), callfloor.ErrInUse, "")
 	ok(t, st.DeleteWebhookEndpoint(ctx, w.ID))
 	ok(t, st.DeleteExtension(ctx, part.ID))
+
+	// An account has at most MaxWebhookEndpoints; another account's
+	// count is its own.
+	for range callfloor.MaxWebhookEndpoints {
+		mustHook(t, st, ctx)
+	}
+	wantErr(t, st.CreateWebhookEndpoint(ctx, hook()), callfloor.ErrLimitReached, "")
+	mustHook(t, st, other)
+	list, err = st.ListWebhookEndpoints(ctx)
+	ok(t, err)
+	if len(list) != callfloor.MaxWebhookEndpoints {
+		t.Fatalf("%d endpoints after the limit, want %d", len(list), callfloor.MaxWebhookEndpoints)
+	}
 }
 
 func testWebhookEnable(t *testing.T, st callfloor.Store) {
