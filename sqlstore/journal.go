@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/callfloor/callfloor"
 )
@@ -74,34 +73,35 @@ func (s *Store) ReadEvents(ctx context.Context, accountID, after int64, limit in
 		accountID, after, limit)
 }
 
-// ReadExtensionEvents returns the extension's events with from <= At < to.
-func (s *Store) ReadExtensionEvents(ctx context.Context, accountID, ext int64, from, to time.Time) ([]callfloor.Event, error) {
-	return s.readJournal(ctx, `SELECT body FROM journal WHERE account_id = ? AND extension_id = ? AND at >= ? AND at < ? ORDER BY seq`,
-		accountID, ext, toMS(from), toMS(to))
-}
-
 func (s *Store) readJournal(ctx context.Context, q string, args ...any) ([]callfloor.Event, error) {
 	out := []callfloor.Event{}
 	err := s.read(ctx, func(c conn) error {
-		rows, err := c.query(ctx, q, args...)
-		if err != nil {
-			return dbErr("read journal", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var body string
-			if err := rows.Scan(&body); err != nil {
-				return dbErr("read journal", err)
-			}
-			var e callfloor.Event
-			if err := json.Unmarshal([]byte(body), &e); err != nil {
-				return fmt.Errorf("sqlstore: decode journal event: %w", err)
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+		var err error
+		out, err = scanEvents(ctx, c, out, q, args...)
+		return err
 	})
 	return out, err
+}
+
+// scanEvents appends the events (bodies) q selects to out.
+func scanEvents(ctx context.Context, c conn, out []callfloor.Event, q string, args ...any) ([]callfloor.Event, error) {
+	rows, err := c.query(ctx, q, args...)
+	if err != nil {
+		return out, dbErr("read journal", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return out, dbErr("read journal", err)
+		}
+		var e callfloor.Event
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return out, fmt.Errorf("sqlstore: decode journal event: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // SaveSnapshot replaces the account's snapshot unless a newer one is there.

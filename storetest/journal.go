@@ -15,6 +15,8 @@ var journalTests = []test{
 	{"journal/a taken sequence number fails the whole append", testJournalDuplicate},
 	{"journal/accounts are separate", testJournalIsolation},
 	{"journal/extension events by time", testJournalExtension},
+	{"journal/extension reads agree before, during and after indexing", testJournalIndex},
+	{"journal/two indexers index each event once", testJournalIndexRace},
 	{"journal/snapshots keep the newest", testSnapshots},
 }
 
@@ -130,6 +132,117 @@ func testJournalExtension(t *testing.T, st callfloor.Store) {
 		seqs = append(seqs, e.Seq)
 	}
 	same(t, "extension 2 between 10 s and 20 s", seqs, []int64{10, 13, 16, 19})
+}
+
+// journalIndexer fills the journal's index by extension after the fact
+// (sqlstore.Store).
+type journalIndexer interface {
+	IndexJournal(ctx context.Context, accountID int64) (int, error)
+	IndexJournals(ctx context.Context) (int, error)
+}
+
+func indexer(t *testing.T, st callfloor.Store) journalIndexer {
+	t.Helper()
+	ix, is := st.(journalIndexer)
+	if !is {
+		t.Fatalf("%T does not index its journal", st)
+	}
+	return ix
+}
+
+// extSeqs reads the extension's events between the offsets from jt0.
+func extSeqs(t *testing.T, st callfloor.Store, account, ext int64, from, to time.Duration) []int64 {
+	t.Helper()
+	got, err := st.ReadExtensionEvents(context.Background(), account, ext, jt0.Add(from), jt0.Add(to))
+	ok(t, err)
+	seqs := []int64{}
+	for _, e := range got {
+		if e.ExtensionID != ext || e.AccountID != account {
+			t.Fatalf("read of extension %d gave %+v", ext, e)
+		}
+		seqs = append(seqs, e.Seq)
+	}
+	return seqs
+}
+
+// testJournalIndex: a read by extension gives the same events whether
+// none, part or all of the journal is indexed, and the indexer catches
+// every account up.
+func testJournalIndex(t *testing.T, st callfloor.Store) {
+	a, _ := newAccount(t, st, "acme", callfloor.LicenceNone, 0)
+	b, _ := newAccount(t, st, "globex", callfloor.LicenceNone, 0)
+	ctx := context.Background()
+	ix := indexer(t, st)
+	ok(t, st.AppendEvents(ctx, a.ID, journalEvents(a.ID, 1, 30))) // extension = 1 + seq%3, at = jt0 + seq s
+	ok(t, st.AppendEvents(ctx, b.ID, journalEvents(b.ID, 1, 5)))
+	want := []int64{10, 13, 16, 19}
+	same(t, "nothing indexed", extSeqs(t, st, a.ID, 2, 10*time.Second, 20*time.Second), want)
+	n, err := ix.IndexJournals(ctx)
+	ok(t, err)
+	if n != 35 {
+		t.Fatalf("indexed %d events of both accounts, want 35", n)
+	}
+	same(t, "all indexed", extSeqs(t, st, a.ID, 2, 10*time.Second, 20*time.Second), want)
+	// More events: the read joins the index and the journal after it.
+	ok(t, st.AppendEvents(ctx, a.ID, journalEvents(a.ID, 31, 9)))
+	want = []int64{13, 16, 19, 22, 25, 28, 31, 34, 37}
+	same(t, "part indexed", extSeqs(t, st, a.ID, 2, 13*time.Second, 38*time.Second), want)
+	n, err = ix.IndexJournal(ctx, a.ID)
+	ok(t, err)
+	if n != 9 {
+		t.Fatalf("indexed %d more events, want 9", n)
+	}
+	same(t, "all indexed again", extSeqs(t, st, a.ID, 2, 13*time.Second, 38*time.Second), want)
+	n, err = ix.IndexJournals(ctx)
+	ok(t, err)
+	if n != 0 {
+		t.Fatalf("indexed %d events with nothing new", n)
+	}
+	same(t, "the other account", extSeqs(t, st, b.ID, 2, 0, time.Hour), []int64{1, 4})
+}
+
+// testJournalIndexRace: two indexers (two servers) at once index each
+// event once, and reads stay right.
+func testJournalIndexRace(t *testing.T, st callfloor.Store) {
+	a, _ := newAccount(t, st, "acme", callfloor.LicenceNone, 0)
+	ctx := context.Background()
+	ix := indexer(t, st)
+	const n = 5000 // more than one batch
+	for from := int64(1); from <= n; from += 1000 {
+		ok(t, st.AppendEvents(ctx, a.ID, journalEvents(a.ID, from, 1000)))
+	}
+	counts := make(chan int, 2)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			c, err := ix.IndexJournal(ctx, a.ID)
+			counts <- c
+			errs <- err
+		}()
+	}
+	total := 0
+	for range 2 {
+		total += <-counts
+		ok(t, <-errs)
+	}
+	// A loser stops at the first batch the other took: a last run
+	// finishes what is left.
+	c, err := ix.IndexJournal(ctx, a.ID)
+	ok(t, err)
+	if total+c != n {
+		t.Fatalf("the indexers indexed %d events between them, want %d", total+c, n)
+	}
+	seqs := extSeqs(t, st, a.ID, 1, 0, 24*time.Hour)
+	if len(seqs) != n/3 || seqs[0] != 3 || seqs[len(seqs)-1] != n-2 {
+		t.Fatalf("extension 1 reads %d events, %v...", len(seqs), seqs[:3])
+	} // A period across two chunks of the index (1,024 events each).
+	var want []int64
+	for q := int64(2001); q < 3000; q++ {
+		if q%3 == 0 {
+			want = append(want, q)
+		}
+	}
+	same(t, "extension 1 from 2,001 s to 3,000 s", extSeqs(t, st, a.ID, 1, 2001*time.Second, 3000*time.Second), want)
 }
 
 func testSnapshots(t *testing.T, st callfloor.Store) {

@@ -63,6 +63,9 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
+	// The journal's index by extension is filled beside the load, every
+	// second, as the server does: its writes share the database.
+	stopIndex := b.indexEverySecond(ctx)
 	// Latency first, at a steady offered rate; then saturation. (After a
 	// saturating burst SQLite spends a while copying its large WAL into
 	// the database, and latency measured then says more about that.)
@@ -70,6 +73,7 @@ func main() {
 		fatal(err)
 	}
 	b.load(ctx, *clients, *duration)
+	stopIndex()
 	b.f.Close()
 	if *restartEvents > 0 {
 		if err := b.restart(ctx, *restartEvents); err != nil {
@@ -210,15 +214,18 @@ func (b *bench) restart(ctx context.Context, n int) error {
 	if err := b.st.CreateAccount(ctx, a); err != nil {
 		return err
 	}
-	s := floor.NewState(time.Now(), time.UTC)
-	now := time.Now()
+	// The events are spread over the 30 days before now, as a month of a
+	// busy account's journal would be, so the reads below have periods.
+	start := time.Now().Add(-journalDays * 24 * time.Hour)
+	step := journalDays * 24 * time.Hour / time.Duration(n)
+	s := floor.NewState(start, time.UTC)
 	const batch = 5000
 	var lastSnap int64
 	evs := make([]callfloor.Event, 0, batch)
 	for i := 0; i < n; i++ {
 		ext := int64(i%b.perAccount + 1)
 		in := b.cycle(s, ext)
-		out, err := floor.Decide(b.cfg, s, in, now)
+		out, err := floor.Decide(b.cfg, s, in, start.Add(time.Duration(i)*step))
 		if err != nil {
 			return err
 		}
@@ -255,6 +262,76 @@ func (b *bench) restart(ctx context.Context, n int) error {
 	}
 	fmt.Printf("restart_full_replay_seconds: %.2f s\n", time.Since(t0).Seconds())
 	fmt.Printf("# journal of %d events, %d agents; snapshot + tail and full replay agree: %v\n", full.Seq, len(full.Agents), rs.Seq == full.Seq)
+	t0 = time.Now()
+	indexed, err := b.st.IndexJournal(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("journal_index_events_per_second: %.0f events/s\n", float64(indexed)/time.Since(t0).Seconds())
+	return b.reads(ctx, a.ID, start)
+}
+
+// indexEverySecond indexes the journals by extension every second until
+// the returned stop is called, and then says how far behind it was.
+func (b *bench) indexEverySecond(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	var most time.Duration
+	go func() {
+		defer close(done)
+		for {
+			t0 := time.Now()
+			if _, err := b.st.IndexJournals(ctx); err != nil && ctx.Err() == nil {
+				log.Printf("index journals: %v", err)
+			}
+			most = max(most, time.Since(t0))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		fmt.Printf("# the journal index's longest pass during the load: %.0f ms\n", ms(most))
+	}
+}
+
+// journalDays is the period the restart measurement's journal covers.
+const journalDays = 30
+
+// reads times the journal's reads by extension and period, on the
+// restart measurement's journal: one agent's day and month (the
+// attendance report), and a day of the account's own events (extension
+// 0: the queue report and the dialler's figures).
+func (b *bench) reads(ctx context.Context, account int64, start time.Time) error {
+	day := 24 * time.Hour
+	mid := start.Add(journalDays / 2 * day)
+	for _, r := range []struct {
+		name     string
+		ext      int64
+		from, to time.Time
+	}{
+		{"journal_read_agent_day_ms", 7, mid, mid.Add(day)},
+		{"journal_read_agent_month_ms", 7, start, start.Add(journalDays * day)},
+		{"journal_read_account_day_ms", 0, mid, mid.Add(day)},
+	} {
+		var times []time.Duration
+		var got int
+		for range 5 {
+			t0 := time.Now()
+			evs, err := b.st.ReadExtensionEvents(ctx, account, r.ext, r.from, r.to)
+			if err != nil {
+				return err
+			}
+			times, got = append(times, time.Since(t0)), len(evs)
+		}
+		slices.Sort(times)
+		fmt.Printf("%s: %.2f ms\n", r.name, ms(times[len(times)/2]))
+		fmt.Printf("# %s: %d events, median of 5\n", r.name, got)
+	}
 	return nil
 }
 

@@ -76,6 +76,8 @@ type Main struct {
 	stopDialer func()
 	// stopReports ends the automated reports' scheduler.
 	stopReports func()
+	// stopIndex ends the journal's indexing by extension.
+	stopIndex func()
 	// webhooks delivers the integrated system webhooks from the journal;
 	// the floor's publisher reads it from its own goroutine.
 	webhooks atomic.Pointer[delivery.Service]
@@ -175,6 +177,9 @@ func (m *Main) Open(ctx context.Context) error {
 		Webhooks: hooks,
 	})
 	m.startReports(handler)
+	if ix, ok := m.Store.(journalIndexer); ok {
+		m.stopIndex = indexJournals(ix, m.Logger)
+	}
 	hooks.Start()
 	ln, err := net.Listen("tcp", m.Config.HTTP)
 	if err != nil {
@@ -505,6 +510,9 @@ func (m *Main) startReports(deliver reportsched.Deliverer) {
 func (m *Main) Close() error {
 	if m.stopReports != nil {
 		m.stopReports()
+	}
+	if m.stopIndex != nil {
+		m.stopIndex()
 	}
 	if w := m.webhooks.Load(); w != nil {
 		w.Stop()

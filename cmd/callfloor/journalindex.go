@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// journalIndexer is the store's indexing of its journals by extension
+// (sqlstore.Store).
+type journalIndexer interface {
+	IndexJournals(ctx context.Context) (int, error)
+}
+
+// indexEvery is how often the server indexes its journals by extension.
+const indexEvery = time.Second
+
+// indexJournals keeps every account's journal index by extension up with
+// its journal, off the floor's commit path, until the returned stop is
+// called. Reads by extension are right at any moment; this keeps them
+// fast (the part after the index is read from the journal itself).
+func indexJournals(st journalIndexer, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(indexEvery)
+		defer t.Stop()
+		for {
+			if _, err := st.IndexJournals(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("journal index by extension behind", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
