@@ -230,10 +230,20 @@ func (s *setup) run() *failure {
 	err = s.answer(ansA)
 	close(s.a.answered)
 	if err != nil {
-		b.log.Warn("caller did not confirm the answer", "call", c.id, "err", err)
-		c.end(nil, ReasonError)
+		s.unconfirmed(c, err)
 	}
 	return nil
+}
+
+// unconfirmed ends c, whose caller never confirmed our answer (err). A
+// caller whose BYE was read before its ACK hung up: the BYE ends the call
+// itself, as the caller's hang-up.
+func (s *setup) unconfirmed(c *call, err error) {
+	if s.a.in.LoadState() == sip.DialogStateEnded {
+		return
+	}
+	s.b.log.Warn("caller did not confirm the answer", "call", c.id, "err", err)
+	c.end(nil, ReasonError)
 }
 
 // answer sends the caller the 200 OK with our SDP answer (and the

@@ -96,8 +96,7 @@ func (s *setup) queueCall(offerA *sdp.Session) *failure {
 	err = s.answer(ansA)
 	close(s.a.answered)
 	if err != nil {
-		b.log.Warn("queue caller did not confirm the answer", "call", c.id, "err", err)
-		c.end(nil, ReasonError)
+		s.unconfirmed(c, err)
 		return nil
 	}
 	b.emit(e)
