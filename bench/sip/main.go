@@ -96,6 +96,7 @@ type bench struct {
 	gen            *generator
 	uas            *sippCmd
 	callers        string // the calling sipp's injection file
+	idleRSS        int64  // kB, the server's before the first call
 }
 
 // setup starts the server, its extensions, the generator and the callee's
@@ -223,6 +224,8 @@ func (b *bench) uac(ctx context.Context, dir string, calls, rate int, hold, time
 }
 
 func (b *bench) run(ctx context.Context) error {
+	b.idleRSS = procStatus(b.srv.pid())["VmRSS"]
+	fmt.Printf("# server RSS before the first call: %.1f MiB\n", float64(b.idleRSS)/1024)
 	if b.opt.calls > 0 {
 		if err := b.holdPhase(ctx); err != nil {
 			return err
@@ -242,6 +245,8 @@ func (b *bench) run(ctx context.Context) error {
 	fmt.Printf("# %s after the last call: server RSS %.1f MiB, %d threads, %d open files\n",
 		b.opt.linger, float64(st["VmRSS"])/1024, st["Threads"], procFDs(pid))
 	fmt.Printf("server_rss_peak: %.1f MiB\n", float64(st["VmHWM"])/1024)
+	fmt.Printf("server_rss_after_mib: %.1f MiB (goal: within 20%% of the %.1f MiB before the first call)\n",
+		float64(st["VmRSS"])/1024, float64(b.idleRSS)/1024)
 	if n := b.srv.logLines(); n > 0 {
 		fmt.Printf("# server logged %d warnings or errors; the last:\n", n)
 		for _, l := range splitLines(b.srv.logTail(3)) {

@@ -81,6 +81,10 @@ func (b *bench) holdPhase(ctx context.Context) error {
 		fmt.Printf("cpu_cores_per_1000_calls: %.3f cores\n", res.serverCPU/float64(res.minActive)*1000)
 	}
 	fmt.Printf("server_rss: %.1f MiB\n", float64(res.rss)/1024)
+	if res.minActive > 0 {
+		fmt.Printf("server_rss_per_call_kib: %.1f KiB (goal: at most 64; RSS while held over the %.1f MiB before the first call)\n",
+			float64(res.rss-b.idleRSS)/float64(res.minActive), float64(b.idleRSS)/1024)
+	}
 	return nil
 }
 
