@@ -1,6 +1,7 @@
 // Package crashtest kills a real callfloor server with SIGKILL at random
 // moments while a driver sends it random valid commands and simulated call
-// events, and checks that nothing acknowledged is ever lost.
+// events, and checks that nothing acknowledged is ever lost: not from the
+// journal, and not from a webhook endpoint's deliveries.
 package crashtest
 
 import (
@@ -35,14 +36,28 @@ type server struct {
 	addr string
 	cmd  *exec.Cmd
 	log  *os.File
+	// args are the test's own settings, after the common ones.
+	args []string
+}
+
+// build builds the callfloor binary into dir and returns its path.
+func build(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "callfloor")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/callfloor/callfloor/cmd/callfloor").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 func (s *server) start() {
 	s.t.Helper()
 	// No simulated carrier: its default address is a fixed port, and the
 	// crash test drives calls through the simulated telephony plane.
-	s.cmd = exec.Command(s.bin, "demo", "--data", s.dir, "--http", s.addr, "--sip", "127.0.0.1:0", "--sip-ws", "127.0.0.1:0", "--simulate",
-		"--demo-carrier", "", "--demo-password", demoPassword, "--log-level", "warn")
+	args := []string{"demo", "--data", s.dir, "--http", s.addr, "--sip", "127.0.0.1:0", "--sip-ws", "127.0.0.1:0", "--simulate",
+		"--demo-carrier", "", "--demo-password", demoPassword, "--log-level", "warn"}
+	s.cmd = exec.Command(s.bin, append(args, s.args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
@@ -57,11 +72,16 @@ func (s *server) start() {
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
+	s.t.Fatalf("server did not come up; the end of its log:\n%s", s.logTail())
+}
+
+// logTail is the end of the server's log, over every run.
+func (s *server) logTail() string {
 	b, _ := os.ReadFile(s.log.Name())
 	if len(b) > 4000 {
 		b = b[len(b)-4000:]
 	}
-	s.t.Fatalf("server did not come up; the end of its log:\n%s", b)
+	return string(b)
 }
 
 // kill ends the process with SIGKILL: no shutdown code runs.
@@ -214,11 +234,7 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 		kills = v
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "callfloor")
-	build := exec.Command("go", "build", "-o", bin, "github.com/callfloor/callfloor/cmd/callfloor")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := build(t, dir)
 	logf, _ := os.Create(filepath.Join(dir, "server.log"))
 	defer logf.Close()
 	s := &server{t: t, bin: bin, dir: filepath.Join(dir, "data"), addr: freeAddr(t), log: logf}

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/callfloor/callfloor/sip/registrar"
+	"github.com/callfloor/callfloor/webhook/delivery"
 )
 
 // Config is every setting of the server. Each one can come from the YAML
@@ -78,8 +79,13 @@ type Config struct {
 	// WebhookAllowPrivate lets webhook requests reach loopback and
 	// private addresses.
 	WebhookAllowPrivate bool
-	SIPRealm            string
-	Simulate            bool
+	// WebhookTimeout is how long a webhook endpoint has to answer;
+	// WebhookLease how long a message a server is sending stays its own
+	// (a server that dies leaves its messages to be sent again then).
+	WebhookTimeout time.Duration
+	WebhookLease   time.Duration
+	SIPRealm       string
+	Simulate       bool
 	// MetricsToken, when set, serves the Prometheus metrics at /metrics
 	// to requests bearing it; MetricsListen serves them without a token
 	// on an address of their own. Both empty: no metrics served.
@@ -121,6 +127,8 @@ func DefaultConfig() Config {
 		LogLevel:          "info",
 		LogFormat:         "text",
 		SessionTTL:        12 * time.Hour,
+		WebhookTimeout:    delivery.Timeout,
+		WebhookLease:      delivery.Lease,
 		SIPRealm:          "callfloor",
 		DemoPassword:      "callfloor",
 		WebRTCICEServers:  []string{},
@@ -334,8 +342,28 @@ func settings() []setting {
 				return nil
 			}},
 		boolSetting("secure-cookies", "mark session cookies Secure (set when serving behind HTTPS)", func(c *Config) *bool { return &c.SecureCookies }),
-		boolSetting("webhook-allow-private", "let webhook requests (the campaigns' buttons) reach loopback, private and link-local addresses; off, they are refused",
+		boolSetting("webhook-allow-private", "let webhook requests (the campaigns' buttons and the integrated system webhooks) reach loopback, private and link-local addresses; off, they are refused",
 			func(c *Config) *bool { return &c.WebhookAllowPrivate }),
+		{name: "webhook-timeout", usage: "how long a webhook endpoint (the integrated system webhooks) has to answer a message before the try counts as failed, 1s to 60s",
+			get: func(c *Config) string { return c.WebhookTimeout.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(strings.TrimSpace(v))
+				if err != nil || d < time.Second || d > time.Minute {
+					return fmt.Errorf("webhook timeout must be a duration between 1s and 60s, e.g. 15s")
+				}
+				c.WebhookTimeout = d
+				return nil
+			}},
+		{name: "webhook-lease", usage: "how long a webhook message a server is sending stays its own: a server that dies mid-send leaves it to be sent again (same id) after this; at least twice webhook-timeout, up to 1h",
+			get: func(c *Config) string { return c.WebhookLease.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(strings.TrimSpace(v))
+				if err != nil || d < 2*time.Second || d > time.Hour {
+					return fmt.Errorf("webhook lease must be a duration between 2s and 1h (and at least twice webhook-timeout), e.g. 1m")
+				}
+				c.WebhookLease = d
+				return nil
+			}},
 		mk("sip-realm", "SIP digest realm for extension credentials", false, func(c *Config) *string { return &c.SIPRealm }),
 		boolSetting("simulate", "serve the simulated telephony plane's endpoints (tests and scripted demos)", func(c *Config) *bool { return &c.Simulate }),
 		{name: "metrics-token", usage: "serve the Prometheus metrics at /metrics to requests with this bearer token (16 characters or more); empty: not on the API's address",
@@ -547,6 +575,10 @@ func (c Config) check() error {
 	}
 	if (c.SIPTLS != "" || c.SIPWSS != "") && c.TLSCert == "" {
 		return errors.New("sip-tls and sip-wss need a certificate: set tls-cert and tls-key (PEM files)")
+	}
+	if least := delivery.MinLease(c.WebhookTimeout); c.WebhookLease < least {
+		return fmt.Errorf("webhook-lease (%s) must be at least twice webhook-timeout (%s), %s, so that a slow answer's message is not sent again beside it",
+			c.WebhookLease, c.WebhookTimeout, least)
 	}
 	return nil
 }

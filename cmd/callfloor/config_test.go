@@ -74,6 +74,9 @@ func TestConfigPrecedence(t *testing.T) {
 		{"sip allow emptied by flag", []string{"--sip-allow", ""}, map[string]string{"CALLFLOOR_SIP_ALLOW": "192.0.2.0/24"}, func(c Config) bool {
 			return len(c.SIPAllow) == 0
 		}},
+		{"webhook timeout and lease", []string{"--webhook-timeout", "2s", "--webhook-lease", "4s"}, nil, func(c Config) bool {
+			return c.WebhookTimeout == 2*time.Second && c.WebhookLease == 4*time.Second
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,6 +119,9 @@ func TestConfigErrors(t *testing.T) {
 		{"sip ban time too short", []string{"--sip-ban-time", "0s"}, nil, "sip ban time must be"},
 		{"sip allow single address", []string{"--sip-allow", "192.0.2.7"}, nil, "192.0.2.7/32"},
 		{"sip allow bad network", []string{"--sip-allow", "192.0.2.0/24,office"}, nil, `"office" is not a network`},
+		{"webhook timeout too long", []string{"--webhook-timeout", "2m"}, nil, "webhook timeout must be"},
+		{"webhook lease shorter than two sends", []string{"--webhook-lease", "20s"}, nil, "at least twice webhook-timeout (15s)"},
+		{"webhook lease shorter than a shorter timeout's", []string{"--webhook-timeout", "3s", "--webhook-lease", "5s"}, nil, "webhook-lease (5s)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

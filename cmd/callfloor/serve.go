@@ -165,7 +165,7 @@ func (m *Main) Open(ctx context.Context) error {
 		m.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	}
 	hooks := delivery.New(delivery.Config{Store: st, Clock: m.Clock, Logger: m.Logger,
-		AllowPrivate: m.Config.WebhookAllowPrivate, Publish: m.Hub.PublishLive, Registry: registry})
+		AllowPrivate: m.Config.WebhookAllowPrivate, Timeout: m.Config.WebhookTimeout, Lease: m.Config.WebhookLease, Publish: m.Hub.PublishLive, Registry: registry})
 	m.webhooks.Store(hooks)
 	handler := api.New(api.Config{
 		Registry: registry, MetricsToken: m.Config.MetricsToken,

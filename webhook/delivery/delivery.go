@@ -54,10 +54,10 @@ var Retries = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute
 	10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour}
 
 const (
-	// Timeout is how long an endpoint has to answer.
+	// Timeout is how long an endpoint has to answer, by default.
 	Timeout = 15 * time.Second
 	// Lease is how long a claimed message is held for the worker that
-	// claimed it; a worker that dies lets it go then.
+	// claimed it, by default; a worker that dies lets it go then.
 	Lease = time.Minute
 	// StaleAfter is how long an endpoint may go without a success before
 	// a failed message disables it.
@@ -81,6 +81,12 @@ type Config struct {
 	Client *webhook.Client
 	// Timeout is how long an endpoint has to answer (Timeout when 0).
 	Timeout time.Duration
+	// Lease is how long a claimed message is held for this service
+	// (Lease when 0): a server that dies mid-send leaves its messages
+	// claimed, and they are sent again when the lease ends. It must
+	// outlast a send, or a slow answer's message would be sent again
+	// beside it: New raises it to MinLease(Timeout).
+	Lease time.Duration
 	// AllowPrivate lets the messages reach loopback and private
 	// addresses (tests; an integrator inside the network).
 	AllowPrivate bool
@@ -98,6 +104,11 @@ type Config struct {
 	// Jitter lengthens a retry's wait; nil adds up to 10% at random.
 	Jitter func(time.Duration) time.Duration
 }
+
+// MinLease is the shortest lease that outlasts a send with the timeout:
+// the journal read that builds the body, the request and the recording
+// of its answer, with the timeout again as margin.
+func MinLease(timeout time.Duration) time.Duration { return 2 * timeout }
 
 // Service runs one worker per enabled endpoint.
 type Service struct {
@@ -119,6 +130,10 @@ func New(cfg Config) *Service {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = Timeout
 	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = Lease
+	}
+	cfg.Lease = max(cfg.Lease, MinLease(cfg.Timeout))
 	if cfg.Poll <= 0 {
 		cfg.Poll = 2 * time.Second
 	}
@@ -342,7 +357,7 @@ func (s *Service) fill(ctx context.Context, ep *callfloor.WebhookEndpoint) error
 
 func (s *Service) claim(ctx context.Context, ep *callfloor.WebhookEndpoint, limit int) (*callfloor.WebhookClaim, error) {
 	now := s.cfg.Clock.Now()
-	c, err := s.cfg.Store.ClaimWebhookMessages(ctx, ep.AccountID, ep.ID, now, now.Add(Lease), limit)
+	c, err := s.cfg.Store.ClaimWebhookMessages(ctx, ep.AccountID, ep.ID, now, now.Add(s.cfg.Lease), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -232,6 +232,48 @@ func TestTimeouts(t *testing.T) {
 	r.checkDelivery(r.rc.all())
 }
 
+// TestLeaseIsWhatARestartCosts: a message cut short by a restart is
+// sent again when the lease the service was given ends, not before; a
+// lease shorter than a send is raised to MinLease.
+func TestLeaseIsWhatARestartCosts(t *testing.T) {
+	r := newRig(t)
+	r.close()
+	r.lease = 10 * time.Second
+	r.open()
+	r.rc.answer = func(_ *received, before int) (int, http.Header, bool) {
+		return http.StatusOK, nil, before == 0 // the first hangs
+	}
+	r.journal(1, 201)
+	r.svc.Start()
+	waitFor(t, "a message on the wire", func() bool { return r.rc.count() == 1 })
+	r.close()
+	r.open()
+	r.clock.Advance(r.lease - time.Millisecond)
+	if _, err := r.svc.RunOnce(context.Background(), r.acc.ID, r.ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.rc.count(); n != 1 {
+		t.Fatalf("%d requests before the lease ended", n)
+	}
+	r.runUntil(t0.Add(r.lease + time.Second))
+	got := r.rc.all()
+	if len(got) != 2 || got[1].id != got[0].id || got[1].status != http.StatusOK {
+		t.Fatalf("requests %+v", got)
+	}
+	r.checkDelivery(got)
+
+	for _, tc := range []struct{ timeout, lease, want time.Duration }{
+		{0, 0, Lease},
+		{2 * time.Second, 5 * time.Second, 5 * time.Second},
+		{2 * time.Second, time.Second, 4 * time.Second},
+		{0, 10 * time.Second, MinLease(Timeout)},
+	} {
+		if got := New(Config{Timeout: tc.timeout, Lease: tc.lease}).cfg.Lease; got != tc.want {
+			t.Errorf("timeout %v, lease %v: the service holds messages %v, want %v", tc.timeout, tc.lease, got, tc.want)
+		}
+	}
+}
+
 // TestGivesUpAfterThreeDays: a message that keeps failing is tried 13
 // times over a little more than three days, then failed; the endpoint, without a
 // success for three days, is disabled and the admins told.

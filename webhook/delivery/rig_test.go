@@ -171,6 +171,7 @@ type rig struct {
 	rc     *receiver
 	ep     *callfloor.WebhookEndpoint
 	seq    int64
+	lease  time.Duration // the service's (Lease when 0)
 	mu     sync.Mutex
 	events []callfloor.Event // published live
 }
@@ -198,7 +199,7 @@ func (r *rig) open() {
 	st, err := sqlite.Open(context.Background(), r.path, sqlstore.Options{Clock: r.clock})
 	must(r.t, err)
 	r.store = st
-	r.svc = New(Config{Store: st, Clock: r.clock, AllowPrivate: true, Timeout: 300 * time.Millisecond,
+	r.svc = New(Config{Store: st, Clock: r.clock, AllowPrivate: true, Timeout: 300 * time.Millisecond, Lease: r.lease,
 		Jitter: func(d time.Duration) time.Duration { return d }, Publish: r.publish})
 }
 
