@@ -1,7 +1,8 @@
 // Package benchserver runs callfloor serve as its own process for a load
 // benchmark: it builds the binary, makes an account with its admin, serves
-// on a free loopback port on SQLite, and makes logged-in agents. Its
-// client calls the API with tokens, as an integration would.
+// on a free loopback port on SQLite, makes logged-in agents and has them
+// pause and unpause at a steady rate (Pauses). Its client calls the API
+// with tokens, as an integration would.
 package benchserver
 
 import (
