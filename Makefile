@@ -8,7 +8,7 @@ STATICCHECK   := bin/staticcheck
 CALLFLOOR_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CALLFLOOR_TEST_POSTGRES
 
-.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip bench-webrtc bench-dialer bench-stream bench-boards bench-reports clean
+.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip bench-webrtc bench-dialer bench-stream bench-webhooks bench-boards bench-reports clean
 
 all: build
 
@@ -86,6 +86,14 @@ bench-dialer: setup-run
 # second; the time from an event journaled to the last stream's socket.
 bench-stream: setup-run
 	$(GO) run ./bench/stream
+
+# The webhooks' delivery: callfloor serve as its own process, agents
+# pausing and unpausing at 1,000 journaled events a second for a minute,
+# each event to 10 endpoints on loopback, one of them answering 500 to
+# every other request; the time from an event journaled to its first
+# attempt, the events lost and the duplicate deliveries.
+bench-webhooks: setup-run
+	$(GO) run ./bench/webhooks -rate 1000 -duration 60s -endpoints 10
 
 # The agents board's smoothness: 500 agents changing state 250 times a
 # second under the supervisors' Agents board in headless Chromium; prints

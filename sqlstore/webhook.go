@@ -376,7 +376,9 @@ func (s *Store) FindWebhookMessage(ctx context.Context, endpointID, seq, outboxI
 	var list []*callfloor.WebhookMessage
 	err = s.read(ctx, func(c conn) (err error) {
 		if seq > 0 {
-			list, err = loadMessages(ctx, c, `account_id = ? AND endpoint_id = ? AND seq = ?`, account, endpointID, seq)
+			// "seq > 0" lets the database use the partial index of
+			// (endpoint_id, seq): a bound seq alone does not show it.
+			list, err = loadMessages(ctx, c, `account_id = ? AND endpoint_id = ? AND seq > 0 AND seq = ?`, account, endpointID, seq)
 		} else {
 			list, err = loadMessages(ctx, c, `account_id = ? AND endpoint_id = ? AND id = ? AND seq = 0`, account, endpointID, outboxID)
 		}
@@ -417,7 +419,7 @@ func (s *Store) QueueWebhookMessages(ctx context.Context, endpointID int64, msgs
 			case m.ID != 0:
 				res, err = c.exec(ctx, requeue+`id = ?`, now, now, now, account, endpointID, m.ID)
 			case m.Seq > 0:
-				res, err = c.exec(ctx, requeue+`seq = ?`, now, now, now, account, endpointID, m.Seq)
+				res, err = c.exec(ctx, requeue+`seq > 0 AND seq = ?`, now, now, now, account, endpointID, m.Seq)
 			default:
 				err = c.row(ctx, `INSERT INTO webhook_outbox (account_id, endpoint_id, seq, lane, event_type, payload, status, attempts,
 					next_attempt_at, queued_at, updated_at) VALUES (?, ?, 0, ?, ?, ?, 'pending', 0, ?, ?, ?) RETURNING id`,

@@ -3,10 +3,10 @@
 // logs in -agents agents, opens -clients supervisor WebSocket streams
 // (/api/v1/stream, one API token), and has the agents pause and unpause
 // through the API for -duration, together offering -rate commands a
-// second on a fixed schedule (load.go): a command the server has not
-// taken a whole turn after it was due is skipped and counted, so the
-// rate offered is the one asked for and the rate applied is what the
-// server took. Each pause or unpause is one journaled event; every
+// second on a fixed schedule (benchserver's Pauses): a command the
+// server has not taken a whole turn after it was due is skipped and
+// counted, so the rate offered is the one asked for and the rate
+// applied is what the server took. Each pause or unpause is one journaled event; every
 // client times each event from its journal timestamp to the moment its
 // frame is whole in the client's buffer (client.go). For each event the
 // slowest client counts (the last socket it reached), and the benchmark
@@ -103,8 +103,8 @@ func run(nAgents, nClients, rate int, duration time.Duration, cpuprofile string)
 	for i, a := range agents {
 		tokens[i] = a.Token
 	}
-	l := drive(ctx, srv, tokens, reason.ID, rate, duration)
-	behind := settle(cl, l.lastSeq, 15*time.Second)
+	l := srv.Pauses(ctx, tokens, reason.ID, rate, duration, nil)
+	behind := settle(cl, l.LastSeq, 15*time.Second)
 	profiled.Wait()
 	for _, c := range cl {
 		c.stop()
@@ -138,7 +138,7 @@ func settle(cl []*client, last int64, d time.Duration) int {
 
 // report prints the load, what reached the streams, and per event the
 // slowest client's latency.
-func report(cl []*client, l load, behind int) {
+func report(cl []*client, l benchserver.Load, behind int) {
 	slowest := map[int64]time.Duration{}
 	received, gaps, resyncs := 0, 0, 0
 	for _, c := range cl {
@@ -164,9 +164,9 @@ func report(cl []*client, l load, behind int) {
 		}
 		return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
 	}
-	secs := l.took.Seconds()
+	secs := l.Took.Seconds()
 	fmt.Printf("# offered %d commands in %s (%.0f/s): %d applied (%.0f/s), %d refused or failed, %d skipped (the agent's previous command still unanswered a turn later)\n",
-		l.offered, l.took.Round(time.Millisecond), float64(l.offered)/secs, l.applied, float64(l.applied)/secs, l.failed, l.skipped)
+		l.Offered, l.Took.Round(time.Millisecond), float64(l.Offered)/secs, l.Applied, float64(l.Applied)/secs, l.Failed, l.Skipped)
 	fmt.Printf("# %d events reached the streams, %d deliveries (%.1f per event); %d events missed by a stream, %d fresh snapshots, %d streams behind the last event at the end\n",
 		len(slowest), received, float64(received)/float64(max(1, len(slowest))), gaps, resyncs, behind)
 	fmt.Printf("# fan-out to the last client: p50 %.1f ms, p90 %.1f ms, max %.1f ms\n", q(0.5), q(0.9), q(1))

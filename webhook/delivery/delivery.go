@@ -518,14 +518,29 @@ func (w *worker) run(ctx context.Context) {
 			t.Stop()
 			return
 		case r := <-done:
-			inflight--
-			if r.err != nil && ctx.Err() == nil {
-				s.log.Error("webhooks: recording an attempt failed", "account", w.account, "endpoint", w.id, "err", r.err)
-			}
+			inflight -= w.finished(ctx, r, done)
 		case <-w.wake:
 		case <-t.C():
 		}
 		t.Stop()
+	}
+}
+
+// finished takes a finished delivery, logging it if its attempt could
+// not be recorded, and every other one finished by now, so that the
+// next pass claims the messages to follow them in one transaction
+// rather than a pass and a transaction each; it returns how many it
+// took.
+func (w *worker) finished(ctx context.Context, r result, done <-chan result) int {
+	for n := 1; ; n++ {
+		if r.err != nil && ctx.Err() == nil {
+			w.s.log.Error("webhooks: recording an attempt failed", "account", w.account, "endpoint", w.id, "err", r.err)
+		}
+		select {
+		case r = <-done:
+		default:
+			return n
+		}
 	}
 }
 

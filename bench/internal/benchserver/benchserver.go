@@ -1,7 +1,8 @@
 // Package benchserver runs callfloor serve as its own process for a load
 // benchmark: it builds the binary, makes an account with its admin, serves
-// on a free loopback port on SQLite, and makes logged-in agents. Its
-// client calls the API with tokens, as an integration would.
+// on a free loopback port on SQLite, makes logged-in agents and has them
+// pause and unpause at a steady rate (Pauses). Its client calls the API
+// with tokens, as an integration would.
 package benchserver
 
 import (
@@ -45,9 +46,12 @@ type Options struct {
 // Server is callfloor serve, run as its own process.
 type Server struct {
 	// HTTP is the API's host:port; PprofAddr the metrics listener's,
-	// which serves /debug/pprof/ (Options.Pprof).
+	// which serves /debug/pprof/ (Options.Pprof). DB is the SQLite
+	// database file, for a benchmark that reads what the server left
+	// once it has stopped.
 	HTTP      string
 	PprofAddr string
+	DB        string
 	cmd       *exec.Cmd
 	exited    chan struct{}
 	hc        *http.Client
@@ -76,7 +80,7 @@ func Start(ctx context.Context, dir string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{HTTP: addr, exited: make(chan struct{}),
+	s := &Server{HTTP: addr, DB: filepath.Join(data, "callfloor.db"), exited: make(chan struct{}),
 		hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(128, opts.Licences)}, Timeout: 30 * time.Second}}
 	args := append([]string{"serve", "--data", data, "--http", addr, "--sip", "127.0.0.1:0", "--log-level", "warn"}, opts.Args...)
 	if opts.Pprof {
