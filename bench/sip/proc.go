@@ -7,41 +7,12 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/callfloor/callfloor/bench/internal/benchserver"
 )
 
-// clockTicks is USER_HZ, the unit of /proc/PID/stat's CPU times: 100 on
-// every Linux build that matters (it is fixed by the kernel ABI).
-const clockTicks = 100
-
-// procCPU returns the CPU time (user + system) process pid has used.
-func procCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	return parseStatCPU(string(b))
-}
-
-// parseStatCPU reads utime and stime from a /proc/PID/stat line. The
-// command name in parentheses may hold spaces, so fields are counted from
-// the last ')'.
-func parseStatCPU(s string) (time.Duration, error) {
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("stat: no command name")
-	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
-	if len(f) < 13 {
-		return 0, fmt.Errorf("stat: %d fields", len(f))
-	}
-	u, err1 := strconv.ParseUint(f[11], 10, 64)
-	st, err2 := strconv.ParseUint(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("stat: bad utime or stime")
-	}
-	return time.Duration(u+st) * time.Second / clockTicks, nil
-}
+// procCPU is the CPU time (user + system) process pid has used.
+var procCPU = benchserver.ProcCPU
 
 // procStatus returns fields of /proc/PID/status (VmRSS, VmHWM in kB,
 // Threads) as numbers.
@@ -149,7 +120,7 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// machineCPU returns the jiffies (clockTicks a second) all CPUs have
+// machineCPU returns the jiffies (USER_HZ, 100 a second) all CPUs have
 // spent busy, in softirq, and in total, from /proc/stat.
 func machineCPU() (busy, softirq, total int64) {
 	b, err := os.ReadFile("/proc/stat")

@@ -14,8 +14,12 @@ const clockTicks = 100
 
 // CPU is the CPU time (user and system) the server has used so far; it
 // reads /proc, so it works on Linux only.
-func (s *Server) CPU() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+func (s *Server) CPU() (time.Duration, error) { return ProcCPU(s.cmd.Process.Pid) }
+
+// ProcCPU is the CPU time (user and system) process pid has used so far,
+// from /proc (Linux only).
+func ProcCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 package benchserver
 
 import (
+	"os"
 	"testing"
 	"time"
 )
@@ -14,5 +15,8 @@ func TestParseStatCPU(t *testing.T) {
 	}
 	if _, err := parseStatCPU("4242 (x) S 1"); err == nil {
 		t.Error("short line accepted")
+	}
+	if _, err := ProcCPU(os.Getpid()); err != nil {
+		t.Errorf("own process: %v", err)
 	}
 }
