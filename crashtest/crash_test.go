@@ -219,6 +219,18 @@ func getJSON(t *testing.T, base, token, path string, out any) {
 	}
 }
 
+// extensionIDs are the account's extension ids by number.
+func extensionIDs(t *testing.T, base, token string) map[string]int64 {
+	t.Helper()
+	var exts struct{ Items []callfloor.Extension }
+	getJSON(t, base, token, "/api/v1/extensions", &exts)
+	ids := map[string]int64{}
+	for _, e := range exts.Items {
+		ids[e.Number] = e.ID
+	}
+	return ids
+}
+
 func freeAddr(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -241,8 +253,7 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 	s.start()
 	base := "http://" + s.addr
 	admin := login(t, base, "admin")
-	var exts struct{ Items []callfloor.Extension }
-	getJSON(t, base, admin, "/api/v1/extensions", &exts)
+	byNumber := extensionIDs(t, base, admin)
 	var queues struct{ Items []callfloor.Queue }
 	getJSON(t, base, admin, "/api/v1/queues", &queues)
 	var sales int64
@@ -250,10 +261,6 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 		if q.Number == "600" {
 			sales = q.ID
 		}
-	}
-	byNumber := map[string]int64{}
-	for _, e := range exts.Items {
-		byNumber[e.Number] = e.ID
 	}
 
 	var mu sync.Mutex

@@ -221,12 +221,7 @@ func TestKillNineDuringWebhookDelivery(t *testing.T) {
 		t.Fatalf("create endpoint: %d", code)
 	}
 	rc.setSecret(made.Secret)
-	var exts struct{ Items []callfloor.Extension }
-	getJSON(t, base, admin, "/api/v1/extensions", &exts)
-	byNumber := map[string]int64{}
-	for _, e := range exts.Items {
-		byNumber[e.Number] = e.ID
-	}
+	byNumber := extensionIDs(t, base, admin)
 
 	var mu sync.Mutex
 	var acks []acked
