@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/callfloor/callfloor/bench/internal/benchserver"
 )
@@ -111,14 +110,8 @@ func parseSNMP(s, proto string) map[string]int64 {
 	return out
 }
 
-// selfCPU returns the CPU time this process has used.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+// selfCPU is the CPU time this process has used.
+var selfCPU = benchserver.SelfCPU
 
 // machineCPU returns the jiffies (USER_HZ, 100 a second) all CPUs have
 // spent busy, in softirq, and in total, from /proc/stat.

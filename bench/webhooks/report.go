@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"syscall"
 	"time"
 
 	"github.com/callfloor/callfloor/bench/internal/benchserver"
@@ -24,13 +23,7 @@ type results struct {
 }
 
 // selfCPU is the CPU time this process has used.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+var selfCPU = benchserver.SelfCPU
 
 // ms says a quantile in milliseconds, or that its message was not
 // tried by the end.

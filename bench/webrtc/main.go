@@ -18,16 +18,15 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/bench/internal/benchserver"
 	"github.com/callfloor/callfloor/internal/memext"
 	"github.com/callfloor/callfloor/sip/b2bua"
 	"github.com/callfloor/callfloor/sip/registrar"
@@ -214,11 +213,4 @@ func run(n int, hold time.Duration, reloads int) error {
 }
 
 // cpuTime is the process's user and system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+var cpuTime = benchserver.SelfCPU

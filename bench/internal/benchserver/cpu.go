@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -24,6 +25,16 @@ func ProcCPU(pid int) (time.Duration, error) {
 		return 0, err
 	}
 	return parseStatCPU(string(b))
+}
+
+// SelfCPU is the CPU time (user and system) this process has used; 0 if
+// it cannot be read.
+func SelfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // parseStatCPU reads utime and stime from a /proc/PID/stat line. The
