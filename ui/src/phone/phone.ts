@@ -79,8 +79,8 @@ export async function startPhone(): Promise<void> {
       status: "no_microphone",
       problem:
         (e as DOMException)?.name === "NotAllowedError"
-          ? "The browser was not allowed to use the microphone: allow it for this site, then reload. No call reaches you until then."
-          : "No microphone was found: plug one in, then reload. No call reaches you until then.",
+          ? "The browser was not allowed to use the microphone: allow it for this site, then reload."
+          : "No microphone was found: plug one in, then reload.",
     });
     return;
   }
