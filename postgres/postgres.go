@@ -46,6 +46,9 @@ var dialect = sqlstore.Dialect{
 	// database migrate independently.
 	MigrationLock: `SELECT pg_advisory_xact_lock(hashtext('callfloor.migrate.' || current_schema()))`,
 	AnalyzeLeads:  `ANALYZE leads, lead_numbers`,
+	// An asynchronous commit: PostgreSQL keeps such commits in order and
+	// whole, and may lose the last of them if the server crashes.
+	Relaxed: sqlstore.Relaxed{Inside: `SET LOCAL synchronous_commit = off`},
 }
 
 func isUniqueViolation(err error) bool {

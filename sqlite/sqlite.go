@@ -45,7 +45,12 @@ const readers = 4
 // busyTimeoutMS is how long a connection waits for a lock.
 const busyTimeoutMS = 10000
 
-var dialect = sqlstore.Dialect{Name: "sqlite", IsUniqueViolation: isUniqueViolation}
+var dialect = sqlstore.Dialect{Name: "sqlite", IsUniqueViolation: isUniqueViolation,
+	// In WAL mode, synchronous=NORMAL commits without an fsync and
+	// survives the process's crash; a crash of the machine may roll back
+	// the last such commits, never part of one. The next FULL commit's
+	// fsync takes them to the disk too.
+	Relaxed: sqlstore.Relaxed{Before: `PRAGMA synchronous = NORMAL`, After: `PRAGMA synchronous = FULL`}}
 
 func isUniqueViolation(err error) bool {
 	var e *sqlite.Error

@@ -29,6 +29,19 @@ type Dialect struct {
 	// would otherwise scan the whole numbers table for each duplicate
 	// check of the next batch).
 	AnalyzeLeads string
+	// Relaxed is how a write commits without waiting for the disk
+	// (Store.writeRelaxed): statements run on the connection before the
+	// transaction and after it, and one run first inside it. Empty: such
+	// writes commit as every other.
+	Relaxed Relaxed
+}
+
+// Relaxed are the statements of a commit that does not wait for the
+// disk. The database must keep such commits in order and whole: a crash
+// of the machine may lose the last of them, never a part of one, and
+// never one before a durable commit that followed it.
+type Relaxed struct {
+	Before, Inside, After string
 }
 
 // Rebind rewrites the "?" placeholders of query for the dialect. The

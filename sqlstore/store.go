@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -186,6 +187,71 @@ func (s *Store) write(ctx context.Context, accountID int64, fn func(c conn) erro
 		return fmt.Errorf("sqlstore: commit: %w", err)
 	}
 	return nil
+}
+
+// writeRelaxed runs fn in a write transaction whose commit does not wait
+// for the disk (Dialect.Relaxed): for bookkeeping whose last changes the
+// system can redo after a crash of the machine, such as a webhook's
+// delivery marks (the message is sent again, under the same id). A crash
+// of the process loses nothing; the writes are whole and in order with
+// the durable ones.
+func (s *Store) writeRelaxed(ctx context.Context, fn func(c conn) error) error {
+	r := s.d.Relaxed
+	if r.Before == "" && r.After == "" {
+		return s.writeInside(ctx, s.writer, r.Inside, fn)
+	}
+	pinned, err := s.writer.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	defer pinned.Close()
+	if _, err := pinned.ExecContext(ctx, r.Before); err != nil {
+		err = fmt.Errorf("sqlstore: relax commit: %w", err)
+		if _, aerr := pinned.ExecContext(context.WithoutCancel(ctx), r.After); aerr != nil {
+			discard(pinned)
+		}
+		return err
+	}
+	err = s.writeInside(ctx, pinned, r.Inside, fn)
+	if _, aerr := pinned.ExecContext(context.WithoutCancel(ctx), r.After); aerr != nil {
+		// A connection left relaxed never goes back to the pool: the
+		// journal's commits must wait for the disk.
+		discard(pinned)
+		s.log.Error("sqlstore: restoring durable commits failed; the connection is closed", "err", aerr)
+	}
+	return err
+}
+
+// beginner is what *sql.DB and *sql.Conn share.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// writeInside runs fn in a write transaction on b, first running inside
+// (when not empty).
+func (s *Store) writeInside(ctx context.Context, b beginner, inside string, fn func(c conn) error) error {
+	tx, err := b.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if inside != "" {
+		if _, err := tx.ExecContext(ctx, inside); err != nil {
+			return fmt.Errorf("sqlstore: relax commit: %w", err)
+		}
+	}
+	if err := fn(conn{q: tx, d: &s.d, box: s.box, log: s.log}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	return nil
+}
+
+// discard makes the pool close c rather than reuse it.
+func discard(c *sql.Conn) {
+	_ = c.Raw(func(any) error { return driver.ErrBadConn })
 }
 
 func (s *Store) lockAccount(ctx context.Context, c conn, id int64) error {
