@@ -416,10 +416,6 @@ type WebhookClaim struct {
 	// NextDue is when the earliest lane head not claimed is due; nil
 	// when no message waits.
 	NextDue *time.Time
-	// Backlog counts the pending messages, the oldest queued at
-	// OldestPendingAt.
-	Backlog         int
-	OldestPendingAt *time.Time
 }
 
 // WebhookService keeps the caller's account's webhook endpoints, their
@@ -466,12 +462,16 @@ type WebhookService interface {
 	// due at now, at most limit, and holds them until until (a worker
 	// that dies lets them go then).
 	ClaimWebhookMessages(ctx context.Context, accountID, endpointID int64, now, until time.Time, limit int) (*WebhookClaim, error)
-	// RecordWebhookAttempt logs an attempt and applies its outcome to the
-	// message and the endpoint; a failed message also disables the
-	// endpoint when it has had no success since staleBefore. It returns
-	// the disabled reason when the attempt disabled the endpoint. A
-	// message deleted meanwhile records nothing.
-	RecordWebhookAttempt(ctx context.Context, a *WebhookAttempt, staleBefore time.Time) (disabled string, err error)
+	// RecordWebhookAttempts logs attempts of one endpoint and applies
+	// their outcomes to the messages and the endpoint, in one
+	// transaction; a failed message also disables the endpoint when it
+	// has had no success since staleBefore. It returns the disabled
+	// reason when an attempt disabled the endpoint. An attempt whose
+	// message was deleted meanwhile records nothing.
+	RecordWebhookAttempts(ctx context.Context, accountID, endpointID int64, attempts []*WebhookAttempt, staleBefore time.Time) (disabled string, err error)
+	// WebhookBacklog counts the endpoint's pending messages and returns
+	// when the oldest was queued (nil: none waits).
+	WebhookBacklog(ctx context.Context, endpointID int64) (int, *time.Time, error)
 	// PruneWebhooks deletes the delivered and failed messages and the
 	// attempts older than before.
 	PruneWebhooks(ctx context.Context, before time.Time) error

@@ -15,6 +15,8 @@ var webhookTests = []test{
 	{"Webhooks/FillMovesTheCursorOnce", testWebhookFill},
 	{"Webhooks/ClaimTakesLaneHeads", testWebhookClaim},
 	{"Webhooks/AttemptsAndOutcomes", testWebhookAttempts},
+	{"Webhooks/RecordManyAtOnce", testWebhookRecordMany},
+	{"Webhooks/ClaimBeyondHeldLanes", testWebhookClaimWindow},
 	{"Webhooks/QueueAndReplay", testWebhookQueue},
 	{"Webhooks/JournalSeqBefore", testJournalSeqBefore},
 	{"Webhooks/Isolation", testWebhookIsolation},
@@ -272,7 +274,7 @@ func testWebhookClaim(t *testing.T, st callfloor.Store) {
 	a, ctx := agentAccount(t, st, "Acme", 1)
 	w := mustHook(t, st, ctx)
 	now := time.Now().Add(time.Second)
-	if c := claimAll(t, st, w, now, 10); len(c.Messages) != 0 || c.NextDue != nil || c.Backlog != 0 {
+	if c := claimAll(t, st, w, now, 10); len(c.Messages) != 0 || c.NextDue != nil {
 		t.Fatalf("an empty outbox: %+v", c)
 	}
 	fill(t, st, w, hookEvents(t, st, a.ID, 0, 6, 1, 2, 3)) // lanes 1, 2, 3, 1, 2, 3
@@ -280,8 +282,11 @@ func testWebhookClaim(t *testing.T, st callfloor.Store) {
 	if got := seqs(c.Messages); len(got) != 2 || got[0] != 1 || got[1] != 2 {
 		t.Fatalf("claimed %v, want the heads of two lanes, 1 and 2", got)
 	}
-	if c.Backlog != 6 || c.NextDue == nil || c.NextDue.After(now) {
-		t.Fatalf("claim %+v: want a backlog of 6 and lane 3 due already", c)
+	if n, oldest, err := st.WebhookBacklog(context.Background(), w.ID); err != nil || n != 6 || oldest == nil {
+		t.Fatalf("backlog %d, oldest %v (%v); want 6", n, oldest, err)
+	}
+	if c.NextDue == nil || c.NextDue.After(now) {
+		t.Fatalf("claim %+v: want lane 3 due already", c)
 	}
 	c = claimAll(t, st, w, now, 10)
 	if got := seqs(c.Messages); len(got) != 1 || got[0] != 3 {
@@ -326,7 +331,7 @@ func testWebhookAttempts(t *testing.T, st callfloor.Store) {
 	retryAt := now.Add(5 * time.Second)
 	r := attempt(m1, now, 1, callfloor.WebhookOutcomeRetry, 500, &retryAt)
 	r.Error, r.Response = "", "boom"
-	disabled, err := st.RecordWebhookAttempt(bg, r, now.Add(-72*time.Hour))
+	disabled, err := recordOne(st, r, now.Add(-72*time.Hour))
 	ok(t, err)
 	if disabled != "" || r.ID == 0 {
 		t.Fatalf("a retry: disabled %q, id %d", disabled, r.ID)
@@ -340,11 +345,13 @@ func testWebhookAttempts(t *testing.T, st callfloor.Store) {
 		t.Fatalf("at the retry: %s", show(c.Messages))
 	}
 	ok2 := attempt(c.Messages[0], retryAt, 2, callfloor.WebhookOutcomeDelivered, 204, nil)
-	_, err = st.RecordWebhookAttempt(bg, ok2, now.Add(-72*time.Hour))
+	_, err = recordOne(st, ok2, now.Add(-72*time.Hour))
 	ok(t, err)
 	c = claimAll(t, st, w, retryAt, 10)
-	if got := seqs(c.Messages); len(got) != 1 || got[0] != 2 || c.Backlog != 2 {
-		t.Fatalf("after the delivery: %v, backlog %d; want 2 next and 2 left", got, c.Backlog)
+	n, _, err := st.WebhookBacklog(bg, w.ID)
+	ok(t, err)
+	if got := seqs(c.Messages); len(got) != 1 || got[0] != 2 || n != 2 {
+		t.Fatalf("after the delivery: %v, backlog %d; want 2 next and 2 left", got, n)
 	}
 	got, err := st.FindWebhookEndpointByID(ctx, w.ID)
 	ok(t, err)
@@ -355,7 +362,7 @@ func testWebhookAttempts(t *testing.T, st callfloor.Store) {
 	// lately leaves it enabled; the lane moves on.
 	failed := attempt(c.Messages[0], retryAt, 12, callfloor.WebhookOutcomeFailed, 0, nil)
 	failed.Error = "timeout"
-	disabled, err = st.RecordWebhookAttempt(bg, failed, retryAt.Add(-72*time.Hour))
+	disabled, err = recordOne(st, failed, retryAt.Add(-72*time.Hour))
 	ok(t, err)
 	if disabled != "" {
 		t.Fatalf("disabled though it had a success: %q", disabled)
@@ -367,7 +374,7 @@ func testWebhookAttempts(t *testing.T, st callfloor.Store) {
 	// With no success since the cut-off, a failure disables it.
 	late := retryAt.Add(80 * time.Hour)
 	failed = attempt(c.Messages[0], late, 12, callfloor.WebhookOutcomeFailed, 503, nil)
-	disabled, err = st.RecordWebhookAttempt(bg, failed, late.Add(-72*time.Hour))
+	disabled, err = recordOne(st, failed, late.Add(-72*time.Hour))
 	ok(t, err)
 	got, err = st.FindWebhookEndpointByID(ctx, w.ID)
 	ok(t, err)
@@ -390,6 +397,114 @@ func testWebhookAttempts(t *testing.T, st callfloor.Store) {
 	}
 }
 
+// recordOne records one attempt.
+func recordOne(st callfloor.Store, a *callfloor.WebhookAttempt, staleBefore time.Time) (string, error) {
+	return st.RecordWebhookAttempts(context.Background(), a.AccountID, a.EndpointID, []*callfloor.WebhookAttempt{a}, staleBefore)
+}
+
+// testWebhookRecordMany records a pass's attempts in one call: each is
+// logged and applied, and one of a message deleted meanwhile records
+// nothing.
+func testWebhookRecordMany(t *testing.T, st callfloor.Store) {
+	a, ctx := agentAccount(t, st, "Acme", 1)
+	w := mustHook(t, st, ctx)
+	bg := context.Background()
+	fill(t, st, w, hookEvents(t, st, a.ID, 0, 8, 1, 2, 3, 4)) // lanes 1-4 twice
+	now := time.Now().Add(time.Second).UTC().Truncate(time.Millisecond)
+	c := claimAll(t, st, w, now, 10)
+	if got := seqs(c.Messages); len(got) != 4 {
+		t.Fatalf("claimed %v, want the heads of four lanes", got)
+	}
+	retryAt := now.Add(5 * time.Second)
+	list := []*callfloor.WebhookAttempt{
+		attempt(c.Messages[3], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil),
+		attempt(c.Messages[0], now, 1, callfloor.WebhookOutcomeDelivered, 204, nil),
+		attempt(c.Messages[1], now.Add(time.Millisecond), 1, callfloor.WebhookOutcomeRetry, 500, &retryAt),
+		attempt(c.Messages[2], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil),
+	}
+	other := mustHook(t, st, ctx)
+	stray := attempt(c.Messages[2], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil)
+	stray.EndpointID = other.ID
+	_, err := st.RecordWebhookAttempts(bg, a.ID, w.ID, append(list, stray), now.Add(-72*time.Hour))
+	if err == nil {
+		t.Fatalf("an attempt of another endpoint was recorded with this one's")
+	}
+	disabled, err := st.RecordWebhookAttempts(bg, a.ID, w.ID, list, now.Add(-72*time.Hour))
+	ok(t, err)
+	if disabled != "" {
+		t.Fatalf("disabled: %q", disabled)
+	}
+	for _, at := range list {
+		if at.ID == 0 {
+			t.Fatalf("attempt of %s has no id", at.MessageID)
+		}
+	}
+	for i, want := range []callfloor.WebhookMessageStatus{callfloor.WebhookDelivered, callfloor.WebhookPending, callfloor.WebhookDelivered, callfloor.WebhookDelivered} {
+		m, err := st.FindWebhookMessage(ctx, w.ID, c.Messages[i].Seq, 0)
+		ok(t, err)
+		if m.Status != want || m.Attempts != 1 {
+			t.Fatalf("message %d: %s after %d attempts, want %s after 1", m.Seq, m.Status, m.Attempts, want)
+		}
+	}
+	// The lanes whose head was delivered go on; lane 2 waits for its
+	// retry.
+	c2 := claimAll(t, st, w, now.Add(time.Second), 10)
+	if got := seqs(c2.Messages); len(got) != 3 || got[0] != 5 || got[1] != 7 || got[2] != 8 {
+		t.Fatalf("claimed %v, want 5, 7 and 8", got)
+	}
+	got, err := st.FindWebhookEndpointByID(ctx, w.ID)
+	ok(t, err)
+	if got.LastSuccessAt == nil || !got.LastSuccessAt.Equal(now) || got.LastFailureAt == nil || !got.LastFailureAt.Equal(now.Add(time.Millisecond)) {
+		t.Fatalf("health %v %v", got.LastSuccessAt, got.LastFailureAt)
+	}
+	page, err := st.ListWebhookAttempts(ctx, w.ID, 0, 10)
+	ok(t, err)
+	if len(page) != 4 {
+		t.Fatalf("log %s, want four attempts", show(page))
+	}
+	// A message deleted meanwhile (its endpoint removed) records nothing.
+	ok(t, st.DeleteWebhookEndpoint(ctx, w.ID))
+	late := attempt(c2.Messages[0], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil)
+	_, err = st.RecordWebhookAttempts(bg, a.ID, w.ID, []*callfloor.WebhookAttempt{late}, now.Add(-72*time.Hour))
+	ok(t, err)
+	if late.ID != 0 {
+		t.Fatalf("an attempt of a deleted message was logged as %d", late.ID)
+	}
+}
+
+// testWebhookClaimWindow holds many lanes behind retries, more pending
+// messages than a claim reads at a time, and checks that a lane whose
+// messages come after them all is still claimed.
+func testWebhookClaimWindow(t *testing.T, st callfloor.Store) {
+	a, ctx := agentAccount(t, st, "Acme", 1)
+	w := mustHook(t, st, ctx)
+	bg := context.Background()
+	const held, each = 50, 50 // 2,500 messages in 50 held lanes
+	lanes := make([]int64, held)
+	for i := range lanes {
+		lanes[i] = int64(i + 1)
+	}
+	evs := hookEvents(t, st, a.ID, 0, held*each, lanes...)
+	evs = append(evs, hookEvents(t, st, a.ID, int64(held*each), 1, 999)...)
+	fill(t, st, w, evs)
+	now := time.Now().Add(time.Second).UTC().Truncate(time.Millisecond)
+	c := claimAll(t, st, w, now, held)
+	if len(c.Messages) != held {
+		t.Fatalf("claimed %d heads, want %d", len(c.Messages), held)
+	}
+	retryAt := now.Add(time.Hour)
+	var list []*callfloor.WebhookAttempt
+	for _, m := range c.Messages {
+		list = append(list, attempt(m, now, 1, callfloor.WebhookOutcomeRetry, 500, &retryAt))
+	}
+	_, err := st.RecordWebhookAttempts(bg, a.ID, w.ID, list, now.Add(-72*time.Hour))
+	ok(t, err)
+	c = claimAll(t, st, w, now.Add(time.Second), 10)
+	if got := seqs(c.Messages); len(got) != 1 || got[0] != int64(held*each+1) {
+		t.Fatalf("claimed %v behind %d held lanes, want only the last lane's message %d", got, held, held*each+1)
+	}
+}
+
 func testWebhookQueue(t *testing.T, st callfloor.Store) {
 	a, ctx := agentAccount(t, st, "Acme", 1)
 	w := mustHook(t, st, ctx)
@@ -398,7 +513,7 @@ func testWebhookQueue(t *testing.T, st callfloor.Store) {
 	fill(t, st, w, evs)
 	now := time.Now().Add(time.Second)
 	c := claimAll(t, st, w, now, 10)
-	_, err := st.RecordWebhookAttempt(bg, attempt(c.Messages[0], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil), now.Add(-72*time.Hour))
+	_, err := recordOne(st, attempt(c.Messages[0], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil), now.Add(-72*time.Hour))
 	ok(t, err)
 
 	// A test message, outside the journal.
@@ -430,7 +545,7 @@ func testWebhookQueue(t *testing.T, st callfloor.Store) {
 	later := time.Now().Add(time.Hour)
 	c = claimAll(t, st, w, later, 10)
 	for _, m := range c.Messages {
-		_, err = st.RecordWebhookAttempt(bg, attempt(m, time.Now(), 1, callfloor.WebhookOutcomeDelivered, 200, nil), later.Add(-72*time.Hour))
+		_, err = recordOne(st, attempt(m, time.Now(), 1, callfloor.WebhookOutcomeDelivered, 200, nil), later.Add(-72*time.Hour))
 		ok(t, err)
 	}
 	ok(t, st.PruneWebhooks(bg, later))
@@ -513,10 +628,10 @@ func testWebhookPrune(t *testing.T, st callfloor.Store) {
 	fill(t, st, w, hookEvents(t, st, a.ID, 0, 2, 1, 2))
 	now := time.Now().Add(time.Second)
 	c := claimAll(t, st, w, now, 10)
-	_, err := st.RecordWebhookAttempt(bg, attempt(c.Messages[0], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil), now.Add(-72*time.Hour))
+	_, err := recordOne(st, attempt(c.Messages[0], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil), now.Add(-72*time.Hour))
 	ok(t, err)
 	retry := now.Add(time.Hour)
-	_, err = st.RecordWebhookAttempt(bg, attempt(c.Messages[1], now, 1, callfloor.WebhookOutcomeRetry, 500, &retry), now.Add(-72*time.Hour))
+	_, err = recordOne(st, attempt(c.Messages[1], now, 1, callfloor.WebhookOutcomeRetry, 500, &retry), now.Add(-72*time.Hour))
 	ok(t, err)
 	ok(t, st.PruneWebhooks(bg, now.Add(time.Hour)))
 	log, err := st.ListWebhookAttempts(ctx, w.ID, 0, 10)

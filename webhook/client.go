@@ -44,7 +44,10 @@ func NewClient(timeout time.Duration, allowPrivate bool) *Client {
 	}}
 	c.http = &http.Client{
 		Timeout: timeout,
-		Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil, MaxIdleConnsPerHost: 4,
+		// A delivery worker sends up to 32 requests at once to one
+		// endpoint (delivery.Config.Parallel): keeping that many
+		// connections open spares a TCP (and TLS) handshake a request.
+		Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil, MaxIdleConnsPerHost: 64,
 			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: timeout, ResponseHeaderTimeout: timeout},
 		// A redirect is an answer, never followed: it could lead inside.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

@@ -7,9 +7,15 @@
 // (so the outbox never disagrees with the journal). It then takes the
 // head of each lane (an agent's or participant's extension; 0 for the
 // rest) when due, delivers the lanes in parallel and the messages of a
-// lane in order, and records each attempt. A message keeps its id
+// lane in order, and records the attempts. A message keeps its id
 // (msg_<endpoint>_<seq>) through every retry and restart: delivery is at
 // least once, and receivers drop duplicates by id.
+//
+// A worker's pass costs a few transactions however many messages it
+// moves: one fill, one claim of every due lane head, and one record of
+// every attempt finished since the last pass. The events a fill read
+// stay in memory for the messages' bodies, so a first attempt reads
+// nothing more from the journal.
 //
 // A 2xx answer delivers; anything else, a timeout or a connection error
 // is retried after 5 s, 5 min, 30 min, 2 h, 5 h and then every 10 h, for
@@ -25,8 +31,10 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,7 +50,8 @@ type Store interface {
 	DeliverableWebhookEndpoints(ctx context.Context) ([]*callfloor.WebhookEndpoint, error)
 	FillWebhookOutbox(ctx context.Context, accountID, endpointID, from, to int64, msgs []*callfloor.WebhookMessage) (bool, error)
 	ClaimWebhookMessages(ctx context.Context, accountID, endpointID int64, now, until time.Time, limit int) (*callfloor.WebhookClaim, error)
-	RecordWebhookAttempt(ctx context.Context, a *callfloor.WebhookAttempt, staleBefore time.Time) (string, error)
+	RecordWebhookAttempts(ctx context.Context, accountID, endpointID int64, attempts []*callfloor.WebhookAttempt, staleBefore time.Time) (string, error)
+	WebhookBacklog(ctx context.Context, endpointID int64) (int, *time.Time, error)
 	PruneWebhooks(ctx context.Context, before time.Time) error
 }
 
@@ -67,8 +76,17 @@ const (
 	// Retention is how long delivered and failed messages and the
 	// attempt log are kept.
 	Retention = 30 * 24 * time.Hour
-	// fillBatch is how many journal events one fill reads.
-	fillBatch = 500
+	// fillBatch is how many journal events one fill reads, and
+	// fillBatches how many fills a pass makes at most before it
+	// delivers.
+	fillBatch   = 500
+	fillBatches = 4
+	// cacheSize is how many journal events a worker keeps for the
+	// bodies of the messages it has yet to send.
+	cacheSize = 20000
+	// countEvery is how often a worker counts its endpoint's backlog
+	// for the figures.
+	countEvery = time.Second
 )
 
 // Config is what a Service needs. Store and Clock are required.
@@ -99,7 +117,8 @@ type Config struct {
 	// nothing wakes it (2 s when 0); Rescan how often the service looks
 	// for new or enabled endpoints (5 s when 0).
 	Poll, Rescan time.Duration
-	// Parallel is the most lanes of one endpoint in flight (8 when 0).
+	// Parallel is the most lanes of one endpoint in flight (32 when
+	// 0): as many requests at once to the endpoint.
 	Parallel int
 	// Jitter lengthens a retry's wait; nil adds up to 10% at random.
 	Jitter func(time.Duration) time.Duration
@@ -141,7 +160,7 @@ func New(cfg Config) *Service {
 		cfg.Rescan = 5 * time.Second
 	}
 	if cfg.Parallel <= 0 {
-		cfg.Parallel = 8
+		cfg.Parallel = 32
 	}
 	if cfg.Jitter == nil {
 		cfg.Jitter = func(d time.Duration) time.Duration { return d + time.Duration(rand.Int64N(int64(d)/10+1)) }
@@ -200,6 +219,7 @@ func (s *Service) Wake(accountID, endpointID int64) {
 	w := s.workers[endpointID]
 	s.mu.Unlock()
 	if w != nil && w.account == accountID {
+		w.changed.Store(true)
 		w.poke()
 	}
 	select {
@@ -245,7 +265,7 @@ func (s *Service) startWorkers(ctx context.Context) error {
 		if s.workers[ep.ID] != nil || ctx.Err() != nil {
 			continue
 		}
-		w := &worker{s: s, account: ep.AccountID, id: ep.ID, wake: make(chan struct{}, 1)}
+		w := &worker{s: s, account: ep.AccountID, id: ep.ID, wake: make(chan struct{}, 1), events: map[int64]*callfloor.Event{}}
 		s.workers[ep.ID] = w
 		s.wg.Add(1)
 		go func() {
@@ -269,8 +289,11 @@ func (s *Service) RunOnce(ctx context.Context, accountID, endpointID int64) (*ti
 	if err != nil || ep == nil {
 		return nil, err
 	}
-	if err := s.fill(ctx, ep); err != nil {
-		return nil, err
+	events := map[int64]*callfloor.Event{}
+	for more := true; more; {
+		if more, err = s.fill(ctx, ep, events); err != nil {
+			return nil, err
+		}
 	}
 	for {
 		claim, err := s.claim(ctx, ep, 100)
@@ -281,20 +304,14 @@ func (s *Service) RunOnce(ctx context.Context, accountID, endpointID int64) (*ti
 			return claim.NextDue, nil
 		}
 		var wg sync.WaitGroup
-		errs := make([]error, len(claim.Messages))
-		disabled := false
-		var mu sync.Mutex
+		tried := make([]*callfloor.WebhookAttempt, len(claim.Messages))
 		for i, m := range claim.Messages {
-			wg.Go(func() {
-				reason, err := s.deliver(ctx, ep, m)
-				errs[i] = err
-				mu.Lock()
-				disabled = disabled || reason != ""
-				mu.Unlock()
-			})
+			ev := events[m.Seq]
+			wg.Go(func() { tried[i] = s.deliver(ctx, ep, m, ev) })
 		}
 		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+		disabled, err := s.record(ctx, ep, tried)
+		if err != nil {
 			return nil, err
 		}
 		if disabled {
@@ -319,12 +336,13 @@ func (s *Service) load(ctx context.Context, accountID, id int64) (*callfloor.Web
 }
 
 // fill moves the endpoint's journal events into its outbox, a batch at a
-// time, until it has caught up with the journal.
-func (s *Service) fill(ctx context.Context, ep *callfloor.WebhookEndpoint) error {
-	for range 20 { // then deliver a while before reading more
+// time, a few batches at most; it says whether the journal has more. The
+// events of the messages it queued go to events while it has room.
+func (s *Service) fill(ctx context.Context, ep *callfloor.WebhookEndpoint, events map[int64]*callfloor.Event) (bool, error) {
+	for range fillBatches {
 		evs, err := s.cfg.Store.ReadEvents(ctx, ep.AccountID, ep.Cursor, fillBatch)
 		if err != nil || len(evs) == 0 {
-			return err
+			return false, err
 		}
 		var msgs []*callfloor.WebhookMessage
 		for i := range evs {
@@ -335,92 +353,125 @@ func (s *Service) fill(ctx context.Context, ep *callfloor.WebhookEndpoint) error
 		to := evs[len(evs)-1].Seq
 		moved, err := s.cfg.Store.FillWebhookOutbox(ctx, ep.AccountID, ep.ID, ep.Cursor, to, msgs)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !moved {
 			// Another server moved the cursor, or the endpoint changed:
 			// read it again.
 			fresh, err := s.load(ctx, ep.AccountID, ep.ID)
 			if err != nil || fresh == nil {
-				return err
+				return false, err
 			}
 			*ep = *fresh
 			continue
 		}
 		ep.Cursor = to
+		if len(events)+len(msgs) > cacheSize {
+			clear(events) // the oldest are sent or retried by now: their bodies come from the journal
+		}
+		for _, m := range msgs {
+			i := m.Seq - evs[0].Seq
+			if i < 0 || i >= int64(len(evs)) || evs[i].Seq != m.Seq {
+				i = int64(slices.IndexFunc(evs, func(e callfloor.Event) bool { return e.Seq == m.Seq }))
+			}
+			events[m.Seq] = &evs[i]
+		}
 		if len(evs) < fillBatch {
-			return nil
+			return false, nil
 		}
 	}
-	return nil
+	return true, nil
 }
 
 func (s *Service) claim(ctx context.Context, ep *callfloor.WebhookEndpoint, limit int) (*callfloor.WebhookClaim, error) {
 	now := s.cfg.Clock.Now()
-	c, err := s.cfg.Store.ClaimWebhookMessages(ctx, ep.AccountID, ep.ID, now, now.Add(s.cfg.Lease), limit)
-	if err != nil {
-		return nil, err
-	}
-	s.metrics.backlog(ep.AccountID, ep.ID, c, now)
-	return c, nil
+	return s.cfg.Store.ClaimWebhookMessages(ctx, ep.AccountID, ep.ID, now, now.Add(s.cfg.Lease), limit)
 }
 
-// deliver sends one claimed message and records how it went; it returns
-// the reason when the attempt disabled the endpoint. A request cut short
-// by the service stopping records nothing: the claim ends and the
-// message is sent again, under the same id.
-func (s *Service) deliver(ctx context.Context, ep *callfloor.WebhookEndpoint, m *callfloor.WebhookMessage) (string, error) {
+// count sets the endpoint's backlog figures.
+func (s *Service) count(ctx context.Context, ep *callfloor.WebhookEndpoint) error {
+	n, oldest, err := s.cfg.Store.WebhookBacklog(ctx, ep.ID)
+	if err != nil {
+		return err
+	}
+	s.metrics.backlog(ep.AccountID, ep.ID, n, oldest, s.cfg.Clock.Now())
+	return nil
+}
+
+// deliver sends one claimed message, its body built from ev (its journal
+// event; nil: read it) and returns the attempt to record, or nil when
+// the request was cut short by the service stopping: the claim ends and
+// the message is sent again, under the same id.
+func (s *Service) deliver(ctx context.Context, ep *callfloor.WebhookEndpoint, m *callfloor.WebhookMessage, ev *callfloor.Event) *callfloor.WebhookAttempt {
 	now := s.cfg.Clock.Now()
 	a := &callfloor.WebhookAttempt{AccountID: ep.AccountID, EndpointID: ep.ID, OutboxID: m.ID, MessageID: m.MessageID(),
 		Seq: m.Seq, Type: m.Type, At: now, Attempt: m.Attempts + 1}
-	body, err := s.body(ctx, m)
+	body, err := s.body(ctx, m, ev)
 	var res webhook.Result
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return "", nil
+		return nil
 	case err != nil:
 		a.Error = "the message could not be built: " + callfloor.ErrorMessage(err)
 		s.log.Error("webhooks: building a message failed", "account", ep.AccountID, "endpoint", ep.ID, "message", a.MessageID, "err", err)
 	default:
 		res, err = s.client.Deliver(ctx, ep.URL, ep.SigningSecrets(now), webhook.Message{ID: a.MessageID, Timestamp: now, Body: body})
 		if err != nil && ctx.Err() != nil {
-			return "", nil // cut short: the claim ends and it is sent again
+			return nil
 		}
-		// An answer is recorded even while the service stops (Stop
-		// waits for it), so the log has every answered attempt.
-		ctx = context.WithoutCancel(ctx)
 		a.Status, a.LatencyMS, a.Response, a.Error = res.Status, res.LatencyMS, res.Excerpt, webhook.Reason(err)
 	}
 	a.Outcome, a.NextAttemptAt = Decide(a.Attempt, res, err, now, s.cfg.Jitter)
 	if a.Outcome == callfloor.WebhookOutcomeFailed && err != nil && a.Error == "" {
 		a.Error = "the request failed"
 	}
-	disabled, err := s.cfg.Store.RecordWebhookAttempt(ctx, a, now.Add(-StaleAfter))
-	if err != nil {
-		return "", err
-	}
-	s.metrics.attempt(ep.AccountID, ep.ID, a.Outcome)
-	log := s.log.With("account", ep.AccountID, "endpoint", ep.ID, "message", a.MessageID, "attempt", a.Attempt)
-	switch a.Outcome {
-	case callfloor.WebhookOutcomeRetry:
-		log.Debug("webhook attempt failed; will retry", "status", a.Status, "error", a.Error, "retry_at", a.NextAttemptAt)
-	case callfloor.WebhookOutcomeFailed:
-		log.Warn("webhook message failed for good", "status", a.Status, "error", a.Error)
-	}
-	if disabled != "" {
-		log.Warn("webhook endpoint disabled", "reason", disabled)
-		if s.cfg.Publish != nil {
-			s.cfg.Publish([]callfloor.Event{{AccountID: ep.AccountID, At: now, Type: callfloor.EventWebhookDisabled,
-				Webhook: &callfloor.WebhookNotice{EndpointID: ep.ID, URL: ep.URL, Reason: disabled}}})
-		}
-	}
-	return disabled, nil
+	return a
 }
 
-// body is a message's JSON: its payload, or its journal event's.
-func (s *Service) body(ctx context.Context, m *callfloor.WebhookMessage) ([]byte, error) {
+// record records the finished attempts (nil ones were cut short) in one
+// transaction, and says whether they disabled the endpoint. An answer is
+// recorded even while the service stops (Stop waits for it), so the log
+// has every answered attempt.
+func (s *Service) record(ctx context.Context, ep *callfloor.WebhookEndpoint, tried []*callfloor.WebhookAttempt) (bool, error) {
+	tried = slices.DeleteFunc(tried, func(a *callfloor.WebhookAttempt) bool { return a == nil })
+	if len(tried) == 0 {
+		return false, nil
+	}
+	now := s.cfg.Clock.Now()
+	disabled, err := s.cfg.Store.RecordWebhookAttempts(context.WithoutCancel(ctx), ep.AccountID, ep.ID, tried, now.Add(-StaleAfter))
+	if err != nil {
+		return false, err
+	}
+	for _, a := range tried {
+		s.metrics.attempt(ep.AccountID, ep.ID, a.Outcome)
+		switch a.Outcome {
+		case callfloor.WebhookOutcomeRetry:
+			s.log.Debug("webhook attempt failed; will retry", "account", ep.AccountID, "endpoint", ep.ID, "message", a.MessageID,
+				"attempt", a.Attempt, "status", a.Status, "error", a.Error, "retry_at", a.NextAttemptAt)
+		case callfloor.WebhookOutcomeFailed:
+			s.log.Warn("webhook message failed for good", "account", ep.AccountID, "endpoint", ep.ID, "message", a.MessageID,
+				"attempt", a.Attempt, "status", a.Status, "error", a.Error)
+		}
+	}
+	if disabled == "" {
+		return false, nil
+	}
+	s.log.Warn("webhook endpoint disabled", "account", ep.AccountID, "endpoint", ep.ID, "reason", disabled)
+	if s.cfg.Publish != nil {
+		s.cfg.Publish([]callfloor.Event{{AccountID: ep.AccountID, At: now, Type: callfloor.EventWebhookDisabled,
+			Webhook: &callfloor.WebhookNotice{EndpointID: ep.ID, URL: ep.URL, Reason: disabled}}})
+	}
+	return true, nil
+}
+
+// body is a message's JSON: its payload, or its journal event's (ev, or
+// read from the journal when nil).
+func (s *Service) body(ctx context.Context, m *callfloor.WebhookMessage, ev *callfloor.Event) ([]byte, error) {
 	if m.Seq == 0 {
 		return m.Payload, nil
+	}
+	if ev != nil && ev.Seq == m.Seq {
+		return callfloor.NewWebhookEventBody(ev)
 	}
 	evs, err := s.cfg.Store.ReadEvents(ctx, m.AccountID, m.Seq-1, 1)
 	if err != nil {
@@ -457,6 +508,11 @@ type worker struct {
 	s           *Service
 	account, id int64
 	wake        chan struct{}
+	// changed says the endpoint changed (Wake): read it again.
+	changed atomic.Bool
+	// events are the journal events of messages filled and not yet
+	// sent, by seq; the worker's loop alone uses it.
+	events map[int64]*callfloor.Event
 }
 
 func (w *worker) poke() {
@@ -466,43 +522,73 @@ func (w *worker) poke() {
 	}
 }
 
-// result is a finished delivery.
-type result struct {
-	disabled string
-	err      error
-}
-
 // run fills and delivers until the endpoint is gone or disabled, or ctx
-// ends; the deliveries in flight are waited for.
+// ends. Each pass records the attempts finished since the last, fills,
+// and claims for the lanes free; the deliveries in flight are waited for
+// and recorded at the end.
 func (w *worker) run(ctx context.Context) {
 	s := w.s
-	done := make(chan result, s.cfg.Parallel)
+	done := make(chan *callfloor.WebhookAttempt, s.cfg.Parallel)
 	inflight := 0
+	var (
+		ep              *callfloor.WebhookEndpoint
+		finished        []*callfloor.WebhookAttempt
+		loaded, counted time.Time
+	)
 	defer func() {
 		for ; inflight > 0; inflight-- {
-			<-done
+			if a := <-done; a != nil {
+				finished = append(finished, a)
+			}
+		}
+		if ep != nil {
+			if _, err := s.record(ctx, ep, finished); err != nil {
+				s.log.Error("webhooks: recording attempts failed", "account", w.account, "endpoint", w.id, "err", err)
+			}
 		}
 	}()
 	for {
-		ep, err := s.load(ctx, w.account, w.id)
-		if ep == nil && err == nil {
-			return // deleted or disabled
+		now := s.cfg.Clock.Now()
+		var err error
+		if ep == nil || w.changed.Swap(false) || now.Sub(loaded) >= s.cfg.Rescan {
+			var fresh *callfloor.WebhookEndpoint
+			fresh, err = s.load(ctx, w.account, w.id)
+			if fresh == nil && err == nil {
+				return // deleted or disabled
+			}
+			if fresh != nil {
+				ep, loaded = fresh, now
+			}
 		}
 		var next *time.Time
-		if err == nil {
-			err = s.fill(ctx, ep)
+		if ep != nil && err == nil && len(finished) > 0 {
+			var disabled bool
+			if disabled, err = s.record(ctx, ep, finished); disabled {
+				return
+			}
+			if err == nil {
+				finished = finished[:0]
+			}
 		}
-		if err == nil && inflight < s.cfg.Parallel {
+		more := false
+		if ep != nil && err == nil {
+			more, err = s.fill(ctx, ep, w.events)
+		}
+		if ep != nil && err == nil && inflight < s.cfg.Parallel {
 			var c *callfloor.WebhookClaim
 			if c, err = s.claim(ctx, ep, s.cfg.Parallel-inflight); err == nil {
 				next = c.NextDue
 				for _, m := range c.Messages {
 					inflight++
-					go func() {
-						reason, err := s.deliver(ctx, ep, m)
-						done <- result{reason, err}
-					}()
+					ev := w.events[m.Seq]
+					delete(w.events, m.Seq)
+					go func() { done <- s.deliver(ctx, ep, m, ev) }()
 				}
+			}
+		}
+		if ep != nil && err == nil && now.Sub(counted) >= countEvery {
+			if err = s.count(ctx, ep); err == nil {
+				counted = now
 			}
 		}
 		if err != nil && ctx.Err() == nil {
@@ -512,35 +598,36 @@ func (w *worker) run(ctx context.Context) {
 		if next != nil {
 			wait = min(wait, max(next.Sub(s.cfg.Clock.Now()), 0))
 		}
+		if more {
+			wait = 0
+		}
 		t := s.cfg.Clock.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
-		case r := <-done:
-			inflight -= w.finished(ctx, r, done)
+		case a := <-done:
+			inflight--
+			if a != nil {
+				finished = append(finished, a)
+			}
+			// Every delivery finished by now too: the next pass records
+			// them and claims the messages to follow them at once.
+			for drained := false; !drained; {
+				select {
+				case a := <-done:
+					inflight--
+					if a != nil {
+						finished = append(finished, a)
+					}
+				default:
+					drained = true
+				}
+			}
 		case <-w.wake:
 		case <-t.C():
 		}
 		t.Stop()
-	}
-}
-
-// finished takes a finished delivery, logging it if its attempt could
-// not be recorded, and every other one finished by now, so that the
-// next pass claims the messages to follow them in one transaction
-// rather than a pass and a transaction each; it returns how many it
-// took.
-func (w *worker) finished(ctx context.Context, r result, done <-chan result) int {
-	for n := 1; ; n++ {
-		if r.err != nil && ctx.Err() == nil {
-			w.s.log.Error("webhooks: recording an attempt failed", "account", w.account, "endpoint", w.id, "err", r.err)
-		}
-		select {
-		case r = <-done:
-		default:
-			return n
-		}
 	}
 }
 
@@ -604,13 +691,13 @@ func (m *metrics) attempt(account, endpoint int64, o callfloor.WebhookOutcome) {
 	}
 }
 
-func (m *metrics) backlog(account, endpoint int64, c *callfloor.WebhookClaim, now time.Time) {
+func (m *metrics) backlog(account, endpoint int64, n int, oldest *time.Time, now time.Time) {
 	age := 0.0
-	if c.OldestPendingAt != nil {
-		age = max(now.Sub(*c.OldestPendingAt).Seconds(), 0)
+	if oldest != nil {
+		age = max(now.Sub(*oldest).Seconds(), 0)
 	}
 	m.backlogAge.WithLabelValues(ids(account, endpoint)...).Set(age)
-	m.backlogSize.WithLabelValues(ids(account, endpoint)...).Set(float64(c.Backlog))
+	m.backlogSize.WithLabelValues(ids(account, endpoint)...).Set(float64(n))
 }
 
 func (m *metrics) forget(account, endpoint int64) {
