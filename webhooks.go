@@ -418,6 +418,34 @@ type WebhookClaim struct {
 	NextDue *time.Time
 }
 
+// WebhookPass is what a delivery worker's pass over one endpoint
+// writes, in one transaction: the attempts finished since its last pass
+// are recorded, the outbox is filled from the journal (when To > From),
+// and the due lane heads are claimed (when Limit > 0).
+type WebhookPass struct {
+	AccountID, EndpointID int64
+	// Attempts are recorded as RecordWebhookAttempts does, with
+	// StaleBefore.
+	Attempts    []*WebhookAttempt
+	StaleBefore time.Time
+	// From, To and Messages fill the outbox as FillWebhookOutbox does.
+	From, To int64
+	Messages []*WebhookMessage
+	// Now, Until and Limit claim as ClaimWebhookMessages does.
+	Now, Until time.Time
+	Limit      int
+}
+
+// WebhookPassResult is how a pass went.
+type WebhookPassResult struct {
+	// Disabled is the reason when an attempt disabled the endpoint (then
+	// nothing is claimed).
+	Disabled string
+	// Moved says the fill moved the cursor.
+	Moved bool
+	Claim *WebhookClaim
+}
+
 // WebhookService keeps the caller's account's webhook endpoints, their
 // outboxes and attempt logs. The methods that take an accountID are the
 // delivery workers', across accounts.
@@ -469,6 +497,8 @@ type WebhookService interface {
 	// reason when an attempt disabled the endpoint. An attempt whose
 	// message was deleted meanwhile records nothing.
 	RecordWebhookAttempts(ctx context.Context, accountID, endpointID int64, attempts []*WebhookAttempt, staleBefore time.Time) (disabled string, err error)
+	// RunWebhookPass writes a delivery worker's pass in one transaction.
+	RunWebhookPass(ctx context.Context, p *WebhookPass) (*WebhookPassResult, error)
 	// WebhookBacklog counts the endpoint's pending messages and returns
 	// when the oldest was queued (nil: none waits).
 	WebhookBacklog(ctx context.Context, endpointID int64) (int, *time.Time, error)

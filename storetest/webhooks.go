@@ -17,6 +17,7 @@ var webhookTests = []test{
 	{"Webhooks/AttemptsAndOutcomes", testWebhookAttempts},
 	{"Webhooks/RecordManyAtOnce", testWebhookRecordMany},
 	{"Webhooks/ClaimBeyondHeldLanes", testWebhookClaimWindow},
+	{"Webhooks/PassInOneTransaction", testWebhookPass},
 	{"Webhooks/QueueAndReplay", testWebhookQueue},
 	{"Webhooks/JournalSeqBefore", testJournalSeqBefore},
 	{"Webhooks/Isolation", testWebhookIsolation},
@@ -502,6 +503,48 @@ func testWebhookClaimWindow(t *testing.T, st callfloor.Store) {
 	c = claimAll(t, st, w, now.Add(time.Second), 10)
 	if got := seqs(c.Messages); len(got) != 1 || got[0] != int64(held*each+1) {
 		t.Fatalf("claimed %v behind %d held lanes, want only the last lane's message %d", got, held, held*each+1)
+	}
+}
+
+// testWebhookPass runs a worker's passes: each records the last pass's
+// attempts, fills the outbox and claims, the claim seeing the fill.
+func testWebhookPass(t *testing.T, st callfloor.Store) {
+	a, ctx := agentAccount(t, st, "Acme", 1)
+	w := mustHook(t, st, ctx)
+	bg := context.Background()
+	now := time.Now().Add(time.Second).UTC().Truncate(time.Millisecond)
+	evs := hookEvents(t, st, a.ID, 0, 4, 1, 2) // lanes 1, 2, 1, 2
+	r, err := st.RunWebhookPass(bg, &callfloor.WebhookPass{AccountID: a.ID, EndpointID: w.ID, From: 0, To: 4,
+		Messages: outboxOf(w, evs), Now: now, Until: now.Add(time.Minute), Limit: 10})
+	ok(t, err)
+	if got := seqs(r.Claim.Messages); !r.Moved || r.Disabled != "" || len(got) != 2 || got[0] != 1 || got[1] != 2 {
+		t.Fatalf("first pass: moved %v, disabled %q, claimed %v; want the fill's lane heads 1 and 2", r.Moved, r.Disabled, got)
+	}
+	// The next: seq 1 delivered, seq 2 to retry; a fill from a cursor
+	// that is not the endpoint's does nothing.
+	retryAt := now.Add(time.Hour)
+	tried := []*callfloor.WebhookAttempt{
+		attempt(r.Claim.Messages[0], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil),
+		attempt(r.Claim.Messages[1], now, 1, callfloor.WebhookOutcomeRetry, 503, &retryAt),
+	}
+	r, err = st.RunWebhookPass(bg, &callfloor.WebhookPass{AccountID: a.ID, EndpointID: w.ID, Attempts: tried,
+		StaleBefore: now.Add(-72 * time.Hour), From: 2, To: 9, Now: now, Until: now.Add(time.Minute), Limit: 10})
+	ok(t, err)
+	if got := seqs(r.Claim.Messages); r.Moved || len(got) != 1 || got[0] != 3 || r.Claim.NextDue == nil || !r.Claim.NextDue.Equal(retryAt) {
+		t.Fatalf("second pass: moved %v, claimed %v, next %v; want 3 claimed and lane 2 due at its retry", r.Moved, got, r.Claim.NextDue)
+	}
+	page, err := st.ListWebhookAttempts(ctx, w.ID, 0, 10)
+	ok(t, err)
+	if len(page) != 2 {
+		t.Fatalf("log %s, want the two attempts", show(page))
+	}
+	// A 410 disables the endpoint, and the pass claims nothing.
+	gone := attempt(r.Claim.Messages[0], now, 1, callfloor.WebhookOutcomeGone, 410, &now)
+	r, err = st.RunWebhookPass(bg, &callfloor.WebhookPass{AccountID: a.ID, EndpointID: w.ID, Attempts: []*callfloor.WebhookAttempt{gone},
+		StaleBefore: now.Add(-72 * time.Hour), Now: now.Add(2 * time.Hour), Until: now.Add(3 * time.Hour), Limit: 10})
+	ok(t, err)
+	if r.Disabled == "" || len(r.Claim.Messages) != 0 {
+		t.Fatalf("after a 410: disabled %q, claimed %v", r.Disabled, seqs(r.Claim.Messages))
 	}
 }
 

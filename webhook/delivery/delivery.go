@@ -27,6 +27,7 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -48,8 +49,7 @@ type Store interface {
 	ReadEvents(ctx context.Context, accountID, afterSeq int64, limit int) ([]callfloor.Event, error)
 	FindWebhookEndpointByID(ctx context.Context, id int64) (*callfloor.WebhookEndpoint, error)
 	DeliverableWebhookEndpoints(ctx context.Context) ([]*callfloor.WebhookEndpoint, error)
-	FillWebhookOutbox(ctx context.Context, accountID, endpointID, from, to int64, msgs []*callfloor.WebhookMessage) (bool, error)
-	ClaimWebhookMessages(ctx context.Context, accountID, endpointID int64, now, until time.Time, limit int) (*callfloor.WebhookClaim, error)
+	RunWebhookPass(ctx context.Context, p *callfloor.WebhookPass) (*callfloor.WebhookPassResult, error)
 	RecordWebhookAttempts(ctx context.Context, accountID, endpointID int64, attempts []*callfloor.WebhookAttempt, staleBefore time.Time) (string, error)
 	WebhookBacklog(ctx context.Context, endpointID int64) (int, *time.Time, error)
 	PruneWebhooks(ctx context.Context, before time.Time) error
@@ -122,6 +122,11 @@ type Config struct {
 	Parallel int
 	// Jitter lengthens a retry's wait; nil adds up to 10% at random.
 	Jitter func(time.Duration) time.Duration
+	// Gather is the least time between a worker's passes (10 ms when
+	// 0; negative: none): deliveries that finish and events journaled
+	// meanwhile share the next pass and its transactions. It is wall
+	// time, a batching window, not the clock of the retries.
+	Gather time.Duration
 }
 
 // MinLease is the shortest lease that outlasts a send with the timeout:
@@ -161,6 +166,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 32
+	}
+	if cfg.Gather == 0 {
+		cfg.Gather = 10 * time.Millisecond
 	}
 	if cfg.Jitter == nil {
 		cfg.Jitter = func(d time.Duration) time.Duration { return d + time.Duration(rand.Int64N(int64(d)/10+1)) }
@@ -207,6 +215,7 @@ func (s *Service) Notify(evs []callfloor.Event) {
 	defer s.mu.Unlock()
 	for _, w := range s.workers {
 		if w.account == evs[0].AccountID {
+			w.journaled.Store(true)
 			w.poke()
 		}
 	}
@@ -280,43 +289,37 @@ func (s *Service) startWorkers(ctx context.Context) error {
 	return nil
 }
 
-// RunOnce does one worker's pass over an endpoint and waits for it: it
-// fills the outbox from the journal and delivers every message due now,
-// lanes in parallel, until none is. It returns when the next message is
-// due (nil: none waits). Tests drive delivery with it and a fake clock.
+// RunOnce does one worker's passes over an endpoint and waits for them:
+// it fills the outbox from the journal and delivers every message due
+// now, lanes in parallel, until none is. It returns when the next
+// message is due (nil: none waits). Tests drive delivery with it and a
+// fake clock.
 func (s *Service) RunOnce(ctx context.Context, accountID, endpointID int64) (*time.Time, error) {
 	ep, err := s.load(ctx, accountID, endpointID)
 	if err != nil || ep == nil {
 		return nil, err
 	}
 	events := map[int64]*callfloor.Event{}
-	for more := true; more; {
-		if more, err = s.fill(ctx, ep, events); err != nil {
-			return nil, err
-		}
-	}
+	var tried []*callfloor.WebhookAttempt
 	for {
-		claim, err := s.claim(ctx, ep, 100)
+		out, err := s.pass(ctx, ep, tried, true, 100, events)
 		if err != nil {
 			return nil, err
 		}
-		if len(claim.Messages) == 0 {
-			return claim.NextDue, nil
+		if out.disabled {
+			return nil, nil
+		}
+		if len(out.claimed) == 0 && !out.more {
+			return out.next, nil
 		}
 		var wg sync.WaitGroup
-		tried := make([]*callfloor.WebhookAttempt, len(claim.Messages))
-		for i, m := range claim.Messages {
+		tried = make([]*callfloor.WebhookAttempt, len(out.claimed))
+		for i, m := range out.claimed {
 			ev := events[m.Seq]
+			delete(events, m.Seq)
 			wg.Go(func() { tried[i] = s.deliver(ctx, ep, m, ev) })
 		}
 		wg.Wait()
-		disabled, err := s.record(ctx, ep, tried)
-		if err != nil {
-			return nil, err
-		}
-		if disabled {
-			return nil, nil
-		}
 	}
 }
 
@@ -335,57 +338,90 @@ func (s *Service) load(ctx context.Context, accountID, id int64) (*callfloor.Web
 	return ep, nil
 }
 
-// fill moves the endpoint's journal events into its outbox, a batch at a
-// time, a few batches at most; it says whether the journal has more. The
-// events of the messages it queued go to events while it has room.
-func (s *Service) fill(ctx context.Context, ep *callfloor.WebhookEndpoint, events map[int64]*callfloor.Event) (bool, error) {
-	for range fillBatches {
-		evs, err := s.cfg.Store.ReadEvents(ctx, ep.AccountID, ep.Cursor, fillBatch)
-		if err != nil || len(evs) == 0 {
-			return false, err
+// passOut is what a pass leaves to do.
+type passOut struct {
+	// claimed are the messages to send now.
+	claimed []*callfloor.WebhookMessage
+	// next is when the next lane head is due (nil: none waits).
+	next *time.Time
+	// more says the journal has more events to fill.
+	more bool
+	// disabled says the attempts recorded disabled the endpoint.
+	disabled bool
+}
+
+// pass does one pass over the endpoint, its writes in one transaction:
+// it records the attempts tried (nil ones were cut short), fills the
+// outbox with a batch of journal events (when fill), and claims up to
+// limit due lane heads. The events of the messages it queued go to events while it has
+// room.
+func (s *Service) pass(ctx context.Context, ep *callfloor.WebhookEndpoint, tried []*callfloor.WebhookAttempt, fill bool, limit int, events map[int64]*callfloor.Event) (passOut, error) {
+	var out passOut
+	now := s.cfg.Clock.Now()
+	p := &callfloor.WebhookPass{AccountID: ep.AccountID, EndpointID: ep.ID, StaleBefore: now.Add(-StaleAfter),
+		Attempts: slices.DeleteFunc(slices.Clone(tried), func(a *callfloor.WebhookAttempt) bool { return a == nil })}
+	var evs []callfloor.Event
+	if fill {
+		var err error
+		if evs, err = s.cfg.Store.ReadEvents(ctx, ep.AccountID, ep.Cursor, fillBatch); err != nil {
+			return out, err
 		}
-		var msgs []*callfloor.WebhookMessage
+	}
+	if len(evs) > 0 {
+		p.From, p.To = ep.Cursor, evs[len(evs)-1].Seq
 		for i := range evs {
 			if typ, ok := ep.Wants(&evs[i]); ok {
-				msgs = append(msgs, &callfloor.WebhookMessage{Seq: evs[i].Seq, Lane: ep.Lane(&evs[i]), Type: typ})
+				p.Messages = append(p.Messages, &callfloor.WebhookMessage{Seq: evs[i].Seq, Lane: ep.Lane(&evs[i]), Type: typ})
 			}
 		}
-		to := evs[len(evs)-1].Seq
-		moved, err := s.cfg.Store.FillWebhookOutbox(ctx, ep.AccountID, ep.ID, ep.Cursor, to, msgs)
-		if err != nil {
-			return false, err
-		}
-		if !moved {
+	}
+	if limit > 0 {
+		p.Now, p.Until, p.Limit = now, now.Add(s.cfg.Lease), limit
+	}
+	if len(p.Attempts) == 0 && p.To == 0 && p.Limit == 0 {
+		return out, nil
+	}
+	// Attempts answered are recorded even while the service stops.
+	wctx := ctx
+	if len(p.Attempts) > 0 {
+		wctx = context.WithoutCancel(ctx)
+	}
+	r, err := s.cfg.Store.RunWebhookPass(wctx, p)
+	if err != nil {
+		return out, err
+	}
+	out.disabled = s.recorded(ep, p.Attempts, r.Disabled, now)
+	if len(evs) > 0 {
+		if !r.Moved {
 			// Another server moved the cursor, or the endpoint changed:
 			// read it again.
 			fresh, err := s.load(ctx, ep.AccountID, ep.ID)
-			if err != nil || fresh == nil {
-				return false, err
+			if err != nil {
+				return out, err
+			}
+			if fresh == nil {
+				out.disabled = true
+				return out, nil
 			}
 			*ep = *fresh
-			continue
-		}
-		ep.Cursor = to
-		if len(events)+len(msgs) > cacheSize {
-			clear(events) // the oldest are sent or retried by now: their bodies come from the journal
-		}
-		for _, m := range msgs {
-			i := m.Seq - evs[0].Seq
-			if i < 0 || i >= int64(len(evs)) || evs[i].Seq != m.Seq {
-				i = int64(slices.IndexFunc(evs, func(e callfloor.Event) bool { return e.Seq == m.Seq }))
+			out.more = true
+		} else {
+			ep.Cursor = p.To
+			out.more = len(evs) == fillBatch
+			if len(events)+len(p.Messages) > cacheSize {
+				clear(events) // the oldest are sent or retried by now: their bodies come from the journal
 			}
-			events[m.Seq] = &evs[i]
-		}
-		if len(evs) < fillBatch {
-			return false, nil
+			for _, m := range p.Messages {
+				if i, ok := slices.BinarySearchFunc(evs, m.Seq, func(e callfloor.Event, seq int64) int { return cmp.Compare(e.Seq, seq) }); ok {
+					events[m.Seq] = &evs[i]
+				}
+			}
 		}
 	}
-	return true, nil
-}
-
-func (s *Service) claim(ctx context.Context, ep *callfloor.WebhookEndpoint, limit int) (*callfloor.WebhookClaim, error) {
-	now := s.cfg.Clock.Now()
-	return s.cfg.Store.ClaimWebhookMessages(ctx, ep.AccountID, ep.ID, now, now.Add(s.cfg.Lease), limit)
+	if r.Claim != nil {
+		out.claimed, out.next = r.Claim.Messages, r.Claim.NextDue
+	}
+	return out, nil
 }
 
 // count sets the endpoint's backlog figures.
@@ -433,7 +469,7 @@ func (s *Service) deliver(ctx context.Context, ep *callfloor.WebhookEndpoint, m 
 // recorded even while the service stops (Stop waits for it), so the log
 // has every answered attempt.
 func (s *Service) record(ctx context.Context, ep *callfloor.WebhookEndpoint, tried []*callfloor.WebhookAttempt) (bool, error) {
-	tried = slices.DeleteFunc(tried, func(a *callfloor.WebhookAttempt) bool { return a == nil })
+	tried = slices.DeleteFunc(slices.Clone(tried), func(a *callfloor.WebhookAttempt) bool { return a == nil })
 	if len(tried) == 0 {
 		return false, nil
 	}
@@ -442,6 +478,12 @@ func (s *Service) record(ctx context.Context, ep *callfloor.WebhookEndpoint, tri
 	if err != nil {
 		return false, err
 	}
+	return s.recorded(ep, tried, disabled, now), nil
+}
+
+// recorded counts and logs recorded attempts and tells the admins when
+// they disabled the endpoint; it says whether they did.
+func (s *Service) recorded(ep *callfloor.WebhookEndpoint, tried []*callfloor.WebhookAttempt, disabled string, now time.Time) bool {
 	for _, a := range tried {
 		s.metrics.attempt(ep.AccountID, ep.ID, a.Outcome)
 		switch a.Outcome {
@@ -454,14 +496,14 @@ func (s *Service) record(ctx context.Context, ep *callfloor.WebhookEndpoint, tri
 		}
 	}
 	if disabled == "" {
-		return false, nil
+		return false
 	}
 	s.log.Warn("webhook endpoint disabled", "account", ep.AccountID, "endpoint", ep.ID, "reason", disabled)
 	if s.cfg.Publish != nil {
 		s.cfg.Publish([]callfloor.Event{{AccountID: ep.AccountID, At: now, Type: callfloor.EventWebhookDisabled,
 			Webhook: &callfloor.WebhookNotice{EndpointID: ep.ID, URL: ep.URL, Reason: disabled}}})
 	}
-	return true, nil
+	return true
 }
 
 // body is a message's JSON: its payload, or its journal event's (ev, or
@@ -510,6 +552,9 @@ type worker struct {
 	wake        chan struct{}
 	// changed says the endpoint changed (Wake): read it again.
 	changed atomic.Bool
+	// journaled says the floor journaled events for the account
+	// (Notify) since the worker last read the journal.
+	journaled atomic.Bool
 	// events are the journal events of messages filled and not yet
 	// sent, by seq; the worker's loop alone uses it.
 	events map[int64]*callfloor.Event
@@ -534,7 +579,16 @@ func (w *worker) run(ctx context.Context) {
 		ep              *callfloor.WebhookEndpoint
 		finished        []*callfloor.WebhookAttempt
 		loaded, counted time.Time
+		read            time.Time // when the journal was last read
+		more            bool      // the journal has more to fill
+		passed          time.Time // wall time of the last pass
 	)
+	take := func(a *callfloor.WebhookAttempt) {
+		inflight--
+		if a != nil {
+			finished = append(finished, a)
+		}
+	}
 	defer func() {
 		for ; inflight > 0; inflight-- {
 			if a := <-done; a != nil {
@@ -548,6 +602,22 @@ func (w *worker) run(ctx context.Context) {
 		}
 	}()
 	for {
+		if wait := s.cfg.Gather - time.Since(passed); wait > 0 && !passed.IsZero() {
+			t := time.NewTimer(wait)
+		gather:
+			for {
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case a := <-done:
+					take(a)
+				case <-t.C:
+					break gather
+				}
+			}
+		}
+		passed = time.Now()
 		now := s.cfg.Clock.Now()
 		var err error
 		if ep == nil || w.changed.Swap(false) || now.Sub(loaded) >= s.cfg.Rescan {
@@ -561,28 +631,29 @@ func (w *worker) run(ctx context.Context) {
 			}
 		}
 		var next *time.Time
-		if ep != nil && err == nil && len(finished) > 0 {
-			var disabled bool
-			if disabled, err = s.record(ctx, ep, finished); disabled {
-				return
+		if ep != nil && err == nil {
+			// The journal is read when the floor said it has news, and
+			// every Poll for the events other servers journal.
+			fill := w.journaled.Swap(false) || more || now.Sub(read) >= s.cfg.Poll
+			if fill {
+				read = now
+			}
+			var out passOut
+			if out, err = s.pass(ctx, ep, finished, fill, s.cfg.Parallel-inflight, w.events); err != nil && fill {
+				w.journaled.Store(true)
 			}
 			if err == nil {
 				finished = finished[:0]
-			}
-		}
-		more := false
-		if ep != nil && err == nil {
-			more, err = s.fill(ctx, ep, w.events)
-		}
-		if ep != nil && err == nil && inflight < s.cfg.Parallel {
-			var c *callfloor.WebhookClaim
-			if c, err = s.claim(ctx, ep, s.cfg.Parallel-inflight); err == nil {
-				next = c.NextDue
-				for _, m := range c.Messages {
+				if out.disabled {
+					return
+				}
+				next, more = out.next, out.more
+				target := *ep // the next passes may change ep
+				for _, m := range out.claimed {
 					inflight++
 					ev := w.events[m.Seq]
 					delete(w.events, m.Seq)
-					go func() { done <- s.deliver(ctx, ep, m, ev) }()
+					go func() { done <- s.deliver(ctx, &target, m, ev) }()
 				}
 			}
 		}
@@ -594,7 +665,7 @@ func (w *worker) run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("webhooks: delivery pass failed", "account", w.account, "endpoint", w.id, "err", err)
 		}
-		wait := s.cfg.Poll
+		wait := max(s.cfg.Poll-now.Sub(read), 0)
 		if next != nil {
 			wait = min(wait, max(next.Sub(s.cfg.Clock.Now()), 0))
 		}
@@ -607,19 +678,13 @@ func (w *worker) run(ctx context.Context) {
 			t.Stop()
 			return
 		case a := <-done:
-			inflight--
-			if a != nil {
-				finished = append(finished, a)
-			}
+			take(a)
 			// Every delivery finished by now too: the next pass records
 			// them and claims the messages to follow them at once.
 			for drained := false; !drained; {
 				select {
 				case a := <-done:
-					inflight--
-					if a != nil {
-						finished = append(finished, a)
-					}
+					take(a)
 				default:
 					drained = true
 				}
