@@ -13,8 +13,9 @@ import (
 )
 
 // indexBatch is how many journal events one indexing transaction takes:
-// small enough that the journal's own writer never waits long for it.
-const indexBatch = 4096
+// small enough that the journal's own writer never waits long for it (a
+// few milliseconds), the floor's commits going between two.
+const indexBatch = 512
 
 // chunkSize is how many sequence numbers of a journal one chunk of its
 // index covers.
@@ -73,10 +74,12 @@ func (s *Store) IndexJournal(ctx context.Context, accountID int64) (int, error) 
 
 // indexBatch indexes the next batch of the account's journal after its
 // cursor, in one transaction; 0 when there was none (or another server
-// took it).
+// took it). The index is the journal's, derived: its transactions commit
+// without waiting for the disk, and a batch a crash of the machine loses
+// goes with its cursor and is indexed again.
 func (s *Store) indexBatch(ctx context.Context, accountID int64) (int, error) {
 	n := 0
-	err := s.write(ctx, 0, func(c conn) error {
+	err := s.writeRelaxed(ctx, func(c conn) error {
 		cursor, had, err := indexCursor(ctx, c, accountID)
 		if err != nil {
 			return err
