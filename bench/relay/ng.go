@@ -143,7 +143,7 @@ func pcmuSDP(addr netip.AddrPort) string {
 func sdpAudio(d map[string]any) (netip.AddrPort, error) {
 	sdp, _ := d["sdp"].(string)
 	var session, media netip.Addr
-	port, inAudio := -1, false
+	port, inMedia, inAudio := -1, false, false
 	for line := range strings.Lines(sdp) {
 		line = strings.TrimRight(line, "\r\n")
 		if rest, ok := strings.CutPrefix(line, "c=IN IP4 "); ok {
@@ -152,14 +152,14 @@ func sdpAudio(d map[string]any) (netip.AddrPort, error) {
 				return netip.AddrPort{}, fmt.Errorf("sdp: c= line %q", line)
 			}
 			switch {
-			case port < 0:
+			case !inMedia:
 				session = ip
 			case inAudio:
 				media = ip
 			}
 		}
 		if strings.HasPrefix(line, "m=") {
-			inAudio = false
+			inMedia, inAudio = true, false
 		}
 		if rest, ok := strings.CutPrefix(line, "m=audio "); ok && port < 0 {
 			f := strings.Fields(rest)
