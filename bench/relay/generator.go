@@ -95,7 +95,7 @@ type stream struct {
 	sent     uint64 // measured frames sent
 	got      seqSet // measured frames received
 	dups     uint64
-	transits []int32 // ns, per measured frame received
+	transits []int32 // us, per measured frame received
 }
 
 // snapshot is the counters at one end of the measured time.
@@ -289,7 +289,7 @@ func (g *generator) receive(p *phase, pkt []byte, at int64) {
 	}
 	s := &p.streams[2*int(f.Call)+int(f.Dir)]
 	if s.got.add(f.Seq) {
-		s.transits = append(s.transits, int32(min(max(at-f.Sent, 0), 1<<31-1)))
+		s.transits = append(s.transits, int32(min(max(at-f.Sent, 0)/1000, 1<<31-1)))
 	} else {
 		s.dups++
 	}

@@ -35,8 +35,8 @@ type phaseResult struct {
 	sent, received uint64        // measured frames of the relayed calls
 	dups           uint64
 	lossyCalls     int
-	devs, ctrlDevs []int32 // sorted, ns
-	transits       []int32 // sorted, ns
+	devs, ctrlDevs []int32 // sorted, us
+	transits       []int32 // sorted, us
 	genCPU         time.Duration
 	serverCore     float64 // share of the server's CPU busy, whoever used it
 	genCore        float64
@@ -111,8 +111,8 @@ func (r phaseResult) print() {
 	wall := r.wall.Seconds()
 	fmt.Printf("# phase %d, %s: relayed %d packets in %.1f s (%.0f/s); server CPU %.2f s (%.2f cores), %.2f us/packet; loss %.4f%% (%d of %d, %d calls lost any, %d duplicates); added jitter p99 %.3f ms (control %.3f ms)\n",
 		r.id, r.t.name, r.relayed, wall, float64(r.relayed)/wall, r.serverCPU.Seconds(), r.serverCPU.Seconds()/wall, r.usPerPacket(),
-		r.loss(), r.sent-r.received, r.sent, r.lossyCalls, r.dups, ms(time.Duration(percentile(r.devs, 0.99))), ms(time.Duration(percentile(r.ctrlDevs, 0.99))))
-	q := func(p float64) float64 { return ms(time.Duration(percentile(r.transits, p))) }
+		r.loss(), r.sent-r.received, r.sent, r.lossyCalls, r.dups, usToMs(percentile(r.devs, 0.99)), usToMs(percentile(r.ctrlDevs, 0.99)))
+	q := func(p float64) float64 { return usToMs(percentile(r.transits, p)) }
 	fmt.Printf("#   transit p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms\n", q(0.5), q(0.9), q(0.99), q(0.999), q(1))
 	fmt.Printf("#   generator: sent %.0f packets/s of %d/s asked for, with %.2f cores; CPU busy, whoever used it: server's %.0f%%, generator's %.0f%%; kernel UDP receive buffer drops %d\n",
 		float64(r.sent)/wall, 100*r.t.calls(), r.genCPU.Seconds()/wall, 100*r.serverCore, 100*r.genCore, r.drops)
@@ -162,8 +162,8 @@ func report(o options, relay, rtpe []phaseResult) {
 	fmt.Printf("relay_cost_ratio: %.3f (goal: at most %.1f at 1,000 calls)\n", us(a)/us(b), ratioGoal)
 	fmt.Printf("relay_packet_loss: %.4f %% (goal: under %.2f)\n", lossPercent(a.sent, a.recvd), lossGoal)
 	fmt.Printf("rtpengine_packet_loss: %.4f %%\n", lossPercent(b.sent, b.recvd))
-	fmt.Printf("relay_added_jitter_p99: %.3f ms (goal: under %.0f)\n", ms(time.Duration(percentile(a.devs, 0.99))), jitterGoal)
-	fmt.Printf("rtpengine_added_jitter_p99: %.3f ms\n", ms(time.Duration(percentile(b.devs, 0.99))))
+	fmt.Printf("relay_added_jitter_p99: %.3f ms (goal: under %.0f)\n", usToMs(percentile(a.devs, 0.99)), jitterGoal)
+	fmt.Printf("rtpengine_added_jitter_p99: %.3f ms\n", usToMs(percentile(b.devs, 0.99)))
 }
 
 // profilePhase runs one more phase of t while Go's CPU profiler runs in

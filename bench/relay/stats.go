@@ -69,7 +69,8 @@ func (s *seqSet) add(seq uint32) bool {
 	return true
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// usToMs is a number of microseconds in milliseconds.
+func usToMs(us int32) float64 { return float64(us) / 1000 }
 
 // loadavg is /proc/loadavg's first three figures.
 func loadavg() string {
