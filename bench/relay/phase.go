@@ -14,10 +14,14 @@ import (
 )
 
 // After a phase's last frame the generator still counts what arrives
-// until nothing has for quietTime, at most maxDrain.
+// until nothing has for quietTime, at most maxDrain; then the server is
+// given up to maxSettle to go idle (under idleCPU of a core), so that
+// its backlog does not run into the next phase.
 const (
-	quietTime = 300 * time.Millisecond
-	maxDrain  = 10 * time.Second
+	quietTime = time.Second
+	maxDrain  = 15 * time.Second
+	maxSettle = 30 * time.Second
+	idleCPU   = 0.02
 )
 
 type bench struct {
@@ -40,7 +44,8 @@ type phaseResult struct {
 	genCPU         time.Duration
 	serverCore     float64 // share of the server's CPU busy, whoever used it
 	genCore        float64
-	drops          int64 // kernel UDP receive buffer drops
+	drops          int64         // kernel UDP receive buffer drops
+	settled        time.Duration // for the server to go idle after the phase
 }
 
 func (r phaseResult) usPerPacket() float64 {
@@ -68,6 +73,7 @@ func (b *bench) phase(ctx context.Context, t *target, id uint8, onOpen func()) (
 	if err := g.run(ctx, p, quietTime, maxDrain, snap); err != nil {
 		return r, err
 	}
+	r.settled = settle(ctx, t.pid)
 	s0, s1 := p.snap[0], p.snap[1]
 	if err := errors.Join(s0.cpuErr, s1.cpuErr); err != nil {
 		return r, fmt.Errorf("%s's process: %w", t.name, err)
@@ -106,7 +112,24 @@ func (b *bench) phase(ctx context.Context, t *target, id uint8, onOpen func()) (
 	return r, nil
 }
 
-// print writes the phase's figures as a comment line.
+// settle waits until process pid uses less than idleCPU of a core, at
+// most maxSettle, and returns how long that took.
+func settle(ctx context.Context, pid int) time.Duration {
+	const every = 250 * time.Millisecond
+	start := time.Now()
+	last, err := benchserver.ProcCPU(pid)
+	for err == nil && time.Since(start) < maxSettle && ctx.Err() == nil {
+		time.Sleep(every)
+		var now time.Duration
+		if now, err = benchserver.ProcCPU(pid); err == nil && float64(now-last) < idleCPU*float64(every) {
+			break
+		}
+		last = now
+	}
+	return time.Since(start)
+}
+
+// print writes the phase's figures as comment lines.
 func (r phaseResult) print() {
 	wall := r.wall.Seconds()
 	fmt.Printf("# phase %d, %s: relayed %d packets in %.1f s (%.0f/s); server CPU %.2f s (%.2f cores), %.2f us/packet; loss %.4f%% (%d of %d, %d calls lost any, %d duplicates); added jitter p99 %.3f ms (control %.3f ms)\n",
@@ -116,6 +139,13 @@ func (r phaseResult) print() {
 	fmt.Printf("#   transit p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms\n", q(0.5), q(0.9), q(0.99), q(0.999), q(1))
 	fmt.Printf("#   generator: sent %.0f packets/s of %d/s asked for, with %.2f cores; CPU busy, whoever used it: server's %.0f%%, generator's %.0f%%; kernel UDP receive buffer drops %d\n",
 		float64(r.sent)/wall, 100*r.t.calls(), r.genCPU.Seconds()/wall, 100*r.serverCore, 100*r.genCore, r.drops)
+	if r.serverCore >= 0.95 {
+		fmt.Printf("#   the server's CPU was %.0f%% busy: %s was saturated (or crowded out), so its loss and jitter measure a queue, not the relay's own delay\n",
+			100*r.serverCore, r.t.name)
+	}
+	if r.settled > time.Second {
+		fmt.Printf("#   %s took %.1f s after the phase to go idle (its backlog)\n", r.t.name, r.settled.Seconds())
+	}
 }
 
 // report prints the figures of each relay over its phases, and the
