@@ -199,7 +199,7 @@ func run(ctx context.Context, o options) error {
 		o.calls, 100*o.calls, o.sockets)
 	fmt.Printf("# calls set up in %.1f s through the relay package's API (Listen, SetRemote, Connect, as the B2BUA does) and in %.1f s through rtpengine's ng protocol (offer, answer)\n",
 		relaySetup.Seconds(), rtpeSetup.Seconds())
-	fmt.Printf("# servers pinned to CPU %d, the generator to CPU %d (taskset, GOMAXPROCS %d); %d CPUs online; the machine is shared: other processes run on both CPUs\n",
+	fmt.Printf("# servers pinned to CPU %d, the generator to CPU %d (taskset, GOMAXPROCS %d); %d CPUs online; other processes may run on them too (each phase says how busy each CPU was)\n",
 		o.serverCPU, o.genCPU, runtime.GOMAXPROCS(0), onlineCPUs())
 	fmt.Printf("# each phase: %s of traffic, then %s measured; %d rounds of callfloor then rtpengine\n", o.warmup, o.window, o.rounds)
 	fmt.Printf("# us_per_packet: the server process's CPU time (utime+stime of all its threads, /proc/PID/stat) during the measured time over the packets it relayed then (received by the far phone)\n")

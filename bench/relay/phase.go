@@ -184,6 +184,13 @@ func report(o options, relay, rtpe []phaseResult) {
 				s.name, sent, asked, s.genCPU.Seconds()/s.wall.Seconds())
 		}
 	}
+	if len(relay) > 1 {
+		fmt.Printf("# cost ratio round by round:")
+		for i := range min(len(relay), len(rtpe)) {
+			fmt.Printf(" %.3f", relay[i].usPerPacket()/rtpe[i].usPerPacket())
+		}
+		fmt.Println()
+	}
 	fmt.Printf("calls: %d count\n", o.calls)
 	fmt.Printf("relay_packets_per_second: %.0f packets/s (asked for: %d)\n", pps(a), asked)
 	fmt.Printf("rtpengine_packets_per_second: %.0f packets/s (asked for: %d)\n", pps(b), asked)
