@@ -64,13 +64,10 @@ type target struct {
 	name string
 	pid  int
 	to   [][2]netip.AddrPort // per call: where phone A sends, where B sends
-	// rtpSeq numbers each stream (call*2+dir) in the RTP header, on from
-	// one phase of the relay to its next, as a phone's stream would.
-	rtpSeq []uint32
 }
 
 func newTarget(name string, pid int, legs [][2]netip.AddrPort) *target {
-	return &target{name: name, pid: pid, to: legs, rtpSeq: make([]uint32, 2*len(legs))}
+	return &target{name: name, pid: pid, to: legs}
 }
 
 func (t *target) calls() int { return len(t.to) }
@@ -85,8 +82,12 @@ type phase struct {
 	// The measured time: frames sent in it are measured; the snapshots
 	// are taken as it opens and closes.
 	open, close time.Time
-	snap        [2]snapshot
-	onOpen      func() // if set, called as the measured time opens
+	// ramp is how long the calls take to start, one after another, at
+	// the start of the warm-up, as calls set up over time would rather
+	// than all in the same millisecond.
+	ramp   time.Duration
+	snap   [2]snapshot
+	onOpen func() // if set, called as the measured time opens
 }
 
 // stream is one direction of a call in a phase.
@@ -153,7 +154,11 @@ func (g *generator) run(ctx context.Context, p *phase, quiet, maxDrain time.Dura
 			p.snap[1], measuring = snap(g), false
 		}
 		if now.Before(p.close) {
-			g.sendTick(p, tick, measuring, fromA, fromB, ctrl)
+			started := p.calls
+			if el := now.Sub(start); el < p.ramp {
+				started = int(int64(p.calls) * int64(el) / int64(p.ramp))
+			}
+			g.sendTick(p, tick, started, measuring, fromA, fromB, ctrl)
 		} else if now.After(p.close.Add(maxDrain)) || now.After(p.close) && now.Sub(lastArrival) > quiet {
 			return nil
 		}
@@ -163,24 +168,23 @@ func (g *generator) run(ctx context.Context, p *phase, quiet, maxDrain time.Dura
 	}
 }
 
-// sendTick sends the frames of the tick's slot.
-func (g *generator) sendTick(p *phase, tick int, measured bool, fromA, fromB []*outBatch, ctrl [][2]netip.AddrPort) {
+// sendTick sends the frames of the tick's slot, of the calls started
+// and the control calls.
+func (g *generator) sendTick(p *phase, tick, started int, measured bool, fromA, fromB []*outBatch, ctrl [][2]netip.AddrPort) {
 	n := len(fromA)
 	for i := tick % slots; i < p.calls+controlCalls; i += slots {
 		var to *[2]netip.AddrPort
-		var rtpSeq []uint32
-		if i < p.calls {
-			to, rtpSeq = &p.t.to[i], p.t.rtpSeq[2*i:2*i+2]
-		} else {
+		switch {
+		case i < started:
+			to = &p.t.to[i]
+		case i < p.calls:
+			continue // not started yet
+		default:
 			to = &ctrl[i-p.calls]
 		}
 		for dir, side := range [2][]*outBatch{fromA, fromB} {
 			s := &p.streams[2*i+dir]
-			f := frame{Phase: p.id, Measured: measured, Dir: uint8(dir), Call: uint32(i), Seq: s.seq, RTPSeq: s.seq}
-			if rtpSeq != nil {
-				f.RTPSeq = rtpSeq[dir]
-				rtpSeq[dir]++
-			}
+			f := frame{Phase: p.id, Measured: measured, Dir: uint8(dir), Call: uint32(i), Seq: s.seq}
 			s.seq++
 			if o := side[i%n]; o.add(to[dir], f, s) {
 				g.flush(o)

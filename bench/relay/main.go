@@ -82,7 +82,7 @@ func main() {
 	flag.StringVar(&o.profile, "profile", "", "after the measured phases, profile callfloor's relay process for one more phase into this file")
 	flag.IntVar(&o.rtpeThreads, "rtpengine-threads", 0, "rtpengine's --num-threads (0: its default)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working directory (rtpengine's log)")
-	quick := flag.Bool("quick", false, "a short run: 200 calls, 3 s warm-up and 10 s measured, one round")
+	quick := flag.Bool("quick", false, "a short run: 200 calls, 3 s warm-up and 10 s measured, one round (unless given)")
 	flag.Parse()
 	if *serve {
 		if err := serveRelay(); err != nil {
@@ -90,8 +90,14 @@ func main() {
 		}
 		return
 	}
-	if *quick {
-		o.calls, o.warmup, o.window, o.rounds = 200, 3*time.Second, 10*time.Second, 1
+	if *quick { // for the flags not given
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, v := range map[string]string{"calls": "200", "warmup": "3s", "duration": "10s", "rounds": "1"} {
+			if !set[name] {
+				flag.Set(name, v)
+			}
+		}
 	}
 	half := (o.ports.Max - o.ports.Min + 1) / 2
 	switch {
@@ -162,46 +168,21 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer g.Close()
-	phones := make([][2]netip.AddrPort, o.calls)
-	for i := range phones {
-		phones[i] = g.phones(i)
+	b := &bench{opt: o, g: g, dir: dir, phones: make([][2]netip.AddrPort, o.calls)}
+	for i := range b.phones {
+		b.phones[i] = g.phones(i)
 	}
 	mid := o.ports.Min + (o.ports.Max-o.ports.Min+1)/2
-	relayPorts, rtpePorts := portRange{o.ports.Min, mid - 1}, portRange{mid, o.ports.Max}
+	b.relayPorts, b.rtpePorts = portRange{o.ports.Min, mid - 1}, portRange{mid, o.ports.Max}
 
-	t0 := time.Now()
-	rs, err := startRelay(o.serverCPU, relayPorts, phones, o.profile != "")
-	if err != nil {
-		return err
-	}
-	defer rs.stop()
-	relaySetup := time.Since(t0)
-
-	re, err := startRTPEngine(ctx, dir, o.serverCPU, rtpePorts, o.rtpeThreads)
-	if err != nil {
-		return err
-	}
-	defer re.stop()
-	t0 = time.Now()
-	legs := make([][2]netip.AddrPort, o.calls)
-	for i, ph := range phones {
-		if legs[i][0], legs[i][1], err = re.ng.call(ctx, callID(i), ph[0], ph[1]); err != nil {
-			return fmt.Errorf("setting call %d up in rtpengine: %w\n%s", i, err, re.logTail(20))
-		}
-	}
-	rtpeSetup := time.Since(t0)
-
-	b := &bench{opt: o, g: g}
-	targets := []*target{newTarget("callfloor", rs.pid(), rs.reply.Legs), newTarget("rtpengine", re.pid(), legs)}
-	fmt.Printf("# bench-relay: callfloor's relay (media/relay, process %d, GOMAXPROCS %d) against rtpengine %s (process %d, %s threads, userspace: --table=-1), the same generator, alternating phases\n",
-		rs.pid(), rs.reply.GOMAXPROCS, rtpengineVersion(), re.pid(), procThreads(re.pid()))
+	fmt.Printf("# bench-relay: callfloor's relay (media/relay, in a process of its own) against rtpengine %s (userspace only: --table=-1), the same generator, alternating phases\n",
+		rtpengineVersion())
 	fmt.Printf("# %d calls, two legs each, PCMU 20 ms frames both ways: %d packets/s to each relay while it is measured, as many relayed back; %d generator sockets a side\n",
 		o.calls, 100*o.calls, o.sockets)
-	fmt.Printf("# calls set up in %.1f s through the relay package's API (Listen, SetRemote, Connect, as the B2BUA does) and in %.1f s through rtpengine's ng protocol (offer, answer)\n",
-		relaySetup.Seconds(), rtpeSetup.Seconds())
+	fmt.Printf("# each phase starts its server afresh and sets the calls up (callfloor: through the relay package's API, Listen, SetRemote and Connect, as the B2BUA does; rtpengine: ng offer and answer), sends %s of traffic (the calls starting one after another over the first %s), measures %s, reads until nothing more comes, then stops the server; %d rounds of callfloor then rtpengine\n",
+		o.warmup, o.warmup/2, o.window, o.rounds)
 	fmt.Printf("# servers pinned to CPU %d, the generator to CPU %d (taskset, GOMAXPROCS %d); %d CPUs online; other processes may run on them too (each phase says how busy each CPU was)\n",
 		o.serverCPU, o.genCPU, runtime.GOMAXPROCS(0), onlineCPUs())
-	fmt.Printf("# each phase: %s of traffic, then %s measured; %d rounds of callfloor then rtpengine\n", o.warmup, o.window, o.rounds)
 	fmt.Printf("# us_per_packet: the server process's CPU time (utime+stime of all its threads, /proc/PID/stat) during the measured time over the packets it relayed then (received by the far phone)\n")
 	fmt.Printf("# added jitter: per packet, |transit - the median transit of its stream in the phase|, sent and arrival (kernel SO_TIMESTAMPNS) stamped on one clock; p99 over every measured packet; control calls from the generator to itself are the baseline\n")
 	fmt.Printf("# load at start: %s\n", loadStart)
@@ -209,9 +190,9 @@ func run(ctx context.Context, o options) error {
 	var res [2][]phaseResult
 	id := uint8(0)
 	for range o.rounds {
-		for k, t := range targets {
+		for k, kind := range []string{"callfloor", "rtpengine"} {
 			id++
-			r, err := b.phase(ctx, t, id, nil)
+			r, err := b.serverPhase(ctx, kind, id, "")
 			if err != nil {
 				return err
 			}
@@ -221,14 +202,8 @@ func run(ctx context.Context, o options) error {
 	}
 	if o.profile != "" {
 		id++
-		if err := b.profilePhase(ctx, targets[0], id, rs.reply.Pprof, o.profile); err != nil {
+		if _, err := b.serverPhase(ctx, "callfloor", id, o.profile); err != nil {
 			return err
-		}
-	}
-	for i := range o.calls {
-		if err := re.ng.hangUp(ctx, callID(i)); err != nil {
-			fmt.Printf("# deleting call %d in rtpengine: %v\n", i, err)
-			break
 		}
 	}
 	if g.stray > 0 {

@@ -48,8 +48,8 @@ var errNotOurs = errors.New("not a generator packet")
 // appendPacket appends the RTP packet of f to b.
 func appendPacket(b []byte, f frame) []byte {
 	b = append(b, 0x80, payloadPCMU)
-	b = binary.BigEndian.AppendUint16(b, uint16(f.RTPSeq))
-	b = binary.BigEndian.AppendUint32(b, f.RTPSeq*frameTicks)
+	b = binary.BigEndian.AppendUint16(b, uint16(f.Seq))
+	b = binary.BigEndian.AppendUint32(b, f.Seq*frameTicks)
 	b = binary.BigEndian.AppendUint32(b, (f.Call<<1|uint32(f.Dir))+1)
 	start := len(b)
 	b = append(b, magic[:]...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 	"time"
@@ -25,8 +26,11 @@ const (
 )
 
 type bench struct {
-	opt options
-	g   *generator
+	opt                   options
+	g                     *generator
+	dir                   string              // working directory
+	phones                [][2]netip.AddrPort // of each call: phone A, phone B
+	relayPorts, rtpePorts portRange
 }
 
 // phaseResult is what one phase measured.
@@ -46,6 +50,8 @@ type phaseResult struct {
 	genCore        float64
 	drops          int64         // kernel UDP receive buffer drops
 	settled        time.Duration // for the server to go idle after the phase
+	setup          time.Duration // to start the server and set the calls up
+	about          string        // the server's threads
 }
 
 func (r phaseResult) usPerPacket() float64 {
@@ -62,7 +68,7 @@ func (b *bench) phase(ctx context.Context, t *target, id uint8, onOpen func()) (
 	r := phaseResult{t: t, id: id}
 	open := time.Now().Add(o.warmup)
 	p := newPhase(id, t, open, open.Add(o.window))
-	p.onOpen = onOpen
+	p.onOpen, p.ramp = onOpen, o.warmup/2
 	snap := func(g *generator) snapshot {
 		s := snapshot{at: time.Now(), selfCPU: benchserver.SelfCPU(), relayed: g.relayed, drops: udpRcvbufErrors()}
 		s.serverCPU, s.cpuErr = benchserver.ProcCPU(t.pid)
@@ -132,8 +138,8 @@ func settle(ctx context.Context, pid int) time.Duration {
 // print writes the phase's figures as comment lines.
 func (r phaseResult) print() {
 	wall := r.wall.Seconds()
-	fmt.Printf("# phase %d, %s: relayed %d packets in %.1f s (%.0f/s); server CPU %.2f s (%.2f cores), %.2f us/packet; loss %.4f%% (%d of %d, %d calls lost any, %d duplicates); added jitter p99 %.3f ms (control %.3f ms)\n",
-		r.id, r.t.name, r.relayed, wall, float64(r.relayed)/wall, r.serverCPU.Seconds(), r.serverCPU.Seconds()/wall, r.usPerPacket(),
+	fmt.Printf("# phase %d, %s (process %d, %s, up with its calls in %.1f s): relayed %d packets in %.1f s (%.0f/s); server CPU %.2f s (%.2f cores), %.2f us/packet; loss %.4f%% (%d of %d, %d calls lost any, %d duplicates); added jitter p99 %.3f ms (control %.3f ms)\n",
+		r.id, r.t.name, r.t.pid, r.about, r.setup.Seconds(), r.relayed, wall, float64(r.relayed)/wall, r.serverCPU.Seconds(), r.serverCPU.Seconds()/wall, r.usPerPacket(),
 		r.loss(), r.sent-r.received, r.sent, r.lossyCalls, r.dups, usToMs(percentile(r.devs, 0.99)), usToMs(percentile(r.ctrlDevs, 0.99)))
 	q := func(p float64) float64 { return usToMs(percentile(r.transits, p)) }
 	fmt.Printf("#   transit p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms\n", q(0.5), q(0.9), q(0.99), q(0.999), q(1))
@@ -201,24 +207,6 @@ func report(o options, relay, rtpe []phaseResult) {
 	fmt.Printf("rtpengine_packet_loss: %.4f %%\n", lossPercent(b.sent, b.recvd))
 	fmt.Printf("relay_added_jitter_p99: %.3f ms (goal: under %.0f)\n", usToMs(percentile(a.devs, 0.99)), jitterGoal)
 	fmt.Printf("rtpengine_added_jitter_p99: %.3f ms\n", usToMs(percentile(b.devs, 0.99)))
-}
-
-// profilePhase runs one more phase of t while Go's CPU profiler runs in
-// the relay process (its pprof listener at addr), into file. The profiler
-// costs the relay some CPU, so the phase's figures are not counted.
-func (b *bench) profilePhase(ctx context.Context, t *target, id uint8, addr, file string) error {
-	errc := make(chan error, 1)
-	secs := max(1, int(b.opt.window.Seconds()))
-	r, err := b.phase(ctx, t, id, func() { errc <- fetchProfile(ctx, addr, secs, file) })
-	if err != nil {
-		return err
-	}
-	if err := <-errc; err != nil {
-		return fmt.Errorf("profiling the relay: %w", err)
-	}
-	fmt.Printf("# profile phase (not counted: the profiler costs CPU), %s: %.2f us/packet; CPU profile of the relay process in %s (go tool pprof -top %s)\n",
-		t.name, r.usPerPacket(), file, file)
-	return nil
 }
 
 func fetchProfile(ctx context.Context, addr string, secs int, file string) error {

@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -24,9 +23,10 @@ type rtpengine struct {
 	log    string
 }
 
-// startRTPEngine starts rtpengine on cpu with RTP ports from ports and
-// waits until it answers a ping.
-func startRTPEngine(ctx context.Context, dir string, cpu int, ports portRange, threads int) (*rtpengine, error) {
+// startRTPEngine starts rtpengine on cpu with RTP ports from ports
+// (and threads worker threads, 0 for its default), logging to the file
+// log, and waits until it answers a ping.
+func startRTPEngine(ctx context.Context, log string, cpu int, ports portRange, threads int) (*rtpengine, error) {
 	bin, err := exec.LookPath("rtpengine")
 	if err != nil {
 		return nil, fmt.Errorf("rtpengine is not installed (Debian package rtpengine-daemon; make bench-relay installs it)")
@@ -35,7 +35,7 @@ func startRTPEngine(ctx context.Context, dir string, cpu int, ports portRange, t
 	if err != nil {
 		return nil, err
 	}
-	r := &rtpengine{exited: make(chan struct{}), log: filepath.Join(dir, "rtpengine.log")}
+	r := &rtpengine{exited: make(chan struct{}), log: log}
 	logf, err := os.Create(r.log)
 	if err != nil {
 		return nil, err
