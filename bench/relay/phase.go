@@ -149,6 +149,10 @@ func (r phaseResult) print() {
 		fmt.Printf("#   the server's CPU was %.0f%% busy: %s was saturated (or crowded out), so its loss and jitter measure a queue, not the relay's own delay\n",
 			100*r.serverCore, r.t.name)
 	}
+	if r.loss() > 1 && r.serverCore < 0.9 {
+		fmt.Printf("#   %s fell behind with its CPU %.0f%% busy: it was not short of CPU, it stopped keeping up (its sockets overflowed: see the drops)\n",
+			r.t.name, 100*r.serverCore)
+	}
 	if r.settled > time.Second {
 		fmt.Printf("#   %s took %.1f s after the phase to go idle (its backlog)\n", r.t.name, r.settled.Seconds())
 	}
