@@ -8,7 +8,7 @@ STATICCHECK   := bin/staticcheck
 CALLFLOOR_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CALLFLOOR_TEST_POSTGRES
 
-.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip bench-webrtc bench-dialer bench-stream bench-webhooks bench-boards bench-reports clean
+.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip bench-webrtc bench-relay bench-dialer bench-stream bench-webhooks bench-boards bench-reports clean
 
 all: build
 
@@ -75,6 +75,22 @@ bench-sip: setup-run
 
 bench-webrtc: setup-run
 	$(GO) run ./bench/webrtc
+
+# The RTP relay against its peer: callfloor's relay (its own process) and
+# rtpengine in userspace mode relay 1,000 calls from one generator in
+# alternating phases, servers pinned to CPU 0 and the generator to CPU 1;
+# prints each one's CPU per packet, their ratio, the loss and the added
+# jitter. Installs Debian's rtpengine-daemon when missing (not for make
+# test) and stops the service the package starts: the bench runs its own.
+bench-relay: setup-run
+	@if ! command -v rtpengine >/dev/null; then \
+		echo "bench-relay: installing rtpengine-daemon"; \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo"; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rtpengine-daemon >/dev/null || exit 1; \
+		if [ -d /run/systemd/system ]; then $$SUDO systemctl disable --now rtpengine-daemon >/dev/null 2>&1 || true; fi; \
+	fi
+	$(GO) run ./bench/relay
 
 # The campaigns' benchmark: a million leads imported from CSV, then the
 # next-lead pick for 200 agents timed.
