@@ -46,7 +46,16 @@ var dialect = sqlstore.Dialect{
 	// database migrate independently.
 	MigrationLock: `SELECT pg_advisory_xact_lock(hashtext('callfloor.migrate.' || current_schema()))`,
 	AnalyzeLeads:  `ANALYZE leads, lead_numbers`,
+	// The notification is delivered when the transaction commits, and
+	// not at all when it rolls back. See Listener.
+	NotifyChange: `SELECT pg_notify(` + channelExpr + `, ?)`,
 }
+
+// channelExpr is the notification channel of the schema's changes: one
+// per schema, as tests and tenants in other schemas of the database
+// must not hear each other, and short enough for a channel name (63
+// bytes) whatever the schema's name.
+const channelExpr = `'callfloor_' || md5(current_schema())`
 
 func isUniqueViolation(err error) bool {
 	var e *pgconn.PgError

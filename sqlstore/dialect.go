@@ -29,6 +29,12 @@ type Dialect struct {
 	// would otherwise scan the whole numbers table for each duplicate
 	// check of the next batch).
 	AnalyzeLeads string
+	// NotifyChange, when not empty, is run in every transaction that
+	// changes an object the SIP plane looks up, with the change's text
+	// (callfloor.Change.String) as its one argument, so that other
+	// processes on the database hear of it when it commits (PostgreSQL's
+	// pg_notify).
+	NotifyChange string
 }
 
 // Rebind rewrites the "?" placeholders of query for the dialect. The
