@@ -84,7 +84,7 @@ func (s *Store) OnClose(fn func() error) { s.closers = append(s.closers, fn) }
 // runs after the transaction that made the change has committed, in the
 // writer's goroutine, before the write returns, once per object changed.
 // Changes made by other processes on the same database are not heard
-// here (see the postgres package's Listen).
+// here (see postgres.Listener).
 func (s *Store) OnChange(fn func(callfloor.Change)) {
 	s.watchMu.Lock()
 	defer s.watchMu.Unlock()
