@@ -149,6 +149,19 @@ func TestSIPViewsOfTwoServers(t *testing.T) {
 	if admitted(a) || admitted(b) {
 		t.Fatal("a rolled-back change reached a view")
 	}
+
+	// A notification it cannot read (another version's, say) makes a
+	// server reload rather than miss a change.
+	resets = b.resets.Load()
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`SELECT pg_notify('callfloor_' || md5(current_schema()), 'extension 1')`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "server B reloads on a notification it cannot read", func() bool { return b.resets.Load() > resets })
 }
 
 // killListeners ends the connections of the schema's change listeners.
