@@ -28,7 +28,8 @@ type Listener struct {
 	// goroutine, in the order the transactions committed.
 	Change func(callfloor.Change)
 	// Reset is called each time the listener starts listening, in its
-	// goroutine, before any change is heard on that connection.
+	// goroutine, before any change is heard on that connection, and
+	// for a notification it cannot read.
 	Reset func()
 	// Retry is the wait before connecting again after an error (one
 	// second when zero); Ping is how long the connection may stay quiet
