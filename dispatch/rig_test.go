@@ -118,7 +118,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		Publish: r.published, Logger: log, Rand: o.rand, Tick: 50 * time.Millisecond, StatsEvery: time.Hour})
 	var trunks b2bua.TrunkRouter
 	if o.trunks {
-		trunks = &telephony.Trunks{Store: st}
+		trunks = &telephony.Trunks{Directory: st}
 	}
 	r.b, err = b2bua.New(b2bua.Config{
 		Trunks:    trunks,

@@ -49,7 +49,16 @@ var dialect = sqlstore.Dialect{
 	// An asynchronous commit: PostgreSQL keeps such commits in order and
 	// whole, and may lose the last of them if the server crashes.
 	Relaxed: sqlstore.Relaxed{Inside: `SET LOCAL synchronous_commit = off`},
+	// The notification is delivered when the transaction commits, and
+	// not at all when it rolls back. See Listener.
+	NotifyChange: `SELECT pg_notify(` + channelExpr + `, ?)`,
 }
+
+// channelExpr is the notification channel of the schema's changes: one
+// per schema, as tests and tenants in other schemas of the database
+// must not hear each other, and short enough for a channel name (63
+// bytes) whatever the schema's name.
+const channelExpr = `'callfloor_' || md5(current_schema())`
 
 func isUniqueViolation(err error) bool {
 	var e *pgconn.PgError

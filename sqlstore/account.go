@@ -165,7 +165,7 @@ func (s *Store) UpdateAccount(ctx context.Context, id int64, fn func(*callfloor.
 			return dbErr("update account", err)
 		}
 		out = &a
-		return nil
+		return c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeAccount, AccountID: id, ID: id})
 	})
 	if err != nil {
 		return nil, err

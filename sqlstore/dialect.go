@@ -34,6 +34,12 @@ type Dialect struct {
 	// transaction and after it, and one run first inside it. Empty: such
 	// writes commit as every other.
 	Relaxed Relaxed
+	// NotifyChange, when not empty, is run in every transaction that
+	// changes an object the SIP plane looks up, with the change's text
+	// (callfloor.Change.String) as its one argument, so that other
+	// processes on the database hear of it when it commits (PostgreSQL's
+	// pg_notify).
+	NotifyChange string
 }
 
 // Relaxed are the statements of a commit that does not wait for the

@@ -99,6 +99,9 @@ func (s *Store) CreateExtension(ctx context.Context, e *callfloor.Extension) err
 		if err != nil {
 			return dbErr("insert extension", err)
 		}
+		if err := c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeExtension, AccountID: account, ID: e.ID}); err != nil {
+			return err
+		}
 		kind, err := licenceKind(ctx, c, account)
 		status = agentStatus(kind, e.Agent.Enabled)
 		return err
@@ -239,6 +242,9 @@ func (s *Store) UpdateExtension(ctx context.Context, id int64, fn func(*callfloo
 		if err != nil {
 			return dbErr("update extension", err)
 		}
+		if err := c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeExtension, AccountID: account, ID: id}); err != nil {
+			return err
+		}
 		out, err = loadExtension(ctx, c, account, id)
 		if err == nil {
 			out.SIPSecret = e.SIPSecret
@@ -371,6 +377,6 @@ func (s *Store) DeleteExtension(ctx context.Context, id int64) error {
 		if _, err := c.exec(ctx, `DELETE FROM extensions WHERE account_id = ? AND id = ?`, account, id); err != nil {
 			return dbErr("delete extension", err)
 		}
-		return nil
+		return c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeExtension, AccountID: account, ID: id})
 	})
 }

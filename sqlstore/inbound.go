@@ -118,7 +118,7 @@ func (s *Store) CreateInboundNumber(ctx context.Context, n *callfloor.InboundNum
 		if err != nil {
 			return dbErr("insert inbound number", err)
 		}
-		return nil
+		return c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeInboundNumber, AccountID: account, ID: n.ID})
 	})
 	if err != nil {
 		n.ID = 0
@@ -197,6 +197,9 @@ func (s *Store) UpdateInboundNumber(ctx context.Context, id int64, fn func(*call
 		if err != nil {
 			return dbErr("update inbound number", err)
 		}
+		if err := c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeInboundNumber, AccountID: account, ID: id}); err != nil {
+			return err
+		}
 		out, err = loadInbound(ctx, c, account, id)
 		return err
 	})
@@ -220,7 +223,7 @@ func (s *Store) DeleteInboundNumber(ctx context.Context, id int64) error {
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return notFound("inbound number", id)
 		}
-		return nil
+		return c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeInboundNumber, AccountID: account, ID: id})
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -34,6 +35,9 @@ type Store struct {
 	clock   callfloor.Clock
 	log     *slog.Logger
 	box     *secretBox
+
+	watchMu  sync.Mutex
+	watchers []func(callfloor.Change)
 }
 
 var _ callfloor.Store = (*Store)(nil)
@@ -76,6 +80,38 @@ func (s *Store) Ping(ctx context.Context) error {
 // close (an adapter's background work, such as SQLite's checkpointer).
 func (s *Store) OnClose(fn func() error) { s.closers = append(s.closers, fn) }
 
+// OnChange registers fn to hear of every change to the objects the SIP
+// plane looks up (accounts, extensions, trunks and inbound numbers): it
+// runs after the transaction that made the change has committed, in the
+// writer's goroutine, before the write returns, once per object changed.
+// Changes made by other processes on the same database are not heard
+// here (see postgres.Listener).
+func (s *Store) OnChange(fn func(callfloor.Change)) {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	s.watchers = append(s.watchers, fn)
+}
+
+// tell runs the watchers on the changes of a committed transaction.
+func (s *Store) tell(changes []callfloor.Change) {
+	if len(changes) == 0 {
+		return
+	}
+	s.watchMu.Lock()
+	ws := s.watchers
+	s.watchMu.Unlock()
+	seen := make(map[callfloor.Change]bool, len(changes))
+	for _, ch := range changes {
+		if seen[ch] {
+			continue
+		}
+		seen[ch] = true
+		for _, fn := range ws {
+			fn(ch)
+		}
+	}
+}
+
 // Close stops the adapter's background work and closes the pools.
 func (s *Store) Close() error {
 	var errs []error
@@ -106,6 +142,8 @@ type conn struct {
 	// opened.
 	box *secretBox
 	log *slog.Logger
+	// changes collects what a write transaction changed (nil in reads).
+	changes *[]callfloor.Change
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -135,6 +173,20 @@ func (c conn) prepare(ctx context.Context, query string) *sql.Stmt {
 		return nil
 	}
 	return st
+}
+
+// changed records that the transaction changes the object of ch, for
+// the store's watchers once it commits; with the dialect's NotifyChange
+// it also tells other processes, on commit too.
+func (c conn) changed(ctx context.Context, ch callfloor.Change) error {
+	*c.changes = append(*c.changes, ch)
+	if c.d.NotifyChange == "" {
+		return nil
+	}
+	if _, err := c.exec(ctx, c.d.NotifyChange, ch.String()); err != nil {
+		return dbErr("notify change", err)
+	}
+	return nil
 }
 
 // exists reports whether query returns a row.
@@ -174,7 +226,8 @@ func (s *Store) write(ctx context.Context, accountID int64, fn func(c conn) erro
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	defer tx.Rollback()
-	c := conn{q: tx, d: &s.d, box: s.box, log: s.log}
+	var changes []callfloor.Change
+	c := conn{q: tx, d: &s.d, box: s.box, log: s.log, changes: &changes}
 	if accountID != 0 {
 		if err := s.lockAccount(ctx, c, accountID); err != nil {
 			return err
@@ -186,6 +239,7 @@ func (s *Store) write(ctx context.Context, accountID int64, fn func(c conn) erro
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: commit: %w", err)
 	}
+	s.tell(changes)
 	return nil
 }
 
@@ -240,12 +294,14 @@ func (s *Store) writeInside(ctx context.Context, b beginner, inside string, fn f
 			return fmt.Errorf("sqlstore: relax commit: %w", err)
 		}
 	}
-	if err := fn(conn{q: tx, d: &s.d, box: s.box, log: s.log}); err != nil {
+	var changes []callfloor.Change
+	if err := fn(conn{q: tx, d: &s.d, box: s.box, log: s.log, changes: &changes}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: commit: %w", err)
 	}
+	s.tell(changes)
 	return nil
 }
 

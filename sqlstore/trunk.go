@@ -141,6 +141,9 @@ func (s *Store) CreateTrunk(ctx context.Context, t *callfloor.Trunk) error {
 		if err != nil {
 			return dbErr("insert trunk", err)
 		}
+		if err := c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeTrunk, AccountID: account, ID: t.ID}); err != nil {
+			return err
+		}
 		return writeTrunkSources(ctx, c, account, t.ID, t.AllowedSources)
 	})
 	if err != nil {
@@ -224,6 +227,9 @@ func (s *Store) UpdateTrunk(ctx context.Context, id int64, fn func(*callfloor.Tr
 		if err := writeTrunkSources(ctx, c, account, id, t.AllowedSources); err != nil {
 			return err
 		}
+		if err := c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeTrunk, AccountID: account, ID: id}); err != nil {
+			return err
+		}
 		out, err = loadTrunk(ctx, c, account, id)
 		return err
 	})
@@ -262,13 +268,14 @@ func (s *Store) DeleteTrunk(ctx context.Context, id int64) error {
 				return dbErr("delete trunk", err)
 			}
 		}
-		return nil
+		return c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeTrunk, AccountID: account, ID: id})
 	})
 }
 
 // SealTrunkPasswords seals the trunk passwords stored in clear (before the
 // store had a secret key), in every account, and returns how many it
-// sealed. Without a key it does nothing.
+// sealed. Without a key it does nothing. It tells no watcher: the
+// passwords read back the same.
 func (s *Store) SealTrunkPasswords(ctx context.Context) (int, error) {
 	if s.box == nil {
 		return 0, nil

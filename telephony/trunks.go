@@ -18,11 +18,25 @@ import (
 // Trunks routes calls to and from carriers with the store's trunks and
 // inbound numbers. It is the B2BUA's TrunkRouter.
 type Trunks struct {
-	Store callfloor.Store
+	// Directory answers the look-ups: the store, or the server's
+	// in-memory view of it (sipview).
+	Directory Directory
 	// Rand picks among n caller IDs (math/rand when nil).
 	Rand func(n int) int
 	// LookupIP resolves a trunk's host (net.DefaultResolver when nil).
 	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+}
+
+// Directory is what Trunks looks up, in the account of the context
+// (ListTrunks, FindCallerIDPoolByID, FindExtensionByID) or in every
+// account (the others); callfloor.Store is one.
+type Directory interface {
+	ListTrunks(ctx context.Context) ([]*callfloor.Trunk, error)
+	FindCallerIDPoolByID(ctx context.Context, id int64) (*callfloor.CallerIDPool, error)
+	FindExtensionByID(ctx context.Context, id int64) (*callfloor.Extension, error)
+	ListEnabledTrunks(ctx context.Context) ([]*callfloor.Trunk, error)
+	FindTrunksBySource(ctx context.Context, src netip.AddrPort) ([]*callfloor.Trunk, error)
+	FindInboundNumber(ctx context.Context, number string) (*callfloor.InboundNumber, error)
 }
 
 // Outbound sends caller's call to number out through the account's first
@@ -30,7 +44,7 @@ type Trunks struct {
 // random when the Agent tab says randomise), else the trunk's default.
 func (t *Trunks) Outbound(ctx context.Context, caller *callfloor.Extension, number string) (*b2bua.OutboundRoute, error) {
 	sctx := callfloor.SystemContext(ctx, caller.AccountID)
-	trunks, err := t.Store.ListTrunks(sctx)
+	trunks, err := t.Directory.ListTrunks(sctx)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +61,7 @@ func (t *Trunks) Outbound(ctx context.Context, caller *callfloor.Extension, numb
 	}
 	var pool *callfloor.CallerIDPool
 	if id := caller.Agent.CallerIDPoolID; id != nil {
-		if pool, err = t.Store.FindCallerIDPoolByID(sctx, *id); err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotFound {
+		if pool, err = t.Directory.FindCallerIDPoolByID(sctx, *id); err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotFound {
 			return nil, err
 		}
 	}
@@ -77,7 +91,7 @@ func (t *Trunks) Inbound(ctx context.Context, req *sip.Request, src netip.Addr) 
 	named := false
 	if id, ok := trunk.TrunkIDFromURI(req.Recipient); ok {
 		named = true
-		all, err := t.Store.ListEnabledTrunks(ctx)
+		all, err := t.Directory.ListEnabledTrunks(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -88,14 +102,14 @@ func (t *Trunks) Inbound(ctx context.Context, req *sip.Request, src netip.Addr) 
 		}
 	} else {
 		var err error
-		if candidates, err = t.Store.FindTrunksBySource(ctx, sourceOf(req, src)); err != nil {
+		if candidates, err = t.Directory.FindTrunksBySource(ctx, sourceOf(req, src)); err != nil {
 			return nil, err
 		}
 	}
 	if len(candidates) == 0 {
 		return nil, nil // an extension's phone, which must authenticate
 	}
-	did, err := t.Store.FindInboundNumber(ctx, req.Recipient.User)
+	did, err := t.Directory.FindInboundNumber(ctx, req.Recipient.User)
 	switch {
 	case callfloor.ErrorCode(err) == callfloor.ErrNotFound && !named:
 		// An address an IP trunk admits may be shared with phones (a
@@ -120,7 +134,7 @@ func (t *Trunks) Inbound(ctx context.Context, req *sip.Request, src netip.Addr) 
 	}
 	switch did.Destination.Kind {
 	case callfloor.DestinationExtension:
-		ext, err := t.Store.FindExtensionByID(callfloor.SystemContext(ctx, did.AccountID), did.Destination.ID)
+		ext, err := t.Directory.FindExtensionByID(callfloor.SystemContext(ctx, did.AccountID), did.Destination.ID)
 		if err != nil {
 			return nil, err
 		}

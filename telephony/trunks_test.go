@@ -29,7 +29,7 @@ func TestTrunkRoutes(t *testing.T) {
 	if err := st.CreateCallerIDPool(sctx, pool); err != nil {
 		t.Fatal(err)
 	}
-	trunks := &Trunks{Store: st, Rand: func(n int) int { return n - 1 }}
+	trunks := &Trunks{Directory: st, Rand: func(n int) int { return n - 1 }}
 
 	// No pool: the trunk's default caller ID.
 	route, err := trunks.Outbound(ctx, r.alice, "01632960999")

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +38,7 @@ import (
 	"github.com/callfloor/callfloor/sip/b2bua"
 	"github.com/callfloor/callfloor/sip/registrar"
 	"github.com/callfloor/callfloor/sip/trunk"
+	"github.com/callfloor/callfloor/sipview"
 	"github.com/callfloor/callfloor/sqlite"
 	"github.com/callfloor/callfloor/sqlstore"
 	"github.com/callfloor/callfloor/telephony"
@@ -61,8 +63,12 @@ type Main struct {
 	journal *floor.GroupWriter
 	// Registrar holds the SIP registrations, on sipUDP and sipTCP.
 	Registrar *registrar.Registrar
-	calls     *b2bua.B2BUA
-	link      *telephony.Link
+	// view answers the SIP plane's look-ups from memory; stopView ends
+	// its reloads and its PostgreSQL listener.
+	view     *sipview.View
+	stopView func()
+	calls    *b2bua.B2BUA
+	link     *telephony.Link
 	// acd routes the queues' callers; the floor's publisher reads it
 	// from its own goroutine.
 	acd atomic.Pointer[dispatch.Dispatcher]
@@ -107,6 +113,10 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Store = st
+	if err := m.openView(ctx, st); err != nil {
+		m.Close()
+		return err
+	}
 	// The realtime stream keeps the last 100,000 events of each account
 	// for clients that reconnect; a client that falls 10,000 behind is
 	// dropped and resynchronises.
@@ -224,7 +234,7 @@ func (m *Main) openSIP() error {
 	if keepalive == 0 {
 		keepalive = -1 // off
 	}
-	r, err := registrar.New(registrar.Config{Store: m.Store, Realm: m.Config.SIPRealm, Clock: m.Clock, Logger: m.Logger,
+	r, err := registrar.New(registrar.Config{Store: m.view, Realm: m.Config.SIPRealm, Clock: m.Clock, Logger: m.Logger,
 		Keepalive: keepalive, Algorithms: m.Config.SIPDigest,
 		RequestRate: m.Config.SIPRate, RequestBurst: m.Config.SIPBurst,
 		MaxAuthFailures: m.Config.SIPBanFailures, BanTime: m.Config.SIPBanTime,
@@ -315,7 +325,7 @@ func (m *Main) openCalls() error {
 	acd := dispatch.New(dispatch.Config{
 		Floor: m.Floor, Phones: phones, Registered: m.Registrar.Registered,
 		Extension: func(ctx context.Context, accountID, id int64) (*callfloor.Extension, error) {
-			return m.Store.FindExtensionByID(callfloor.SystemContext(ctx, accountID), id)
+			return m.view.FindExtensionByID(callfloor.SystemContext(ctx, accountID), id)
 		},
 		Journal: m.Store, Publish: m.Hub.PublishLive, Clock: m.Clock, Logger: m.Logger,
 	})
@@ -326,7 +336,7 @@ func (m *Main) openCalls() error {
 	b, err := b2bua.New(b2bua.Config{
 		Registrar: m.Registrar,
 		FindExtensionByNumber: func(ctx context.Context, accountID int64, number string) (*callfloor.Extension, error) {
-			return m.Store.FindExtensionByNumber(callfloor.SystemContext(ctx, accountID), number)
+			return m.view.FindExtensionByNumber(callfloor.SystemContext(ctx, accountID), number)
 		},
 		Contact:   sip.Uri{Scheme: "sip", Host: addr.IP.String(), Port: addr.Port},
 		Listeners: m.sipListeners(addr.IP.String()),
@@ -339,7 +349,7 @@ func (m *Main) openCalls() error {
 			m.link.OnEvent(ev)
 			acd.OnCallEvent(ev)
 		},
-		Trunks:         &telephony.Trunks{Store: m.Store},
+		Trunks:         &telephony.Trunks{Directory: sipDirectory{m.view, m.Store}},
 		Queues:         acd,
 		Logger:         m.Logger,
 		MediaTimeout:   offIfZero(m.Config.MediaTimeout),
@@ -564,15 +574,71 @@ func (m *Main) Close() error {
 	if m.journal != nil {
 		m.journal.Close()
 	}
+	if m.stopView != nil {
+		m.stopView()
+	}
 	if m.Store != nil {
 		return m.Store.Close()
 	}
 	return nil
 }
 
+// viewReload is how often the SIP view reloads everything, in case a
+// change was missed (see sipview).
+const viewReload = 5 * time.Minute
+
+// openView loads the SIP plane's view of st and keeps it current: st
+// tells it of every change it commits, before the write returns; on
+// PostgreSQL a listener tells it of the other servers' changes, and of a
+// lost connection (which reloads everything); and it reloads every
+// viewReload besides.
+func (m *Main) openView(ctx context.Context, st *sqlstore.Store) error {
+	v := sipview.New(st, m.Logger)
+	// Watching before the first load: a change committed meanwhile is
+	// applied after it (the view's loads run one at a time).
+	st.OnChange(func(ch callfloor.Change) { v.Apply(context.Background(), ch) }) // a failure is logged there
+	if err := v.Reload(ctx); err != nil {
+		return fmt.Errorf("loading the SIP view: %w", err)
+	}
+	run, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { v.Run(run, m.Clock, viewReload) })
+	if isPostgres(m.Config.Database) {
+		l := &postgres.Listener{URL: m.Config.Database, Logger: m.Logger,
+			Change: func(ch callfloor.Change) { v.Apply(run, ch) },
+			Reset: func() {
+				if err := v.Reload(run); err != nil && run.Err() == nil {
+					m.Logger.Error("sip view reload failed", "err", err)
+				}
+			}}
+		wg.Go(func() { l.Run(run) })
+	}
+	m.view = v
+	m.stopView = func() {
+		cancel()
+		wg.Wait()
+	}
+	return nil
+}
+
+// sipDirectory is the trunk router's directory: the SIP view, and the
+// store for the caller-ID pools, which the view does not hold.
+type sipDirectory struct {
+	*sipview.View
+	pools callfloor.CallerIDPoolService
+}
+
+func (d sipDirectory) FindCallerIDPoolByID(ctx context.Context, id int64) (*callfloor.CallerIDPool, error) {
+	return d.pools.FindCallerIDPoolByID(ctx, id)
+}
+
+func isPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
 // openStore opens the configured database with the secret key, and seals
 // any trunk password still stored in clear.
-func openStore(ctx context.Context, cfg Config, opts sqlstore.Options) (callfloor.Store, error) {
+func openStore(ctx context.Context, cfg Config, opts sqlstore.Options) (*sqlstore.Store, error) {
 	var st *sqlstore.Store
 	var err error
 	switch {
@@ -584,7 +650,7 @@ func openStore(ctx context.Context, cfg Config, opts sqlstore.Options) (callfloo
 			return nil, err
 		}
 		st, err = sqlite.Open(ctx, filepath.Join(cfg.Data, "callfloor.db"), opts)
-	case strings.HasPrefix(cfg.Database, "postgres://"), strings.HasPrefix(cfg.Database, "postgresql://"):
+	case isPostgres(cfg.Database):
 		if opts.SecretKey, err = loadSecretKey(cfg); err != nil {
 			return nil, err
 		}
