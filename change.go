@@ -19,6 +19,9 @@ const (
 	// ChangeTrunk: a trunk, its sources or its password.
 	ChangeTrunk
 	ChangeInboundNumber
+	// ChangeCallerIDPool: a caller-ID pool or its numbers (an outside
+	// call's caller ID).
+	ChangeCallerIDPool
 )
 
 var changeKindNames = [...]string{
@@ -27,6 +30,7 @@ var changeKindNames = [...]string{
 	ChangeExtension:     "extension",
 	ChangeTrunk:         "trunk",
 	ChangeInboundNumber: "inbound_number",
+	ChangeCallerIDPool:  "caller_id_pool",
 }
 
 func (k ChangeKind) String() string {

@@ -16,13 +16,14 @@ func TestChangeKindString(t *testing.T) {
 		{callfloor.ChangeExtension, "extension"},
 		{callfloor.ChangeTrunk, "trunk"},
 		{callfloor.ChangeInboundNumber, "inbound_number"},
+		{callfloor.ChangeCallerIDPool, "caller_id_pool"},
 		{callfloor.ChangeKind(-1), "unknown"},
 		{callfloor.ChangeKind(99), "unknown"},
 	} {
 		if got := tc.kind.String(); got != tc.name {
 			t.Errorf("%d.String() = %q, want %q", int(tc.kind), got, tc.name)
 		}
-		if tc.kind >= callfloor.ChangeUnknown && tc.kind <= callfloor.ChangeInboundNumber {
+		if tc.kind >= callfloor.ChangeUnknown && tc.kind <= callfloor.ChangeCallerIDPool {
 			if got := callfloor.ParseChangeKind(tc.name); got != tc.kind {
 				t.Errorf("ParseChangeKind(%q) = %v, want %v", tc.name, got, tc.kind)
 			}

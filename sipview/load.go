@@ -11,8 +11,8 @@ import (
 // loadTimeout bounds one Apply's look-up: it runs inside an API write.
 const loadTimeout = 10 * time.Second
 
-// Reload loads every account's extensions, trunks and inbound numbers
-// and replaces the view's data with them. On error the view keeps what
+// Reload loads every account's extensions, trunks, inbound numbers and
+// caller-ID pools and replaces the view's data with them. On error the view keeps what
 // it had.
 func (v *View) Reload(ctx context.Context) error {
 	v.loading.Lock()
@@ -56,6 +56,13 @@ func (v *View) loadAll(ctx context.Context) (*directory, error) {
 		for _, n := range numbers {
 			d.putInbound(n)
 		}
+		pools, err := v.src.ListCallerIDPools(actx)
+		if err != nil {
+			return nil, fmt.Errorf("sipview: account %d caller-ID pools: %w", a.ID, err)
+		}
+		for _, p := range pools {
+			d.pools[p.ID] = copyPool(p)
+		}
 	}
 	return d, nil
 }
@@ -97,6 +104,15 @@ func (v *View) Apply(ctx context.Context, ch callfloor.Change) error {
 			d.removeInbound(ch.ID)
 			if err == nil {
 				d.putInbound(n)
+			}
+		})
+	case callfloor.ChangeCallerIDPool:
+		var p *callfloor.CallerIDPool
+		p, err = v.src.FindCallerIDPoolByID(actx, ch.ID)
+		v.install(func(d *directory) {
+			delete(d.pools, ch.ID)
+			if err == nil {
+				d.pools[p.ID] = copyPool(p)
 			}
 		})
 	case callfloor.ChangeAccount:

@@ -20,6 +20,8 @@ type Source interface {
 	FindExtensionByID(ctx context.Context, id int64) (*callfloor.Extension, error)
 	FindTrunkByID(ctx context.Context, id int64) (*callfloor.Trunk, error)
 	FindInboundNumberByID(ctx context.Context, id int64) (*callfloor.InboundNumber, error)
+	ListCallerIDPools(ctx context.Context) ([]*callfloor.CallerIDPool, error)
+	FindCallerIDPoolByID(ctx context.Context, id int64) (*callfloor.CallerIDPool, error)
 }
 
 // View is the in-memory copy of what the SIP plane looks up. Its
@@ -53,6 +55,7 @@ type directory struct {
 	trunks   map[int64]*trunk
 	numbers  map[int64]*callfloor.InboundNumber
 	byKey    map[string]*callfloor.InboundNumber // by InboundNumberKey
+	pools    map[int64]*callfloor.CallerIDPool
 }
 
 type accountNumber struct {
@@ -74,6 +77,7 @@ func newDirectory() *directory {
 		trunks:   map[int64]*trunk{},
 		numbers:  map[int64]*callfloor.InboundNumber{},
 		byKey:    map[string]*callfloor.InboundNumber{},
+		pools:    map[int64]*callfloor.CallerIDPool{},
 	}
 }
 
@@ -217,6 +221,27 @@ func (v *View) FindInboundNumber(_ context.Context, number string) (*callfloor.I
 		return nil, callfloor.Errorf(callfloor.ErrNotFound, "no such inbound number")
 	}
 	return copyInbound(n), nil
+}
+
+// FindCallerIDPoolByID finds a caller-ID pool of the account in ctx.
+func (v *View) FindCallerIDPoolByID(ctx context.Context, id int64) (*callfloor.CallerIDPool, error) {
+	account, err := callfloor.AccountFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	p := v.dir.pools[id]
+	if p == nil || p.AccountID != account {
+		return nil, callfloor.Errorf(callfloor.ErrNotFound, "caller-ID pool %d not found", id)
+	}
+	return copyPool(p), nil
+}
+
+func copyPool(p *callfloor.CallerIDPool) *callfloor.CallerIDPool {
+	c := *p
+	c.Numbers = append([]string{}, p.Numbers...)
+	return &c
 }
 
 func copyExtension(e *callfloor.Extension) *callfloor.Extension {

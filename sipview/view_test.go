@@ -47,6 +47,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	pool := &callfloor.CallerIDPool{Name: "UK", Numbers: []string{"+442079460999"}}
 	must(t, st.CreateCallerIDPool(f.acme, pool))
+	f.ids["pool"] = pool.ID
+	spare := &callfloor.CallerIDPool{Name: "Spare", Numbers: []string{"+442079460777", "+442079460778"}}
+	must(t, st.CreateCallerIDPool(f.beta, spare))
+	f.ids["spare"] = spare.ID
 	// The same numbers in both accounts.
 	for _, c := range []struct {
 		ctx  context.Context
@@ -121,6 +125,7 @@ type lookups interface {
 	ListEnabledTrunks(ctx context.Context) ([]*callfloor.Trunk, error)
 	ListTrunks(ctx context.Context) ([]*callfloor.Trunk, error)
 	FindInboundNumber(ctx context.Context, number string) (*callfloor.InboundNumber, error)
+	FindCallerIDPoolByID(ctx context.Context, id int64) (*callfloor.CallerIDPool, error)
 }
 
 func (f *fixture) lookups() []lookup {
@@ -149,6 +154,9 @@ func (f *fixture) lookups() []lookup {
 		{"inbound number with +", func(s lookups) (any, error) { return s.FindInboundNumber(bg, "+442079460000") }},
 		{"disabled inbound number", func(s lookups) (any, error) { return s.FindInboundNumber(bg, "442079460001") }},
 		{"no inbound number", func(s lookups) (any, error) { return s.FindInboundNumber(bg, "") }},
+		{"caller-ID pool", func(s lookups) (any, error) { return s.FindCallerIDPoolByID(f.acme, f.ids["pool"]) }},
+		{"another account's pool", func(s lookups) (any, error) { return s.FindCallerIDPoolByID(f.acme, f.ids["spare"]) }},
+		{"its own pool", func(s lookups) (any, error) { return s.FindCallerIDPoolByID(f.beta, f.ids["spare"]) }},
 	}
 }
 
@@ -244,6 +252,22 @@ func TestViewAnswersAsTheStore(t *testing.T) {
 			return err
 		}},
 		{"inbound number deleted", func() error { return f.st.DeleteInboundNumber(f.acme, f.ids["did"]) }},
+		{"pool's numbers changed", func() error {
+			_, err := f.st.UpdateCallerIDPool(f.acme, f.ids["pool"], func(p *callfloor.CallerIDPool) error {
+				p.Numbers = []string{"+442079460555"}
+				return nil
+			})
+			return err
+		}},
+		{"pool deleted", func() error { return f.st.DeleteCallerIDPool(f.beta, f.ids["spare"]) }},
+		{"pool created", func() error {
+			p := &callfloor.CallerIDPool{Name: "Spare", Numbers: []string{"+442079460779"}}
+			if err := f.st.CreateCallerIDPool(f.beta, p); err != nil {
+				return err
+			}
+			f.ids["spare"] = p.ID
+			return nil
+		}},
 		{"agent activation withdrawn", func() error {
 			_, err := f.st.UpdateExtension(f.beta, f.ids["beta-201"], func(e *callfloor.Extension) error {
 				e.Agent.Enabled = false
@@ -297,6 +321,9 @@ func TestAnswersAreCopies(t *testing.T) {
 	n, err := f.view.FindInboundNumber(bg, "442079460000")
 	must(t, err)
 	*n.TrunkID, n.Enabled = 0, false
+	p, err := f.view.FindCallerIDPoolByID(f.acme, f.ids["pool"])
+	must(t, err)
+	p.Numbers[0], p.Name = "+15550000000", "x"
 	f.check(t, "after the answers were changed")
 }
 

@@ -114,7 +114,10 @@ func (s *Store) CreateCallerIDPool(ctx context.Context, p *callfloor.CallerIDPoo
 		if err != nil {
 			return dbErr("insert caller-ID pool", err)
 		}
-		return writeNumbers(ctx, c, account, p.ID, p.Numbers)
+		if err := writeNumbers(ctx, c, account, p.ID, p.Numbers); err != nil {
+			return err
+		}
+		return c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeCallerIDPool, AccountID: account, ID: p.ID})
 	})
 	if err != nil {
 		p.ID = 0
@@ -188,6 +191,9 @@ func (s *Store) UpdateCallerIDPool(ctx context.Context, id int64, fn func(*callf
 		if err := writeNumbers(ctx, c, account, id, p.Numbers); err != nil {
 			return err
 		}
+		if err := c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeCallerIDPool, AccountID: account, ID: id}); err != nil {
+			return err
+		}
 		out = &p
 		return nil
 	})
@@ -233,6 +239,6 @@ func (s *Store) DeleteCallerIDPool(ctx context.Context, id int64) error {
 				return dbErr("delete caller-ID pool", err)
 			}
 		}
-		return nil
+		return c.changed(ctx, callfloor.Change{Kind: callfloor.ChangeCallerIDPool, AccountID: account, ID: id})
 	})
 }

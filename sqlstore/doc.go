@@ -11,7 +11,7 @@
 // stored as Unix milliseconds.
 //
 // A write to what the SIP plane looks up (accounts, extensions, trunks and
-// their sources, inbound numbers) records each object it changes with
+// their sources, inbound numbers, caller-ID pools) records each object it changes with
 // conn.changed: the store's watchers (Store.OnChange, the server's
 // in-memory SIP view) hear of it once the transaction commits, and a
 // Dialect with NotifyChange (PostgreSQL) tells the other processes on the

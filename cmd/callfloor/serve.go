@@ -349,7 +349,7 @@ func (m *Main) openCalls() error {
 			m.link.OnEvent(ev)
 			acd.OnCallEvent(ev)
 		},
-		Trunks:         &telephony.Trunks{Directory: sipDirectory{m.view, m.Store}},
+		Trunks:         &telephony.Trunks{Directory: m.view},
 		Queues:         acd,
 		Logger:         m.Logger,
 		MediaTimeout:   offIfZero(m.Config.MediaTimeout),
@@ -619,17 +619,6 @@ func (m *Main) openView(ctx context.Context, st *sqlstore.Store) error {
 		wg.Wait()
 	}
 	return nil
-}
-
-// sipDirectory is the trunk router's directory: the SIP view, and the
-// store for the caller-ID pools, which the view does not hold.
-type sipDirectory struct {
-	*sipview.View
-	pools callfloor.CallerIDPoolService
-}
-
-func (d sipDirectory) FindCallerIDPoolByID(ctx context.Context, id int64) (*callfloor.CallerIDPool, error) {
-	return d.pools.FindCallerIDPoolByID(ctx, id)
 }
 
 func isPostgres(url string) bool {
