@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/netip"
 	"time"
+
+	"github.com/callfloor/callfloor/bench/internal/streamstats"
 )
 
 // generator plays both phones of every call: a 20 ms PCMU frame each way
@@ -92,9 +94,9 @@ type phase struct {
 
 // stream is one direction of a call in a phase.
 type stream struct {
-	seq      uint32 // the next frame's number
-	sent     uint64 // measured frames sent
-	got      seqSet // measured frames received
+	seq      uint32             // the next frame's number
+	sent     uint64             // measured frames sent
+	got      streamstats.SeqSet // measured frames received
 	dups     uint64
 	transits []int32 // us, per measured frame received
 }
@@ -292,7 +294,7 @@ func (g *generator) receive(p *phase, pkt []byte, at int64) {
 		return
 	}
 	s := &p.streams[2*int(f.Call)+int(f.Dir)]
-	if s.got.add(f.Seq) {
+	if s.got.Add(f.Seq) {
 		s.transits = append(s.transits, int32(min(max(at-f.Sent, 0)/1000, 1<<31-1)))
 	} else {
 		s.dups++

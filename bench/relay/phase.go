@@ -11,6 +11,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/callfloor/callfloor/bench/internal/streamstats"
+
 	"github.com/callfloor/callfloor/bench/internal/benchserver"
 )
 
@@ -58,7 +60,7 @@ func (r phaseResult) usPerPacket() float64 {
 	return float64(r.serverCPU.Microseconds()) / float64(max(r.relayed, 1))
 }
 
-func (r phaseResult) loss() float64 { return lossPercent(r.sent, r.received) }
+func (r phaseResult) loss() float64 { return streamstats.LossPercent(r.sent, r.received) }
 
 // phase has the generator send to t for the warm-up and the measured
 // time, and measures. onOpen, if set, is started as the measured time
@@ -98,13 +100,13 @@ func (b *bench) phase(ctx context.Context, t *target, id uint8, onOpen func()) (
 			s := &p.streams[i]
 			if c < p.calls {
 				r.sent += s.sent
-				r.received += min(s.got.n, s.sent)
+				r.received += min(s.got.Len(), s.sent)
 				r.dups += s.dups
-				lossy = lossy || s.got.n < s.sent
+				lossy = lossy || s.got.Len() < s.sent
 				r.transits = append(r.transits, s.transits...)
-				r.devs = deviations(r.devs, s.transits)
+				r.devs = streamstats.Deviations(r.devs, s.transits)
 			} else {
-				r.ctrlDevs = deviations(r.ctrlDevs, s.transits)
+				r.ctrlDevs = streamstats.Deviations(r.ctrlDevs, s.transits)
 			}
 			s.transits = nil
 		}
@@ -140,8 +142,8 @@ func (r phaseResult) print() {
 	wall := r.wall.Seconds()
 	fmt.Printf("# phase %d, %s (process %d, %s, up with its calls in %.1f s): relayed %d packets in %.1f s (%.0f/s); server CPU %.2f s (%.2f cores), %.2f us/packet; loss %.4f%% (%d of %d, %d calls lost any, %d duplicates); added jitter p99 %.3f ms (control %.3f ms)\n",
 		r.id, r.t.name, r.t.pid, r.about, r.setup.Seconds(), r.relayed, wall, float64(r.relayed)/wall, r.serverCPU.Seconds(), r.serverCPU.Seconds()/wall, r.usPerPacket(),
-		r.loss(), r.sent-r.received, r.sent, r.lossyCalls, r.dups, usToMs(percentile(r.devs, 0.99)), usToMs(percentile(r.ctrlDevs, 0.99)))
-	q := func(p float64) float64 { return usToMs(percentile(r.transits, p)) }
+		r.loss(), r.sent-r.received, r.sent, r.lossyCalls, r.dups, usToMs(streamstats.Percentile(r.devs, 0.99)), usToMs(streamstats.Percentile(r.ctrlDevs, 0.99)))
+	q := func(p float64) float64 { return usToMs(streamstats.Percentile(r.transits, p)) }
 	fmt.Printf("#   transit p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms\n", q(0.5), q(0.9), q(0.99), q(0.999), q(1))
 	fmt.Printf("#   generator: sent %.0f packets/s of %d/s asked for, with %.2f cores; CPU busy, whoever used it: server's %.0f%%, generator's %.0f%%; kernel UDP receive buffer drops %d\n",
 		float64(r.sent)/wall, 100*r.t.calls(), r.genCPU.Seconds()/wall, 100*r.serverCore, 100*r.genCore, r.drops)
@@ -207,10 +209,10 @@ func report(o options, relay, rtpe []phaseResult) {
 	fmt.Printf("relay_us_per_packet: %.3f us\n", us(a))
 	fmt.Printf("rtpengine_us_per_packet: %.3f us\n", us(b))
 	fmt.Printf("relay_cost_ratio: %.3f (goal: at most %.1f at 1,000 calls)\n", us(a)/us(b), ratioGoal)
-	fmt.Printf("relay_packet_loss: %.4f %% (goal: under %.2f)\n", lossPercent(a.sent, a.recvd), lossGoal)
-	fmt.Printf("rtpengine_packet_loss: %.4f %%\n", lossPercent(b.sent, b.recvd))
-	fmt.Printf("relay_added_jitter_p99: %.3f ms (goal: under %.0f)\n", usToMs(percentile(a.devs, 0.99)), jitterGoal)
-	fmt.Printf("rtpengine_added_jitter_p99: %.3f ms\n", usToMs(percentile(b.devs, 0.99)))
+	fmt.Printf("relay_packet_loss: %.4f %% (goal: under %.2f)\n", streamstats.LossPercent(a.sent, a.recvd), lossGoal)
+	fmt.Printf("rtpengine_packet_loss: %.4f %%\n", streamstats.LossPercent(b.sent, b.recvd))
+	fmt.Printf("relay_added_jitter_p99: %.3f ms (goal: under %.0f)\n", usToMs(streamstats.Percentile(a.devs, 0.99)), jitterGoal)
+	fmt.Printf("rtpengine_added_jitter_p99: %.3f ms\n", usToMs(streamstats.Percentile(b.devs, 0.99)))
 }
 
 func fetchProfile(ctx context.Context, addr string, secs int, file string) error {

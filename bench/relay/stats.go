@@ -2,72 +2,9 @@ package main
 
 import (
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
-
-// percentile returns the p-quantile (0 < p <= 1) of sorted by the
-// nearest-rank method, or zero for no values.
-func percentile[T int32 | int64 | time.Duration | float64](sorted []T, p float64) T {
-	if len(sorted) == 0 {
-		return 0
-	}
-	k := int(p*float64(len(sorted))+0.9999999) - 1
-	return sorted[min(max(k, 0), len(sorted)-1)]
-}
-
-// deviations appends to out, for each transit time of one stream, how far
-// it is from the stream's median transit: the delay variation the path
-// adds to that packet. transits is sorted in place.
-func deviations(out, transits []int32) []int32 {
-	if len(transits) == 0 {
-		return out
-	}
-	slices.Sort(transits)
-	m := transits[(len(transits)-1)/2]
-	for _, t := range transits {
-		d := t - m
-		if d < 0 {
-			d = -d
-		}
-		out = append(out, d)
-	}
-	return out
-}
-
-// lossPercent is the share of sent packets that were not received, in
-// percent.
-func lossPercent(sent, received uint64) float64 {
-	if sent == 0 || received >= sent {
-		return 0
-	}
-	return 100 * float64(sent-received) / float64(sent)
-}
-
-// seqSet remembers which frame numbers of one stream arrived.
-type seqSet struct {
-	bits []uint64
-	n    uint64
-}
-
-// add records seq and reports whether it is new.
-func (s *seqSet) add(seq uint32) bool {
-	w, bit := int(seq/64), uint64(1)<<(seq%64)
-	if w >= len(s.bits) {
-		if w > 1<<20 { // a frame number far beyond any phase: ignore
-			return false
-		}
-		s.bits = append(s.bits, make([]uint64, w+1-len(s.bits)+len(s.bits)/2)...)
-	}
-	if s.bits[w]&bit != 0 {
-		return false
-	}
-	s.bits[w] |= bit
-	s.n++
-	return true
-}
 
 // usToMs is a number of microseconds in milliseconds.
 func usToMs(us int32) float64 { return float64(us) / 1000 }

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/callfloor/callfloor/bench/internal/streamstats"
 )
 
 // lossGoal is the packet loss under which calls count as held, percent.
@@ -224,7 +226,7 @@ func (b *bench) ratePhase(ctx context.Context) error {
 			return err
 		}
 		fmt.Printf("# %d/s: %d calls, %d ok, %d failed, %d retransmissions, answered at %.1f/s; invite_to_answer p50 %.0f ms, p99 %.0f ms\n",
-			rate, s.calls, s.ok, s.failed, s.retrans, s.answered, ms(percentile(s.times, 0.5)), ms(percentile(s.times, 0.99)))
+			rate, s.calls, s.ok, s.failed, s.retrans, s.answered, ms(streamstats.Percentile(s.times, 0.5)), ms(streamstats.Percentile(s.times, 0.99)))
 		fmt.Printf("#   CPU, cores: server %.2f (%.2f ms a call), sipp caller %.2f + callee %.2f, machine %.2f busy; kernel UDP receive buffer drops %d (%d at the server's SIP socket); server RSS after %.1f MiB\n",
 			s.serverCPU, ms(s.cpuPerCall), s.callerCPU, s.calleeCPU, s.busyCPU, s.udpDrops, s.sipDrops, float64(s.rss)/1024)
 		if !s.passed() {
@@ -247,8 +249,8 @@ func (b *bench) ratePhase(ctx context.Context) error {
 	fmt.Printf("# invite_to_answer: from the first INVITE (challenged with 401) to the 200 OK, every call of the %d/s step, as sipp times it (%s)\n",
 		best.rate, res)
 	fmt.Printf("calls_per_second: %d calls/s\n", best.rate)
-	fmt.Printf("invite_to_answer_p50: %.0f ms\n", ms(percentile(best.times, 0.5)))
-	fmt.Printf("invite_to_answer_p99: %.0f ms\n", ms(percentile(best.times, 0.99)))
+	fmt.Printf("invite_to_answer_p50: %.0f ms\n", ms(streamstats.Percentile(best.times, 0.5)))
+	fmt.Printf("invite_to_answer_p99: %.0f ms\n", ms(streamstats.Percentile(best.times, 0.99)))
 	fmt.Printf("server_cpu_per_call: %.2f ms\n", ms(best.cpuPerCall))
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/callfloor/callfloor/bench/internal/streamstats"
 )
 
 // generator plays the audio of both phones of every call: a 20 ms PCMU
@@ -52,7 +54,7 @@ type genStream struct {
 	sent atomic.Uint64
 
 	mu       sync.Mutex
-	got      seqSet
+	got      streamstats.SeqSet
 	dups     uint64
 	transits []int32 // ns, per frame received
 }
@@ -253,7 +255,7 @@ func (g *generator) receive(pkt []byte, from netip.AddrPort, at int64, calleeSid
 	transit := min(at-f.Sent, 1<<31-1)
 	s := &c.dir[f.Dir]
 	s.mu.Lock()
-	if s.got.add(f.Seq) {
+	if s.got.Add(f.Seq) {
 		s.transits = append(s.transits, int32(transit))
 	} else {
 		s.dups++
@@ -315,24 +317,24 @@ func summarize(calls []*genCall) audioResult {
 		for d := range c.dir {
 			s := &c.dir[d]
 			s.mu.Lock()
-			sent, got := s.sent.Load(), s.got.len()
+			sent, got := s.sent.Load(), s.got.Len()
 			r.Sent += sent
 			r.Received += min(got, sent)
 			r.Dups += s.dups
 			lossy = lossy || got < sent
 			all = append(all, s.transits...)
-			devs = deviations(devs, s.transits)
+			devs = streamstats.Deviations(devs, s.transits)
 			s.mu.Unlock()
 		}
 		if lossy {
 			r.LossyCalls++
 		}
 	}
-	r.Loss = lossPercent(r.Sent, r.Received)
+	r.Loss = streamstats.LossPercent(r.Sent, r.Received)
 	slices.Sort(devs)
 	slices.Sort(all)
-	r.JitterP99 = time.Duration(percentile(devs, 0.99))
-	r.TransitP50 = time.Duration(percentile(all, 0.50))
-	r.TransitP99 = time.Duration(percentile(all, 0.99))
+	r.JitterP99 = time.Duration(streamstats.Percentile(devs, 0.99))
+	r.TransitP50 = time.Duration(streamstats.Percentile(all, 0.50))
+	r.TransitP99 = time.Duration(streamstats.Percentile(all, 0.99))
 	return r
 }
