@@ -85,6 +85,35 @@ func (s *server) logTail() string {
 }
 
 // kill ends the process with SIGKILL: no shutdown code runs.
+// journal reads the demo account's journal after seq straight from the
+// database file (the server stopped), by seq.
+func (s *server) journal(after int64) map[int64]callfloor.Event {
+	t := s.t
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(s.dir, "callfloor.db"), sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	acc, err := st.FindAccountByName(context.Background(), "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	journal := map[int64]callfloor.Event{}
+	for {
+		evs, err := st.ReadEvents(context.Background(), acc.ID, after, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			return journal
+		}
+		for _, e := range evs {
+			journal[e.Seq], after = e, e.Seq
+		}
+	}
+}
+
 func (s *server) kill() {
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	s.cmd.Wait()
@@ -290,33 +319,12 @@ func TestKillNineLosesNothingAcknowledged(t *testing.T) {
 	wg.Wait()
 	s.kill()
 
-	// The journal, read straight from the database file.
-	st, err := sqlite.Open(context.Background(), filepath.Join(s.dir, "callfloor.db"), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc, err := st.FindAccountByName(context.Background(), "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	journal := map[int64]callfloor.Event{}
-	var last int64
-	for {
-		evs, err := st.ReadEvents(context.Background(), acc.ID, last, 10000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(evs) == 0 {
-			break
-		}
-		for _, e := range evs {
-			if e.Seq != last+1 {
-				t.Fatalf("journal gap: %d after %d", e.Seq, last)
-			}
-			journal[e.Seq], last = e, e.Seq
+	journal := s.journal(0)
+	for seq := int64(1); seq <= int64(len(journal)); seq++ {
+		if _, ok := journal[seq]; !ok {
+			t.Fatalf("journal gap: no event %d of %d", seq, len(journal))
 		}
 	}
-	st.Close()
 	if len(acks) < 50 {
 		t.Fatalf("only %d commands were acknowledged: the driver did not drive", len(acks))
 	}

@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
-	"github.com/callfloor/callfloor/sqlite"
-	"github.com/callfloor/callfloor/sqlstore"
 	"github.com/callfloor/callfloor/webhook"
 )
 
@@ -303,29 +301,7 @@ func TestKillNineDuringWebhookDelivery(t *testing.T) {
 	}
 	s.kill()
 
-	// The journal, read straight from the database file.
-	st, err := sqlite.Open(context.Background(), filepath.Join(s.dir, "callfloor.db"), sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc, err := st.FindAccountByName(context.Background(), "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	journal := map[int64]callfloor.Event{} // since the endpoint was made
-	for after := made.Cursor; ; {
-		evs, err := st.ReadEvents(context.Background(), acc.ID, after, 10000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(evs) == 0 {
-			break
-		}
-		for _, e := range evs {
-			journal[e.Seq], after = e, e.Seq
-		}
-	}
-	st.Close()
+	journal := s.journal(made.Cursor) // since the endpoint was made
 
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
