@@ -424,14 +424,21 @@ type WebhookClaim struct {
 // and the due lane heads are claimed (when Limit > 0).
 type WebhookPass struct {
 	AccountID, EndpointID int64
-	// Attempts are recorded as RecordWebhookAttempts does, with
-	// StaleBefore.
+	// Attempts of the endpoint are logged and their outcomes applied to
+	// the messages and the endpoint; a failed message also disables the
+	// endpoint when it has had no success since StaleBefore. An attempt
+	// whose message was deleted meanwhile records nothing.
 	Attempts    []*WebhookAttempt
 	StaleBefore time.Time
-	// From, To and Messages fill the outbox as FillWebhookOutbox does.
+	// From, To and Messages add the messages to the outbox and move the
+	// cursor from From to To, or do nothing (Moved false) when the
+	// cursor was not at From (another worker moved it) or the endpoint
+	// is gone or disabled.
 	From, To int64
 	Messages []*WebhookMessage
-	// Now, Until and Limit claim as ClaimWebhookMessages does.
+	// Now, Until and Limit take the head of each lane whose message is
+	// due at Now, at most Limit, and hold them until Until (a worker that
+	// dies lets them go then).
 	Now, Until time.Time
 	Limit      int
 }
@@ -481,22 +488,6 @@ type WebhookService interface {
 	// DeliverableWebhookEndpoints returns the enabled endpoints of every
 	// account, with their secrets.
 	DeliverableWebhookEndpoints(ctx context.Context) ([]*WebhookEndpoint, error)
-	// FillWebhookOutbox adds msgs to the endpoint's outbox and moves its
-	// cursor from from to to, in one transaction; false (nothing done)
-	// when the cursor was not at from (another worker moved it) or the
-	// endpoint is gone or disabled.
-	FillWebhookOutbox(ctx context.Context, accountID, endpointID, from, to int64, msgs []*WebhookMessage) (bool, error)
-	// ClaimWebhookMessages takes the head of each lane whose message is
-	// due at now, at most limit, and holds them until until (a worker
-	// that dies lets them go then).
-	ClaimWebhookMessages(ctx context.Context, accountID, endpointID int64, now, until time.Time, limit int) (*WebhookClaim, error)
-	// RecordWebhookAttempts logs attempts of one endpoint and applies
-	// their outcomes to the messages and the endpoint, in one
-	// transaction; a failed message also disables the endpoint when it
-	// has had no success since staleBefore. It returns the disabled
-	// reason when an attempt disabled the endpoint. An attempt whose
-	// message was deleted meanwhile records nothing.
-	RecordWebhookAttempts(ctx context.Context, accountID, endpointID int64, attempts []*WebhookAttempt, staleBefore time.Time) (disabled string, err error)
 	// RunWebhookPass writes a delivery worker's pass in one transaction.
 	RunWebhookPass(ctx context.Context, p *WebhookPass) (*WebhookPassResult, error)
 	// WebhookBacklog counts the endpoint's pending messages and returns

@@ -21,17 +21,6 @@ import (
 // each).
 const outboxChunk = 400
 
-// FillWebhookOutbox moves the endpoint's cursor from from to to and adds
-// msgs to its outbox, in one transaction.
-func (s *Store) FillWebhookOutbox(ctx context.Context, accountID, endpointID, from, to int64, msgs []*callfloor.WebhookMessage) (bool, error) {
-	moved := false
-	err := s.writeRelaxed(ctx, func(c conn) (err error) {
-		moved, err = fillOutbox(ctx, c, toMS(s.now()), accountID, endpointID, from, to, msgs)
-		return err
-	})
-	return moved, err
-}
-
 // fillOutbox moves the cursor and adds the messages, or does nothing
 // when the cursor is not at from or the endpoint is disabled.
 func fillOutbox(ctx context.Context, c conn, now, accountID, endpointID, from, to int64, msgs []*callfloor.WebhookMessage) (bool, error) {
@@ -84,17 +73,6 @@ const (
 type laneHead struct {
 	id   int64
 	next int64
-}
-
-// ClaimWebhookMessages takes the due heads of the endpoint's lanes, in
-// outbox order, in one transaction.
-func (s *Store) ClaimWebhookMessages(ctx context.Context, accountID, endpointID int64, now, until time.Time, limit int) (*callfloor.WebhookClaim, error) {
-	var claim *callfloor.WebhookClaim
-	err := s.writeRelaxed(ctx, func(c conn) (err error) {
-		claim, err = claimHeads(ctx, c, accountID, endpointID, now, until, limit)
-		return err
-	})
-	return claim, err
 }
 
 // claimHeads finds the due heads of the endpoint's lanes, at most limit,
@@ -208,20 +186,8 @@ func (s *Store) WebhookBacklog(ctx context.Context, endpointID int64) (int, *tim
 // each).
 const attemptChunk = 200
 
-// RecordWebhookAttempts logs the attempts of one endpoint and applies
-// their outcomes, in one transaction.
-func (s *Store) RecordWebhookAttempts(ctx context.Context, accountID, endpointID int64, list []*callfloor.WebhookAttempt, staleBefore time.Time) (string, error) {
-	if err := checkAttempts(accountID, endpointID, list); err != nil || len(list) == 0 {
-		return "", err
-	}
-	var disabled string
-	err := s.writeRelaxed(ctx, func(c conn) (err error) {
-		disabled, err = recordAttempts(ctx, c, accountID, endpointID, list, staleBefore)
-		return err
-	})
-	return disabled, err
-}
-
+// checkAttempts refuses attempts of another endpoint or of no known
+// outcome.
 func checkAttempts(accountID, endpointID int64, list []*callfloor.WebhookAttempt) error {
 	for _, a := range list {
 		if a.AccountID != accountID || a.EndpointID != endpointID {

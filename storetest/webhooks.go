@@ -72,7 +72,7 @@ func outboxOf(w *callfloor.WebhookEndpoint, evs []callfloor.Event) []*callfloor.
 func fill(t *testing.T, st callfloor.Store, w *callfloor.WebhookEndpoint, evs []callfloor.Event) {
 	t.Helper()
 	to := evs[len(evs)-1].Seq
-	moved, err := st.FillWebhookOutbox(context.Background(), w.AccountID, w.ID, w.Cursor, to, outboxOf(w, evs))
+	moved, err := fillOutbox(st, context.Background(), w.AccountID, w.ID, w.Cursor, to, outboxOf(w, evs))
 	ok(t, err)
 	if !moved {
 		t.Fatalf("the cursor did not move from %d", w.Cursor)
@@ -202,7 +202,7 @@ func testWebhookEnable(t *testing.T, st callfloor.Store) {
 	}
 	// A disabled endpoint's cursor does not move.
 	evs := hookEvents(t, st, a.ID, 0, 2, 1)
-	moved, err := st.FillWebhookOutbox(context.Background(), a.ID, w.ID, 0, 2, outboxOf(w, evs))
+	moved, err := fillOutbox(st, context.Background(), a.ID, w.ID, 0, 2, outboxOf(w, evs))
 	ok(t, err)
 	if moved {
 		t.Fatal("the cursor of a disabled endpoint moved")
@@ -227,10 +227,10 @@ func testWebhookFill(t *testing.T, st callfloor.Store) {
 	evs := hookEvents(t, st, a.ID, 0, 5, 1, 2)
 	bg := context.Background()
 	msgs := outboxOf(w, evs)
-	moved, err := st.FillWebhookOutbox(bg, a.ID, w.ID, 0, 5, msgs)
+	moved, err := fillOutbox(st, bg, a.ID, w.ID, 0, 5, msgs)
 	ok(t, err)
 	// A second worker that read the same events finds the cursor moved.
-	again, err := st.FillWebhookOutbox(bg, a.ID, w.ID, 0, 5, msgs)
+	again, err := fillOutbox(st, bg, a.ID, w.ID, 0, 5, msgs)
 	ok(t, err)
 	if !moved || again {
 		t.Fatalf("fills: first %v, second %v; want only the first", moved, again)
@@ -241,7 +241,7 @@ func testWebhookFill(t *testing.T, st callfloor.Store) {
 		t.Fatalf("after the fill: cursor %d, backlog %d, oldest %v", got.Cursor, got.Backlog, got.OldestPendingAt)
 	}
 	// Events the endpoint does not want move the cursor alone.
-	moved, err = st.FillWebhookOutbox(bg, a.ID, w.ID, 5, 9, nil)
+	moved, err = fillOutbox(st, bg, a.ID, w.ID, 5, 9, nil)
 	ok(t, err)
 	got, err = st.FindWebhookEndpointByID(ctx, w.ID)
 	ok(t, err)
@@ -258,7 +258,7 @@ func testWebhookFill(t *testing.T, st callfloor.Store) {
 
 func claimAll(t *testing.T, st callfloor.Store, w *callfloor.WebhookEndpoint, now time.Time, limit int) *callfloor.WebhookClaim {
 	t.Helper()
-	c, err := st.ClaimWebhookMessages(context.Background(), w.AccountID, w.ID, now, now.Add(time.Minute), limit)
+	c, err := claimHeads(st, context.Background(), w.AccountID, w.ID, now, now.Add(time.Minute), limit)
 	ok(t, err)
 	return c
 }
@@ -398,9 +398,36 @@ func testWebhookAttempts(t *testing.T, st callfloor.Store) {
 	}
 }
 
+// fillOutbox runs a pass that only fills the outbox.
+func fillOutbox(st callfloor.Store, ctx context.Context, accountID, endpointID, from, to int64, msgs []*callfloor.WebhookMessage) (bool, error) {
+	r, err := st.RunWebhookPass(ctx, &callfloor.WebhookPass{AccountID: accountID, EndpointID: endpointID, From: from, To: to, Messages: msgs})
+	if err != nil {
+		return false, err
+	}
+	return r.Moved, nil
+}
+
+// claimHeads runs a pass that only claims.
+func claimHeads(st callfloor.Store, ctx context.Context, accountID, endpointID int64, now, until time.Time, limit int) (*callfloor.WebhookClaim, error) {
+	r, err := st.RunWebhookPass(ctx, &callfloor.WebhookPass{AccountID: accountID, EndpointID: endpointID, Now: now, Until: until, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	return r.Claim, nil
+}
+
+// recordAttempts runs a pass that only records attempts.
+func recordAttempts(st callfloor.Store, ctx context.Context, accountID, endpointID int64, list []*callfloor.WebhookAttempt, staleBefore time.Time) (string, error) {
+	r, err := st.RunWebhookPass(ctx, &callfloor.WebhookPass{AccountID: accountID, EndpointID: endpointID, Attempts: list, StaleBefore: staleBefore})
+	if err != nil {
+		return "", err
+	}
+	return r.Disabled, nil
+}
+
 // recordOne records one attempt.
 func recordOne(st callfloor.Store, a *callfloor.WebhookAttempt, staleBefore time.Time) (string, error) {
-	return st.RecordWebhookAttempts(context.Background(), a.AccountID, a.EndpointID, []*callfloor.WebhookAttempt{a}, staleBefore)
+	return recordAttempts(st, context.Background(), a.AccountID, a.EndpointID, []*callfloor.WebhookAttempt{a}, staleBefore)
 }
 
 // testWebhookRecordMany records a pass's attempts in one call: each is
@@ -426,11 +453,11 @@ func testWebhookRecordMany(t *testing.T, st callfloor.Store) {
 	other := mustHook(t, st, ctx)
 	stray := attempt(c.Messages[2], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil)
 	stray.EndpointID = other.ID
-	_, err := st.RecordWebhookAttempts(bg, a.ID, w.ID, append(list, stray), now.Add(-72*time.Hour))
+	_, err := recordAttempts(st, bg, a.ID, w.ID, append(list, stray), now.Add(-72*time.Hour))
 	if err == nil {
 		t.Fatalf("an attempt of another endpoint was recorded with this one's")
 	}
-	disabled, err := st.RecordWebhookAttempts(bg, a.ID, w.ID, list, now.Add(-72*time.Hour))
+	disabled, err := recordAttempts(st, bg, a.ID, w.ID, list, now.Add(-72*time.Hour))
 	ok(t, err)
 	if disabled != "" {
 		t.Fatalf("disabled: %q", disabled)
@@ -466,7 +493,7 @@ func testWebhookRecordMany(t *testing.T, st callfloor.Store) {
 	// A message deleted meanwhile (its endpoint removed) records nothing.
 	ok(t, st.DeleteWebhookEndpoint(ctx, w.ID))
 	late := attempt(c2.Messages[0], now, 1, callfloor.WebhookOutcomeDelivered, 200, nil)
-	_, err = st.RecordWebhookAttempts(bg, a.ID, w.ID, []*callfloor.WebhookAttempt{late}, now.Add(-72*time.Hour))
+	_, err = recordAttempts(st, bg, a.ID, w.ID, []*callfloor.WebhookAttempt{late}, now.Add(-72*time.Hour))
 	ok(t, err)
 	if late.ID != 0 {
 		t.Fatalf("an attempt of a deleted message was logged as %d", late.ID)
@@ -498,7 +525,7 @@ func testWebhookClaimWindow(t *testing.T, st callfloor.Store) {
 	for _, m := range c.Messages {
 		list = append(list, attempt(m, now, 1, callfloor.WebhookOutcomeRetry, 500, &retryAt))
 	}
-	_, err := st.RecordWebhookAttempts(bg, a.ID, w.ID, list, now.Add(-72*time.Hour))
+	_, err := recordAttempts(st, bg, a.ID, w.ID, list, now.Add(-72*time.Hour))
 	ok(t, err)
 	c = claimAll(t, st, w, now.Add(time.Second), 10)
 	if got := seqs(c.Messages); len(got) != 1 || got[0] != int64(held*each+1) {
@@ -647,7 +674,7 @@ func testWebhookIsolation(t *testing.T, st callfloor.Store) {
 	wantErr(t, err, callfloor.ErrNotFound, "")
 	// A worker names the account: the wrong one moves nothing.
 	hookEvents(t, st, b.ID, 0, 1, 1)
-	moved, err := st.FillWebhookOutbox(context.Background(), b.ID, w.ID, 1, 2, nil)
+	moved, err := fillOutbox(st, context.Background(), b.ID, w.ID, 1, 2, nil)
 	ok(t, err)
 	if moved {
 		t.Fatal("a fill with another account's id moved the cursor")

@@ -50,7 +50,6 @@ type Store interface {
 	FindWebhookEndpointByID(ctx context.Context, id int64) (*callfloor.WebhookEndpoint, error)
 	DeliverableWebhookEndpoints(ctx context.Context) ([]*callfloor.WebhookEndpoint, error)
 	RunWebhookPass(ctx context.Context, p *callfloor.WebhookPass) (*callfloor.WebhookPassResult, error)
-	RecordWebhookAttempts(ctx context.Context, accountID, endpointID int64, attempts []*callfloor.WebhookAttempt, staleBefore time.Time) (string, error)
 	WebhookBacklog(ctx context.Context, endpointID int64) (int, *time.Time, error)
 	PruneWebhooks(ctx context.Context, before time.Time) error
 }
@@ -474,11 +473,12 @@ func (s *Service) record(ctx context.Context, ep *callfloor.WebhookEndpoint, tri
 		return false, nil
 	}
 	now := s.cfg.Clock.Now()
-	disabled, err := s.cfg.Store.RecordWebhookAttempts(context.WithoutCancel(ctx), ep.AccountID, ep.ID, tried, now.Add(-StaleAfter))
+	r, err := s.cfg.Store.RunWebhookPass(context.WithoutCancel(ctx), &callfloor.WebhookPass{AccountID: ep.AccountID, EndpointID: ep.ID,
+		Attempts: tried, StaleBefore: now.Add(-StaleAfter)})
 	if err != nil {
 		return false, err
 	}
-	return s.recorded(ep, tried, disabled, now), nil
+	return s.recorded(ep, tried, r.Disabled, now), nil
 }
 
 // recorded counts and logs recorded attempts and tells the admins when
