@@ -221,26 +221,14 @@ func (s *Store) read(ctx context.Context, fn func(c conn) error) error {
 // unknown account is ErrNotFound. An error from fn rolls everything back and
 // is returned as it is.
 func (s *Store) write(ctx context.Context, accountID int64, fn func(c conn) error) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlstore: begin: %w", err)
-	}
-	defer tx.Rollback()
-	var changes []callfloor.Change
-	c := conn{q: tx, d: &s.d, box: s.box, log: s.log, changes: &changes}
-	if accountID != 0 {
-		if err := s.lockAccount(ctx, c, accountID); err != nil {
-			return err
+	return s.writeInside(ctx, s.writer, "", func(c conn) error {
+		if accountID != 0 {
+			if err := s.lockAccount(ctx, c, accountID); err != nil {
+				return err
+			}
 		}
-	}
-	if err := fn(c); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlstore: commit: %w", err)
-	}
-	s.tell(changes)
-	return nil
+		return fn(c)
+	})
 }
 
 // writeRelaxed runs fn in a write transaction whose commit does not wait

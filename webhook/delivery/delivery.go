@@ -590,10 +590,8 @@ func (w *worker) run(ctx context.Context) {
 		}
 	}
 	defer func() {
-		for ; inflight > 0; inflight-- {
-			if a := <-done; a != nil {
-				finished = append(finished, a)
-			}
+		for inflight > 0 {
+			take(<-done)
 		}
 		if ep != nil {
 			if _, err := s.record(ctx, ep, finished); err != nil {
