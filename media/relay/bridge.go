@@ -13,8 +13,8 @@ var ErrNotInBridge = errors.New("relay: leg not in bridge")
 
 // BridgeOptions configure NewBridge.
 type BridgeOptions struct {
-	// OnDigit, if set, is called once per key press a leg sends, from that
-	// leg's reader goroutine; it must not block.
+	// OnDigit, if set, is called once per key press a leg sends, from the
+	// poller reading that leg; it must not block.
 	OnDigit func(from *Leg, p dtmf.Press)
 	// NewTicker, if set, replaces the legs' own 20 ms ticker for what
 	// they play while held. Tests step their own.

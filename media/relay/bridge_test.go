@@ -250,7 +250,12 @@ func TestStats(t *testing.T) {
 	})
 	wantB := Stats{PacketsOut: 6, BytesOut: 6 * size}
 	waitFor(t, fmt.Sprintf("leg B stats %+v", wantB), func() bool { return c.lb.Stats() == wantB })
-	if _, err := c.la.conn.WriteToUDPAddrPort([]byte("not rtp"), c.la.LocalAddr()); err != nil {
+	stray, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stray.Close()
+	if _, err := stray.WriteToUDPAddrPort([]byte("not rtp"), c.la.LocalAddr()); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "rejection", func() bool { return c.la.Stats().Rejected == 1 })

@@ -54,7 +54,7 @@ func (c *Conference) Add(l *Leg) error {
 		defer close(p.done)
 		var hdr rtp.Header
 		for f := range mp.C() {
-			l.send(c.id, hdr, payload{pcm: f[:]})
+			l.send(c.id, hdr, payload{pcm: f[:]}, l.now())
 			hdr.Seq++
 			hdr.Timestamp += frameTicks
 		}

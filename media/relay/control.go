@@ -2,7 +2,6 @@ package relay
 
 import (
 	"errors"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -15,16 +14,15 @@ import (
 // minimum of 5 s).
 const reportInterval = 5 * time.Second
 
-// control is a leg's RTCP: a socket on the port above the RTP one, a
-// reader that keeps what the phone reports, and a sender of our reports.
+// control is a leg's RTCP: a socket on the port above the RTP one, what
+// the phone reports on it, and a timer that sends our reports.
 type control struct {
-	conn       *net.UDPConn
-	done       chan struct{} // closed when the reader returns
-	quit, sent chan struct{} // stop the sender; closed when it returned
-	stopOnce   sync.Once
-	reportsIn  atomic.Uint64 // as st.ReportsIn, readable without mu
+	sock      *sock
+	reportsIn atomic.Uint64 // as st.ReportsIn, readable without mu
 
 	mu       sync.Mutex
+	timer    *time.Timer // the next report
+	stopped  bool
 	remote   netip.AddrPort // latched from the phone's reports
 	lastSR   uint32         // middle bits of the NTP time of its last SR
 	lastSRAt time.Time
@@ -44,9 +42,10 @@ type RTCPStats struct {
 	Jitter       uint32
 }
 
-func newControl(conn *net.UDPConn) *control {
-	return &control{conn: conn, done: make(chan struct{}), quit: make(chan struct{}), sent: make(chan struct{})}
-}
+// errLegClosed is what a send on a closed leg finds.
+var errLegClosed = errors.New("relay: leg closed")
+
+func newControl(s *sock) *control { return &control{sock: s} }
 
 func (c *control) stats() RTCPStats {
 	c.mu.Lock()
@@ -54,64 +53,58 @@ func (c *control) stats() RTCPStats {
 	return c.st
 }
 
-// start runs the report sender of leg l.
+// start sends leg l's reports every interval, on a timer (no goroutine
+// waits for it), until stop.
 func (c *control) start(l *Leg, every time.Duration) {
 	if every <= 0 {
 		every = reportInterval
 	}
-	go func() {
-		defer close(c.sent)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-c.quit:
-				return
-			case <-t.C:
-				l.sendReport()
-			}
-		}
-	}()
-}
-
-func (c *control) stop() { c.stopOnce.Do(func() { close(c.quit); <-c.sent }) }
-
-// readControl is the RTCP reader goroutine.
-func (l *Leg) readControl() {
-	c := l.rtcp
-	defer close(c.done)
-	var buf [maxPacket]byte
-	for {
-		n, from, err := c.conn.ReadFromUDPAddrPort(buf[:])
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		reports, err := rtcp.Parse(buf[:n])
-		if err != nil {
-			continue
-		}
-		l.mu.Lock()
-		ours := l.out.ssrc
-		l.mu.Unlock()
-		now := l.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.timer = time.AfterFunc(every, func() {
+		l.sendReport()
 		c.mu.Lock()
-		c.remote = unmap(from)
-		c.st.ReportsIn++
-		c.reportsIn.Add(1)
-		for _, r := range reports {
-			if r.Sender != nil {
-				c.lastSR, c.lastSRAt = uint32(r.Sender.NTPTime>>16), now
-			}
-			for _, b := range r.Blocks {
-				if b.SSRC == ours {
-					c.st.FractionLost, c.st.TotalLost, c.st.Jitter = b.FractionLost, b.TotalLost, b.Jitter
-				}
-			}
+		if !c.stopped {
+			c.timer.Reset(every)
 		}
 		c.mu.Unlock()
+	})
+}
+
+// stop ends the reports; one being sent may still go out unless the leg
+// is closed.
+func (c *control) stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopped = true
+	c.timer.Stop()
+}
+
+// receiveRTCP keeps what a report from the phone says (the leg's poller).
+func (l *Leg) receiveRTCP(b []byte, from netip.AddrPort) {
+	c := l.rtcp
+	reports, err := rtcp.Parse(b)
+	if err != nil {
+		return
+	}
+	l.mu.Lock()
+	ours := l.out.ssrc
+	l.mu.Unlock()
+	now := l.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.remote = unmap(from)
+	c.st.ReportsIn++
+	c.reportsIn.Add(1)
+	for _, r := range reports {
+		if r.Sender != nil {
+			c.lastSR, c.lastSRAt = uint32(r.Sender.NTPTime>>16), now
+		}
+		for _, b := range r.Blocks {
+			if b.SSRC == ours {
+				c.st.FractionLost, c.st.TotalLost, c.st.Jitter = b.FractionLost, b.TotalLost, b.Jitter
+			}
+		}
 	}
 }
 
@@ -161,7 +154,16 @@ func (l *Leg) sendReport() {
 		return
 	}
 	pkt = rtcp.AppendSDES(pkt, ssrc, "callfloor@"+l.local.Addr().String())
-	if _, err := c.conn.WriteToUDPAddrPort(pkt, to); err == nil {
+	var sa sockaddr
+	sa.set(to, c.sock.family)
+	l.mu.Lock() // Close closes the socket only after it marks the leg closed
+	if l.closed {
+		err = errLegClosed
+	} else {
+		err = c.sock.sendTo(pkt, &sa)
+	}
+	l.mu.Unlock()
+	if err == nil {
 		c.mu.Lock()
 		c.st.ReportsOut++
 		c.mu.Unlock()
@@ -169,9 +171,9 @@ func (l *Leg) sendReport() {
 }
 
 // measureJitter updates the interarrival jitter with a packet of RTP
-// timestamp ts arriving now (RFC 3550 section 6.4.1). Reader only.
-func (l *Leg) measureJitter(ts uint32) {
-	arrival := l.now().UnixNano() * 8000 / int64(time.Second) // in RTP units
+// timestamp ts arriving at now (RFC 3550 section 6.4.1). Poller only.
+func (l *Leg) measureJitter(ts uint32, now time.Time) {
+	arrival := now.UnixNano() * 8000 / int64(time.Second) // in RTP units
 	transit := arrival - int64(ts)
 	if l.lastTransOK {
 		d := transit - l.lastTransit

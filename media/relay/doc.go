@@ -1,5 +1,5 @@
 // Package relay is the per-call RTP media switch of the PBX. A Leg is one
-// call leg's RTP endpoint: a UDP socket of its own, the remote address and
+// call leg's RTP endpoint: a UDP port of its own, the remote address and
 // payload types from the peer's SDP, and symmetric RTP (it latches onto the
 // address the first packet comes from, as NAT'd phones need). A Bridge
 // joins two legs: each 20 ms packet from one leg goes to the other, its
@@ -15,4 +15,11 @@
 // leg also has an RTCP socket on the port above its RTP one: it sends
 // sender or receiver reports (its counters, the loss and interarrival
 // jitter it measures) every 5 s and keeps what the phone reports back.
+//
+// No leg has a goroutine of its own. A few pollers (one for each CPU Go
+// uses, at most 8) each wait on the sockets of many legs with one epoll
+// instance, itself parked in Go's network poller, and handle every
+// socket ready at a wake-up with one receive and one send system call a
+// packet (poll_linux.go); reports go out on timers. Elsewhere than Linux
+// each socket has a reader goroutine instead (poll_other.go).
 package relay

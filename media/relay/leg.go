@@ -2,7 +2,6 @@ package relay
 
 import (
 	"errors"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -36,24 +35,27 @@ type Options struct {
 	ReportInterval time.Duration
 }
 
-// Leg is the RTP endpoint of one call leg. Its socket is read by a
-// goroutine of its own from Listen until Close. Methods are safe for
-// concurrent use.
+// Leg is the RTP endpoint of one call leg. Its two sockets are read by
+// one of the package's pollers (poll_linux.go) from Listen until Close:
+// a leg has no goroutine of its own. Methods are safe for concurrent use.
 type Leg struct {
-	id        uint64 // the leg's source id (see newSourceID)
-	conn      *net.UDPConn
+	id        uint64   // the leg's source id (see newSourceID)
+	sock      *sock    // RTP
 	rtcp      *control // the RTCP socket on the port above
+	poller    *poller
+	slots     [2]int32 // the poller's slots of the RTP and RTCP sockets
 	local     netip.AddrPort
 	now       func() time.Time
 	newTicker func() (<-chan time.Time, func())
-	done      chan struct{} // closed when the reader returns
 	close     sync.Once
 
-	mu      sync.Mutex
-	remote  netip.AddrPort // where to send, from SDP then latched
-	latched bool           // remote is the source of a received packet
-	pt      uint8          // audio payload type
-	evPT    uint8          // telephone-event payload type
+	mu       sync.Mutex
+	closed   bool           // Close began: nothing is sent any more
+	remote   netip.AddrPort // where to send, from SDP then latched
+	remoteSA sockaddr       // remote, as the system call takes it
+	latched  bool           // remote is the source of a received packet
+	pt       uint8          // audio payload type
+	evPT     uint8          // telephone-event payload type
 	// Routing (see route.go): what the leg receives goes to peer (or
 	// into party's conference), unless muted; it sends only what comes
 	// from source, 0 for nothing.
@@ -66,7 +68,7 @@ type Leg struct {
 	out     outStream
 	wbuf    [maxPacket]byte
 
-	// Owned by the reader goroutine.
+	// Owned by the poller reading the leg.
 	inSSRC uint32
 	inSeq  uint16
 	inOK   bool
@@ -100,14 +102,18 @@ type Stats struct {
 	RTCP RTCPStats
 }
 
-// Listen opens a leg's socket and starts reading it. Packets received
+// Listen opens a leg's sockets and starts reading them. Packets received
 // before the leg joins a Bridge are counted and latched onto, then dropped.
 func Listen(opts Options) (*Leg, error) {
 	ip := opts.IP
 	if !ip.IsValid() {
 		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	}
-	conn, rtcpConn, err := listen(ip, opts.Ports)
+	p, err := pickPoller()
+	if err != nil {
+		return nil, err
+	}
+	rtpSock, rtcpSock, err := listen(ip, opts.Ports)
 	if err != nil {
 		return nil, err
 	}
@@ -121,16 +127,20 @@ func Listen(opts Options) (*Leg, error) {
 	l := &Leg{
 		id:        newSourceID(),
 		newTicker: opts.NewTicker,
-		conn:      conn,
-		rtcp:      newControl(rtcpConn),
-		local:     conn.LocalAddr().(*net.UDPAddr).AddrPort(),
+		sock:      rtpSock,
+		rtcp:      newControl(rtcpSock),
+		poller:    p,
+		local:     rtpSock.local,
 		now:       now,
-		done:      make(chan struct{}),
 		evPT:      DefaultEventPayloadType,
 		out:       newOutStream(),
 	}
-	go l.read()
-	go l.readControl()
+	if l.slots[0], err = p.add(rtpSock, l, false); err != nil {
+		return nil, errors.Join(err, rtpSock.close(), rtcpSock.close())
+	}
+	if l.slots[1], err = p.add(rtcpSock, l, true); err != nil {
+		return nil, errors.Join(err, p.remove(l.slots[0]), rtcpSock.close())
+	}
 	l.rtcp.start(l, opts.ReportInterval)
 	return l, nil
 }
@@ -146,6 +156,7 @@ func (l *Leg) SetRemote(addr netip.AddrPort, payloadType uint8) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.remote = unmap(addr)
+	l.remoteSA.set(l.remote, l.sock.family)
 	l.latched = false
 	l.pt = payloadType
 }
@@ -187,54 +198,51 @@ func (l *Leg) Heard() uint64 {
 	return l.packetsIn.Load() + l.rtcp.reportsIn.Load()
 }
 
-// Close closes the socket and waits for the reader to return. Closing
+// Close stops what the leg plays, stops its reports and closes its
+// sockets; once it returns nothing more is read or sent on them. Closing
 // twice does nothing.
 func (l *Leg) Close() error {
 	var err error
 	l.close.Do(func() {
 		l.Silence()
+		l.mu.Lock()
+		l.closed = true
+		l.mu.Unlock()
 		l.rtcp.stop()
-		err = errors.Join(l.conn.Close(), l.rtcp.conn.Close())
-		<-l.done
-		<-l.rtcp.done
+		err = errors.Join(l.poller.remove(l.slots[0]), l.poller.remove(l.slots[1]))
 	})
 	return err
 }
 
-// read is the leg's reader goroutine.
-func (l *Leg) read() {
-	defer close(l.done)
-	var buf [maxPacket]byte
-	for {
-		n, from, err := l.conn.ReadFromUDPAddrPort(buf[:])
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		h, payload, err := rtp.Parse(buf[:n])
-		if err != nil {
-			l.rejected.Add(1)
-			continue
-		}
-		from = unmap(from)
-		l.mu.Lock() // held on to by route
-		if !l.latched {
-			l.remote, l.latched = from, true
-		} else if from != l.remote {
-			l.mu.Unlock()
-			l.rejected.Add(1)
-			continue
-		}
-		l.packetsIn.Add(1)
-		l.bytesIn.Add(uint64(n))
-		l.track(h)
-		if h.PayloadType == l.pt {
-			l.measureJitter(h.Timestamp)
-		}
-		l.route(h, payload) // unlocks l.mu
+// receiveRTP handles a datagram from the leg's RTP socket (its poller,
+// with the poller's lock held). Key press reports go to after.
+func (l *Leg) receiveRTP(b []byte, fromSA *sockaddr, after *[]func()) {
+	h, payload, err := rtp.Parse(b)
+	if err != nil {
+		l.rejected.Add(1)
+		return
 	}
+	from := unmap(fromSA.addrPort())
+	l.mu.Lock() // held on to by route
+	switch {
+	case l.closed:
+		l.mu.Unlock()
+		return
+	case !l.latched:
+		l.remote, l.remoteSA, l.latched = from, *fromSA, true
+	case from != l.remote:
+		l.mu.Unlock()
+		l.rejected.Add(1)
+		return
+	}
+	now := l.now()
+	l.packetsIn.Add(1)
+	l.bytesIn.Add(uint64(len(b)))
+	l.track(h)
+	if h.PayloadType == l.pt {
+		l.measureJitter(h.Timestamp, now)
+	}
+	l.route(h, payload, now, after) // unlocks l.mu
 }
 
 // track counts the packets lost in the incoming stream.
@@ -267,20 +275,20 @@ type payload struct {
 }
 
 // send sends p to the remote, numbered as h in source src, if src is the
-// source the leg listens to.
+// source the leg listens to; now is when p was received or made.
 // Audio is transcoded or encoded into the leg's payload type; audio the
 // leg cannot take (neither law of G.711) is dropped.
-func (l *Leg) send(src uint64, h rtp.Header, p payload) {
+func (l *Leg) send(src uint64, h rtp.Header, p payload, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.source != src || src == 0 || !l.remote.IsValid() {
+	if l.closed || l.source != src || src == 0 || !l.remote.IsValid() {
 		return
 	}
-	l.write(src, h, p)
+	l.write(src, h, p, now)
 }
 
 // write sends p numbered as h in source src. l.mu is held.
-func (l *Leg) write(src uint64, h rtp.Header, p payload) {
+func (l *Leg) write(src uint64, h rtp.Header, p payload, now time.Time) {
 	b := l.wbuf[:rtp.HeaderSize]
 	switch {
 	case p.event:
@@ -297,11 +305,11 @@ func (l *Leg) write(src uint64, h rtp.Header, p payload) {
 			return
 		}
 	}
-	seq, ts, marker := l.out.next(src, h.Seq, h.Timestamp, l.now())
+	seq, ts, marker := l.out.next(src, h.Seq, h.Timestamp, now)
 	h.Seq, h.Timestamp, h.SSRC = seq, ts, l.out.ssrc
 	h.Marker = h.Marker || (marker && !p.event)
 	h.Append(b[:0])
-	if _, err := l.conn.WriteToUDPAddrPort(b, l.remote); err == nil {
+	if err := l.sock.sendTo(b, &l.remoteSA); err == nil {
 		l.packetsOut.Add(1)
 		l.bytesOut.Add(uint64(len(b)))
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/netip"
 )
 
@@ -22,29 +21,33 @@ var ErrNoPort = errors.New("relay: no free RTP port in range")
 // odd-numbered free port is not guaranteed above it, so a few pairs are
 // tried), else on a free even port of ports whose odd neighbour is free
 // too, trying them from a random one so that calls do not all probe the
-// same ports first.
-func listen(ip netip.Addr, ports Ports) (rtpConn, rtcpConn *net.UDPConn, err error) {
-	pair := func(port int) (*net.UDPConn, *net.UDPConn, bool) {
-		a, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+// same ports first. An error other than a port in use (an address this
+// machine does not have, no descriptors left) ends the search at once.
+func listen(ip netip.Addr, ports Ports) (rtpSock, rtcpSock *sock, err error) {
+	pair := func(port int) (*sock, *sock, error) {
+		a, err := openSock(ip, uint16(port))
 		if err != nil {
-			return nil, nil, false
+			return nil, nil, err
 		}
-		p := a.LocalAddr().(*net.UDPAddr).Port
-		if p%2 != 0 || p >= 65535 {
-			a.Close()
-			return nil, nil, false
+		p := a.local.Port()
+		if p%2 != 0 { // 65535, the last port, is odd too
+			a.close()
+			return nil, nil, errAddrInUse
 		}
-		b, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(p+1))))
+		b, err := openSock(ip, p+1)
 		if err != nil {
-			a.Close()
-			return nil, nil, false
+			a.close()
+			return nil, nil, err
 		}
-		return a, b, true
+		return a, b, nil
 	}
 	if ports == (Ports{}) {
 		for range 64 {
-			if a, b, ok := pair(0); ok {
+			a, b, err := pair(0)
+			if err == nil {
 				return a, b, nil
+			} else if !errors.Is(err, errAddrInUse) {
+				return nil, nil, err
 			}
 		}
 		return nil, nil, fmt.Errorf("%w: no free even/odd pair from the system", ErrNoPort)
@@ -56,8 +59,11 @@ func listen(ip netip.Addr, ports Ports) (rtpConn, rtcpConn *net.UDPConn, err err
 	n := (hi-lo)/2 + 1
 	first := rand.IntN(n)
 	for i := range n {
-		if a, b, ok := pair(lo + 2*((first+i)%n)); ok {
+		a, b, err := pair(lo + 2*((first+i)%n))
+		if err == nil {
 			return a, b, nil
+		} else if !errors.Is(err, errAddrInUse) {
+			return nil, nil, err
 		}
 	}
 	return nil, nil, fmt.Errorf("%w %d-%d", ErrNoPort, ports.Min, ports.Max)

@@ -28,10 +28,10 @@ func realTicker() (<-chan time.Time, func()) {
 	return t.C, t.Stop
 }
 
-// route hands a received packet on: its key presses to onDigit, the packet
-// to the peer or the conference. It runs on l's reader with l.mu held,
-// and unlocks it.
-func (l *Leg) route(h rtp.Header, data []byte) {
+// route hands a received packet on: its key presses to onDigit (called
+// from after), the packet to the peer or the conference. It runs on l's
+// poller with l.mu held, and unlocks it.
+func (l *Leg) route(h rtp.Header, data []byte, now time.Time, after *[]func()) {
 	peer, party, muted, pt, evPT, onDigit := l.peer, l.party, l.muted, l.pt, l.evPT, l.onDigit
 	l.mu.Unlock()
 	switch h.PayloadType {
@@ -39,11 +39,11 @@ func (l *Leg) route(h rtp.Header, data []byte) {
 		if onDigit != nil {
 			l.presses, _ = l.det.Feed(l.presses[:0], h.Timestamp, h.Marker, data)
 			for _, p := range l.presses {
-				onDigit(p)
+				*after = append(*after, func() { onDigit(p) })
 			}
 		}
 		if peer != nil {
-			peer.send(l.id, h, payload{event: true, data: data})
+			peer.send(l.id, h, payload{event: true, data: data}, now)
 		}
 	case pt:
 		switch {
@@ -51,7 +51,7 @@ func (l *Leg) route(h rtp.Header, data []byte) {
 		case party != nil:
 			party.push(h.Seq, pt, data)
 		case peer != nil:
-			peer.send(l.id, h, payload{pt: pt, data: data})
+			peer.send(l.id, h, payload{pt: pt, data: data}, now)
 		}
 	}
 }
@@ -106,7 +106,7 @@ func (l *Leg) Play(g tone.Generator) {
 			case <-tick:
 			}
 			g.Fill(frame[:])
-			l.send(p.id, hdr, payload{pcm: frame[:]})
+			l.send(p.id, hdr, payload{pcm: frame[:]}, l.now())
 			hdr.Seq++
 			hdr.Timestamp += frameTicks
 		}
@@ -129,7 +129,7 @@ func (l *Leg) Muted() bool {
 }
 
 // OnDigit sets the function called once per key press l receives, from
-// l's reader goroutine; it must not block. nil stops the reports.
+// the poller reading l; it must not block. nil stops the reports.
 func (l *Leg) OnDigit(f func(dtmf.Press)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -179,7 +179,7 @@ func (l *Leg) SendDigits(keys string, d time.Duration) error {
 			}
 			h := hdr
 			h.Timestamp, h.Marker = start, p.Marker
-			l.send(id, h, payload{event: true, data: b})
+			l.send(id, h, payload{event: true, data: b}, l.now())
 			hdr.Seq++
 			hdr.Timestamp += frameTicks
 		}
