@@ -39,12 +39,15 @@ type Options struct {
 // one of the package's pollers (poll_linux.go) from Listen until Close:
 // a leg has no goroutine of its own. Methods are safe for concurrent use.
 type Leg struct {
-	id        uint64   // the leg's source id (see newSourceID)
-	sock      *sock    // RTP
-	rtcp      *control // the RTCP socket on the port above
+	id    uint64   // the leg's source id (see newSourceID)
+	sock  *sock    // RTP
+	rtcp  *control // the RTCP socket on the port above
+	local netip.AddrPort
+	// pollMu guards the poller reading the leg and its slots there (nil
+	// once closed); the poller's lock is taken inside it, never l.mu.
+	pollMu    sync.Mutex
 	poller    *poller
-	slots     [2]int32 // the poller's slots of the RTP and RTCP sockets
-	local     netip.AddrPort
+	slots     [2]int32 // the RTP and RTCP sockets' slots
 	now       func() time.Time
 	newTicker func() (<-chan time.Time, func())
 	close     sync.Once
@@ -209,7 +212,10 @@ func (l *Leg) Close() error {
 		l.closed = true
 		l.mu.Unlock()
 		l.rtcp.stop()
+		l.pollMu.Lock()
+		defer l.pollMu.Unlock()
 		err = errors.Join(l.poller.remove(l.slots[0]), l.poller.remove(l.slots[1]))
+		l.poller = nil
 	})
 	return err
 }

@@ -67,6 +67,10 @@ var defaultPoller poller
 
 func pickPoller() (*poller, error) { return &defaultPoller, nil }
 
+// pollerCount is how many pollers run: the one, whose goroutines are
+// the sockets'.
+func pollerCount() int { return 1 }
+
 func (p *poller) add(s *sock, l *Leg, rtcp bool) (int32, error) {
 	p.mu.Lock()
 	var i int32
@@ -118,3 +122,6 @@ func (p *poller) remove(i int32) error {
 	<-s.done
 	return err
 }
+
+// share does nothing: there is one poller here.
+func (l *Leg) share(*poller) {}

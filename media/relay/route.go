@@ -57,10 +57,16 @@ func (l *Leg) route(h rtp.Header, data []byte, now time.Time, after *[]func()) {
 }
 
 // Connect joins a and b: each hears the other, and whatever either was
-// playing or mixing stops.
+// playing or mixing stops. b moves to the poller reading a.
 func Connect(a, b *Leg) {
 	a.detach()
 	b.detach()
+	a.pollMu.Lock()
+	p := a.poller
+	a.pollMu.Unlock()
+	if p != nil {
+		b.share(p)
+	}
 	a.mu.Lock()
 	a.peer, a.source = b, b.id
 	a.mu.Unlock()
