@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/callfloor/callfloor/bench/internal/kstamp"
 )
 
 // udpSocket is one of the generator's sockets: a plain blocking socket,
@@ -32,7 +34,7 @@ type udpSocket struct {
 }
 
 // oobSize is room for the arrival time's control message.
-const oobSize = 64
+const oobSize = kstamp.Size
 
 // openSocket binds a socket to a free port of 127.0.0.1 with buffers of
 // bufSize bytes each way (past the system's maximum when this process
@@ -58,7 +60,7 @@ func openSocket(bufSize, batch int) (*udpSocket, error) {
 			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, o[1], bufSize)
 		}
 	}
-	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1) // without, frames are stamped when read
+	_ = kstamp.Enable(fd) // without, frames are stamped when read
 
 	s.shdrs, s.siovs, s.snames = make([]unix.Mmsghdr, batch), make([]unix.Iovec, batch), make([]unix.RawSockaddrInet4, batch)
 	s.rhdrs, s.riovs = make([]unix.Mmsghdr, batch), make([]unix.Iovec, batch)
@@ -129,29 +131,8 @@ func (s *udpSocket) recv() (int, error) {
 // (Unix ns) as the kernel stamped it, if it did.
 func (s *udpSocket) datagram(i int) ([]byte, int64, bool) {
 	h := &s.rhdrs[i]
-	at, ok := arrival(s.roob[i][:h.Hdr.Controllen])
+	at, ok := kstamp.Arrival(s.roob[i][:h.Hdr.Controllen])
 	return s.rbufs[i][:h.Len], at, ok
-}
-
-// arrival reads the kernel's arrival time (Unix ns) from a datagram's
-// control messages.
-func arrival(oob []byte) (int64, bool) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return 0, false
-	}
-	for _, m := range msgs {
-		if m.Header.Level != unix.SOL_SOCKET || m.Header.Type != unix.SCM_TIMESTAMPNS {
-			continue
-		}
-		switch d := m.Data; len(d) { // struct timespec, 64 or 32 bits
-		case 16:
-			return int64(binary.NativeEndian.Uint64(d))*1e9 + int64(binary.NativeEndian.Uint64(d[8:])), true
-		case 8:
-			return int64(int32(binary.NativeEndian.Uint32(d)))*1e9 + int64(int32(binary.NativeEndian.Uint32(d[4:]))), true
-		}
-	}
-	return 0, false
 }
 
 // childAttr makes a child process end when this one does.

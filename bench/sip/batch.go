@@ -12,12 +12,15 @@ type batch struct {
 	bufs  [][]byte // datagram i is bufs[i][:lens[i]]
 	lens  []int
 	addrs []netip.AddrPort // where to send it, or where it came from
-	n     int              // datagrams in the batch
-	sys   sysBatch         // the platform's part
+	// stamps are when the kernel received each datagram read (Unix ns),
+	// 0 where it did not say
+	stamps []int64
+	n      int      // datagrams in the batch
+	sys    sysBatch // the platform's part
 }
 
 func newBatch(size, bufSize int) *batch {
-	b := &batch{bufs: make([][]byte, size), lens: make([]int, size), addrs: make([]netip.AddrPort, size)}
+	b := &batch{bufs: make([][]byte, size), lens: make([]int, size), addrs: make([]netip.AddrPort, size), stamps: make([]int64, size)}
 	for i := range b.bufs {
 		b.bufs[i] = make([]byte, bufSize)
 	}

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"syscall"
 	"unsafe"
+
+	"github.com/callfloor/callfloor/bench/internal/kstamp"
 )
 
 // mmsghdr is struct mmsghdr of <sys/socket.h> on 64-bit Linux.
@@ -20,12 +22,15 @@ type sysBatch struct {
 	hdrs  []mmsghdr
 	iovs  []syscall.Iovec
 	names []syscall.RawSockaddrInet4
+	oob   [][]byte // each datagram's control messages: its arrival time
 }
 
 func (s *sysBatch) init(b *batch) {
 	n := len(b.bufs)
 	s.hdrs, s.iovs, s.names = make([]mmsghdr, n), make([]syscall.Iovec, n), make([]syscall.RawSockaddrInet4, n)
+	s.oob = make([][]byte, n)
 	for i := range n {
+		s.oob[i] = make([]byte, kstamp.Size)
 		s.iovs[i].Base = &b.bufs[i][0]
 		s.hdrs[i].hdr.Iov = &s.iovs[i]
 		s.hdrs[i].hdr.Iovlen = 1
@@ -82,6 +87,8 @@ func (b *batch) read(c *net.UDPConn) (int, error) {
 		s.iovs[i].SetLen(len(b.bufs[i]))
 		s.hdrs[i].hdr.Namelen = syscall.SizeofSockaddrInet4
 		s.hdrs[i].hdr.Flags = 0
+		s.hdrs[i].hdr.Control = &s.oob[i][0]
+		s.hdrs[i].hdr.SetControllen(kstamp.Size)
 	}
 	rc, err := c.SyscallConn()
 	if err != nil {
@@ -112,6 +119,21 @@ func (b *batch) read(c *net.UDPConn) (int, error) {
 		n := &s.names[i]
 		p := (*[2]byte)(unsafe.Pointer(&n.Port))
 		b.addrs[i] = netip.AddrPortFrom(netip.AddrFrom4(n.Addr), uint16(p[0])<<8|uint16(p[1]))
+		b.stamps[i], _ = kstamp.Arrival(s.oob[i][:s.hdrs[i].hdr.Controllen])
 	}
 	return b.n, rerr
+}
+
+// stampArrivals has the kernel stamp each datagram c receives with its
+// arrival time, which read returns in the batch's stamps.
+func stampArrivals(c *net.UDPConn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = kstamp.Enable(int(fd)) }); err != nil {
+		return err
+	}
+	return serr
 }

@@ -30,6 +30,9 @@ func (b *batch) read(c *net.UDPConn) (int, error) {
 		b.n = 0
 		return 0, err
 	}
-	b.lens[0], b.addrs[0], b.n = n, from, 1
+	b.lens[0], b.addrs[0], b.stamps[0], b.n = n, from, 0, 1
 	return 1, nil
 }
+
+// stampArrivals does nothing here: frames are stamped when read.
+func stampArrivals(*net.UDPConn) error { return nil }

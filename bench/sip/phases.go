@@ -42,6 +42,13 @@ func (b *bench) holdPhase(ctx context.Context) error {
 	o := b.opt
 	fmt.Printf("# hold phase: %d calls set up at %d/s, then held together for %s with PCMU both ways (50 frames/s each way)\n",
 		o.calls, o.ramp, o.hold)
+	undo, err := pinApart(b.srv.pid())
+	if err != nil {
+		return err
+	}
+	defer undo()
+	fmt.Println("#   the server runs on CPU 0 and this generator on CPU 1 (taskset) throughout the phase; sipp anywhere; arrivals are stamped by the kernel;")
+	fmt.Println("#   transit and jitter count the frames sent while every call is up (the held window), loss every frame")
 	level := o.calls
 	var best *holdResult
 	var first holdResult
@@ -130,6 +137,9 @@ func (b *bench) holdCalls(ctx context.Context, level int) (holdResult, error) {
 	for time.Since(t0) < ramp+settle && b.gen.active() < level && ctx.Err() == nil && !uac.exited() {
 		time.Sleep(50 * time.Millisecond)
 	}
+	from := b.gen.now()
+	b.gen.window(from, 0)
+	defer b.gen.window(0, 0)
 	pid, cpid, upid := b.srv.pid(), b.uas.cmd.Process.Pid, uac.cmd.Process.Pid
 	cpu0, _ := procCPU(pid)
 	ccpu0, _ := procCPU(cpid)
@@ -142,6 +152,7 @@ func (b *bench) holdCalls(ctx context.Context, level int) (holdResult, error) {
 		time.Sleep(min(250*time.Millisecond, o.hold-time.Since(w0)))
 		r.minActive = min(r.minActive, b.gen.active())
 	}
+	b.gen.window(from, b.gen.now())
 	wall := time.Since(w0).Seconds()
 	cpu1, _ := procCPU(pid)
 	ccpu1, _ := procCPU(cpid)

@@ -28,6 +28,10 @@ type generator struct {
 	wg     sync.WaitGroup
 
 	phase atomic.Pointer[phase]
+	// winFrom and winTo bound the frames whose transit counts (ns since
+	// the epoch, sent at or after winFrom and before winTo; winTo 0: no
+	// end): the hold phase measures while every call is up.
+	winFrom, winTo atomic.Int64
 	// stray counts datagrams that are not generator frames or belong to
 	// no call of the phase; sendErrors frames the system did not send.
 	stray, sendErrors atomic.Uint64
@@ -72,6 +76,7 @@ func newGenerator(n int) (*generator, error) {
 		}
 		_ = c.SetReadBuffer(8 << 20)
 		_ = c.SetWriteBuffer(8 << 20)
+		_ = stampArrivals(c) // without, a frame's arrival is when it is read
 		if i < n {
 			g.caller = append(g.caller, c)
 		} else {
@@ -234,8 +239,12 @@ func (g *generator) read(conn *net.UDPConn, calleeSide bool) {
 			}
 			time.Sleep(time.Millisecond)
 		}
-		at := g.now()
+		read := g.now()
 		for i := range n {
+			at := read
+			if st := b.stamps[i]; st != 0 { // the kernel's stamp, on the wall clock
+				at = st - g.epoch.UnixNano()
+			}
 			g.receive(b.bufs[i][:b.lens[i]], b.addrs[i], at, calleeSide)
 		}
 	}
@@ -253,10 +262,14 @@ func (g *generator) receive(pkt []byte, from netip.AddrPort, at int64, calleeSid
 		c.legB.CompareAndSwap(nil, &from)
 	}
 	transit := min(at-f.Sent, 1<<31-1)
+	to := g.winTo.Load()
+	counts := f.Sent >= g.winFrom.Load() && (to == 0 || f.Sent < to)
 	s := &c.dir[f.Dir]
 	s.mu.Lock()
 	if s.got.Add(f.Seq) {
-		s.transits = append(s.transits, int32(transit))
+		if counts {
+			s.transits = append(s.transits, int32(transit))
+		}
 	} else {
 		s.dups++
 	}
@@ -269,6 +282,14 @@ func (g *generator) Close() {
 		c.Close()
 	}
 	g.wg.Wait()
+}
+
+// window makes only the frames sent from from until to (ns since the
+// epoch; to 0: no end) count towards transit and delay variation; loss
+// counts every frame.
+func (g *generator) window(from, to int64) {
+	g.winFrom.Store(from)
+	g.winTo.Store(to)
 }
 
 // active counts the calls whose audio flows both ways now.
