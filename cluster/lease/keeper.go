@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -20,8 +21,9 @@ type Keeper struct {
 	lost  func(error)
 	log   *slog.Logger
 
-	stop chan struct{}
-	done chan struct{}
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
 }
 
 // Keep starts renewing l every TTL/3. When a renewal fails, or none came
@@ -53,14 +55,8 @@ func (k *Keeper) start(ctx context.Context) {
 	go k.run(ctx)
 }
 
-// halt closes stop once.
-func (k *Keeper) halt() {
-	select {
-	case <-k.stop:
-	default:
-		close(k.stop)
-	}
-}
+// halt closes stop once (Stop and the context may both call it).
+func (k *Keeper) halt() { k.stopOnce.Do(func() { close(k.stop) }) }
 
 // Stop ends the renewals, without releasing the lease, and returns once
 // the keeper's goroutine has ended: lost is not called after it.

@@ -169,22 +169,25 @@ func TestKeeper(t *testing.T) {
 }
 
 // TestKeeperStopsWithItsContext: the context of Keep ending stops the
-// keeper as Stop does.
+// keeper as Stop does, and both at once are fine.
 func TestKeeperStopsWithItsContext(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		clock := clocktest.New(t0)
-		f := &fakeRenewals{clock: clock, outcomes: []outcome{renewed}}
-		l := &Lease{Key: AccountKey(7), Node: "node-1", ttl: 30 * time.Second}
-		l.wrote(1, clock.Now())
-		k := &Keeper{l: l, every: 10 * time.Second, clock: clock, renew: f.renew, lost: f.onLost, log: slog.New(slog.DiscardHandler)}
-		ctx, cancel := context.WithCancel(context.Background())
-		k.start(ctx)
-		cancel()
-		<-k.Done()
-		clock.Advance(time.Hour)
-		synctest.Wait()
-		if calls, _, lost, _ := f.state(); calls != 0 || len(lost) != 0 {
-			t.Fatalf("after its context ended: %d renewals, lost %v", calls, lost)
-		}
-	})
+	for range 50 {
+		synctest.Test(t, func(t *testing.T) {
+			clock := clocktest.New(t0)
+			f := &fakeRenewals{clock: clock, outcomes: []outcome{renewed}}
+			l := &Lease{Key: AccountKey(7), Node: "node-1", ttl: 30 * time.Second}
+			l.wrote(1, clock.Now())
+			k := &Keeper{l: l, every: 10 * time.Second, clock: clock, renew: f.renew, lost: f.onLost, log: slog.New(slog.DiscardHandler)}
+			ctx, cancel := context.WithCancel(context.Background())
+			k.start(ctx)
+			go cancel()
+			k.Stop()
+			<-k.Done()
+			clock.Advance(time.Hour)
+			synctest.Wait()
+			if calls, _, lost, _ := f.state(); calls != 0 || len(lost) != 0 {
+				t.Fatalf("after its context ended: %d renewals, lost %v", calls, lost)
+			}
+		})
+	}
 }
