@@ -7,6 +7,10 @@ STATICCHECK   := bin/staticcheck
 # PostgreSQL half outside CI (inside CI an empty value fails the tests).
 CALLFLOOR_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CALLFLOOR_TEST_POSTGRES
+# NATS with JetStream, for the cluster's lease tests (cluster/...); .ci/run
+# sets it too, and the same rules hold as for PostgreSQL.
+CALLFLOOR_TEST_NATS ?= nats://127.0.0.1:4222
+export CALLFLOOR_TEST_NATS
 
 .PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip bench-webrtc bench-relay bench-dialer bench-stream bench-webhooks bench-boards bench-reports clean
 

@@ -18,16 +18,34 @@ const journalChunk = 400
 // AppendEvents stores the events in one transaction. A sequence number
 // already taken (another writer for the same account) fails it whole.
 func (s *Store) AppendEvents(ctx context.Context, accountID int64, evs []callfloor.Event) error {
+	return s.AppendFenced(ctx, accountID, 0, evs)
+}
+
+// AppendFenced stores the events in one transaction, first checking that
+// epoch (unless 0) is the account's ownership epoch (see fence).
+func (s *Store) AppendFenced(ctx context.Context, accountID, epoch int64, evs []callfloor.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	return s.write(ctx, 0, func(c conn) error { return s.appendIn(ctx, c, accountID, evs) })
+	return s.write(ctx, 0, func(c conn) error {
+		if epoch != 0 {
+			if err := s.fence(ctx, c, accountID, epoch); err != nil {
+				return err
+			}
+		}
+		return s.appendIn(ctx, c, accountID, evs)
+	})
 }
 
 // AppendBatch stores the events of several accounts in one transaction:
-// the floor's group writer merges concurrent appends into it.
+// the floor's group writer merges concurrent appends into it. The epochs
+// are checked first, in the order of the accounts; one that fails leaves
+// the whole batch unwritten.
 func (s *Store) AppendBatch(ctx context.Context, batch []callfloor.AccountEvents) error {
 	return s.write(ctx, 0, func(c conn) error {
+		if err := s.fenceBatch(ctx, c, batch); err != nil {
+			return err
+		}
 		for _, b := range batch {
 			if err := s.appendIn(ctx, c, b.AccountID, b.Events); err != nil {
 				return err

@@ -52,6 +52,9 @@ func RunClock(t *testing.T, open func(t *testing.T, clock callfloor.Clock) callf
 	gq, err := st.UpdateQueue(ctx, q.ID, func(x *callfloor.Queue) error { x.Name = "New"; return nil })
 	ok(t, err)
 	check("updated queue", gq.CreatedAt, gq.UpdatedAt, t0, t1)
+	own, err := st.TakeOwnership(context.Background(), a.ID, "node-1")
+	ok(t, err)
+	check("ownership", own.Since, own.Since, t1, t1)
 
 	fa, err := st.FindAccountByID(context.Background(), a.ID)
 	ok(t, err)
@@ -65,4 +68,7 @@ func RunClock(t *testing.T, open func(t *testing.T, clock callfloor.Clock) callf
 	fq, err := st.FindQueueByID(ctx, q.ID)
 	ok(t, err)
 	same(t, "found queue", fq, gq)
+	fo, err := st.AccountOwnership(context.Background(), a.ID)
+	ok(t, err)
+	same(t, "read ownership", fo, own)
 }

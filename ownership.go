@@ -1,0 +1,33 @@
+package callfloor
+
+import "time"
+
+// Error codes of account ownership between the nodes of a cluster. They are
+// not in Errors: the store and the nodes answer each other with them, and
+// no endpoint sends them (ErrLeadTaken is another such code).
+const (
+	// ErrFenced is the journal's refusal of an append whose ownership
+	// epoch is not the account's current one: another node has taken
+	// the account since, and the append wrote nothing.
+	ErrFenced = "fenced"
+	// ErrLeaseHeld answers a node that asks for a lease another holds.
+	ErrLeaseHeld = "lease_held"
+	// ErrLeaseLost tells a holder that its lease is gone: a renewal
+	// failed, came too late, or found another's revision.
+	ErrLeaseLost = "lease_lost"
+)
+
+// Ownership tells which node of a cluster owns an account's live state
+// (its floor engine, waiting lists, dialler, calls) and since when. Epoch
+// rises by one each time a node takes the account; it is the fencing
+// token of that node's journal appends (AccountEvents.Epoch), so a node
+// that was overtaken cannot write to the account's journal any more. A
+// single server never takes ownership: its appends carry epoch 0.
+type Ownership struct {
+	AccountID int64
+	// Node names the owner; empty with Epoch 0 when no node ever took
+	// the account.
+	Node  string
+	Epoch int64
+	Since time.Time
+}
