@@ -31,6 +31,7 @@ import (
 	"github.com/callfloor/callfloor/dialer"
 	"github.com/callfloor/callfloor/dispatch"
 	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/internal/memtrim"
 	"github.com/callfloor/callfloor/media/relay"
 	"github.com/callfloor/callfloor/password"
 	"github.com/callfloor/callfloor/postgres"
@@ -82,6 +83,8 @@ type Main struct {
 	stopDialer func()
 	// stopReports ends the automated reports' scheduler.
 	stopReports func()
+	// stopTrim ends the memory trimmer.
+	stopTrim func()
 	// stopIndex ends the journal's indexing by extension.
 	stopIndex func()
 	// webhooks delivers the integrated system webhooks from the journal;
@@ -187,6 +190,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Webhooks: hooks,
 	})
 	m.startReports(handler)
+	m.startTrim()
 	if ix, ok := m.Store.(journalIndexer); ok {
 		m.stopIndex = indexJournals(ix, m.Logger)
 	}
@@ -516,8 +520,27 @@ func (m *Main) startReports(deliver reportsched.Deliverer) {
 	}
 }
 
+// startTrim gives the memory a burst of calls freed back to the system
+// once the burst is over (see internal/memtrim).
+func (m *Main) startTrim() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	t := memtrim.New(memtrim.Config{Logger: m.Logger})
+	go func() {
+		defer close(done)
+		t.Run(ctx, m.Clock)
+	}()
+	m.stopTrim = func() {
+		cancel()
+		<-done
+	}
+}
+
 // Close stops SIP and the floor and releases the store.
 func (m *Main) Close() error {
+	if m.stopTrim != nil {
+		m.stopTrim()
+	}
 	if m.stopReports != nil {
 		m.stopReports()
 	}
