@@ -52,7 +52,10 @@ func main() {
 	flag.DurationVar(&o.cpsHold, "cps-hold", time.Second, "how long each call of the rate phase lasts")
 	flag.IntVar(&o.sockets, "rtp-sockets", 2, "generator UDP sockets per side")
 	flag.IntVar(&o.sourceIPs, "source-ips", 500, "loopback addresses the calls come from (the registrar limits each)")
-	flag.DurationVar(&o.linger, "linger", 5*time.Second, "idle time after the last calls before reading the server's memory and open files")
+	// 70 s: the SIP stack keeps a finished transaction for its RFC 3261
+	// timers (32 s over UDP), and the server hands free memory back every
+	// 30 s (internal/memtrim).
+	flag.DurationVar(&o.linger, "linger", 70*time.Second, "idle time after the last calls before reading the server's memory and open files")
 	flag.StringVar(&o.bin, "bin", "", "callfloor binary to run (default: build the current tree)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working directory (server log, sipp files)")
 	quick := flag.Bool("quick", false, "smoke test: 20 calls held 5s, then 20 calls/s for 3s")
