@@ -38,7 +38,10 @@ type Trimmer struct {
 	log     *slog.Logger
 	cycles  uint64 // at the last check
 	checked bool
-	base    uint64 // the heap (in use and free) after the last trim
+	// floor is the heap (in use and free) after the last trim if that
+	// trim freed less than MinFree: all live, not worth another until
+	// the heap grows past it. 0 after a trim that freed much.
+	floor uint64
 }
 
 // Config configures New; zero fields take the defaults.
@@ -78,10 +81,10 @@ func New(c Config) *Trimmer {
 
 // Check trims (collects, then returns every free page) when
 //   - no collection ran since the last check and the heap (in use and
-//     free) is at least MinFree larger than after the last trim: the
-//     allocations slowed down after a burst, whose garbage would
-//     otherwise wait for the forced collection (a heap that is all live
-//     is trimmed once, not at every check);
+//     free) is at least MinFree: the allocations slowed down after a
+//     burst, whose garbage would otherwise wait for the forced
+//     collection. A trim that finds the heap all live (frees less than
+//     MinFree) is not repeated until the heap grows by MinFree;
 //   - or the free heap alone is at least MinFree and more than twice
 //     what is in use: collected after a burst, and not yet returned.
 //
@@ -89,7 +92,7 @@ func New(c Config) *Trimmer {
 // is in use, so neither holds. It reports whether it trimmed.
 func (t *Trimmer) Check() bool {
 	st := t.read()
-	quiet := t.checked && st.Cycles == t.cycles && st.InUse+st.Free >= t.base+t.minFree
+	quiet := t.checked && st.Cycles == t.cycles && st.InUse+st.Free >= t.floor+t.minFree
 	shrunk := st.Free >= t.minFree && st.Free > 2*st.InUse
 	t.cycles, t.checked = st.Cycles, true
 	if !quiet && !shrunk {
@@ -97,7 +100,10 @@ func (t *Trimmer) Check() bool {
 	}
 	t.free()
 	after := t.read()
-	t.cycles, t.base = after.Cycles, after.InUse+after.Free
+	t.cycles, t.floor = after.Cycles, 0
+	if before, left := st.InUse+st.Free, after.InUse+after.Free; before < left+t.minFree {
+		t.floor = left
+	}
 	t.log.Info("returned heap memory to the system", "quiet", quiet,
 		"in_use_mib", st.InUse>>20, "free_mib", st.Free>>20, "in_use_after_mib", after.InUse>>20, "free_after_mib", after.Free>>20)
 	return true

@@ -18,6 +18,7 @@ func TestCheckDecides(t *testing.T) {
 	}{
 		{"collected after a burst", Stats{Cycles: 5}, Stats{InUse: 40 * mib, Free: 500 * mib, Cycles: 9}, false, true},
 		{"no collection since a burst", Stats{Cycles: 9}, Stats{InUse: 300 * mib, Free: 10 * mib, Cycles: 9}, false, true},
+		{"no collection, the heap not large", Stats{Cycles: 9}, Stats{InUse: 50 * mib, Free: 10 * mib, Cycles: 9}, false, false},
 		{"the first check has nothing to compare", Stats{}, Stats{InUse: 300 * mib, Free: 10 * mib, Cycles: 9}, true, false},
 		{"quiet and small", Stats{Cycles: 9}, Stats{InUse: 20 * mib, Free: 10 * mib, Cycles: 9}, false, false},
 		{"steady load: collections, free about what is in use", Stats{Cycles: 9}, Stats{InUse: 300 * mib, Free: 280 * mib, Cycles: 15}, false, false},
@@ -35,10 +36,37 @@ func TestCheckDecides(t *testing.T) {
 			if got := tr.Check(); got != tc.want || freed != map[bool]int{true: 1}[tc.want] {
 				t.Fatalf("Check %v, freed %d times; want %v", got, freed, tc.want)
 			}
-			if tc.want && tr.Check() { // a quiet server is trimmed once, not at every check
+			if tc.want && tr.Check() { // a trim that freed little is not repeated
 				t.Fatal("trimmed again with nothing new")
 			}
 		})
+	}
+}
+
+// TestTrimsAgainAfterAFruitfulTrim: while a quiet server's garbage keeps
+// growing (finished calls' transactions expiring), a trim that freed
+// much is followed by another; one that freed little ends the series.
+func TestTrimsAgainAfterAFruitfulTrim(t *testing.T) {
+	const mib = 1 << 20
+	st := Stats{InUse: 400 * mib, Cycles: 1}
+	live := uint64(300 * mib)
+	trims := 0
+	tr := New(Config{Read: func() Stats { return st }, Free: func() { trims++; st = Stats{InUse: live, Cycles: st.Cycles + 1} }})
+	tr.Check() // the first look
+	if !tr.Check() || st.InUse != 300*mib {
+		t.Fatal("no trim of 100 MiB of garbage")
+	}
+	live = 100 * mib // the transactions expired: 200 MiB more garbage, no collection yet
+	if !tr.Check() || st.InUse != 100*mib {
+		t.Fatal("no second trim after the first freed 100 MiB")
+	}
+	if !tr.Check() { // the heap is all live now, which only a trim can tell
+		t.Fatal("no third trim after the second freed 200 MiB")
+	}
+	for range 3 {
+		if tr.Check() {
+			t.Fatalf("trim %d of a heap found all live", trims)
+		}
 	}
 }
 
