@@ -248,8 +248,11 @@ func (h *harness) phone(ext *callfloor.Extension, holdAnswer bool) *phone {
 		}
 	})
 	srv.OnNotify(func(req *sip.Request, tx sip.ServerTransaction) {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
+		// Kept before the answer: the B2BUA sends its next NOTIFY once
+		// this one is answered, and the stack hands each to a goroutine
+		// of its own, so keeping it after could reorder the two.
 		p.notifies <- strings.TrimSpace(string(req.Body()))
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
 	})
 	p.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
