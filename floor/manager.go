@@ -119,6 +119,12 @@ func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
 			}
 			return nil, sl.err
 		}
+		if f.fc.Owned && sl.e.Err() != nil {
+			// Fenced (or disowned): it decides nothing more, even if its
+			// goroutine is still answering what it had decided.
+			f.drop(accountID, sl)
+			return nil, errNotOwner(accountID)
+		}
 		select {
 		case <-sl.e.Stopped():
 			f.drop(accountID, sl)
