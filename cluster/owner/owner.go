@@ -136,8 +136,8 @@ func (m *Manager) Own(ctx context.Context, accountID int64) (callfloor.Ownership
 	err := m.take(ctx, o)
 	m.mu.Lock()
 	lost := o.lost
-	if err == nil && lost {
-		err = callfloor.Errorf(callfloor.ErrLeaseLost, "the lease of account %d was lost while the node took it", accountID)
+	if lost {
+		err = errors.Join(callfloor.Errorf(callfloor.ErrLeaseLost, "the lease of account %d was lost while the node took it", accountID), err)
 	}
 	if err != nil {
 		o.ending = true

@@ -2,9 +2,12 @@ package owner_test
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/cluster/owner"
 	"github.com/callfloor/callfloor/floor"
 )
 
@@ -142,4 +145,72 @@ func TestOwnIsRefusedTwice(t *testing.T) {
 	if got := a.m.Owned(); len(got) != 1 || got[0].Epoch != 1 {
 		t.Fatalf("owned %+v", got)
 	}
+}
+
+// slowClaims holds TakeOwnership until released.
+type slowClaims struct {
+	owner.Ownerships
+	claiming, release chan struct{}
+}
+
+func (s slowClaims) TakeOwnership(ctx context.Context, accountID int64, node string) (callfloor.Ownership, error) {
+	close(s.claiming)
+	<-s.release
+	return s.Ownerships.TakeOwnership(ctx, accountID, node)
+}
+
+// TestLeaseLostWhileTaking: a lease lost while the node takes the
+// account (between the lease and the engine) fails Own with lease_lost;
+// no engine runs, nothing is released, and the node can take the
+// account again later.
+func TestLeaseLostWhileTaking(t *testing.T) {
+	c := newCluster(t)
+	acc := c.account("Acme")
+	a := c.node("node-a")
+	claims := slowClaims{Ownerships: a.st, claiming: make(chan struct{}), release: make(chan struct{})}
+	lost := make(chan struct{}, 1)
+	m := owner.New(owner.Config{Node: a.name, Leases: a.leases, Store: claims, Floor: a.floor,
+		Logger: slog.New(onMessage{"lease lost", lost})})
+	ctx := context.Background()
+	defer m.Close(ctx)
+	owned := make(chan error, 1)
+	go func() {
+		_, err := m.Own(ctx, acc)
+		owned <- err
+	}()
+	<-claims.claiming
+	c.expire(acc)
+	a.clock.Advance(ttl / 3) // the keeper's renewal is refused: lost
+	<-lost
+	close(claims.release)
+	wantCode(t, "Own that lost its lease meanwhile", <-owned, callfloor.ErrLeaseLost)
+	_, err := a.floor.Do(ctx, acc, floor.Login{Ext: agents[0]})
+	wantCode(t, "a command after the failed Own", err, callfloor.ErrNotOwner)
+	if got := m.Owned(); len(got) != 0 {
+		t.Fatalf("owned %+v", got)
+	}
+	if o := a.own(acc); o.Epoch != 2 {
+		t.Fatalf("the next Own: %+v, want epoch 2", o)
+	}
+	do(t, a, acc, floor.Login{Ext: agents[0]})
+}
+
+// onMessage is a log handler that signals each record whose message
+// holds text: the manager's reports are the only sign of a keeper's.
+type onMessage struct {
+	text string
+	ch   chan struct{}
+}
+
+func (h onMessage) Enabled(context.Context, slog.Level) bool { return true }
+func (h onMessage) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h onMessage) WithGroup(string) slog.Handler            { return h }
+func (h onMessage) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, h.text) {
+		select {
+		case h.ch <- struct{}{}:
+		default:
+		}
+	}
+	return nil
 }

@@ -185,6 +185,7 @@ func (c *cluster) account(name string) int64 {
 type node struct {
 	name    string
 	c       *cluster
+	st      *sqlstore.Store
 	leases  *lease.Leases
 	clock   *clocktest.Clock // the keepers'
 	writer  *floor.GroupWriter
@@ -197,6 +198,7 @@ func (c *cluster) node(name string) *node {
 	t := c.t
 	n := &node{name: name, c: c, clock: clocktest.New(t0)}
 	st := openStore(t, c.url)
+	n.st = st
 	ls, err := lease.Open(context.Background(), c.js, lease.Config{Bucket: c.bucket, TTL: ttl, Clock: n.clock})
 	if err != nil {
 		t.Fatal(err)
