@@ -381,7 +381,7 @@ func (e *Engine) run() {
 			}
 		case <-e.failures:
 			timer.Stop()
-			if e.recover(); e.broken {
+			if e.afterFailure(); e.broken {
 				return
 			}
 		case r := <-e.reqs:
@@ -396,7 +396,7 @@ func (e *Engine) run() {
 			}
 			select {
 			case <-e.failures:
-				if e.recover(); e.broken {
+				if e.afterFailure(); e.broken {
 					r.reply <- result{err: e.stopErr()}
 					return
 				}
@@ -594,9 +594,9 @@ func (e *Engine) answer(job commitJob, err error) {
 	e.inflight.Add(-1)
 }
 
-// recover deals with a failed write: an engine the journal fenced stops
+// afterFailure deals with a failed write: an engine the journal fenced stops
 // (another node decides for the account now); any other rebuilds.
-func (e *Engine) recover() {
+func (e *Engine) afterFailure() {
 	if e.fenced.Load() || e.closing() {
 		e.broken = true
 		return
