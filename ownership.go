@@ -15,6 +15,10 @@ const (
 	// ErrLeaseLost tells a holder that its lease is gone: a renewal
 	// failed, came too late, or found another's revision.
 	ErrLeaseLost = "lease_lost"
+	// ErrNotOwner answers a command for an account whose floor this node
+	// does not run: it never owned the account, or gave it up, or lost
+	// it (its lease, or a fenced append).
+	ErrNotOwner = "not_owner"
 )
 
 // Ownership tells which node of a cluster owns an account's live state

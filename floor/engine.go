@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,10 @@ type Journal interface {
 	// AppendEvents stores events of one account durably, in one
 	// transaction; their Seq follow the account's last one.
 	AppendEvents(ctx context.Context, accountID int64, evs []callfloor.Event) error
+	// AppendFenced is AppendEvents fenced by an ownership epoch: it
+	// fails with callfloor.ErrFenced, writing nothing, unless epoch is
+	// the account's current one. An engine under an epoch appends so.
+	AppendFenced(ctx context.Context, accountID, epoch int64, evs []callfloor.Event) error
 	// ReadEvents returns up to limit events of the account after seq, in
 	// order.
 	ReadEvents(ctx context.Context, accountID, afterSeq int64, limit int) ([]callfloor.Event, error)
@@ -26,9 +31,14 @@ type Journal interface {
 // EngineConfig wires an engine.
 type EngineConfig struct {
 	AccountID int64
-	Journal   Journal
-	Clock     callfloor.TimerClock
-	Logger    *slog.Logger
+	// Epoch is the ownership epoch of a cluster node that owns the
+	// account (callfloor.Ownership): every append carries it, and the
+	// first one the journal refuses as fenced stops the engine. 0, the
+	// single server's, appends unfenced, as always.
+	Epoch   int64
+	Journal Journal
+	Clock   callfloor.TimerClock
+	Logger  *slog.Logger
 	// LoadConfig reads the account's configuration (at start and on Reload).
 	LoadConfig func(ctx context.Context) (*Config, error)
 	// Publish receives every event once it is durable, in order, from the
@@ -74,6 +84,12 @@ type Engine struct {
 	committed chan struct{}
 	failures  chan struct{}
 	inflight  atomic.Int64
+
+	// reason is why the engine stopped, when not by Close: the journal
+	// refused its epoch, or the node gave the account up (stop).
+	reason   atomic.Pointer[error]
+	fenced   atomic.Bool
+	doneOnce sync.Once
 
 	// owned by the goroutine
 	cfg      *Config
@@ -122,6 +138,19 @@ type snapshotJob struct {
 
 // ErrEngineStopped is returned for inputs sent after Close.
 var ErrEngineStopped = callfloor.Errorf(callfloor.ErrInternal, "the floor engine is stopping")
+
+// errNotOwner answers the inputs of an account whose floor this node
+// does not run (any more).
+func errNotOwner(accountID int64) error {
+	return callfloor.Errorf(callfloor.ErrNotOwner, "this node does not own account %d", accountID)
+}
+
+// errFenced answers the inputs of the batch the journal refused as
+// fenced, of every batch decided after it, and every later input.
+func errFenced(accountID int64, cause error) error {
+	return errors.Join(callfloor.Errorf(callfloor.ErrFenced,
+		"another node owns account %d now; the change was not saved", accountID), cause)
+}
 
 // Start rebuilds the account's floor from its journal and starts the
 // engine. Timers that fell due while it was stopped fire first.
@@ -254,7 +283,9 @@ func (e *Engine) call(ctx context.Context, r request) ([]callfloor.Event, error)
 	select {
 	case e.reqs <- r:
 	case <-e.done:
-		return nil, ErrEngineStopped
+		return nil, e.stopErr()
+	case <-e.ended:
+		return nil, e.stopErr()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -262,22 +293,58 @@ func (e *Engine) call(ctx context.Context, r request) ([]callfloor.Event, error)
 	case res := <-r.reply:
 		return res.evs, res.err
 	case <-e.ended:
-		return nil, ErrEngineStopped
+		return nil, e.stopErr()
 	}
 }
 
 // Stopped is closed when the engine goroutine has ended, after Close or
-// after a journal failure it could not recover from.
+// stop, after a journal failure it could not recover from, or after the
+// journal refused its epoch.
 func (e *Engine) Stopped() <-chan struct{} { return e.ended }
 
+// Err tells why the engine stopped other than by Close: an error of
+// code callfloor.ErrFenced when the journal refused its ownership epoch
+// (another node took the account), callfloor.ErrNotOwner when the node
+// gave the account up. Nil while it runs, and after Close.
+func (e *Engine) Err() error {
+	if p := e.reason.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// stopErr answers the inputs that come after the engine stopped.
+func (e *Engine) stopErr() error {
+	if err := e.Err(); err != nil {
+		return err
+	}
+	return ErrEngineStopped
+}
+
 // Close stops the engine after the batch in progress.
-func (e *Engine) Close() {
+func (e *Engine) Close() { e.stop(nil) }
+
+// stop is Close that answers every input not decided yet with reason
+// (unless another reason came first). The engine decides nothing more
+// from the moment it is called, and it returns once the batches already
+// decided are journaled (or refused) and answered.
+func (e *Engine) stop(reason error) {
+	if reason != nil {
+		e.reason.CompareAndSwap(nil, &reason)
+	}
+	e.doneOnce.Do(func() { close(e.done) })
+	<-e.ended
+}
+
+// closing reports whether Close or stop was called: the engine decides
+// nothing more.
+func (e *Engine) closing() bool {
 	select {
 	case <-e.done:
+		return true
 	default:
-		close(e.done)
+		return false
 	}
-	<-e.ended
 }
 
 func (e *Engine) run() {
@@ -305,23 +372,32 @@ func (e *Engine) run() {
 			timer.Stop()
 			return
 		case <-timer.C():
+			if e.closing() {
+				return
+			}
 			e.process(nil)
 			if e.broken {
 				return
 			}
 		case <-e.failures:
 			timer.Stop()
-			if e.rebuild(); e.broken {
+			if e.afterFailure(); e.broken {
 				return
 			}
 		case r := <-e.reqs:
 			timer.Stop()
-			// A failed write is dealt with first, so nothing is decided
-			// on the state that holds its lost events.
+			// Nothing is decided once the engine is stopping (select
+			// may pick a request over done), and a failed write is
+			// dealt with first, so nothing is decided on the state that
+			// holds its lost events.
+			if e.closing() {
+				r.reply <- result{err: e.stopErr()}
+				return
+			}
 			select {
 			case <-e.failures:
-				if e.rebuild(); e.broken {
-					r.reply <- result{err: ErrEngineStopped}
+				if e.afterFailure(); e.broken {
+					r.reply <- result{err: e.stopErr()}
 					return
 				}
 			default:
@@ -446,12 +522,21 @@ func (e *Engine) commit() {
 		}
 		err := failed
 		if err == nil && len(evs) > 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-			err = e.ec.Journal.AppendEvents(ctx, e.ec.AccountID, evs)
-			cancel()
+			err = e.append(evs)
 			if err != nil {
 				failed = err
-				e.ec.Logger.Error("journal append failed; rebuilding the floor", "account", e.ec.AccountID, "err", err)
+				if e.ec.Epoch != 0 && callfloor.ErrorCode(err) == callfloor.ErrFenced {
+					// Another node owns the account now: this batch and
+					// every later one are refused, and the engine stops.
+					ferr := errFenced(e.ec.AccountID, err)
+					failed = ferr
+					e.reason.CompareAndSwap(nil, &ferr)
+					e.fenced.Store(true)
+					e.ec.Logger.Warn("journal append fenced: another node owns the account; engine stopped",
+						"account", e.ec.AccountID, "epoch", e.ec.Epoch, "err", err)
+				} else {
+					e.ec.Logger.Error("journal append failed; rebuilding the floor", "account", e.ec.AccountID, "err", err)
+				}
 				select {
 				case e.failures <- struct{}{}:
 				default:
@@ -471,6 +556,17 @@ func (e *Engine) commit() {
 	}
 }
 
+// append journals a group of batches, fenced by the engine's epoch if
+// it has one.
+func (e *Engine) append(evs []callfloor.Event) error {
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	if e.ec.Epoch != 0 {
+		return e.ec.Journal.AppendFenced(ctx, e.ec.AccountID, e.ec.Epoch, evs)
+	}
+	return e.ec.Journal.AppendEvents(ctx, e.ec.AccountID, evs)
+}
+
 // answer answers a journaled batch's inputs (err: it was not written)
 // and saves its snapshot.
 func (e *Engine) answer(job commitJob, err error) {
@@ -480,7 +576,11 @@ func (e *Engine) answer(job commitJob, err error) {
 		}
 		res := job.results[i]
 		if err != nil && (res.evs != nil || r.view != nil) {
-			res = result{err: errNotSaved(err)}
+			if callfloor.ErrorCode(err) == callfloor.ErrFenced {
+				res = result{err: err}
+			} else {
+				res = result{err: errNotSaved(err)}
+			}
 		}
 		r.reply <- res
 	}
@@ -492,6 +592,16 @@ func (e *Engine) answer(job commitJob, err error) {
 		}
 	}
 	e.inflight.Add(-1)
+}
+
+// afterFailure deals with a failed write: an engine the journal fenced stops
+// (another node decides for the account now); any other rebuilds.
+func (e *Engine) afterFailure() {
+	if e.fenced.Load() || e.closing() {
+		e.broken = true
+		return
+	}
+	e.rebuild()
 }
 
 // rebuild replaces the state with the journal's after a failed write:

@@ -21,14 +21,24 @@ type memJournal struct {
 	fail    error // appends fail
 	readErr error // reads fail
 	delay   time.Duration
+	// epoch is the account's ownership epoch: appends fenced by
+	// another are refused.
+	epoch int64
 }
 
-func (j *memJournal) AppendEvents(_ context.Context, _ int64, evs []callfloor.Event) error {
+func (j *memJournal) AppendEvents(ctx context.Context, id int64, evs []callfloor.Event) error {
+	return j.AppendFenced(ctx, id, 0, evs)
+}
+
+func (j *memJournal) AppendFenced(_ context.Context, _, epoch int64, evs []callfloor.Event) error {
 	time.Sleep(j.delay)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.fail != nil {
 		return j.fail
+	}
+	if epoch != 0 && epoch != j.epoch {
+		return callfloor.Errorf(callfloor.ErrFenced, "epoch %d is not %d", epoch, j.epoch)
 	}
 	for _, e := range evs {
 		if n := int64(len(j.evs)); e.Seq != n+1 {

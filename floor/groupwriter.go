@@ -51,7 +51,14 @@ func NewGroupWriter(j BatchJournal) *GroupWriter {
 // AppendEvents waits until the events are durable, in whichever
 // transaction carried them.
 func (g *GroupWriter) AppendEvents(ctx context.Context, accountID int64, evs []callfloor.Event) error {
-	r := groupReq{b: callfloor.AccountEvents{AccountID: accountID, Events: evs}, err: make(chan error, 1)}
+	return g.AppendFenced(ctx, accountID, 0, evs)
+}
+
+// AppendFenced is AppendEvents fenced by an ownership epoch (0: none):
+// the transaction that carries the events checks it, and refuses them
+// with callfloor.ErrFenced when it is not the account's current one.
+func (g *GroupWriter) AppendFenced(ctx context.Context, accountID, epoch int64, evs []callfloor.Event) error {
+	r := groupReq{b: callfloor.AccountEvents{AccountID: accountID, Epoch: epoch, Events: evs}, err: make(chan error, 1)}
 	g.mu.RLock()
 	if g.closed {
 		g.mu.RUnlock()
@@ -125,7 +132,8 @@ func (g *GroupWriter) run() {
 
 // write appends the batch in one transaction. If it fails, each account's
 // events are tried alone, so that one account's failure (another writer
-// took its sequence numbers) does not fail the others.
+// took its sequence numbers, or another node its epoch) does not fail
+// the others; alone, each keeps its epoch.
 func (g *GroupWriter) write(batch []groupReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	defer cancel()
@@ -141,6 +149,6 @@ func (g *GroupWriter) write(batch []groupReq) {
 		return
 	}
 	for _, r := range batch {
-		r.err <- g.j.AppendEvents(ctx, r.b.AccountID, r.b.Events)
+		r.err <- g.j.AppendBatch(ctx, []callfloor.AccountEvents{r.b})
 	}
 }

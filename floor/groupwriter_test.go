@@ -11,16 +11,22 @@ import (
 	"github.com/callfloor/callfloor/clocktest"
 )
 
-// batchJournal records its transactions; appends of account 13 fail.
+// batchJournal records its transactions; appends of account 13 fail,
+// and those fenced by another epoch than epochs holds.
 type batchJournal struct {
-	mu    sync.Mutex
-	txs   int
-	rows  map[int64]int
-	delay time.Duration
+	mu     sync.Mutex
+	txs    int
+	rows   map[int64]int
+	delay  time.Duration
+	epochs map[int64]int64
 }
 
 func (b *batchJournal) AppendEvents(ctx context.Context, id int64, evs []callfloor.Event) error {
 	return b.AppendBatch(ctx, []callfloor.AccountEvents{{AccountID: id, Events: evs}})
+}
+
+func (b *batchJournal) AppendFenced(ctx context.Context, id, epoch int64, evs []callfloor.Event) error {
+	return b.AppendBatch(ctx, []callfloor.AccountEvents{{AccountID: id, Epoch: epoch, Events: evs}})
 }
 
 func (b *batchJournal) AppendBatch(_ context.Context, batch []callfloor.AccountEvents) error {
@@ -30,6 +36,9 @@ func (b *batchJournal) AppendBatch(_ context.Context, batch []callfloor.AccountE
 	for _, a := range batch {
 		if a.AccountID == 13 {
 			return errors.New("sequence taken")
+		}
+		if a.Epoch != 0 && a.Epoch != b.epochs[a.AccountID] {
+			return callfloor.Errorf(callfloor.ErrFenced, "account %d: epoch %d", a.AccountID, a.Epoch)
 		}
 	}
 	b.txs++
@@ -163,5 +172,52 @@ func TestHungDatabaseFailsTheCommand(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the command still waits on a hung database")
+	}
+}
+
+// TestGroupWriterKeepsEpochs: each append keeps its epoch in the merged
+// transaction and, when that fails, in the append of its account alone:
+// a stale epoch is refused, a current one and no epoch go through.
+func TestGroupWriterKeepsEpochs(t *testing.T) {
+	j := &gateJournal{batchJournal: batchJournal{rows: map[int64]int{}, epochs: map[int64]int64{5: 3, 6: 2}},
+		gate: make(chan struct{}), entered: make(chan struct{})}
+	g := NewGroupWriter(j)
+	defer g.Close()
+	ev := []callfloor.Event{{Type: callfloor.EventLoggedIn}}
+	first := make(chan error, 1)
+	go func() { first <- g.AppendFenced(context.Background(), 5, 3, ev) }()
+	<-j.entered // the first transaction is being written
+	type req struct{ account, epoch int64 }
+	// Account 13's failure fails the merged transaction; each is then
+	// written alone.
+	appends := []req{{13, 0}, {5, 3}, {6, 1}, {7, 0}}
+	errs := make([]chan error, len(appends))
+	for i, a := range appends {
+		errs[i] = make(chan error, 1)
+		go func() { errs[i] <- g.AppendFenced(context.Background(), a.account, a.epoch, ev) }()
+	}
+	for g.queued() < len(appends) {
+		time.Sleep(time.Millisecond)
+	}
+	close(j.gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs[0]; err == nil {
+		t.Fatal("account 13's failure was not reported")
+	}
+	if err := <-errs[1]; err != nil {
+		t.Fatalf("account 5 under its current epoch: %v", err)
+	}
+	if err := <-errs[2]; callfloor.ErrorCode(err) != callfloor.ErrFenced {
+		t.Fatalf("account 6 under a stale epoch: %v, want fenced", err)
+	}
+	if err := <-errs[3]; err != nil {
+		t.Fatalf("account 7 without an epoch: %v", err)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.rows[5] != 2 || j.rows[6] != 0 || j.rows[7] != 1 {
+		t.Fatalf("rows %v", j.rows)
 	}
 }

@@ -3,6 +3,7 @@ package floor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 
@@ -11,6 +12,10 @@ import (
 
 // Floor runs one Engine per account. Every account's engine is started at
 // boot (StartAll) so that its timers run even when nobody touches it.
+//
+// On a cluster node (FloorConfig.Owned) it runs only the engines of the
+// accounts the node owns: Own starts one under the node's ownership
+// epoch, Disown stops it, and the Floor never starts one by itself.
 type Floor struct {
 	fc FloorConfig
 
@@ -30,6 +35,8 @@ type slot struct {
 	err  error
 	// reload: the configuration changed during the start (f.mu).
 	reload bool
+	// epoch the engine appends under (Own); 0 on a single server.
+	epoch int64
 }
 
 // FloorConfig wires a Floor.
@@ -47,6 +54,14 @@ type FloorConfig struct {
 	Phones func(accountID, ext int64) Phone
 	// RequirePhone: see Config.RequirePhone.
 	RequirePhone bool
+	// Owned: the node runs an account's engine only while it owns the
+	// account (a cluster node). Own starts it under an ownership epoch;
+	// the Floor never starts one by itself, answers the commands of the
+	// accounts it does not run with callfloor.ErrNotOwner, and drops an
+	// engine that stopped (the journal fenced it, or could not be read)
+	// instead of restarting it. False: every account's engine runs here,
+	// unfenced, and one that stopped is started again by the next call.
+	Owned bool
 }
 
 // New returns a Floor with no engine started.
@@ -79,6 +94,10 @@ func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
 			return nil, ErrEngineStopped
 		}
 		sl := f.engines[accountID]
+		if sl == nil && f.fc.Owned {
+			f.mu.Unlock()
+			return nil, errNotOwner(accountID)
+		}
 		if sl == nil {
 			sl = &slot{done: make(chan struct{})}
 			f.engines[accountID] = sl
@@ -92,15 +111,29 @@ func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
 			return nil, ctx.Err()
 		}
 		if sl.err != nil {
+			if f.fc.Owned {
+				return nil, errNotOwner(accountID)
+			}
 			if ctx.Err() == nil && (errors.Is(sl.err, context.Canceled) || errors.Is(sl.err, context.DeadlineExceeded)) {
 				continue // the caller that started it gave up; this one starts it again
 			}
 			return nil, sl.err
 		}
+		if f.fc.Owned && sl.e.Err() != nil {
+			// Fenced (or disowned): it decides nothing more, even if its
+			// goroutine is still answering what it had decided.
+			f.drop(accountID, sl)
+			return nil, errNotOwner(accountID)
+		}
 		select {
 		case <-sl.e.Stopped():
-			f.fc.Logger.Warn("restarting a stopped floor engine", "account", accountID)
 			f.drop(accountID, sl)
+			if f.fc.Owned {
+				f.fc.Logger.Warn("dropped a stopped floor engine; the node does not own the account any more",
+					"account", accountID, "err", sl.e.Err())
+				return nil, errNotOwner(accountID)
+			}
+			f.fc.Logger.Warn("restarting a stopped floor engine", "account", accountID)
 		default:
 			return sl.e, nil
 		}
@@ -111,7 +144,7 @@ func (f *Floor) Engine(ctx context.Context, accountID int64) (*Engine, error) {
 func (f *Floor) start(ctx context.Context, accountID int64, sl *slot) (*Engine, error) {
 	fc := f.fc
 	ec := EngineConfig{
-		AccountID: accountID, Journal: fc.Journal, Clock: fc.Clock, Logger: fc.Logger, Publish: fc.Publish,
+		AccountID: accountID, Epoch: sl.epoch, Journal: fc.Journal, Clock: fc.Clock, Logger: fc.Logger, Publish: fc.Publish,
 		Snapshots: fc.Snapshots, LiveCalls: fc.LiveCalls,
 		LoadConfig: func(ctx context.Context) (*Config, error) {
 			cfg, err := fc.LoadConfig(ctx, accountID)
@@ -131,12 +164,17 @@ func (f *Floor) start(ctx context.Context, accountID int64, sl *slot) (*Engine, 
 		return nil, sl.err
 	}
 	f.mu.Lock()
-	closed, reload := f.closed, sl.reload
+	closed, gone, reload := f.closed, f.engines[accountID] != sl, sl.reload
 	f.mu.Unlock()
 	if closed {
 		// Close ran meanwhile and did not see this engine.
 		sl.e.Close()
 		return nil, ErrEngineStopped
+	}
+	if gone {
+		// Disown ran meanwhile (it stops the engine too).
+		sl.e.stop(errNotOwner(accountID))
+		return nil, errNotOwner(accountID)
 	}
 	if reload {
 		if err := sl.e.Reload(ctx); err != nil {
@@ -144,6 +182,63 @@ func (f *Floor) start(ctx context.Context, accountID int64, sl *slot) (*Engine, 
 		}
 	}
 	return sl.e, nil
+}
+
+// Own starts the account's engine under the node's ownership epoch
+// (epoch > 0, from TakeOwnership), recovering its state from the
+// journal, on a Floor that runs owned accounts only (FloorConfig.Owned).
+// Every append of the engine carries the epoch; the first the journal
+// refuses as fenced stops it, and the Floor drops it. An engine of the
+// account that still runs here is an error: Disown it first.
+func (f *Floor) Own(ctx context.Context, accountID, epoch int64) (*Engine, error) {
+	if !f.fc.Owned || epoch <= 0 {
+		return nil, fmt.Errorf("floor: account %d: Own needs a Floor of owned accounts and an epoch, not %d", accountID, epoch)
+	}
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return nil, ErrEngineStopped
+	}
+	if old := f.engines[accountID]; old != nil {
+		select {
+		case <-old.done:
+			if old.e != nil {
+				select {
+				case <-old.e.Stopped():
+				default:
+					f.mu.Unlock()
+					return nil, fmt.Errorf("floor: account %d already runs here, under epoch %d", accountID, old.epoch)
+				}
+			}
+		default:
+			f.mu.Unlock()
+			return nil, fmt.Errorf("floor: account %d is starting here already, under epoch %d", accountID, old.epoch)
+		}
+	}
+	sl := &slot{done: make(chan struct{}), epoch: epoch}
+	f.engines[accountID] = sl
+	f.mu.Unlock()
+	return f.start(ctx, accountID, sl)
+}
+
+// Disown stops the account's engine at once: it decides nothing more,
+// and every command from now on fails with callfloor.ErrNotOwner. It
+// returns once the batches already decided are journaled (or refused
+// as fenced) and answered, so the node can hand the account over.
+func (f *Floor) Disown(accountID int64) {
+	f.mu.Lock()
+	sl := f.engines[accountID]
+	if sl != nil {
+		delete(f.engines, accountID)
+	}
+	f.mu.Unlock()
+	if sl == nil {
+		return
+	}
+	<-sl.done
+	if sl.e != nil {
+		sl.e.stop(errNotOwner(accountID))
+	}
 }
 
 // drop forgets sl if it is still the account's slot.

@@ -18,6 +18,10 @@ func (p perAccount) AppendEvents(ctx context.Context, id int64, evs []callfloor.
 	return p[id].AppendEvents(ctx, id, evs)
 }
 
+func (p perAccount) AppendFenced(ctx context.Context, id, epoch int64, evs []callfloor.Event) error {
+	return p[id].AppendFenced(ctx, id, epoch, evs)
+}
+
 func (p perAccount) ReadEvents(ctx context.Context, id, after int64, limit int) ([]callfloor.Event, error) {
 	return p[id].ReadEvents(ctx, id, after, limit)
 }
