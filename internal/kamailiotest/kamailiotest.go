@@ -42,11 +42,15 @@ type Proxy struct {
 	exited chan struct{}
 }
 
-// Path finds kamailio. When it is missing the test fails under CI (where
-// scripts/setup installs it) and is skipped elsewhere.
+// Path finds kamailio, on PATH or in /usr/sbin (where Debian puts it, off
+// an ordinary user's PATH). When it is missing the test fails under CI
+// (where scripts/setup installs it) and is skipped elsewhere.
 func Path(t testing.TB) string {
 	t.Helper()
 	p, err := exec.LookPath("kamailio")
+	if err != nil {
+		p, err = exec.LookPath("/usr/sbin/kamailio")
+	}
 	if err != nil {
 		msg := "kamailio is not installed (Debian package kamailio); run scripts/setup"
 		if os.Getenv("CI") != "" {
