@@ -2,74 +2,26 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"io/fs"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/pgtest"
 	"github.com/callfloor/callfloor/postgres"
 	"github.com/callfloor/callfloor/sqlstore"
 	"github.com/callfloor/callfloor/storetest"
 )
 
-// baseURL is the test database, or the test is skipped; CI must never skip
-// the PostgreSQL half, so there a missing database fails.
-func baseURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("CALLFLOOR_TEST_POSTGRES")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CALLFLOOR_TEST_POSTGRES is not set: CI must run the PostgreSQL tests")
-		}
-		t.Skip("CALLFLOOR_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable): skipping the PostgreSQL tests")
-	}
-	return u
-}
+// baseURL is the test database, or the test is skipped (failed under CI).
+func baseURL(t *testing.T) string { return pgtest.URL(t) }
 
 // freshSchema creates a uniquely named schema, dropped when t ends, and
 // returns the URL that uses it.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	base := baseURL(t)
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "cftest_" + hex.EncodeToString(b)
-	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return withSearchPath(t, base, schema)
-}
-
-func withSearchPath(t *testing.T, base, schema string) string {
-	if !strings.Contains(base, "://") {
-		return base + " search_path=" + schema
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func freshSchema(t *testing.T) string { return pgtest.Schema(t, "cftest_") }
 
 func open(t *testing.T, url string, opts sqlstore.Options) *sqlstore.Store {
 	t.Helper()

@@ -2,55 +2,27 @@ package lease_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/cluster/lease"
+	"github.com/callfloor/callfloor/internal/natstest"
+	"github.com/callfloor/callfloor/internal/pgtest"
 )
 
-// jetStream connects to the test NATS server. Unset, the tests are
-// skipped outside CI (go test without make) and fail in it; set, a
-// server that does not answer fails them.
+// jetStream connects to the test NATS server (see natstest).
 func jetStream(t *testing.T) jetstream.JetStream {
-	t.Helper()
-	u := os.Getenv("CALLFLOOR_TEST_NATS")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CALLFLOOR_TEST_NATS is not set: CI must run the NATS tests")
-		}
-		t.Skip("CALLFLOOR_TEST_NATS is not set (e.g. nats://127.0.0.1:4222): skipping the NATS tests")
-	}
-	nc, err := nats.Connect(u, nats.Name("callfloor lease test"), nats.Timeout(5*time.Second))
-	if err != nil {
-		t.Fatalf("NATS at %s: %v", u, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := js.AccountInfo(ctx); err != nil {
-		t.Fatalf("JetStream at %s: %v", u, err)
-	}
-	return js
+	return natstest.JetStream(t, "callfloor lease test")
 }
 
 // bucketName is unique to the test run, so parallel runs never share one.
 func bucketName(t *testing.T) string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	return "cftest_lease_" + hex.EncodeToString(b)
+	return "cftest_lease_" + pgtest.Suffix()
 }
 
 // openBucket opens a fresh bucket of leases, deleted when t ends.

@@ -2,18 +2,11 @@ package owner_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/callfloor/callfloor"
@@ -21,61 +14,14 @@ import (
 	"github.com/callfloor/callfloor/cluster/lease"
 	"github.com/callfloor/callfloor/cluster/owner"
 	"github.com/callfloor/callfloor/floor"
+	"github.com/callfloor/callfloor/internal/natstest"
+	"github.com/callfloor/callfloor/internal/pgtest"
 	"github.com/callfloor/callfloor/postgres"
 	"github.com/callfloor/callfloor/sqlstore"
 )
 
 // The tests run on PostgreSQL and NATS, at the addresses the Makefile
 // and .ci/run set. Unset, they are skipped outside CI and fail in it.
-func env(t *testing.T, name, example string) string {
-	t.Helper()
-	u := os.Getenv(name)
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set: CI must run the cluster tests", name)
-		}
-		t.Skipf("%s is not set (e.g. %s): skipping the cluster tests", name, example)
-	}
-	return u
-}
-
-// freshSchema creates a uniquely named PostgreSQL schema, dropped when t
-// ends, and returns the URL that uses it.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	base := env(t, "CALLFLOOR_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	schema := "cftest_owner_" + randomHex()
-	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	if !strings.Contains(base, "://") {
-		return base + " search_path=" + schema
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-func randomHex() string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
 func openStore(t *testing.T, u string) *sqlstore.Store {
 	t.Helper()
@@ -87,20 +33,9 @@ func openStore(t *testing.T, u string) *sqlstore.Store {
 	return st
 }
 
-// jetStream connects to the test NATS server.
+// jetStream connects to the test NATS server (see natstest).
 func jetStream(t *testing.T) jetstream.JetStream {
-	t.Helper()
-	u := env(t, "CALLFLOOR_TEST_NATS", "nats://127.0.0.1:4222")
-	nc, err := nats.Connect(u, nats.Name("callfloor owner test"), nats.Timeout(5*time.Second))
-	if err != nil {
-		t.Fatalf("NATS at %s: %v", u, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return natstest.JetStream(t, "callfloor owner test")
 }
 
 var t0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -150,7 +85,7 @@ type written struct {
 }
 
 func newCluster(t *testing.T) *cluster {
-	c := &cluster{t: t, url: freshSchema(t), js: jetStream(t), bucket: "cftest_owner_" + randomHex()}
+	c := &cluster{t: t, url: pgtest.Schema(t, "cftest_owner_"), js: jetStream(t), bucket: "cftest_owner_" + pgtest.Suffix()}
 	c.st = openStore(t, c.url)
 	ctx := context.Background()
 	if _, err := lease.Open(ctx, c.js, lease.Config{Bucket: c.bucket, TTL: ttl}); err != nil {
