@@ -150,6 +150,8 @@ func (s *Server) handle(rt route) http.Handler {
 		info.route = rt.pattern()
 		out, err := s.serve(rt, info, w, r)
 		switch {
+		case info.forwarded:
+			// answered by the account's owner
 		case err != nil:
 			s.writeError(w, r, err)
 		case rt.ep.out == nil:
@@ -181,6 +183,10 @@ func (s *Server) serve(rt route, info *requestInfo, w http.ResponseWriter, r *ht
 		info.actor = a
 		if !a.Role.AtLeast(rt.Role) {
 			return nil, errorf(callfloor.ErrForbidden, "this needs the %s role or higher", rt.Role)
+		}
+		if s.cluster != nil && rt.Tag != "stream" && s.cluster.Route(w, r, a.AccountID) {
+			info.forwarded = true
+			return nil, nil
 		}
 		ctx = context.WithValue(callfloor.NewContext(ctx, a), tokenKey{}, token)
 		r = r.WithContext(ctx)

@@ -91,8 +91,40 @@ func (s *Server) agentViews(ctx context.Context, accountID, only int64) (int64, 
 	return s.agentViewsOf(ctx, accountID, nil)
 }
 
-// agentViewsOf is agentViews of the extensions in only (nil: all).
+// AgentViews are the account's agents (those in only; nil: all) as this
+// node's floor has them, with the sequence number they are at: what a
+// cluster node that does not own the account asks its owner for (see
+// Cluster).
+func (s *Server) AgentViews(ctx context.Context, accountID int64, only []int64) (int64, []AgentView, error) {
+	var set map[int64]bool
+	if only != nil {
+		set = make(map[int64]bool, len(only))
+		for _, ext := range only {
+			set[ext] = true
+		}
+	}
+	return s.localAgentViews(ctx, accountID, set)
+}
+
+// agentViewsOf is agentViews of the extensions in only (nil: all): from
+// the account's owner when this cluster node does not run its floor.
 func (s *Server) agentViewsOf(ctx context.Context, accountID int64, only map[int64]bool) (int64, []AgentView, error) {
+	seq, views, err := s.localAgentViews(ctx, accountID, only)
+	if s.cluster == nil || callfloor.ErrorCode(err) != callfloor.ErrNotOwner {
+		return seq, views, err
+	}
+	var exts []int64
+	if only != nil {
+		exts = make([]int64, 0, len(only))
+		for ext := range only {
+			exts = append(exts, ext)
+		}
+	}
+	return s.cluster.AgentViews(ctx, accountID, exts)
+}
+
+// localAgentViews is agentViewsOf this node's floor.
+func (s *Server) localAgentViews(ctx context.Context, accountID int64, only map[int64]bool) (int64, []AgentView, error) {
 	var seq int64
 	var views []AgentView
 	err := s.floor.View(ctx, accountID, func(st *floor.State, cfg *floor.Config) {

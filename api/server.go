@@ -82,6 +82,21 @@ type Config struct {
 	// Simulate turns on the simulated telephony plane's endpoints, which
 	// let a test or a demo script report call events.
 	Simulate bool
+	// Cluster, on a cluster node, serves the requests of the accounts
+	// another node owns there; nil on a single server.
+	Cluster Cluster
+}
+
+// Cluster is the API's way to the other nodes of a cluster, where each
+// account's floor runs on the one node that owns it.
+type Cluster interface {
+	// Route answers w with what the account's owner answers r, and
+	// returns true; false means this node serves r itself (it owns the
+	// account, or r was forwarded to it by another node).
+	Route(w http.ResponseWriter, r *http.Request, accountID int64) bool
+	// AgentViews are the account's agents (those in only; nil: all) as
+	// its owner's floor has them, with the sequence number they are at.
+	AgentViews(ctx context.Context, accountID int64, only []int64) (int64, []AgentView, error)
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -116,6 +131,7 @@ type Server struct {
 	trunks              TrunkRegistrations
 	browserPhone        func() BrowserPhone
 	mail                *mailer.Sender
+	cluster             Cluster
 }
 
 // New returns a Server for cfg.
@@ -131,7 +147,7 @@ func New(cfg Config) *Server {
 		calls: cfg.Calls, queues: cfg.Queues, trunks: cfg.Trunks, browserPhone: cfg.BrowserPhone, previews: cfg.Previews,
 		webhooks:     webhook.NewClient(5*time.Second, cfg.WebhookAllowPrivate),
 		webhookWaker: cfg.Webhooks, webhookAllowPrivate: cfg.WebhookAllowPrivate,
-		history: history.New(cfg.Store),
+		history: history.New(cfg.Store), cluster: cfg.Cluster,
 	}
 	if s.hasher == nil {
 		s.hasher = password.New(password.Default)
@@ -170,6 +186,8 @@ func New(cfg Config) *Server {
 type requestInfo struct {
 	route string
 	actor callfloor.Actor
+	// forwarded: the account's owner answered (a cluster node).
+	forwarded bool
 }
 
 type infoKey struct{}

@@ -179,6 +179,9 @@ func (st *streamConn) subscribe(ctx context.Context, after int64) (*bus.Subscrip
 	if err != nil {
 		return nil, err
 	}
+	if st.s.cluster != nil {
+		st.s.awaitHub(ctx, st.account, seq)
+	}
 	if after >= 0 {
 		if sub, err := st.s.hub.Subscribe(st.account, after, seq); err == nil {
 			st.last = after
@@ -197,6 +200,37 @@ func (st *streamConn) subscribe(ctx context.Context, after int64) (*bus.Subscrip
 	st.last = seq
 	return sub, nil
 }
+
+// awaitHub waits, on a cluster node, until this node's hub has the
+// account's events up to seq (they come from the owner through the
+// cluster's event stream, a little after the owner's floor has them),
+// so that a stream starting from a snapshot at seq is not sent events it
+// already shows. It gives up after hubLag; the hub then starts a
+// snapshot's client at what it has.
+func (s *Server) awaitHub(ctx context.Context, accountID, seq int64) {
+	if s.hub.Last(accountID) >= seq {
+		return
+	}
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	deadline := time.NewTimer(hubLag)
+	defer deadline.Stop()
+	for s.hub.Last(accountID) < seq {
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			s.log.Warn("stream starts before this node's hub caught up with the account's owner",
+				"account", accountID, "hub", s.hub.Last(accountID), "owner", seq)
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// hubLag bounds how long a stream waits for its node's hub to reach the
+// owner's snapshot.
+const hubLag = 2 * time.Second
 
 func (st *streamConn) forward(ctx context.Context, sub *bus.Subscription, ping *time.Ticker) error {
 	var batches []*bus.Batch

@@ -50,6 +50,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// Tick is how often the dialler looks for work; 1 s by default.
 	Tick time.Duration
+	// Owns, on a cluster node, tells the accounts whose campaigns this
+	// node works (those it owns); nil: every account's.
+	Owns func(accountID int64) bool
 }
 
 // Dialer works the accounts' campaigns. Tick does one round: it folds
@@ -78,6 +81,10 @@ type Dialer struct {
 	connecting map[agentKey]bool
 	inFlight   map[int64]bool
 	wg         sync.WaitGroup
+
+	// worked are the accounts the last round worked (cluster nodes:
+	// Config.Owns); only Tick's goroutine uses it.
+	worked map[int64]bool
 }
 
 type agentKey struct{ account, ext int64 }
@@ -108,7 +115,7 @@ func New(cfg Config) *Dialer {
 	}
 	return &Dialer{cfg: cfg, log: cfg.Logger, previews: map[agentKey]*preview{}, zones: map[int64]zoneCache{}, turn: map[int64]int{},
 		power: map[int64]*power{}, liveLoaded: map[int64]bool{}, ownChecked: map[agentKey]time.Time{},
-		connecting: map[agentKey]bool{}, inFlight: map[int64]bool{}}
+		connecting: map[agentKey]bool{}, inFlight: map[int64]bool{}, worked: map[int64]bool{}}
 }
 
 // Run ticks every Config.Tick until ctx ends.
@@ -132,7 +139,12 @@ func (d *Dialer) Tick(ctx context.Context) {
 		d.log.Warn("dialler: accounts not read", "err", err)
 		return
 	}
+	now := map[int64]bool{}
 	for _, a := range accounts {
+		if d.cfg.Owns != nil && !d.cfg.Owns(a.ID) {
+			continue
+		}
+		now[a.ID] = true
 		// An account with no campaign has nothing to fold or dial; its
 		// journal is folded from the cursor once it has one.
 		actx := callfloor.SystemContext(ctx, a.ID)
@@ -149,6 +161,43 @@ func (d *Dialer) Tick(ctx context.Context) {
 		}
 		if err := d.account(actx, a.ID, campaigns); err != nil {
 			d.log.Warn("dialler: round failed", "account", a.ID, "err", err)
+		}
+	}
+	for id := range d.worked {
+		if !now[id] {
+			d.forget(ctx, id)
+		}
+	}
+	d.worked = now
+}
+
+// forget drops what the dialler keeps of an account this node no longer
+// works (another cluster node owns it now): the leads shown to its
+// agents, and the pacing and 24 hours of calls of its power campaigns,
+// which the node that works it reads from the journal. A power campaign
+// with calls still being dialled here keeps its pacing until they end.
+func (d *Dialer) forget(ctx context.Context, accountID int64) {
+	campaigns, err := d.cfg.Store.ListCampaigns(callfloor.SystemContext(ctx, accountID))
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k := range d.previews {
+		if k.account == accountID {
+			delete(d.previews, k)
+		}
+	}
+	for k := range d.ownChecked {
+		if k.account == accountID {
+			delete(d.ownChecked, k)
+		}
+	}
+	delete(d.liveLoaded, accountID)
+	if err != nil {
+		d.log.Warn("dialler: campaigns of an account given up not read", "account", accountID, "err", err)
+		return
+	}
+	for _, c := range campaigns {
+		if p := d.power[c.ID]; p != nil && len(p.dialling) == 0 && p.answered == 0 {
+			delete(d.power, c.ID)
 		}
 	}
 }

@@ -521,3 +521,34 @@ func TestCampaignCallerIDInTurn(t *testing.T) {
 		t.Fatalf("caller IDs %v", shown)
 	}
 }
+
+// TestWorksOnlyOwnedAccounts: a cluster node's dialler works the
+// campaigns of the accounts it owns only: none shown nor dialled while
+// another node owns the account; shown once it is owned here; and what
+// it kept of the account is dropped when it is given up, so a later
+// return starts from the journal, not from a stale preview.
+func TestWorksOnlyOwnedAccounts(t *testing.T) {
+	r := newRig(t)
+	owned := false
+	r.d = dialer.New(dialer.Config{Store: r.st, Floor: r.f, Phones: r.phones, Journal: r.st, Clock: r.clock,
+		Owns: func(id int64) bool { return owned && id == r.acc }})
+	r.leads(lead("High", 9, "+442079460602"))
+	r.tick(0)
+	if a := r.agentNow(); a.Preview != nil {
+		t.Fatalf("a lead shown for an account another node owns: %+v", a.Preview)
+	}
+	owned = true
+	r.tick(time.Second)
+	if p := r.d.PreviewOf(r.acc, r.agent.ID); p == nil || p.Number != "+442079460602" {
+		t.Fatalf("no preview once the account is owned here: %+v", p)
+	}
+	owned = false
+	r.tick(time.Second)
+	if p := r.d.PreviewOf(r.acc, r.agent.ID); p != nil {
+		t.Fatalf("the preview of an account given up is still kept: %+v", p)
+	}
+	r.tick(20 * time.Second)
+	if r.phones.count() != 0 {
+		t.Fatal("dialled a lead of an account another node owns")
+	}
+}

@@ -86,6 +86,15 @@ type Config struct {
 	WebhookLease   time.Duration
 	SIPRealm       string
 	Simulate       bool
+	// NATS, with a PostgreSQL Database, makes the server a node of a
+	// cluster (docs/scale-out.md); Node is its name there, ClusterTTL
+	// how long its leases and its presence outlive its last renewal,
+	// and NodeHost the host other nodes and the SIP proxy reach its
+	// listeners at.
+	NATS       string
+	Node       string
+	ClusterTTL time.Duration
+	NodeHost   string
 	// MetricsToken, when set, serves the Prometheus metrics at /metrics
 	// to requests bearing it; MetricsListen serves them without a token
 	// on an address of their own. Both empty: no metrics served.
@@ -130,6 +139,7 @@ func DefaultConfig() Config {
 		WebhookTimeout:    delivery.Timeout,
 		WebhookLease:      delivery.Lease,
 		SIPRealm:          "callfloor",
+		ClusterTTL:        5 * time.Second,
 		DemoPassword:      "callfloor",
 		WebRTCICEServers:  []string{},
 		DemoCarrier:       "127.0.0.1:5080",
@@ -309,6 +319,47 @@ func settings() []setting {
 				return nil
 			}},
 		mk("database", "database URL: empty for SQLite in the data directory, or postgres://...", false, func(c *Config) *string { return &c.Database }),
+		{name: "nats", usage: "NATS URL (nats://host:4222, JetStream on); with a postgres:// database the server is a node of a cluster (see docs/scale-out.md); empty: a single server",
+			get: func(c *Config) string { return c.NATS },
+			set: func(c *Config, v string) error {
+				if v = strings.TrimSpace(v); v != "" {
+					u, err := url.Parse(v)
+					if err != nil || (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
+						return fmt.Errorf("nats must be a URL such as nats://127.0.0.1:4222")
+					}
+				}
+				c.NATS = v
+				return nil
+			}},
+		{name: "node", usage: "this node's name in a cluster: letters, digits, - and _, up to 64, the same across restarts; empty: the host name",
+			get: func(c *Config) string { return c.Node },
+			set: func(c *Config, v string) error {
+				if v = strings.TrimSpace(v); v != "" && !validNodeName(v) {
+					return fmt.Errorf("node must be 1 to 64 letters, digits, - or _, e.g. node-1")
+				}
+				c.Node = v
+				return nil
+			}},
+		{name: "cluster-ttl", usage: "in a cluster, how long a node's account leases and its presence outlive its last renewal: a node that dies loses its accounts after this; 2s to 60s",
+			get: func(c *Config) string { return c.ClusterTTL.String() },
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(strings.TrimSpace(v))
+				if err != nil || d < 2*time.Second || d > time.Minute {
+					return fmt.Errorf("cluster ttl must be a duration between 2s and 60s, e.g. 5s")
+				}
+				c.ClusterTTL = d
+				return nil
+			}},
+		{name: "node-host", usage: "in a cluster, the host name or IP other nodes and the SIP proxy reach this node's listeners at; empty: the HTTP listener's host",
+			get: func(c *Config) string { return c.NodeHost },
+			set: func(c *Config, v string) error {
+				v = strings.TrimSpace(v)
+				if strings.ContainsAny(v, "/:@ ") {
+					return fmt.Errorf("node host must be a host name or an IPv4 address, without a port")
+				}
+				c.NodeHost = v
+				return nil
+			}},
 		mk("secret-key-file", "file of the key (64 hex digits) that seals the trunks' passwords in the database, created when missing; "+
 			"every server of one PostgreSQL database needs the same one; empty: secret.key in the data directory", false,
 			func(c *Config) *string { return &c.SecretKeyFile }),
@@ -576,11 +627,28 @@ func (c Config) check() error {
 	if (c.SIPTLS != "" || c.SIPWSS != "") && c.TLSCert == "" {
 		return errors.New("sip-tls and sip-wss need a certificate: set tls-cert and tls-key (PEM files)")
 	}
+	if c.NATS != "" && !isPostgres(c.Database) {
+		return errors.New("nats makes the server a cluster node, which needs a shared postgres:// database")
+	}
 	if least := delivery.MinLease(c.WebhookTimeout); c.WebhookLease < least {
 		return fmt.Errorf("webhook-lease (%s) must be at least twice webhook-timeout (%s), %s, so that a slow answer's message is not sent again beside it",
 			c.WebhookLease, c.WebhookTimeout, least)
 	}
 	return nil
+}
+
+// validNodeName: 1 to 64 ASCII letters, digits, '-' and '_' (a NATS
+// key-value key and a Kamailio-safe token).
+func validNodeName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // PortRange is an inclusive range of ports, such as the RTP ports.

@@ -291,6 +291,21 @@ func (b *B2BUA) Calls() int {
 	return n
 }
 
+// AccountCalls returns how many calls of the account are in progress
+// here: ringing, waiting in a queue or established. A cluster node moves
+// an account to another node only when it has none.
+func (b *B2BUA) AccountCalls(account int64) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, c := range b.calls {
+		if c.base.AccountID == account {
+			n++
+		}
+	}
+	return n
+}
+
 // uaFor is the dialog UA for a transport.
 func (b *B2BUA) uaFor(transport string) *sipgo.DialogUA {
 	if transport == "" || strings.EqualFold(transport, "udp") {

@@ -62,6 +62,10 @@ type Config struct {
 	// LookupIP resolves a registration trunk's host name for Sources
 	// (net.DefaultResolver when nil).
 	LookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
+	// Owns, on a cluster node, tells the accounts whose trunks this
+	// node registers (those it owns; the next Reload follows a change);
+	// nil: every account's.
+	Owns func(accountID int64) bool
 }
 
 // ErrClosed is Reload's answer after Close.
@@ -160,7 +164,7 @@ func (c *Client) Reload(ctx context.Context) error {
 	}
 	want := map[int64]*callfloor.Trunk{}
 	for _, t := range trunks {
-		if t.Enabled && t.Auth == callfloor.TrunkRegistration {
+		if t.Enabled && t.Auth == callfloor.TrunkRegistration && (c.cfg.Owns == nil || c.cfg.Owns(t.AccountID)) {
 			want[t.ID] = t
 		}
 	}
