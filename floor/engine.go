@@ -52,9 +52,14 @@ type EngineConfig struct {
 	Snapshots     Snapshots
 	SnapshotEvery int64
 	// LiveCalls returns the calls the telephony plane still carries; at
-	// start every agent line not among them ends (reason "lost"), since
-	// calls do not outlive the process that bridged them. Nil: none.
+	// start every agent line not among them ends (reason LostReason),
+	// since calls do not outlive the process that bridged them. Nil:
+	// none.
 	LiveCalls func() map[string]bool
+	// LostReason is the end reason of those lines: "lost" when empty
+	// (the server restarted); a cluster node taking an account over says
+	// "node_lost" (the node that carried the calls is gone).
+	LostReason string
 	// Phones tells which kinds of phone an extension has registered now
 	// (Ext set); at start, phones the floor remembers but the registrar
 	// does not have are marked gone. Nil: left as they are.
@@ -672,7 +677,11 @@ func (e *Engine) endLostCalls() {
 			if live[l.Call.ID] {
 				continue
 			}
-			evs, err := Decide(e.cfg, e.state, Hangup{Ext: a.ExtensionID, CallID: l.Call.ID, Reason: "lost"}, now)
+			reason := e.ec.LostReason
+			if reason == "" {
+				reason = "lost"
+			}
+			evs, err := Decide(e.cfg, e.state, Hangup{Ext: a.ExtensionID, CallID: l.Call.ID, Reason: reason}, now)
 			if err != nil {
 				continue
 			}

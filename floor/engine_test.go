@@ -78,6 +78,8 @@ func (j *memJournal) len() int {
 }
 
 type rig struct {
+	// lost is EngineConfig.LostReason.
+	lost string
 	t     *testing.T
 	j     *memJournal
 	clock *clocktest.Clock
@@ -93,7 +95,7 @@ func newRig(t *testing.T, j *memJournal, clock *clocktest.Clock) *rig {
 
 func (r *rig) start() {
 	e, err := Start(context.Background(), EngineConfig{
-		AccountID: 7, Journal: r.j, Clock: r.clock,
+		AccountID: 7, Journal: r.j, Clock: r.clock, LostReason: r.lost,
 		LoadConfig: func(context.Context) (*Config, error) { return testConfig(), nil },
 		Publish: func(evs []callfloor.Event) {
 			for _, e := range evs {
@@ -331,6 +333,26 @@ func TestEngineRestartsFromSnapshot(t *testing.T) {
 	}
 	if cj.read >= j.len() {
 		t.Fatalf("restart read %d of %d events: the snapshot was not used", cj.read, j.len())
+	}
+}
+
+// TestEngineEndsCallsOfALostNode: a cluster node that takes an account
+// over ends the calls the lost node carried with the reason it is given.
+func TestEngineEndsCallsOfALostNode(t *testing.T) {
+	j := &memJournal{}
+	clock := clocktest.New(t0)
+	r := newRig(t, j, clock)
+	r.do(Login{Ext: agentA})
+	r.do(Offer{Ext: agentA, Call: salesCall("c1")})
+	r.do(Answer{Ext: agentA, CallID: "c1"})
+	r.e.Close()
+	r2 := &rig{t: t, j: j, clock: clock, pub: make(chan callfloor.Event, 10000), lost: "node_lost"}
+	r2.start()
+	if e := r2.await(callfloor.EventCallEnded); e.EndReason != "node_lost" || e.Call.ID != "c1" {
+		t.Fatalf("end %+v", e)
+	}
+	if a := r2.state(agentA); a.State != callfloor.StateWrapup || !a.LoggedIn {
+		t.Fatalf("agent A after the takeover: %s, logged in %v; want wrap-up, logged in", a.State, a.LoggedIn)
 	}
 }
 

@@ -50,6 +50,8 @@ type FloorConfig struct {
 	// Snapshots and LiveCalls: see EngineConfig.
 	Snapshots Snapshots
 	LiveCalls func() map[string]bool
+	// LostReason: see EngineConfig.
+	LostReason string
 	// Phones tells which kinds of phone an extension has registered.
 	Phones func(accountID, ext int64) Phone
 	// RequirePhone: see Config.RequirePhone.
@@ -145,7 +147,7 @@ func (f *Floor) start(ctx context.Context, accountID int64, sl *slot) (*Engine, 
 	fc := f.fc
 	ec := EngineConfig{
 		AccountID: accountID, Epoch: sl.epoch, Journal: fc.Journal, Clock: fc.Clock, Logger: fc.Logger, Publish: fc.Publish,
-		Snapshots: fc.Snapshots, LiveCalls: fc.LiveCalls,
+		Snapshots: fc.Snapshots, LiveCalls: fc.LiveCalls, LostReason: fc.LostReason,
 		LoadConfig: func(ctx context.Context) (*Config, error) {
 			cfg, err := fc.LoadConfig(ctx, accountID)
 			if err == nil {

@@ -95,6 +95,9 @@ type Config struct {
 	Node       string
 	ClusterTTL time.Duration
 	NodeHost   string
+	// Cluster names the cluster: the prefix of its NATS subjects,
+	// buckets and streams, so that clusters may share one NATS.
+	Cluster string
 	// MetricsToken, when set, serves the Prometheus metrics at /metrics
 	// to requests bearing it; MetricsListen serves them without a token
 	// on an address of their own. Both empty: no metrics served.
@@ -140,6 +143,7 @@ func DefaultConfig() Config {
 		WebhookLease:      delivery.Lease,
 		SIPRealm:          "callfloor",
 		ClusterTTL:        5 * time.Second,
+		Cluster:           "callfloor",
 		DemoPassword:      "callfloor",
 		WebRTCICEServers:  []string{},
 		DemoCarrier:       "127.0.0.1:5080",
@@ -338,6 +342,15 @@ func settings() []setting {
 					return fmt.Errorf("node must be 1 to 64 letters, digits, - or _, e.g. node-1")
 				}
 				c.Node = v
+				return nil
+			}},
+		{name: "cluster", usage: "in a cluster, its name: the prefix of its NATS subjects, key-value buckets and streams (letters, digits, - and _, up to 64); every node of one cluster has the same",
+			get: func(c *Config) string { return c.Cluster },
+			set: func(c *Config, v string) error {
+				if v = strings.TrimSpace(v); !validNodeName(v) {
+					return fmt.Errorf("cluster must be 1 to 64 letters, digits, - or _, e.g. callfloor")
+				}
+				c.Cluster = v
 				return nil
 			}},
 		{name: "cluster-ttl", usage: "in a cluster, how long a node's account leases and its presence outlive its last renewal: a node that dies loses its accounts after this; 2s to 60s",

@@ -77,8 +77,8 @@ func TestConfigPrecedence(t *testing.T) {
 		{"webhook timeout and lease", []string{"--webhook-timeout", "2s", "--webhook-lease", "4s"}, nil, func(c Config) bool {
 			return c.WebhookTimeout == 2*time.Second && c.WebhookLease == 4*time.Second
 		}},
-		{"cluster node", []string{"--database", "postgres://x@127.0.0.1/db", "--nats", "nats://127.0.0.1:4222", "--node", "node-2", "--cluster-ttl", "8s", "--node-host", "10.0.0.2"}, nil, func(c Config) bool {
-			return c.NATS == "nats://127.0.0.1:4222" && c.Node == "node-2" && c.ClusterTTL == 8*time.Second && c.NodeHost == "10.0.0.2"
+		{"cluster node", []string{"--database", "postgres://x@127.0.0.1/db", "--nats", "nats://127.0.0.1:4222", "--node", "node-2", "--cluster-ttl", "8s", "--node-host", "10.0.0.2", "--cluster", "east-1"}, nil, func(c Config) bool {
+			return c.Cluster == "east-1" && c.NATS == "nats://127.0.0.1:4222" && c.Node == "node-2" && c.ClusterTTL == 8*time.Second && c.NodeHost == "10.0.0.2"
 		}},
 	}
 	for _, tc := range tests {
@@ -127,6 +127,7 @@ func TestConfigErrors(t *testing.T) {
 		{"nats without postgres", []string{"--nats", "nats://127.0.0.1:4222"}, nil, "needs a shared postgres:// database"},
 		{"nats not a url", []string{"--nats", "127.0.0.1:4222", "--database", "postgres://x@h/db"}, nil, "nats must be a URL"},
 		{"node name with a dot", []string{"--node", "node.1"}, nil, "node must be 1 to 64"},
+		{"cluster name empty", []string{"--cluster", ""}, nil, "cluster must be 1 to 64"},
 		{"cluster ttl too short", []string{"--cluster-ttl", "1s"}, nil, "cluster ttl must be"},
 		{"node host with a port", []string{"--node-host", "10.0.0.2:80"}, nil, "node host must be"},
 		{"webhook lease shorter than a shorter timeout's", []string{"--webhook-timeout", "3s", "--webhook-lease", "5s"}, nil, "webhook-lease (5s)"},
