@@ -79,7 +79,7 @@ func (j *memJournal) len() int {
 
 type rig struct {
 	// lost is EngineConfig.LostReason.
-	lost string
+	lost  string
 	t     *testing.T
 	j     *memJournal
 	clock *clocktest.Clock
