@@ -243,6 +243,24 @@ func (f *Floor) Disown(accountID int64) {
 	}
 }
 
+// Runs reports whether the account's engine runs here and decides: on a
+// cluster node, whether the node owns the account now. An engine still
+// starting, stopped or fenced does not.
+func (f *Floor) Runs(accountID int64) bool {
+	f.mu.Lock()
+	sl := f.engines[accountID]
+	f.mu.Unlock()
+	if sl == nil {
+		return false
+	}
+	select {
+	case <-sl.done:
+	default:
+		return false
+	}
+	return sl.e != nil && sl.e.Err() == nil
+}
+
 // drop forgets sl if it is still the account's slot.
 func (f *Floor) drop(accountID int64, sl *slot) {
 	f.mu.Lock()

@@ -137,6 +137,9 @@ func TestFloorOwnedRunsOnlyOwnedAccounts(t *testing.T) {
 	ctx := context.Background()
 	_, err := f.Do(ctx, 1, Login{Ext: agentA})
 	wantCode(t, "a command before Own", err, callfloor.ErrNotOwner)
+	if f.Runs(1) {
+		t.Fatal("Runs before Own")
+	}
 	if _, err := f.Own(ctx, 1, 0); err == nil {
 		t.Fatal("Own without an epoch")
 	}
@@ -147,6 +150,9 @@ func TestFloorOwnedRunsOnlyOwnedAccounts(t *testing.T) {
 	if _, err := f.Own(ctx, 1, 1); err == nil {
 		t.Fatal("Own of an account that runs")
 	}
+	if !f.Runs(1) {
+		t.Fatal("not Runs after Own")
+	}
 	if _, err := f.Do(ctx, 1, Login{Ext: agentA}); err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +162,9 @@ func TestFloorOwnedRunsOnlyOwnedAccounts(t *testing.T) {
 	_, err = f.Do(ctx, 1, Pause{Ext: agentA, ReasonID: lunch})
 	wantCode(t, "the fenced command", err, callfloor.ErrFenced)
 	<-e.Stopped()
+	if f.Runs(1) {
+		t.Fatal("Runs after the fence")
+	}
 	_, err = f.Do(ctx, 1, Pause{Ext: agentA, ReasonID: lunch})
 	wantCode(t, "a command after the fence", err, callfloor.ErrNotOwner)
 
@@ -171,6 +180,9 @@ func TestFloorOwnedRunsOnlyOwnedAccounts(t *testing.T) {
 		t.Fatalf("agent %s after the fenced pause, want idle", st)
 	}
 	f.Disown(1)
+	if f.Runs(1) {
+		t.Fatal("Runs after Disown")
+	}
 	_, err = f.Do(ctx, 1, Pause{Ext: agentA, ReasonID: lunch})
 	wantCode(t, "a command after Disown", err, callfloor.ErrNotOwner)
 	if n := j[1].len(); n != 1 {

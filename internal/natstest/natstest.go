@@ -13,9 +13,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// JetStream connects under name, checks that JetStream answers, and
-// closes the connection when t ends.
-func JetStream(t testing.TB, name string) jetstream.JetStream {
+// URL returns the test NATS's URL, or skips t (fails it under CI).
+func URL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("CALLFLOOR_TEST_NATS")
 	if u == "" {
@@ -24,6 +23,14 @@ func JetStream(t testing.TB, name string) jetstream.JetStream {
 		}
 		t.Skip("CALLFLOOR_TEST_NATS is not set (e.g. nats://127.0.0.1:4222): skipping the NATS tests")
 	}
+	return u
+}
+
+// JetStream connects under name, checks that JetStream answers, and
+// closes the connection when t ends.
+func JetStream(t testing.TB, name string) jetstream.JetStream {
+	t.Helper()
+	u := URL(t)
 	nc, err := nats.Connect(u, nats.Name(name), nats.Timeout(5*time.Second))
 	if err != nil {
 		t.Fatalf("NATS at %s: %v", u, err)
