@@ -89,7 +89,6 @@ func (c *Client) Forward(ctx context.Context, accountID int64, w http.ResponseWr
 	subject := Subject(c.cfg.Prefix, accountID)
 	log := c.log.With("account", accountID, "method", r.Method, "uri", q.URI)
 	deadline := start.Add(c.cfg.RetryFor)
-	backoff := firstBackoff
 	for try := 1; ; try++ {
 		out, err := c.try(ctx, subject, q, body, w)
 		now := c.cfg.Clock.Now()
@@ -105,10 +104,8 @@ func (c *Client) Forward(ctx context.Context, accountID int64, w http.ResponseWr
 					s.NotOwner++
 				}
 			})
-			// The last wait ends at the deadline, for a last try then.
-			if err == nil && now.Before(deadline) && c.wait(ctx, min(backoff, deadline.Sub(now))) {
+			if d, ok := nextWait(try, now, deadline); ok && err == nil && c.wait(ctx, d) {
 				c.stats.add(func(s *Stats) { s.Retries++ })
-				backoff = min(2*backoff, maxBackoff)
 				continue
 			}
 			c.stats.add(func(s *Stats) { s.GaveUp++ })
@@ -138,6 +135,21 @@ func (c *Client) Forward(ctx context.Context, accountID int64, w http.ResponseWr
 			return fmt.Errorf("%w: %w", ErrCut, err)
 		}
 	}
+}
+
+// nextWait is the wait after the try-th try (from 1) ended at now: 10 ms
+// after the first, twice as long after each next up to 250 ms, and
+// never past the deadline, where the last try goes. It reports false at
+// the deadline: no more tries.
+func nextWait(try int, now, deadline time.Time) (time.Duration, bool) {
+	if !now.Before(deadline) {
+		return 0, false
+	}
+	d := firstBackoff
+	for i := 1; i < try && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff, deadline.Sub(now)), true
 }
 
 // wait waits d on the clock; false when ctx ended first.

@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nuid"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/clocktest"
 	"github.com/callfloor/callfloor/internal/natstest"
 )
 
@@ -537,5 +538,37 @@ func TestRouter(t *testing.T) {
 	}
 	if (&Router{Client: rt.Client}).Route(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil), 1) {
 		t.Error("a Router without Local forwarded")
+	}
+}
+
+// TestTimeoutOnTheClock: the client's Timeout runs on its Clock, to the
+// nanosecond.
+func TestTimeoutOnTheClock(t *testing.T) {
+	clock := clocktest.New(time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC))
+	g := newRig(t, Config{Clock: clock})
+	entered, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	g.serve(g.server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+	}), nil), 8)
+	c := g.client()
+	answer := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		w, _ := forward(t, c, 8, httptest.NewRequest("POST", "/x", strings.NewReader("{}")))
+		answer <- w
+	}()
+	<-entered
+	for clock.Timers() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	clock.Advance(defaultTimeout - time.Nanosecond)
+	if clock.Fired() != 0 {
+		t.Fatal("the timeout fired early")
+	}
+	clock.Advance(time.Nanosecond)
+	w := <-answer
+	if w.Code != http.StatusGatewayTimeout || errorCode(t, w) != callfloor.ErrOwnerTimeout {
+		t.Fatalf("answer %d %s", w.Code, w.Body.String())
 	}
 }

@@ -7,7 +7,37 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+	"time"
 )
+
+func TestNextWait(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	deadline := t0.Add(12 * time.Second)
+	ms := time.Millisecond
+	tests := []struct {
+		try  int
+		now  time.Time
+		want time.Duration
+		ok   bool
+	}{
+		{1, t0, 10 * ms, true},
+		{2, t0, 20 * ms, true},
+		{3, t0, 40 * ms, true},
+		{4, t0, 80 * ms, true},
+		{5, t0, 160 * ms, true},
+		{6, t0, 250 * ms, true},
+		{1000, t0, 250 * ms, true},
+		{9, deadline.Add(-100 * ms), 100 * ms, true}, // the last try at the deadline
+		{1, deadline.Add(-ms), ms, true},
+		{9, deadline, 0, false},
+		{9, deadline.Add(ms), 0, false},
+	}
+	for _, tt := range tests {
+		if got, ok := nextWait(tt.try, tt.now, deadline); got != tt.want || ok != tt.ok {
+			t.Errorf("nextWait(%d, deadline%+v) = %v, %v; want %v, %v", tt.try, tt.now.Sub(deadline), got, ok, tt.want, tt.ok)
+		}
+	}
+}
 
 func TestRequestRoundTrip(t *testing.T) {
 	tests := []wireRequest{
