@@ -9,6 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -23,6 +26,15 @@ type Client struct {
 	chunk int
 	log   *slog.Logger
 	stats stats
+
+	// One subscription, made at the first request, takes the answers to
+	// every request: <inbox>.<try>.r, and the owner's pulls of a body at
+	// <inbox>.<try>.b; dispatch hands each to its try.
+	mu      sync.Mutex
+	sub     *nats.Subscription
+	inbox   string
+	next    uint64
+	waiting map[string]chan *nats.Msg
 }
 
 // NewClient returns a Client that forwards over nc. The connection must
@@ -199,7 +211,11 @@ func requestHeader(h http.Header) http.Header {
 
 // try sends the request once and passes an answer on to w.
 func (c *Client) try(ctx context.Context, subject string, q *wireRequest, body []byte, w http.ResponseWriter) (outcome, error) {
-	inbox := c.nc.NewInbox()
+	inbox, ch, err := c.register()
+	if err != nil {
+		return noResponders, err
+	}
+	defer c.unregister(inbox)
 	replySubject, bodySubject := inbox+".r", inbox+".b"
 	q.Pulled, q.Body, q.BodyLen, q.BodySubject = false, body, int64(len(body)), ""
 	data := appendRequest(nil, q)
@@ -210,14 +226,6 @@ func (c *Client) try(ctx context.Context, subject string, q *wireRequest, body [
 				"the request's header fields take %d bytes, more than the cluster carries in a message", len(data))
 		}
 	}
-	// The answer has at most Window messages unacknowledged; pulls of the
-	// body come one at a time.
-	ch := make(chan *nats.Msg, c.cfg.Window+8)
-	sub, err := c.nc.ChanSubscribe(inbox+".>", ch)
-	if err != nil {
-		return noResponders, err
-	}
-	defer func() { _ = sub.Unsubscribe() }()
 	if err := c.nc.PublishMsg(&nats.Msg{Subject: subject, Reply: replySubject, Data: data}); err != nil {
 		if c.nc.IsClosed() {
 			return noResponders, err
@@ -296,6 +304,58 @@ func (c *Client) try(ctx context.Context, subject string, q *wireRequest, body [
 		if rep.Last {
 			return answered, nil
 		}
+	}
+}
+
+// register makes the subject of one try and the channel its messages
+// arrive on.
+func (c *Client) register() (string, chan *nats.Msg, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sub == nil || !c.sub.IsValid() {
+		inbox := c.nc.NewInbox() + "."
+		sub, err := c.nc.Subscribe(inbox+"*.*", func(m *nats.Msg) { c.dispatch(inbox, m) })
+		if err != nil {
+			return "", nil, fmt.Errorf("forward: subscribe to the answers: %w", err)
+		}
+		// Each try has at most Window messages unacknowledged: the
+		// memory is bounded by the tries under way, not by this limit.
+		_ = sub.SetPendingLimits(-1, -1)
+		c.sub, c.inbox, c.waiting = sub, inbox, map[string]chan *nats.Msg{}
+	}
+	c.next++
+	subject := c.inbox + strconv.FormatUint(c.next, 36)
+	// The answer has at most Window messages unacknowledged; pulls of the
+	// body come one at a time.
+	ch := make(chan *nats.Msg, c.cfg.Window+8)
+	c.waiting[subject] = ch
+	return subject, ch, nil
+}
+
+func (c *Client) unregister(subject string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.waiting, subject)
+}
+
+// dispatch hands a message to its try. A try that does not keep up
+// loses it, and sees the gap in the numbers.
+func (c *Client) dispatch(inbox string, m *nats.Msg) {
+	rest, ok := strings.CutPrefix(m.Subject, inbox)
+	if !ok {
+		return
+	}
+	try, _, _ := strings.Cut(rest, ".")
+	c.mu.Lock()
+	ch := c.waiting[inbox+try]
+	c.mu.Unlock()
+	if ch == nil {
+		return // a try that ended: a late answer, or one to a try that gave up
+	}
+	select {
+	case ch <- m:
+	default:
+		c.log.Warn("forward: a message for a try that does not keep up was dropped", "subject", m.Subject)
 	}
 }
 
