@@ -87,7 +87,9 @@ func (c *Client) Forward(ctx context.Context, accountID int64, w http.ResponseWr
 	c.stats.add(func(s *Stats) { s.Requests++ })
 	body, err := c.readBody(r)
 	if err != nil {
-		c.stats.add(func(s *Stats) { s.TooLarge++ })
+		if callfloor.ErrorCode(err) == callfloor.ErrPayloadTooLarge {
+			c.stats.add(func(s *Stats) { s.TooLarge++ })
+		}
 		writeError(w, err)
 		return nil
 	}
@@ -99,7 +101,9 @@ func (c *Client) Forward(ctx context.Context, accountID int64, w http.ResponseWr
 		q.URI = r.URL.RequestURI()
 	}
 	subject := Subject(c.cfg.Prefix, accountID)
-	log := c.log.With("account", accountID, "method", r.Method, "uri", q.URI)
+	log := func(level slog.Level, msg string, args ...any) {
+		c.log.Log(ctx, level, msg, append([]any{"account", accountID, "method", r.Method, "uri", q.URI}, args...)...)
+	}
 	deadline := start.Add(c.cfg.RetryFor)
 	for try := 1; ; try++ {
 		out, err := c.try(ctx, subject, q, body, w)
@@ -121,14 +125,14 @@ func (c *Client) Forward(ctx context.Context, accountID int64, w http.ResponseWr
 				continue
 			}
 			c.stats.add(func(s *Stats) { s.GaveUp++ })
-			log.Warn("forward: no node answered for the account", "tries", try, "after", now.Sub(start), "error", err)
+			log(slog.LevelWarn, "forward: no node answered for the account", "tries", try, "after", now.Sub(start), "error", err)
 			writeError(w, callfloor.Errorf(callfloor.ErrNotOwner,
 				"no node of the cluster took the request for account %d in %v; try again later",
 				accountID, now.Sub(start).Round(time.Millisecond)))
 			return nil
 		case timedOut, ended:
 			c.stats.add(func(s *Stats) { s.Timeouts++ })
-			log.Warn("forward: the owner did not answer in time", "after", now.Sub(start), "ended", out == ended)
+			log(slog.LevelWarn, "forward: the owner did not answer in time", "after", now.Sub(start), "ended", out == ended)
 			writeError(w, callfloor.Errorf(callfloor.ErrOwnerTimeout,
 				"the node that owns account %d did not answer in time; the request may have been carried out", accountID))
 			return nil
@@ -138,12 +142,12 @@ func (c *Client) Forward(ctx context.Context, accountID int64, w http.ResponseWr
 			return nil
 		case broken:
 			c.stats.add(func(s *Stats) { s.Failed++ })
-			log.Error("forward: the owner's answer is unusable", "error", err)
+			log(slog.LevelError, "forward: the owner's answer is unusable", "error", err)
 			writeError(w, callfloor.Errorf(callfloor.ErrInternal, "the node that owns account %d failed to answer", accountID))
 			return nil
 		default: // cut
 			c.stats.add(func(s *Stats) { s.Failed++ })
-			log.Error("forward: the owner's answer broke off", "error", err)
+			log(slog.LevelError, "forward: the owner's answer broke off", "error", err)
 			return fmt.Errorf("%w: %w", ErrCut, err)
 		}
 	}

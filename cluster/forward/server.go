@@ -112,10 +112,19 @@ func (s *Server) Stop(ctx context.Context, accountID int64) error {
 	}()
 	select {
 	case <-done:
-		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	// The last answers are on their way out of this process.
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout)
+		defer cancel()
+	}
+	if err := s.nc.FlushWithContext(ctx); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		return fmt.Errorf("forward: stop account %d: %w", accountID, err)
+	}
+	return nil
 }
 
 // Close stops every account as Stop does.
