@@ -572,3 +572,49 @@ func TestTimeoutOnTheClock(t *testing.T) {
 		t.Fatalf("answer %d %s", w.Code, w.Body.String())
 	}
 }
+
+func TestManyAtOnce(t *testing.T) {
+	g := newRig(t, Config{})
+	g.serve(g.server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(w, r.Body)
+	}), nil), 1)
+	c := g.client()
+	var wg sync.WaitGroup
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := strings.Repeat(string(rune('a'+i%26)), i*100)
+			w, err := forward(t, c, 1, httptest.NewRequest("POST", "/echo", strings.NewReader(body)))
+			if err != nil || w.Code != 200 || w.Body.String() != body {
+				t.Errorf("request %d: %d, %d bytes, %v", i, w.Code, w.Body.Len(), err)
+			}
+		}()
+	}
+	wg.Wait()
+	if st := c.Stats(); st.Answered != 100 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestLargeHeaderFields(t *testing.T) {
+	g := newRig(t, Config{ChunkSize: 512 << 10})
+	big := strings.Repeat("v", 800<<10)
+	answer := bytes.Repeat([]byte("0123456789"), 100<<10)
+	g.serve(g.server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Big", big) // too large to go with a chunk of body
+		_, _ = w.Write(answer)
+	}), nil), 1)
+	c := g.client()
+	w, err := forward(t, c, 1, httptest.NewRequest("GET", "/x", nil))
+	if err != nil || w.Code != 200 || w.Header().Get("X-Big") != big || !bytes.Equal(w.Body.Bytes(), answer) {
+		t.Fatalf("answer %d, %d bytes, %v", w.Code, w.Body.Len(), err)
+	}
+	// A request whose header fields alone are too large for a message.
+	r := httptest.NewRequest("GET", "/x", nil)
+	r.Header.Set("X-Big", strings.Repeat(big, 2))
+	w, err = forward(t, c, 1, r)
+	if err != nil || w.Code != http.StatusRequestEntityTooLarge || errorCode(t, w) != callfloor.ErrPayloadTooLarge {
+		t.Fatalf("answer %d %s, %v", w.Code, w.Body.String(), err)
+	}
+}
