@@ -19,6 +19,10 @@ const (
 	// does not run: it never owned the account, or gave it up, or lost
 	// it (its lease, or a fenced append).
 	ErrNotOwner = "not_owner"
+	// ErrOwnerTimeout answers a request forwarded to an account's owner
+	// that received it but did not answer in time: it may have been
+	// carried out, so it is not sent again.
+	ErrOwnerTimeout = "owner_timeout"
 )
 
 // Ownership tells which node of a cluster owns an account's live state

@@ -16,6 +16,23 @@ import (
 // URL returns the test NATS's URL, or skips t (fails it under CI).
 func URL(t testing.TB) string {
 	t.Helper()
+	nc := Conn(t, name)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := js.AccountInfo(ctx); err != nil {
+		t.Fatalf("JetStream at %s: %v", nc.ConnectedUrl(), err)
+	}
+	return js
+}
+
+// Conn connects under name (core NATS only) and closes the connection
+// when t ends.
+func Conn(t testing.TB, name string) *nats.Conn {
+	t.Helper()
 	u := os.Getenv("CALLFLOOR_TEST_NATS")
 	if u == "" {
 		if os.Getenv("CI") != "" {
@@ -36,14 +53,5 @@ func JetStream(t testing.TB, name string) jetstream.JetStream {
 		t.Fatalf("NATS at %s: %v", u, err)
 	}
 	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if _, err := js.AccountInfo(ctx); err != nil {
-		t.Fatalf("JetStream at %s: %v", u, err)
-	}
-	return js
+	return nc
 }
