@@ -16,6 +16,33 @@ import (
 // URL returns the test NATS's URL, or skips t (fails it under CI).
 func URL(t testing.TB) string {
 	t.Helper()
+	u := os.Getenv("CALLFLOOR_TEST_NATS")
+	if u == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CALLFLOOR_TEST_NATS is not set: CI must run the NATS tests")
+		}
+		t.Skip("CALLFLOOR_TEST_NATS is not set (e.g. nats://127.0.0.1:4222): skipping the NATS tests")
+	}
+	return u
+}
+
+// Conn connects under name (core NATS only) and closes the connection
+// when t ends.
+func Conn(t testing.TB, name string) *nats.Conn {
+	t.Helper()
+	u := URL(t)
+	nc, err := nats.Connect(u, nats.Name(name), nats.Timeout(5*time.Second))
+	if err != nil {
+		t.Fatalf("NATS at %s: %v", u, err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// JetStream connects under name, checks that JetStream answers, and
+// closes the connection when t ends.
+func JetStream(t testing.TB, name string) jetstream.JetStream {
+	t.Helper()
 	nc := Conn(t, name)
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -27,31 +54,4 @@ func URL(t testing.TB) string {
 		t.Fatalf("JetStream at %s: %v", nc.ConnectedUrl(), err)
 	}
 	return js
-}
-
-// Conn connects under name (core NATS only) and closes the connection
-// when t ends.
-func Conn(t testing.TB, name string) *nats.Conn {
-	t.Helper()
-	u := os.Getenv("CALLFLOOR_TEST_NATS")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CALLFLOOR_TEST_NATS is not set: CI must run the NATS tests")
-		}
-		t.Skip("CALLFLOOR_TEST_NATS is not set (e.g. nats://127.0.0.1:4222): skipping the NATS tests")
-	}
-	return u
-}
-
-// JetStream connects under name, checks that JetStream answers, and
-// closes the connection when t ends.
-func JetStream(t testing.TB, name string) jetstream.JetStream {
-	t.Helper()
-	u := URL(t)
-	nc, err := nats.Connect(u, nats.Name(name), nats.Timeout(5*time.Second))
-	if err != nil {
-		t.Fatalf("NATS at %s: %v", u, err)
-	}
-	t.Cleanup(nc.Close)
-	return nc
 }
