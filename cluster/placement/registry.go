@@ -287,3 +287,64 @@ func (m *Member) Close(ctx context.Context) error {
 	m.r.log.Info("placement: node left", "node", m.node.Name)
 	return nil
 }
+
+// watch sends on changed (without blocking: one waiting signal is
+// enough) when a node joins or leaves, or a drain starts or ends, until
+// ctx ends. Heartbeats of known nodes are not changes. A node whose
+// entry expired shows no change (the placer's next round sees it gone),
+// but its return does.
+// A watch that cannot start or ends early is logged; the rounds go on.
+func (r *Registry) watch(ctx context.Context, changed chan<- struct{}) {
+	poke := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	nw, err := r.nodes.WatchAll(ctx, jetstream.UpdatesOnly())
+	if err != nil {
+		r.log.Warn("placement: cannot watch the registry; placing on the interval only", "err", err)
+		return
+	}
+	defer nw.Stop()
+	dw, err := r.drain.WatchAll(ctx, jetstream.UpdatesOnly())
+	if err != nil {
+		r.log.Warn("placement: cannot watch the draining nodes; placing on the interval only", "err", err)
+		return
+	}
+	defer dw.Stop()
+	known := map[string]time.Time{} // node → its last write seen
+	nodes, drains := nw.Updates(), dw.Updates()
+	for nodes != nil || drains != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-nodes:
+			switch {
+			case !ok:
+				nodes = nil
+			case e == nil:
+			case e.Operation() != jetstream.KeyValuePut:
+				delete(known, e.Key())
+				poke()
+			default:
+				// New, or back after its entry expired.
+				last, ok := known[e.Key()]
+				known[e.Key()] = e.Created()
+				if !ok || e.Created().Sub(last) >= r.ttl {
+					poke()
+				}
+			}
+		case e, ok := <-drains:
+			switch {
+			case !ok:
+				drains = nil
+			case e != nil:
+				poke()
+			}
+		}
+	}
+	if ctx.Err() == nil {
+		r.log.Warn("placement: the registry's watch ended; placing on the interval only")
+	}
+}
