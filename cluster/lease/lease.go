@@ -195,6 +195,31 @@ func (ls *Leases) Holder(ctx context.Context, key string) (string, uint64, error
 	return string(e.Value()), e.Revision(), nil
 }
 
+// Holders returns the holder of every lease in the bucket, by key, read
+// in one pass (a placer reads them all each round, not one by one).
+func (ls *Leases) Holders(ctx context.Context) (map[string]string, error) {
+	w, err := ls.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("lease: list holders: %w", err)
+	}
+	defer w.Stop()
+	holders := map[string]string{}
+	for {
+		select {
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, fmt.Errorf("lease: list holders: the watch ended early")
+			}
+			if e == nil { // the last of the current values
+				return holders, nil
+			}
+			holders[e.Key()] = string(e.Value())
+		case <-ctx.Done():
+			return nil, fmt.Errorf("lease: list holders: %w", ctx.Err())
+		}
+	}
+}
+
 // conflict reports whether err is JetStream's refusal of a write whose
 // expected revision is not the key's last one.
 func conflict(err error) bool {

@@ -3,6 +3,7 @@ package lease_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -110,6 +111,33 @@ func TestOneHolder(t *testing.T) {
 	}
 	if got := holder(t, ls, lease.AccountKey(43)); got != "" {
 		t.Fatalf("an untaken lease is held by %q", got)
+	}
+}
+
+// TestHolders: every lease held, renewed or not, and none released.
+func TestHolders(t *testing.T) {
+	ls, _ := openBucket(t, jetStream(t), time.Minute)
+	ctx := context.Background()
+	holders, err := ls.Holders(ctx)
+	if err != nil || len(holders) != 0 {
+		t.Fatalf("an empty bucket: %v, %v", holders, err)
+	}
+	a := acquire(t, ls, lease.AccountKey(1), "node-a")
+	acquire(t, ls, lease.AccountKey(2), "node-b")
+	released := acquire(t, ls, lease.AccountKey(3), "node-a")
+	if err := ls.Renew(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := ls.Release(ctx, released); err != nil {
+		t.Fatal(err)
+	}
+	holders, err = ls.Holders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{lease.AccountKey(1): "node-a", lease.AccountKey(2): "node-b"}
+	if !maps.Equal(holders, want) {
+		t.Fatalf("holders %v, want %v", holders, want)
 	}
 }
 
