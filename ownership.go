@@ -2,9 +2,10 @@ package callfloor
 
 import "time"
 
-// Error codes of account ownership between the nodes of a cluster. They are
-// not in Errors: the store and the nodes answer each other with them, and
-// no endpoint sends them (ErrLeadTaken is another such code).
+// Error codes of account ownership between the nodes of a cluster.
+// lease_held and lease_lost are not in Errors: the nodes answer each other
+// with them, and no endpoint sends them. A cluster node's API may answer
+// not_owner, owner_timeout and fenced (see the init below).
 const (
 	// ErrFenced is the journal's refusal of an append whose ownership
 	// epoch is not the account's current one: another node has taken
@@ -24,6 +25,14 @@ const (
 	// carried out, so it is not sent again.
 	ErrOwnerTimeout = "owner_timeout"
 )
+
+func init() {
+	Errors = append(Errors,
+		ErrorInfo{ErrNotOwner, "No node of the cluster owns the account at the moment (one was lost, and another is taking the account over, within seconds): nothing was done; try again."},
+		ErrorInfo{ErrOwnerTimeout, "The node that owns the account received the request but did not answer in time: it may have been carried out, so check before trying again."},
+		ErrorInfo{ErrFenced, "The account moved to another node of the cluster while the request was decided: nothing was done; try again."},
+	)
+}
 
 // Ownership tells which node of a cluster owns an account's live state
 // (its floor engine, waiting lists, dialler, calls) and since when. Epoch

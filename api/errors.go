@@ -48,6 +48,12 @@ var errorStatus = map[string]int{
 	callfloor.ErrLoginLocked:        http.StatusTooManyRequests,
 	callfloor.ErrRateLimited:        http.StatusTooManyRequests,
 
+	// A cluster node's: the account's owner is being replaced, or did
+	// not answer in time.
+	callfloor.ErrNotOwner:     http.StatusServiceUnavailable,
+	callfloor.ErrFenced:       http.StatusServiceUnavailable,
+	callfloor.ErrOwnerTimeout: http.StatusGatewayTimeout,
+
 	// The floor engine's refusals: the request is fine, the floor's state
 	// does not allow it now.
 	callfloor.ErrNotAgent:        http.StatusConflict,

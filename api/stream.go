@@ -376,9 +376,29 @@ func (st *streamConn) run1(ctx context.Context, cmd StreamCommand) (int, int64, 
 	}
 	req.RemoteAddr = "stream"
 	w := &replyWriter{header: http.Header{}, code: http.StatusOK}
-	st.s.ServeHTTP(w, req)
+	if !st.s.serveCommand(w, req) {
+		status, b := errorReply(callfloor.ErrOwnerTimeout, "", "the answer from the node that owns the account broke off: the command may have been carried out")
+		return status, 0, b
+	}
 	seq, _ := strconv.ParseInt(w.header.Get("X-Callfloor-Seq"), 10, 64)
 	return w.code, seq, json.RawMessage(bytes.TrimSpace(w.body.Bytes()))
+}
+
+// serveCommand runs a stream's command through the server; false when
+// the answer broke off (a cluster node's forwarded answer cut in the
+// middle, which ServeHTTP passes on as http.ErrAbortHandler: net/http
+// would recover it, but this goroutine is the stream's).
+func (s *Server) serveCommand(w http.ResponseWriter, r *http.Request) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p != http.ErrAbortHandler {
+				panic(p)
+			}
+			ok = false
+		}
+	}()
+	s.ServeHTTP(w, r)
+	return true
 }
 
 // replyWriter collects the answer to a command run as a request.
