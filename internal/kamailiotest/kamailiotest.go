@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +30,19 @@ type Options struct {
 	// FRTimer is how long a request (a probe too) waits for a node's
 	// first reply before it counts as unanswered (FR_TIMER); 1s when zero.
 	FRTimer time.Duration
+
+	// OwnerDB, when set, turns on the owner look-up: callfloor's
+	// PostgreSQL as a URL (postgres://user:password@host:port/database;
+	// a query string is dropped, and a search_path in it becomes the
+	// libpq option that selects the schema).
+	OwnerDB string
+	// OwnerCache is how long a look-up's answer is kept (OWNER_CACHE,
+	// whole seconds); 1s when zero.
+	OwnerCache time.Duration
+	// NodeAlive is how recent a node's seen_at must be for it to own its
+	// accounts (NODE_ALIVE, whole seconds); the config's default (15s)
+	// when zero.
+	NodeAlive time.Duration
 }
 
 // Proxy is a running kamailio.
@@ -109,6 +123,17 @@ func Start(t testing.TB, nodes []string, o Options) *Proxy {
 		"-A", fmt.Sprintf("DS_PING_INTERVAL=%d", max(1, int(o.PingInterval/time.Second))),
 		"-A", fmt.Sprintf("FR_TIMER=%d", o.FRTimer.Milliseconds()),
 		"-A", "LOG_LEVEL=2")
+	if o.OwnerDB != "" {
+		db, params := OwnerDB(t, o.OwnerDB)
+		p.cmd.Args = append(p.cmd.Args, "-A", fmt.Sprintf("OWNER_DB=%q", db),
+			"-A", fmt.Sprintf("OWNER_CACHE=%d", max(1, int(o.OwnerCache/time.Second))))
+		if params != "" {
+			p.cmd.Args = append(p.cmd.Args, "-A", fmt.Sprintf("OWNER_DB_PARAMS=%q", params))
+		}
+		if o.NodeAlive != 0 {
+			p.cmd.Args = append(p.cmd.Args, "-A", fmt.Sprintf("NODE_ALIVE=%d", max(1, int(o.NodeAlive/time.Second))))
+		}
+	}
 	p.cmd.Stdout = p.Log
 	p.cmd.Stderr = p.Log
 	// Its own process group, so its children can be ended with it if the
@@ -140,6 +165,28 @@ func Start(t testing.TB, nodes []string, o Options) *Proxy {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// OwnerDB turns a PostgreSQL URL into the config's OWNER_DB (sqlops'
+// connection "cf=>postgres://...", as db_postgres parses it: user,
+// password, host, port and database, nothing else) and OWNER_DB_PARAMS
+// (db_postgres' con_param: the search_path of the URL as a libpq option,
+// or "").
+func OwnerDB(t testing.TB, pgURL string) (db, params string) {
+	t.Helper()
+	u, err := url.Parse(pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp := u.Query().Get("search_path"); sp != "" {
+		if strings.ContainsAny(sp, " ;='\"\\") {
+			t.Fatalf("kamailiotest: search_path %q cannot go into con_param", sp)
+		}
+		params = "options=-csearch_path=" + sp
+	}
+	u.RawQuery = ""
+	u.Fragment = ""
+	return "cf=>" + u.String(), params
 }
 
 // stop ends kamailio by its process id: SIGTERM, which makes the main
