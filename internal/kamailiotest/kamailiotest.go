@@ -2,7 +2,9 @@
 // front door (deploy/kamailio/kamailio.cfg) in front of given SIP nodes,
 // for tests: in the foreground, logging to a buffer, on a free UDP port
 // of 127.0.0.1, with a dispatcher list written into a temporary
-// directory. It is stopped by its process id when the test ends.
+// directory, and, with Options.OwnerDB, the owner look-up reading
+// callfloor's PostgreSQL. It is stopped by its process id when the test
+// ends.
 package kamailiotest
 
 import (
@@ -75,6 +77,21 @@ func Path(t testing.TB) string {
 	return p
 }
 
+// needPostgresModule fails the test under CI, and skips it elsewhere,
+// when kamailio's db_postgres module (Debian package
+// kamailio-postgres-modules) is not installed.
+func needPostgresModule(t testing.TB) {
+	t.Helper()
+	if m, _ := filepath.Glob("/usr/lib/*/kamailio/modules/db_postgres.so"); len(m) > 0 {
+		return
+	}
+	msg := "kamailio's db_postgres is not installed (Debian package kamailio-postgres-modules); run scripts/setup"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
 // Config is the path of the repository's kamailio.cfg.
 func Config(t testing.TB) string {
 	t.Helper()
@@ -124,6 +141,7 @@ func Start(t testing.TB, nodes []string, o Options) *Proxy {
 		"-A", fmt.Sprintf("FR_TIMER=%d", o.FRTimer.Milliseconds()),
 		"-A", "LOG_LEVEL=2")
 	if o.OwnerDB != "" {
+		needPostgresModule(t)
 		db, params := OwnerDB(t, o.OwnerDB)
 		p.cmd.Args = append(p.cmd.Args, "-A", fmt.Sprintf("OWNER_DB=%q", db),
 			"-A", fmt.Sprintf("OWNER_CACHE=%d", max(1, int(o.OwnerCache/time.Second))))
