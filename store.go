@@ -27,6 +27,7 @@ type Store interface {
 	SMTPSettingsService
 	WebhookService
 	Journal
+	ClusterNodeService
 	CallHistory
 
 	// Ping checks that the database answers.

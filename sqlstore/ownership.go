@@ -106,3 +106,69 @@ func (s *Store) fenceBatch(ctx context.Context, c conn, batch []callfloor.Accoun
 	}
 	return nil
 }
+
+// PutClusterNode writes the node's row, stamped with the clock now.
+func (s *Store) PutClusterNode(ctx context.Context, n callfloor.ClusterNode) (callfloor.ClusterNode, error) {
+	if err := n.Validate(); err != nil {
+		return callfloor.ClusterNode{}, err
+	}
+	n.SeenAt = s.now()
+	err := s.write(ctx, 0, func(c conn) error {
+		_, err := c.exec(ctx, `INSERT INTO cluster_nodes (name, sip_uri, http_url, seen_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET sip_uri = excluded.sip_uri, http_url = excluded.http_url, seen_at = excluded.seen_at`,
+			n.Name, n.SIPURI, n.HTTPURL, toMS(n.SeenAt))
+		if err != nil {
+			return dbErr("put cluster node", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return callfloor.ClusterNode{}, err
+	}
+	return n, nil
+}
+
+// ClusterNodes lists the nodes by name.
+func (s *Store) ClusterNodes(ctx context.Context) ([]callfloor.ClusterNode, error) {
+	var out []callfloor.ClusterNode
+	err := s.read(ctx, func(c conn) error {
+		rows, err := c.query(ctx, `SELECT name, sip_uri, http_url, seen_at FROM cluster_nodes ORDER BY name`)
+		if err != nil {
+			return dbErr("list cluster nodes", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n callfloor.ClusterNode
+			var seen int64
+			if err := rows.Scan(&n.Name, &n.SIPURI, &n.HTTPURL, &seen); err != nil {
+				return dbErr("list cluster nodes", err)
+			}
+			n.SeenAt = fromMS(seen)
+			out = append(out, n)
+		}
+		if err := rows.Err(); err != nil {
+			return dbErr("list cluster nodes", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeleteClusterNode removes the node's row.
+func (s *Store) DeleteClusterNode(ctx context.Context, name string) error {
+	if name == "" {
+		return callfloor.FieldError(callfloor.ErrFieldRequired, "name", "which node to delete")
+	}
+	return s.write(ctx, 0, func(c conn) error {
+		res, err := c.exec(ctx, `DELETE FROM cluster_nodes WHERE name = ?`, name)
+		if err != nil {
+			return dbErr("delete cluster node", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return dbErr("delete cluster node", err)
+		} else if n == 0 {
+			return callfloor.Errorf(callfloor.ErrNotFound, "cluster node %q not found", name)
+		}
+		return nil
+	})
+}

@@ -31,7 +31,7 @@ func Run(t *testing.T, open Opener) {
 		pauseTests, queueTests, directoryTests, poolTests,
 		isolationTests, concurrencyTests, journalTests, sipTests,
 		trunkTests, inboundTests, callHistoryTests, rollupTests, campaignTests, leadTests,
-		reportTests, webhookTests, ownershipTests,
+		reportTests, webhookTests, ownershipTests, clusterNodeTests,
 	}
 	for _, g := range groups {
 		for _, tc := range g {

@@ -55,6 +55,9 @@ func RunClock(t *testing.T, open func(t *testing.T, clock callfloor.Clock) callf
 	own, err := st.TakeOwnership(context.Background(), a.ID, "node-1")
 	ok(t, err)
 	check("ownership", own.Since, own.Since, t1, t1)
+	node, err := st.PutClusterNode(context.Background(), callfloor.ClusterNode{Name: "node-1", SIPURI: "sip:127.0.0.1:5071", HTTPURL: "http://127.0.0.1:8081"})
+	ok(t, err)
+	check("cluster node", node.SeenAt, node.SeenAt, t1, t1)
 
 	fa, err := st.FindAccountByID(context.Background(), a.ID)
 	ok(t, err)
@@ -71,4 +74,7 @@ func RunClock(t *testing.T, open func(t *testing.T, clock callfloor.Clock) callf
 	fo, err := st.AccountOwnership(context.Background(), a.ID)
 	ok(t, err)
 	same(t, "read ownership", fo, own)
+	nodes, err := st.ClusterNodes(context.Background())
+	ok(t, err)
+	same(t, "listed cluster nodes", nodes, []callfloor.ClusterNode{node})
 }

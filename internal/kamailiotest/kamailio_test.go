@@ -12,8 +12,9 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// node is a fake callfloor node: it answers OPTIONS 200 and every INVITE
-// 486 with its name in X-Callfloor-Node, and reports the INVITEs it got.
+// node is a fake callfloor node: it answers OPTIONS 200, every INVITE
+// 486 and every REGISTER 200, the last two with its name in
+// X-Callfloor-Node, and reports the INVITEs it got.
 type node struct {
 	name    string
 	addr    string
@@ -52,6 +53,11 @@ func newNodeOn(t *testing.T, name, addr string) *node {
 	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
 		n.invites <- req
 		res := sip.NewResponseFromRequest(req, sip.StatusBusyHere, "Busy Here", nil)
+		res.AppendHeader(sip.NewHeader("X-Callfloor-Node", n.name))
+		_ = tx.Respond(res)
+	})
+	srv.OnRegister(func(req *sip.Request, tx sip.ServerTransaction) {
+		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
 		res.AppendHeader(sip.NewHeader("X-Callfloor-Node", n.name))
 		_ = tx.Respond(res)
 	})

@@ -2,13 +2,16 @@
 // front door (deploy/kamailio/kamailio.cfg) in front of given SIP nodes,
 // for tests: in the foreground, logging to a buffer, on a free UDP port
 // of 127.0.0.1, with a dispatcher list written into a temporary
-// directory. It is stopped by its process id when the test ends.
+// directory, and, with Options.OwnerDB, the owner look-up reading
+// callfloor's PostgreSQL. It is stopped by its process id when the test
+// ends.
 package kamailiotest
 
 import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +32,19 @@ type Options struct {
 	// FRTimer is how long a request (a probe too) waits for a node's
 	// first reply before it counts as unanswered (FR_TIMER); 1s when zero.
 	FRTimer time.Duration
+
+	// OwnerDB, when set, turns on the owner look-up: callfloor's
+	// PostgreSQL as a URL (postgres://user:password@host:port/database;
+	// a query string is dropped, and a search_path in it becomes the
+	// libpq option that selects the schema).
+	OwnerDB string
+	// OwnerCache is how long a look-up's answer is kept (OWNER_CACHE,
+	// whole seconds); 1s when zero.
+	OwnerCache time.Duration
+	// NodeAlive is how recent a node's seen_at must be for it to own its
+	// accounts (NODE_ALIVE, whole seconds); the config's default (15s)
+	// when zero.
+	NodeAlive time.Duration
 }
 
 // Proxy is a running kamailio.
@@ -59,6 +75,21 @@ func Path(t testing.TB) string {
 		t.Skip(msg)
 	}
 	return p
+}
+
+// needPostgresModule fails the test under CI, and skips it elsewhere,
+// when kamailio's db_postgres module (Debian package
+// kamailio-postgres-modules) is not installed.
+func needPostgresModule(t testing.TB) {
+	t.Helper()
+	if m, _ := filepath.Glob("/usr/lib/*/kamailio/modules/db_postgres.so"); len(m) > 0 {
+		return
+	}
+	msg := "kamailio's db_postgres is not installed (Debian package kamailio-postgres-modules); run scripts/setup"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }
 
 // Config is the path of the repository's kamailio.cfg.
@@ -109,6 +140,18 @@ func Start(t testing.TB, nodes []string, o Options) *Proxy {
 		"-A", fmt.Sprintf("DS_PING_INTERVAL=%d", max(1, int(o.PingInterval/time.Second))),
 		"-A", fmt.Sprintf("FR_TIMER=%d", o.FRTimer.Milliseconds()),
 		"-A", "LOG_LEVEL=2")
+	if o.OwnerDB != "" {
+		needPostgresModule(t)
+		db, params := OwnerDB(t, o.OwnerDB)
+		p.cmd.Args = append(p.cmd.Args, "-A", fmt.Sprintf("OWNER_DB=%q", db),
+			"-A", fmt.Sprintf("OWNER_CACHE=%d", max(1, int(o.OwnerCache/time.Second))))
+		if params != "" {
+			p.cmd.Args = append(p.cmd.Args, "-A", fmt.Sprintf("OWNER_DB_PARAMS=%q", params))
+		}
+		if o.NodeAlive != 0 {
+			p.cmd.Args = append(p.cmd.Args, "-A", fmt.Sprintf("NODE_ALIVE=%d", max(1, int(o.NodeAlive/time.Second))))
+		}
+	}
 	p.cmd.Stdout = p.Log
 	p.cmd.Stderr = p.Log
 	// Its own process group, so its children can be ended with it if the
@@ -140,6 +183,28 @@ func Start(t testing.TB, nodes []string, o Options) *Proxy {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// OwnerDB turns a PostgreSQL URL into the config's OWNER_DB (sqlops'
+// connection "cf=>postgres://...", as db_postgres parses it: user,
+// password, host, port and database, nothing else) and OWNER_DB_PARAMS
+// (db_postgres' con_param: the search_path of the URL as a libpq option,
+// or "").
+func OwnerDB(t testing.TB, pgURL string) (db, params string) {
+	t.Helper()
+	u, err := url.Parse(pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp := u.Query().Get("search_path"); sp != "" {
+		if strings.ContainsAny(sp, " ;='\"\\") {
+			t.Fatalf("kamailiotest: search_path %q cannot go into con_param", sp)
+		}
+		params = "options=-csearch_path=" + sp
+	}
+	u.RawQuery = ""
+	u.Fragment = ""
+	return "cf=>" + u.String(), params
 }
 
 // stop ends kamailio by its process id: SIGTERM, which makes the main
