@@ -320,16 +320,21 @@ func (r *Receiver) retry() {
 			return
 		case <-t.C():
 		}
-		r.mu.Lock()
-		for id, l := range r.behind {
-			if r.stopped {
-				break
-			}
-			l.tried = time.Time{}
-			if !r.fill(id, l.upto) {
-				break
-			}
+		r.retryBehind()
+	}
+}
+
+// retryBehind reads the events of the accounts left behind.
+func (r *Receiver) retryBehind() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, l := range r.behind {
+		if r.stopped {
+			return
 		}
-		r.mu.Unlock()
+		l.tried = time.Time{}
+		if !r.fill(id, l.upto) {
+			return
+		}
 	}
 }
