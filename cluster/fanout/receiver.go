@@ -134,6 +134,11 @@ func NewReceiver(ctx context.Context, nc *nats.Conn, cfg ReceiverConfig) (*Recei
 		if err != nil {
 			return nil, fmt.Errorf("fanout: subscribe to live events: %w", err)
 		}
+		// The server has the subscription when NewReceiver returns.
+		if err := nc.FlushTimeout(5 * time.Second); err != nil {
+			_ = r.live.Unsubscribe()
+			return nil, fmt.Errorf("fanout: subscribe to live events: %w", err)
+		}
 	}
 	r.cc, err = cons.Consume(r.onMsg, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		r.log.Warn("consuming the event stream", "err", err)
