@@ -25,7 +25,7 @@ func arrive(first, last int64) step {
 	return step{b: &batch{AccountID: 1, First: first, Last: last, Events: evs(1, first, last)}}
 }
 func notice(first, last int64) step { return step{b: &batch{AccountID: 1, First: first, Last: last}} }
-func journalDown(down bool) step     { return step{down: &down} }
+func journalDown(down bool) step    { return step{down: &down} }
 
 // seqs lists first to last.
 func seqs(first, last int64) []int64 {
