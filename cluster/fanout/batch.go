@@ -34,41 +34,49 @@ func decodeBatch(data []byte, live bool) (*batch, error) {
 	if err := json.Unmarshal(data, &b); err != nil {
 		return nil, fmt.Errorf("fanout: batch: %w", err)
 	}
+	if err := b.check(live); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// check reports what is wrong with b, if anything (see decodeBatch).
+func (b *batch) check(live bool) error {
 	if b.AccountID <= 0 {
-		return nil, fmt.Errorf("fanout: batch: account %d", b.AccountID)
+		return fmt.Errorf("fanout: batch: account %d", b.AccountID)
 	}
 	for i := range b.Events {
 		if e := &b.Events[i]; e.AccountID != b.AccountID {
-			return nil, fmt.Errorf("fanout: batch of account %d: event %d is of account %d", b.AccountID, i, e.AccountID)
+			return fmt.Errorf("fanout: batch of account %d: event %d is of account %d", b.AccountID, i, e.AccountID)
 		}
 	}
 	if live {
 		if b.First != 0 || b.Last != 0 || len(b.Events) == 0 {
-			return nil, fmt.Errorf("fanout: live batch of account %d: range %d-%d, %d events", b.AccountID, b.First, b.Last, len(b.Events))
+			return fmt.Errorf("fanout: live batch of account %d: range %d-%d, %d events", b.AccountID, b.First, b.Last, len(b.Events))
 		}
 		for i := range b.Events {
 			if b.Events[i].Seq != 0 {
-				return nil, fmt.Errorf("fanout: live batch of account %d: event %d has seq %d", b.AccountID, i, b.Events[i].Seq)
+				return fmt.Errorf("fanout: live batch of account %d: event %d has seq %d", b.AccountID, i, b.Events[i].Seq)
 			}
 		}
-		return &b, nil
+		return nil
 	}
 	if b.First < 1 || b.Last < b.First {
-		return nil, fmt.Errorf("fanout: batch of account %d: range %d-%d", b.AccountID, b.First, b.Last)
+		return fmt.Errorf("fanout: batch of account %d: range %d-%d", b.AccountID, b.First, b.Last)
 	}
 	if len(b.Events) == 0 {
 		if b.Last-b.First >= maxNotice {
-			return nil, fmt.Errorf("fanout: notice of account %d: range %d-%d is too wide", b.AccountID, b.First, b.Last)
+			return fmt.Errorf("fanout: notice of account %d: range %d-%d is too wide", b.AccountID, b.First, b.Last)
 		}
-		return &b, nil
+		return nil
 	}
 	if int64(len(b.Events)) != b.Last-b.First+1 {
-		return nil, fmt.Errorf("fanout: batch of account %d: %d events for %d-%d", b.AccountID, len(b.Events), b.First, b.Last)
+		return fmt.Errorf("fanout: batch of account %d: %d events for %d-%d", b.AccountID, len(b.Events), b.First, b.Last)
 	}
 	for i := range b.Events {
 		if want := b.First + int64(i); b.Events[i].Seq != want {
-			return nil, fmt.Errorf("fanout: batch of account %d: event %d has seq %d, want %d", b.AccountID, i, b.Events[i].Seq, want)
+			return fmt.Errorf("fanout: batch of account %d: event %d has seq %d, want %d", b.AccountID, i, b.Events[i].Seq, want)
 		}
 	}
-	return &b, nil
+	return nil
 }

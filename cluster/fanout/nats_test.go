@@ -413,3 +413,26 @@ func TestStreamConfigMustAgree(t *testing.T) {
 		t.Fatal("a publisher with another MaxAge opened the stream")
 	}
 }
+
+// TestBadBatchNotSent: a batch with a hole or of two accounts is not
+// sent (nor noticed), and what follows goes on.
+func TestBadBatchNotSent(t *testing.T) {
+	cfg := streamConfig(t)
+	j := newFakeJournal()
+	pnc, _ := conn(t, "owner")
+	p := newPublisher(t, pnc, cfg, "")
+	rnc, _ := conn(t, "node")
+	c := newCollector()
+	r := newReceiver(t, rnc, cfg, j, c, 0, "")
+	owner(j, p, 1, 1, 1)
+	p.Publish([]callfloor.Event{ev(1, 2), ev(1, 4)})
+	p.Publish([]callfloor.Event{ev(1, 2), ev(2, 3)})
+	owner(j, p, 1, 2, 3)
+	waitSeqs(t, c, 1, seqs(1, 3))
+	if p.Dropped() != 2 {
+		t.Errorf("%d dropped, want 2", p.Dropped())
+	}
+	if st := r.Stats(); st.Batches != 2 || st.Bad != 0 || st.Notices != 0 {
+		t.Errorf("%+v: want the 2 good batches only", st)
+	}
+}

@@ -208,6 +208,12 @@ func (p *Publisher) run() {
 // send hands b to the connection; it waits only for room in the window,
 // up to Stall.
 func (p *Publisher) send(b *batch) {
+	if err := b.check(false); err != nil {
+		// No receiver would take it, nor a notice of its range.
+		p.dropped.Add(1)
+		p.log.Error("batch not sent", "err", err)
+		return
+	}
 	data, err := encodeBatch(b)
 	if err != nil {
 		p.drop(b, err.Error())
