@@ -220,12 +220,11 @@ func (p *Publisher) send(b *batch) {
 		return
 	}
 	m := &nats.Msg{Subject: p.cfg.EventSubject(b.AccountID), Data: data, Header: nats.Header{}}
-	notice := len(b.Events) == 0
 	m.Header.Set(hdrAccount, fmt.Sprint(b.AccountID))
 	m.Header.Set(hdrRange, fmt.Sprintf("%d-%d", b.First, b.Last))
 	// No retries: a retry would come after later batches; a receiver
 	// fills what is missing from the journal instead.
-	_, err = p.js.PublishMsgAsync(m, jetstream.WithMsgID(msgID(b.AccountID, b.First, b.Last, notice)),
+	_, err = p.js.PublishMsgAsync(m, jetstream.WithMsgID(msgID(b.AccountID, b.First, b.Last, false)),
 		jetstream.WithRetryAttempts(0), jetstream.WithStallWait(p.cfg.Stall))
 	if err != nil {
 		p.drop(b, err.Error())
@@ -248,7 +247,9 @@ func (p *Publisher) failed(_ jetstream.JetStream, m *nats.Msg, err error) {
 // drop counts b as lost and keeps its range, to tell the receivers.
 func (p *Publisher) drop(b *batch, why string) {
 	p.dropped.Add(1)
-	p.keepNotice(b.AccountID, span{b.First, b.Last})
+	if b.AccountID > 0 && b.First >= 1 && b.Last >= b.First {
+		p.keepNotice(b.AccountID, span{b.First, b.Last})
+	}
 	p.warn("batch dropped: receivers will read it from the journal", "account", b.AccountID, "first", b.First, "last", b.Last, "why", why)
 }
 
