@@ -32,6 +32,9 @@ type PublisherConfig struct {
 	// Node names this node on its live messages, so that a Receiver with
 	// the same Node can leave out its own node's live events.
 	Node string
+	// Clock paces the notices and the warnings; callfloor.SystemClock
+	// when nil.
+	Clock callfloor.TimerClock
 }
 
 // Publisher sends the owner's events to the stream. Publish and
@@ -84,6 +87,9 @@ func NewPublisher(ctx context.Context, nc *nats.Conn, cfg PublisherConfig) (*Pub
 	}
 	if cfg.AckTimeout <= 0 {
 		cfg.AckTimeout = 5 * time.Second
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = callfloor.SystemClock{}
 	}
 	p := &Publisher{cfg: cfg, nc: nc, log: cfg.Logger.With("stream", cfg.Stream),
 		queue: make(chan *batch, cfg.Queue), notices: map[int64]span{},
@@ -183,14 +189,15 @@ const noticeEvery = 50 * time.Millisecond
 // noticeEvery the notices of dropped ones.
 func (p *Publisher) run() {
 	defer close(p.done)
-	tick := time.NewTicker(noticeEvery)
-	defer tick.Stop()
+	tick := p.cfg.Clock.NewTimer(noticeEvery)
+	defer func() { tick.Stop() }()
 	for {
 		select {
 		case b := <-p.queue:
 			p.send(b)
-		case <-tick.C:
+		case <-tick.C():
 			p.sendNotices()
+			tick = p.cfg.Clock.NewTimer(noticeEvery)
 		case <-p.stop:
 			for {
 				select {
@@ -300,7 +307,7 @@ func (p *Publisher) keepNotice(id int64, s span) {
 // flood the log.
 func (p *Publisher) warn(msg string, args ...any) {
 	p.mu.Lock()
-	now := time.Now()
+	now := p.cfg.Clock.Now()
 	quiet := now.Sub(p.lastWarn) < time.Second
 	if !quiet {
 		p.lastWarn = now
