@@ -1,6 +1,7 @@
 package fanout
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/url"
@@ -109,4 +110,36 @@ func TestConnectionCut(t *testing.T) {
 		c.check(t)
 	}
 	t.Logf("%d batches dropped or lost", p.Dropped())
+}
+
+// TestPublishDoesNotWaitForNATS: with NATS out of reach, Publish still
+// returns at once: the queue fills, and what does not fit is dropped.
+func TestPublishDoesNotWaitForNATS(t *testing.T) {
+	px := startProxy(t)
+	cfg := streamConfig(t)
+	j := newFakeJournal()
+	pnc := px.connect(t, "owner")
+	p := newPublisherQueue(t, pnc, cfg, "", 256)
+	px.ln.Close()
+	px.cut()
+	waitFor(t, "the owner's disconnection", func() bool { return pnc.Status() != nats.CONNECTED })
+	start := time.Now()
+	for s := int64(1); s <= 5000; s++ {
+		owner(j, p, 1, s, s)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("5000 batches took %v to publish", d)
+	}
+	// Those beyond the queue and the window (sent to the connection's
+	// buffer, and dropped when no answer comes) at once.
+	waitFor(t, "batches dropped", func() bool { return p.Dropped() >= 5000-256-1024-1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	if err := p.Close(ctx); err == nil {
+		t.Error("Close without NATS reported the queued batches sent")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Close took %v", d)
+	}
 }

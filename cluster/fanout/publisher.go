@@ -48,8 +48,9 @@ type Publisher struct {
 	log   *slog.Logger
 	queue chan *batch
 
-	closed atomic.Bool
-	stop   chan struct{}
+	closed  atomic.Bool
+	stop    chan struct{}
+	abandon chan struct{} // Close gave up waiting
 
 	mu       sync.Mutex
 	notices  map[int64]span // dropped ranges, by account, not yet told
@@ -93,7 +94,7 @@ func NewPublisher(ctx context.Context, nc *nats.Conn, cfg PublisherConfig) (*Pub
 	}
 	p := &Publisher{cfg: cfg, nc: nc, log: cfg.Logger.With("stream", cfg.Stream),
 		queue: make(chan *batch, cfg.Queue), notices: map[int64]span{},
-		stop: make(chan struct{}), done: make(chan struct{})}
+		stop: make(chan struct{}), abandon: make(chan struct{}), done: make(chan struct{})}
 	js, err := jetstream.New(nc,
 		jetstream.WithPublishAsyncMaxPending(cfg.Window),
 		jetstream.WithPublishAsyncTimeout(cfg.AckTimeout),
@@ -164,14 +165,18 @@ func (p *Publisher) PublishLive(evs []callfloor.Event) {
 func (p *Publisher) Dropped() int64 { return p.dropped.Load() }
 
 // Close stops taking batches, sends those queued, and waits for the
-// server's answers until ctx ends. nc stays open.
+// server's answers, until ctx ends: then what is still queued is dropped
+// (and not noticed), and Close returns ctx's error. A second Close
+// returns at once. nc stays open.
 func (p *Publisher) Close(ctx context.Context) error {
-	if !p.closed.Swap(true) {
-		close(p.stop)
+	if p.closed.Swap(true) {
+		return nil
 	}
+	close(p.stop)
 	select {
 	case <-p.done:
 	case <-ctx.Done():
+		close(p.abandon)
 		return ctx.Err()
 	}
 	select {
@@ -200,6 +205,12 @@ func (p *Publisher) run() {
 			tick = p.cfg.Clock.NewTimer(noticeEvery)
 		case <-p.stop:
 			for {
+				select {
+				case <-p.abandon:
+					p.dropped.Add(int64(len(p.queue)))
+					return
+				default:
+				}
 				select {
 				case b := <-p.queue:
 					p.send(b)
