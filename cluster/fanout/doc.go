@@ -19,4 +19,8 @@
 // owner whose first batch overtook the old owner's last one) are read
 // from the journal first. The journal, not the stream, is the last word:
 // a batch reaches the stream only after its events were committed.
+//
+// Resume serves a client that reconnects, to this node or another, with
+// a sequence number the node's hub no longer keeps (or never had): it
+// reads what the hub lacks from the journal and subscribes after it.
 package fanout
