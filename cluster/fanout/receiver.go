@@ -30,6 +30,11 @@ type ReceiverConfig struct {
 	Node string
 	// Journal is read for the events missing before a batch. Required.
 	Journal Journal
+	// Has, when set, tells the seq of the account's last event the Sink
+	// already has (the hub's Last): on the owner, whose engine feeds its
+	// hub directly, the receiver then reads nothing from the journal for
+	// a batch the owner dropped. Must not block.
+	Has func(accountID int64) int64
 	// FillTimeout bounds one read of the journal; 5s when 0.
 	FillTimeout time.Duration
 	// RetryEvery is how often the receiver tries again to read the events
@@ -240,6 +245,14 @@ func (r *Receiver) handle(b *batch) {
 		r.stats.Batches++
 	}
 	last, known := r.last[b.AccountID]
+	if r.cfg.Has != nil {
+		// The sink has these already (the owner's hub, from its engine):
+		// no need to read them.
+		if has := r.cfg.Has(b.AccountID); has > last {
+			last, known = has, true
+			r.last[b.AccountID] = last
+		}
+	}
 	if !known {
 		last = b.First - 1
 		r.last[b.AccountID] = last

@@ -77,14 +77,7 @@ func TestReceiverSequence(t *testing.T) {
 			j.Append(1, 20)
 			clock := clocktest.New(time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC))
 			var got []int64
-			r := &Receiver{cfg: ReceiverConfig{Journal: j, Clock: clock, FillTimeout: time.Second,
-				RetryEvery: time.Second, GiveUpAfter: time.Minute,
-				Sink: func(evs []callfloor.Event) {
-					for _, e := range evs {
-						got = append(got, e.Seq)
-					}
-				}},
-				log: slog.New(slog.DiscardHandler), last: map[int64]int64{}, behind: map[int64]*lag{}}
+			r := testReceiver(j, clock, &got)
 			for _, s := range tc.steps {
 				switch {
 				case s.b != nil:
@@ -123,5 +116,47 @@ func TestBackfill(t *testing.T) {
 	got, err = Backfill(context.Background(), j, 3, 2400, 2600)
 	if callfloor.ErrorCode(err) != callfloor.ErrNotFound || len(got) != 100 {
 		t.Errorf("past the journal's end: %d events, %v; want 100 and not_found", len(got), err)
+	}
+}
+
+// testReceiver is a receiver without NATS, whose sink appends to got.
+func testReceiver(j Journal, clock callfloor.TimerClock, got *[]int64) *Receiver {
+	return &Receiver{cfg: ReceiverConfig{Journal: j, Clock: clock, FillTimeout: time.Second,
+		RetryEvery: time.Second, GiveUpAfter: time.Minute,
+		Sink: func(evs []callfloor.Event) {
+			for _, e := range evs {
+				*got = append(*got, e.Seq)
+			}
+		}},
+		log: slog.New(slog.DiscardHandler), last: map[int64]int64{}, behind: map[int64]*lag{}}
+}
+
+// TestReceiverHas: what the sink has already (Has) is not read again.
+func TestReceiverHas(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		has    int64
+		want   []int64
+		filled int64
+	}{
+		{"the sink has them all", 6, seqs(7, 8), 0},
+		{"the sink has some", 4, seqs(5, 8), 2},
+		{"the sink has only the first", 1, seqs(2, 8), 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := newFakeJournal()
+			j.Append(1, 20)
+			var got []int64
+			r := testReceiver(j, clocktest.New(time.Now()), &got)
+			r.cfg.Has = func(int64) int64 { return tc.has }
+			r.handle(&batch{AccountID: 1, First: 1, Last: 2, Events: evs(1, 1, 2)})
+			r.handle(&batch{AccountID: 1, First: 7, Last: 8, Events: evs(1, 7, 8)})
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("delivered %v, want %v", got, tc.want)
+			}
+			if f := r.Stats().Filled; f != tc.filled {
+				t.Errorf("filled %d, want %d", f, tc.filled)
+			}
+		})
 	}
 }
