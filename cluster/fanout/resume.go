@@ -48,7 +48,7 @@ func Resume(ctx context.Context, hub *bus.Hub, j Journal, cfg ResumeConfig, acco
 	// The hub may be behind the floor: wait for it, rather than read
 	// events it will then hand the subscription too.
 	if hub.Last(accountID) < current {
-		if err := waitLast(ctx, hub, accountID, current, cfg.Wait); err != nil {
+		if err := WaitHub(ctx, hub, accountID, current, cfg.Wait); err != nil {
 			return nil, nil, err
 		}
 		if sub, err = hub.Subscribe(accountID, after, current); err == nil || !errors.Is(err, bus.ErrTooOld) {
@@ -72,9 +72,13 @@ func Resume(ctx context.Context, hub *bus.Hub, j Journal, cfg ResumeConfig, acco
 	return missed, sub, nil
 }
 
-// waitLast waits until the hub has the account's events up to seq, or
-// fails with bus.ErrTooOld after wait.
-func waitLast(ctx context.Context, hub *bus.Hub, accountID, seq int64, wait time.Duration) error {
+// WaitHub waits until the hub has the account's events up to seq, or
+// fails with bus.ErrTooOld after wait. On a node that does not own the
+// account, the hub follows the owner's floor a few milliseconds late: a
+// stream that sends a snapshot at seq must wait for the hub to reach seq
+// before it subscribes, or the subscription would bring events the
+// snapshot already holds.
+func WaitHub(ctx context.Context, hub *bus.Hub, accountID, seq int64, wait time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	tick := time.NewTicker(5 * time.Millisecond)
