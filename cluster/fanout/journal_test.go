@@ -15,6 +15,7 @@ type fakeJournal struct {
 	mu    sync.Mutex
 	last  map[int64]int64
 	down  bool
+	hang  bool // reads wait for their context to end
 	reads int
 }
 
@@ -39,10 +40,23 @@ func (j *fakeJournal) Reads() int {
 	return j.reads
 }
 
-func (j *fakeJournal) ReadEvents(_ context.Context, accountID, afterSeq int64, limit int) ([]callfloor.Event, error) {
+func (j *fakeJournal) SetHang(hang bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.hang = hang
+}
+
+func (j *fakeJournal) ReadEvents(ctx context.Context, accountID, afterSeq int64, limit int) ([]callfloor.Event, error) {
+	j.mu.Lock()
+	hang := j.hang
 	j.reads++
+	j.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	if j.down {
 		return nil, errors.New("the journal is down")
 	}

@@ -436,3 +436,31 @@ func TestBadBatchNotSent(t *testing.T) {
 		t.Errorf("%+v: want the 2 good batches only", st)
 	}
 }
+
+// TestStopDuringAJournalRead: Stop cuts a journal read short.
+func TestStopDuringAJournalRead(t *testing.T) {
+	cfg := streamConfig(t)
+	j := newFakeJournal()
+	pnc, _ := conn(t, "owner")
+	p := newPublisher(t, pnc, cfg, "")
+	rnc, _ := conn(t, "node")
+	c := newCollector()
+	r, err := NewReceiver(context.Background(), rnc, ReceiverConfig{Config: cfg, Journal: j, Sink: c.Sink, FillTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner(j, p, 1, 1, 2)
+	waitSeqs(t, c, 1, seqs(1, 2))
+	j.SetHang(true)
+	j.Append(1, 4)
+	owner(j, p, 1, 5, 6)
+	waitFor(t, "the journal read", func() bool { return j.Reads() > 0 })
+	start := time.Now()
+	r.Stop()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Stop took %v", d)
+	}
+	if got := c.Seqs(1); !slices.Equal(got, seqs(1, 2)) {
+		t.Errorf("delivered %v", got)
+	}
+}

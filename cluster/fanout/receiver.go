@@ -63,10 +63,12 @@ type Receiver struct {
 	liveMu      sync.Mutex
 	liveStopped bool
 
-	cc   jetstream.ConsumeContext
-	live *nats.Subscription
-	stop chan struct{}
-	done chan struct{}
+	cc     jetstream.ConsumeContext
+	live   *nats.Subscription
+	ctx    context.Context // ends with Stop, and so do journal reads
+	cancel context.CancelFunc
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // lag is an account whose events up to upto could not be read yet.
@@ -145,10 +147,12 @@ func NewReceiver(ctx context.Context, nc *nats.Conn, cfg ReceiverConfig) (*Recei
 			return nil, fmt.Errorf("fanout: subscribe to live events: %w", err)
 		}
 	}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.cc, err = cons.Consume(r.onMsg, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		r.log.Warn("consuming the event stream", "err", err)
 	}))
 	if err != nil {
+		r.cancel()
 		if r.live != nil {
 			_ = r.live.Unsubscribe()
 		}
@@ -161,6 +165,7 @@ func NewReceiver(ctx context.Context, nc *nats.Conn, cfg ReceiverConfig) (*Recei
 // Stop ends the receiver: Sink and LiveSink are not called after it
 // returns.
 func (r *Receiver) Stop() {
+	r.cancel() // a journal read in progress ends at once
 	r.mu.Lock()
 	already := r.stopped
 	r.stopped = true
@@ -292,7 +297,7 @@ func (r *Receiver) fill(accountID, upto int64) bool {
 		l.upto = max(l.upto, upto)
 		return false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.FillTimeout)
+	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.FillTimeout)
 	defer cancel()
 	err := backfill(ctx, r.cfg.Journal, accountID, r.last[accountID], upto, func(evs []callfloor.Event) {
 		r.cfg.Sink(evs)

@@ -121,7 +121,7 @@ func TestBackfill(t *testing.T) {
 
 // testReceiver is a receiver without NATS, whose sink appends to got.
 func testReceiver(j Journal, clock callfloor.TimerClock, got *[]int64) *Receiver {
-	return &Receiver{cfg: ReceiverConfig{Journal: j, Clock: clock, FillTimeout: time.Second,
+	return &Receiver{ctx: context.Background(), cfg: ReceiverConfig{Journal: j, Clock: clock, FillTimeout: time.Second,
 		RetryEvery: time.Second, GiveUpAfter: time.Minute,
 		Sink: func(evs []callfloor.Event) {
 			for _, e := range evs {
