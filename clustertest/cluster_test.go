@@ -34,6 +34,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/cluster/placement"
 	"github.com/callfloor/callfloor/internal/natstest"
 	"github.com/callfloor/callfloor/internal/pgtest"
 	"github.com/callfloor/callfloor/password"
@@ -113,11 +114,15 @@ type cluster struct {
 // account is one seeded account: its id, its agents' extensions, its
 // queue and pause reason.
 type account struct {
-	id     int64
-	name   string
-	exts   [2]int64
-	queue  int64
-	reason int64
+	id   int64
+	name string
+	// exts are the agents the drivers drive (agent1, agent2); quiet
+	// (agent3) and held (agent4) are the test's own, for the timers and
+	// the hand-over.
+	exts        [2]int64
+	quiet, held int64
+	queue       int64
+	reason      int64
 }
 
 func build(t *testing.T, dir string) string {
@@ -223,9 +228,9 @@ func dropNATS(t *testing.T, url, cluster string) {
 	}
 }
 
-// seed creates an account with an admin, a supervisor, two agents with
-// extensions 201 and 202 (wrap-up timeout 3 s), a queue with both and a
-// pause reason.
+// seed creates an account with an admin, a supervisor, four agents with
+// extensions 201 to 204 (wrap-up timeout 5 s), a queue with them all and
+// a pause reason.
 func seed(t *testing.T, st *sqlstore.Store, name, hash string) *account {
 	t.Helper()
 	acc := &callfloor.Account{Name: name, TimeZone: "Europe/London", LicenceKind: callfloor.LicenceAgentExtensions, AgentLicences: 5}
@@ -233,22 +238,31 @@ func seed(t *testing.T, st *sqlstore.Store, name, hash string) *account {
 	ctx := callfloor.SystemContext(context.Background(), acc.ID)
 	a := &account{id: acc.ID, name: name}
 	q := callfloor.NewQueue("600", "Sales")
+	q.DispositionsEnabled = true
+	q.Outcomes = []callfloor.Outcome{{Category: callfloor.CategorySuccess, Name: "Sale"}}
 	must(t, st.CreateQueue(ctx, q))
 	a.queue = q.ID
-	for i, num := range []string{"201", "202"} {
+	for i, num := range []string{"201", "202", "203", "204"} {
 		e := &callfloor.Extension{Number: num, Name: "Agent " + num, SIPUsername: callfloor.NewSIPUsername(name + num),
 			QueuesFeature: true, Agent: callfloor.DefaultAgentSettings()}
 		e.Agent.Enabled = true
-		e.Agent.WrapupTimeoutSeconds = 3
+		e.Agent.WrapupTimeoutSeconds = 5
 		e.SetSIPSecret(callfloor.DefaultSIPRealm, pass)
 		must(t, st.CreateExtension(ctx, e))
-		a.exts[i] = e.ID
+		switch i {
+		case 0, 1:
+			a.exts[i] = e.ID
+		case 2:
+			a.quiet = e.ID
+		case 3:
+			a.held = e.ID
+		}
 		ext := e.ID
 		must(t, st.CreateUser(ctx, &callfloor.User{Username: fmt.Sprintf("agent%d", i+1), Name: "Agent " + num,
 			Role: callfloor.RoleAgent, ExtensionID: &ext, PasswordHash: hash}))
 	}
 	_, err := st.UpdateQueue(ctx, q.ID, func(q *callfloor.Queue) error {
-		q.Members = []callfloor.QueueMember{{ExtensionID: a.exts[0]}, {ExtensionID: a.exts[1]}}
+		q.Members = []callfloor.QueueMember{{ExtensionID: a.exts[0]}, {ExtensionID: a.exts[1]}, {ExtensionID: a.quiet}, {ExtensionID: a.held}}
 		return nil
 	})
 	must(t, err)
@@ -534,23 +548,43 @@ func (c *cluster) journal(accountID int64) map[int64]callfloor.Event {
 func TestKillEachNodeLosesNothing(t *testing.T) {
 	c := startCluster(t)
 	r := rand.New(rand.NewPCG(7, uint64(time.Now().UnixNano())))
-	first := c.nodes[0].base()
+	// Logins spread over the nodes: each limits the logins of one
+	// address.
+	logins := 0
+	first := func() string {
+		logins++
+		return c.nodes[logins%len(c.nodes)].base()
+	}
 	supers := map[int64]string{}
+	admins := map[int64]string{}
+	quiet, held := map[int64]string{}, map[int64]string{}
 	var mu sync.Mutex
 	var acks []acked
 	var drivers []*driver
 	for _, a := range c.accs {
-		admin := login(t, first, a.name, "admin")
-		supers[a.id] = login(t, first, a.name, "super")
+		admin := login(t, first(), a.name, "admin")
+		admins[a.id] = admin
+		supers[a.id] = login(t, first(), a.name, "super")
+		quiet[a.id] = login(t, first(), a.name, "agent3")
+		held[a.id] = login(t, first(), a.name, "agent4")
 		for i, ext := range a.exts {
 			drivers = append(drivers, &driver{c: c, acc: a, ext: ext, admin: admin,
-				agent: login(t, first, a.name, fmt.Sprintf("agent%d", i+1)),
+				agent: login(t, first(), a.name, fmt.Sprintf("agent%d", i+1)),
 				r:     rand.New(rand.NewPCG(uint64(ext), uint64(time.Now().UnixNano()))),
 				http:  &http.Client{Timeout: 5 * time.Second}, mu: &mu, acks: &acks})
 		}
 	}
-	// Every account is owned somewhere before the load starts.
+	// Every account is owned somewhere before the load starts; the
+	// test's own agents log in.
 	c.owned(c.nodes[0], supers, 30*time.Second)
+	for _, a := range c.accs {
+		c.must(quiet[a.id], "/api/v1/floor/me/login", nil)
+		c.must(held[a.id], "/api/v1/floor/me/login", nil)
+	}
+	names := make([]string, len(c.nodes))
+	for i, n := range c.nodes {
+		names[i] = n.name
+	}
 
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -585,8 +619,23 @@ func TestKillEachNodeLosesNothing(t *testing.T) {
 	}
 
 	var failovers []time.Duration
-	for _, n := range c.nodes {
+	// timers are the calls whose wrap-up was due on a node killed
+	// before it ended: each must end once, by its timeout, on the
+	// account's next owner.
+	timers := map[int64][]string{}
+	for k, n := range c.nodes {
 		time.Sleep(time.Duration(2000+r.IntN(1500)) * time.Millisecond)
+		for _, a := range c.accs {
+			if o := c.ownership(a.id); o.Node != n.name {
+				continue
+			}
+			id := fmt.Sprintf("timer-%d-%d", a.id, k)
+			c.must(admins[a.id], "/api/v1/sim/offer", map[string]any{"extension_id": a.quiet, "call_id": id,
+				"direction": "queue_in", "queue_id": a.queue, "from": "+441632960998"})
+			c.must(admins[a.id], "/api/v1/sim/answer", map[string]any{"extension_id": a.quiet, "call_id": id})
+			c.must(admins[a.id], "/api/v1/sim/hangup", map[string]any{"extension_id": a.quiet, "call_id": id, "reason": "remote"})
+			timers[a.id] = append(timers[a.id], id)
+		}
 		n.kill()
 		var other *node
 		for _, o := range c.nodes {
@@ -596,7 +645,30 @@ func TestKillEachNodeLosesNothing(t *testing.T) {
 			}
 		}
 		failovers = append(failovers, c.owned(other, supers, 30*time.Second))
+		// An account placed on the dead node, now owned by another,
+		// with a call in progress: the node's return does not take it.
+		var moved *account
+		for _, a := range c.accs {
+			if placement.Pick(a.id, names) == n.name {
+				moved = a
+				break
+			}
+		}
+		var before callfloor.Ownership
+		if moved != nil {
+			id := fmt.Sprintf("held-%d-%d", moved.id, k)
+			c.must(admins[moved.id], "/api/v1/sim/offer", map[string]any{"extension_id": moved.held, "call_id": id,
+				"direction": "queue_in", "queue_id": moved.queue, "from": "+441632960997"})
+			c.must(admins[moved.id], "/api/v1/sim/answer", map[string]any{"extension_id": moved.held, "call_id": id})
+			before = c.ownership(moved.id) // the call is hung up at the end (hangUpAll)
+		}
 		n.start()
+		if moved != nil {
+			time.Sleep(3 * time.Second)
+			if after := c.ownership(moved.id); after != before {
+				t.Errorf("account %s was taken mid-call when %s came back: %+v, then %+v", moved.name, n.name, before, after)
+			}
+		}
 	}
 	time.Sleep(2 * time.Second)
 	dstop()
@@ -616,6 +688,22 @@ func TestKillEachNodeLosesNothing(t *testing.T) {
 	}
 	stop()
 	wg.Wait()
+
+	// With every call ended, each account goes to the node placement
+	// puts it on: the nodes that came back got their share again.
+	for _, a := range c.accs {
+		c.hangUpAll(a, admins[a.id], supers[a.id])
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for _, a := range c.accs {
+		want := placement.Pick(a.id, names)
+		for c.ownership(a.id).Node != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("account %s is still on %s once idle, not on %s", a.name, c.ownership(a.id).Node, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 
 	total, lost, timeouts := 0, 0, 0
 	for _, a := range c.accs {
@@ -646,6 +734,17 @@ func TestKillEachNodeLosesNothing(t *testing.T) {
 		for id, n := range ended {
 			if n > 1 || disposed[id] > 1 {
 				t.Errorf("account %s: call %s ended %d times with %d dispositions", a.name, id, n, disposed[id])
+			}
+		}
+		for _, id := range timers[a.id] {
+			var outcomes []string
+			for _, e := range j {
+				if e.Type == callfloor.EventDisposition && e.Disposition.CallID == id {
+					outcomes = append(outcomes, e.Disposition.Outcome)
+				}
+			}
+			if len(outcomes) != 1 || outcomes[0] != callfloor.NoAgentSubmission {
+				t.Errorf("account %s: the wrap-up of %s, due when its node died, ended with %q; want one timeout", a.name, id, outcomes)
 			}
 		}
 	}
@@ -702,6 +801,60 @@ func TestKillEachNodeLosesNothing(t *testing.T) {
 	}
 	t.Logf("failovers %v; %d acknowledged commands; %d journal events; %d calls ended node_lost; %d wrap-up timeouts; %d stream reconnections; owners now %v",
 		failovers, len(acks), total, lost, timeouts, reconnects, owners)
+}
+
+// must sends a command through any node until one carries it out (an
+// account whose owner just died answers not_owner for a few seconds).
+func (c *cluster) must(token, path string, body any) {
+	c.t.Helper()
+	b, _ := json.Marshal(body)
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequest("POST", c.anyNode(r).base()+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		var msg bytes.Buffer
+		if err == nil {
+			msg.ReadFrom(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("POST %s: %v %s", path, err, msg.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// ownership is the account's owner as the journal has it.
+func (c *cluster) ownership(accountID int64) callfloor.Ownership {
+	c.t.Helper()
+	o, err := c.store.AccountOwnership(context.Background(), accountID)
+	must(c.t, err)
+	return o
+}
+
+// hangUpAll ends every call the account's agents have.
+func (c *cluster) hangUpAll(a *account, admin, super string) {
+	c.t.Helper()
+	var fl struct {
+		Items []struct {
+			ExtensionID int64 `json:"extension_id"`
+			Lines       []struct {
+				Call struct{ ID string }
+			}
+		}
+	}
+	getJSON(c.t, c.nodes[0].base(), super, "/api/v1/floor/agents", &fl)
+	for _, ag := range fl.Items {
+		for _, l := range ag.Lines {
+			c.must(admin, "/api/v1/sim/hangup", map[string]any{"extension_id": ag.ExtensionID, "call_id": l.Call.ID, "reason": "remote"})
+		}
+	}
 }
 
 func getJSON(t *testing.T, base, token, path string, out any) {

@@ -131,6 +131,15 @@ func WithForwarded(ctx context.Context) context.Context {
 	return context.WithValue(ctx, forwardedKey{}, true)
 }
 
+type accountKey struct{}
+
+// Account is the account a forwarded request was sent for (the subject
+// it came on), on the owner's side.
+func Account(ctx context.Context) (int64, bool) {
+	id, ok := ctx.Value(accountKey{}).(int64)
+	return id, ok
+}
+
 // Router decides, for the API, whether a request for an account runs
 // here or on the account's owner.
 type Router struct {

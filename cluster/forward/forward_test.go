@@ -90,6 +90,7 @@ type seen struct {
 	Body                                       []byte
 	ContentLength                              int64
 	Forwarded, TLS                             bool
+	Account                                    int64
 }
 
 func echo(w http.ResponseWriter, r *http.Request) {
@@ -101,6 +102,7 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	s := seen{Method: r.Method, URI: r.RequestURI, Path: r.URL.Path, Query: r.URL.RawQuery, Host: r.Host,
 		RemoteAddr: r.RemoteAddr, Header: r.Header, Body: body, ContentLength: r.ContentLength,
 		Forwarded: Forwarded(r.Context()), TLS: r.TLS != nil}
+	s.Account, _ = Account(r.Context())
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Add("X-Answer", "one")
 	w.Header().Add("X-Answer", "two")
@@ -172,7 +174,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			if s.Method != tt.method || s.URI != tt.target || s.Host != "floor.example.com" ||
-				s.RemoteAddr != "203.0.113.9:4711" || !s.Forwarded || s.TLS != tt.tls {
+				s.RemoteAddr != "203.0.113.9:4711" || !s.Forwarded || s.TLS != tt.tls || s.Account != 7 {
 				t.Errorf("owner saw %+v", s)
 			}
 			if !bytes.Equal(s.Body, tt.body) || s.ContentLength != int64(len(tt.body)) {

@@ -158,7 +158,7 @@ func (s *Server) handle(accountID int64, m *nats.Msg) {
 	if m.Reply == "" {
 		return
 	}
-	ctx, cancel := context.WithCancel(WithForwarded(context.Background()))
+	ctx, cancel := context.WithCancel(context.WithValue(WithForwarded(context.Background()), accountKey{}, accountID))
 	defer cancel()
 	rw := &replyWriter{s: s, ctx: ctx, cancel: cancel, reply: m.Reply, header: http.Header{}}
 	q, err := decodeRequest(m.Data)

@@ -28,6 +28,7 @@ import (
 	"github.com/callfloor/callfloor/api"
 	"github.com/callfloor/callfloor/auth"
 	"github.com/callfloor/callfloor/bus"
+	"github.com/callfloor/callfloor/cluster/forward"
 	"github.com/callfloor/callfloor/dialer"
 	"github.com/callfloor/callfloor/dispatch"
 	"github.com/callfloor/callfloor/floor"
@@ -102,6 +103,8 @@ type Main struct {
 	metricsSrv *http.Server
 	// webrtc carries the media of browser phones.
 	webrtc *webrtc.Endpoint
+	// cluster is set on a node of a cluster (Config.NATS; cluster.go).
+	cluster *clusterNode
 }
 
 // NewMain returns a Main for cfg with the production clock and hasher.
@@ -124,8 +127,18 @@ func (m *Main) Open(ctx context.Context) error {
 	// for clients that reconnect; a client that falls 10,000 behind is
 	// dropped and resynchronises.
 	m.Hub = bus.NewHub(100000, 10000)
+	if m.Config.NATS != "" {
+		if err := m.connectCluster(ctx); err != nil {
+			m.Close()
+			return err
+		}
+	}
+	clustered := m.cluster != nil
 	m.journal = floor.NewGroupWriter(st)
 	m.Floor = floor.New(floor.FloorConfig{
+		// A cluster node runs only the accounts it owns; the calls of
+		// an account it takes over were carried by a node that is gone.
+		Owned: clustered, LostReason: lostReason(clustered),
 		Journal: m.journal, Snapshots: st,
 		Phones: func(acc, ext int64) floor.Phone {
 			if m.Registrar == nil {
@@ -138,13 +151,13 @@ func (m *Main) Open(ctx context.Context) error {
 		RequirePhone: !m.Config.Simulate, Clock: m.Clock, Logger: m.Logger, Publish: m.publish,
 		LoadConfig: floor.StoreConfig(st),
 	})
-	accounts, err := st.ListAccounts(ctx)
-	if err == nil {
-		ids := make([]int64, len(accounts))
-		for i, a := range accounts {
-			ids[i] = a.ID
+	// A single server runs every account; a cluster node's placer takes
+	// its share once it serves.
+	if !clustered {
+		var ids []int64
+		if ids, err = m.accountIDs(ctx); err == nil {
+			err = m.Floor.StartAll(ctx, ids)
 		}
-		err = m.Floor.StartAll(ctx, ids)
 	}
 	if err != nil {
 		m.Close()
@@ -178,10 +191,14 @@ func (m *Main) Open(ctx context.Context) error {
 		m.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	}
 	hooks := delivery.New(delivery.Config{Store: st, Clock: m.Clock, Logger: m.Logger,
-		AllowPrivate: m.Config.WebhookAllowPrivate, Timeout: m.Config.WebhookTimeout, Lease: m.Config.WebhookLease, Publish: m.Hub.PublishLive, Registry: registry})
+		AllowPrivate: m.Config.WebhookAllowPrivate, Timeout: m.Config.WebhookTimeout, Lease: m.Config.WebhookLease, Publish: m.publishLive, Registry: registry})
 	m.webhooks.Store(hooks)
+	var cluster api.Cluster
+	if clustered {
+		cluster = clusterAPI{router: &forward.Router{Client: m.cluster.client, Local: m.Floor.Runs}, client: m.cluster.client}
+	}
 	handler := api.New(api.Config{
-		Registry: registry, MetricsToken: m.Config.MetricsToken,
+		Cluster: cluster, Registry: registry, MetricsToken: m.Config.MetricsToken,
 		Store: st, Auth: authSvc, Hasher: m.Hasher, Clock: m.Clock, Logger: m.Logger,
 		SIPRealm: m.Config.SIPRealm, Version: buildVersion(), SecureCookies: m.Config.SecureCookies,
 		Floor: m.Floor, Hub: m.Hub, Simulate: m.Config.Simulate, Phones: m.Registrar,
@@ -219,7 +236,31 @@ func (m *Main) Open(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
+	if clustered {
+		if err := m.startCluster(ctx, handler); err != nil {
+			m.Close()
+			return err
+		}
+	}
 	return nil
+}
+
+// lostReason is the end reason of the calls an engine finds at its start
+// that no telephony plane here carries.
+func lostReason(clustered bool) string {
+	if clustered {
+		return "node_lost"
+	}
+	return "lost"
+}
+
+// owns is nil on a single server, which runs every account; a cluster
+// node's tells the accounts whose floor runs here.
+func (m *Main) owns() func(int64) bool {
+	if m.cluster == nil {
+		return nil
+	}
+	return m.Floor.Runs
 }
 
 // openSIP starts the registrar on UDP and TCP at the same address, and
@@ -331,7 +372,7 @@ func (m *Main) openCalls() error {
 		Extension: func(ctx context.Context, accountID, id int64) (*callfloor.Extension, error) {
 			return m.view.FindExtensionByID(callfloor.SystemContext(ctx, accountID), id)
 		},
-		Journal: m.Store, Publish: m.Hub.PublishLive, Clock: m.Clock, Logger: m.Logger,
+		Journal: m.Store, Publish: m.publishLive, Clock: m.Clock, Logger: m.Logger,
 	})
 	m.acd.Store(acd)
 	if err := m.openWebRTC(ip.Unmap()); err != nil {
@@ -370,7 +411,7 @@ func (m *Main) openCalls() error {
 	// carriers' addresses the registrar trusts.
 	tc, err := trunk.New(trunk.Config{Trunks: m.Store, Contact: sip.Uri{Scheme: "sip", Host: addr.IP.String(), Port: addr.Port},
 		UserAgent: m.Registrar.UserAgent(), SendFrom: addr.String(), Clock: m.Clock, Logger: m.Logger,
-		PollInterval: 30 * time.Second, Sources: &m.carriers})
+		PollInterval: 30 * time.Second, Sources: &m.carriers, Owns: m.owns()})
 	if err != nil {
 		return fmt.Errorf("sip trunks: %w", err)
 	}
@@ -386,7 +427,7 @@ func (m *Main) startDialer() {
 	if !m.Config.Simulate && m.calls != nil {
 		phones = m.calls
 	}
-	m.dialer = dialer.New(dialer.Config{Store: m.Store, Floor: m.Floor, Phones: phones, Journal: m.Store, Clock: m.Clock, Logger: m.Logger})
+	m.dialer = dialer.New(dialer.Config{Store: m.Store, Floor: m.Floor, Phones: phones, Journal: m.Store, Clock: m.Clock, Logger: m.Logger, Owns: m.owns()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -405,11 +446,23 @@ func (m *Main) startDialer() {
 // events are journaled already; nothing here waits for a webhook).
 func (m *Main) publish(evs []callfloor.Event) {
 	m.Hub.Publish(evs)
+	if c := m.cluster; c != nil {
+		c.pub.Publish(evs) // to the other nodes' hubs
+	}
 	if w := m.webhooks.Load(); w != nil {
 		w.Notify(evs)
 	}
 	if d := m.acd.Load(); d != nil {
 		d.OnFloorEvents(evs)
+	}
+}
+
+// publishLive sends live figures (queue.stats, webhook notices) to the
+// realtime hub, and on a cluster node to the other nodes' hubs too.
+func (m *Main) publishLive(evs []callfloor.Event) {
+	m.Hub.PublishLive(evs)
+	if c := m.cluster; c != nil {
+		c.pub.PublishLive(evs)
 	}
 }
 
@@ -569,6 +622,11 @@ func (m *Main) Close() error {
 	}
 	if m.webrtc != nil {
 		m.webrtc.Close()
+	}
+	// The calls have ended (journaled while the node still owned their
+	// accounts); the accounts go to the other nodes now.
+	if m.cluster != nil {
+		m.cluster.close(m)
 	}
 	if m.stopWatch != nil {
 		m.stopWatch()
