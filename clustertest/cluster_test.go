@@ -109,6 +109,9 @@ type cluster struct {
 	nodes []*node
 	store *sqlstore.Store
 	accs  []*account
+	// adminArgs are the settings an admin command needs to reach the
+	// cluster.
+	adminArgs []string
 }
 
 // account is one seeded account: its id, its agents' extensions, its
@@ -170,6 +173,7 @@ func startCluster(t *testing.T) *cluster {
 	if err := os.WriteFile(key, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	c.adminArgs = []string{"--database", dbURL, "--nats", natsURL, "--cluster", name, "--cluster-ttl", ttl.String(), "--log-level", "warn"}
 	for i := 1; i <= 3; i++ {
 		logf, err := os.Create(filepath.Join(dir, fmt.Sprintf("node%d.log", i)))
 		if err != nil {
@@ -448,7 +452,7 @@ func (w *watcher) run(ctx context.Context) {
 		}
 		conn.SetReadLimit(16 << 20)
 		resumed := after >= 0
-		for {
+		for got := 0; ; got++ {
 			_, data, err := conn.Read(ctx)
 			if err != nil {
 				break
@@ -473,7 +477,7 @@ func (w *watcher) run(ctx context.Context) {
 				w.last = m.Seq
 			case "event":
 				if m.Seq != w.last+1 {
-					w.problems = append(w.problems, fmt.Sprintf("event %d after %d", m.Seq, w.last))
+					w.problems = append(w.problems, fmt.Sprintf("event %d after %d, message %d on %s (reconnection %d)", m.Seq, w.last, got, n.name, w.reconnects))
 				}
 				w.seqs = append(w.seqs, m.Seq)
 				w.last = m.Seq
@@ -795,12 +799,52 @@ func TestKillEachNodeLosesNothing(t *testing.T) {
 		must(t, err)
 		owners[o.Node]++
 	}
+	// An operator drains a node for maintenance: it ends with no account,
+	// the others have them all, and it takes its share again after.
+	drained := c.nodes[1]
+	out := c.admin("drain", drained.name, "--wait", "30s")
+	if !strings.Contains(out, "owns no account") {
+		t.Fatalf("drain: %s", out)
+	}
+	for _, a := range c.accs {
+		if o := c.ownership(a.id); o.Node == drained.name {
+			t.Fatalf("account %s is still on the drained %s", a.name, o.Node)
+		}
+	}
+	if out := c.admin("cluster-status"); !strings.Contains(out, drained.name) || !strings.Contains(out, "true") {
+		t.Fatalf("cluster-status while %s drains:\n%s", drained.name, out)
+	}
+	c.admin("undrain", drained.name)
+	deadline = time.Now().Add(20 * time.Second)
+	for back := false; !back; {
+		for _, a := range c.accs {
+			back = back || c.ownership(a.id).Node == drained.name
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s took no account back after undrain", drained.name)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
 	reconnects := 0
 	for _, w := range watchers {
 		reconnects += w.reconnects
 	}
 	t.Logf("failovers %v; %d acknowledged commands; %d journal events; %d calls ended node_lost; %d wrap-up timeouts; %d stream reconnections; owners now %v",
 		failovers, len(acks), total, lost, timeouts, reconnects, owners)
+}
+
+// admin runs a callfloor admin command against the cluster and returns
+// its output; it must succeed.
+func (c *cluster) admin(args ...string) string {
+	c.t.Helper()
+	n := c.nodes[0]
+	cmd := exec.Command(n.bin, append(append([]string{"admin"}, args...), c.adminArgs...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		c.t.Fatalf("callfloor admin %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }
 
 // must sends a command through any node until one carries it out (an

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/password"
@@ -26,9 +27,14 @@ Commands:
   list-accounts
   create-user     --account N --username U --role R [--name NAME] [--extension NUM] [--password-stdin]
   reset-password  --account N --username U [--password-stdin]
+  drain NODE      [--wait D]   a cluster node gives its accounts to the others
+                               (each once it has no call); --wait waits up to D
+  undrain NODE                 the node takes its share of accounts again
+  cluster-status               the live nodes, who drains, who owns how many
 
 Every command also takes the store settings of "callfloor serve" (--config,
---data, --database). Without --password-stdin a random password is made and
+--data, --database); the cluster commands also its --nats, --cluster and
+--cluster-ttl. Without --password-stdin a random password is made and
 printed once. Licence kinds: none, agent_extensions, queue_agent_analytics.
 `
 
@@ -42,6 +48,12 @@ type adminCmd struct {
 	name, timeZone, licenceKind, account, username, role, fullName, extension string
 	licences                                                                  int
 	passwordStdin                                                             bool
+
+	// node is the cluster commands' NODE; cfg their settings; wait how
+	// long drain waits for the node to own nothing.
+	node string
+	cfg  Config
+	wait time.Duration
 }
 
 func runAdmin(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -54,6 +66,9 @@ func runAdmin(ctx context.Context, args []string, env func(string) string, stdin
 	}
 	c := &adminCmd{ctx: ctx, stdin: stdin, stdout: stdout, hasher: password.New(password.Default)}
 	sub := args[0]
+	if (sub == "drain" || sub == "undrain") && len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+		c.node, args = args[1], append([]string{sub}, args[2:]...)
+	}
 	do, flags := c.command(sub)
 	if do == nil {
 		fmt.Fprintf(stderr, "callfloor admin: unknown command %q\n\n%s", sub, adminUsage)
@@ -63,6 +78,7 @@ func runAdmin(ctx context.Context, args []string, env func(string) string, stdin
 	if err != nil {
 		return err
 	}
+	c.cfg = cfg
 	logger := cfg.Logger(os.Stderr)
 	st, err := openStore(ctx, cfg, sqlstore.Options{Clock: callfloor.SystemClock{}, Logger: logger})
 	if err != nil {
@@ -113,6 +129,14 @@ func (c *adminCmd) command(sub string) (func() error, func(*flag.FlagSet)) {
 			fs.StringVar(&c.extension, "extension", "", "extension number the user is bound to (required for agents)")
 			pwFlag(fs)
 		}
+	case "drain":
+		return c.drain, func(fs *flag.FlagSet) {
+			fs.DurationVar(&c.wait, "wait", 0, "wait up to this long for the node to own no account, e.g. 10m; 0: do not wait")
+		}
+	case "undrain":
+		return c.undrain, nil
+	case "cluster-status":
+		return c.clusterStatus, nil
 	case "reset-password":
 		return c.resetPassword, func(fs *flag.FlagSet) {
 			accountFlag(fs)

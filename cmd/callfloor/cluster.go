@@ -162,7 +162,9 @@ func (c clusterAPI) AgentViews(ctx context.Context, accountID int64, only []int6
 		return 0, nil, err
 	}
 	if w.status != http.StatusOK {
-		var e struct{ Error struct{ Code, Message string } }
+		var e struct {
+			Error struct{ Code, Message string }
+		}
 		if json.Unmarshal(w.body.Bytes(), &e) == nil && e.Error.Code != "" {
 			return 0, nil, callfloor.Errorf(e.Error.Code, "%s", e.Error.Message)
 		}
