@@ -169,13 +169,17 @@ func startCluster(t *testing.T) *cluster {
 	}
 	dir := t.TempDir()
 	bin := build(t, dir)
+	logs := dir
+	if d := os.Getenv("CALLFLOOR_CLUSTER_LOGS"); d != "" {
+		logs = d // kept after the test, to read
+	}
 	key := filepath.Join(dir, "secret.key")
 	if err := os.WriteFile(key, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c.adminArgs = []string{"--database", dbURL, "--nats", natsURL, "--cluster", name, "--cluster-ttl", ttl.String(), "--log-level", "warn"}
 	for i := 1; i <= 3; i++ {
-		logf, err := os.Create(filepath.Join(dir, fmt.Sprintf("node%d.log", i)))
+		logf, err := os.Create(filepath.Join(logs, fmt.Sprintf("node%d.log", i)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -678,13 +682,14 @@ func TestKillEachNodeLosesNothing(t *testing.T) {
 	dstop()
 	dwg.Wait()
 
-	// The streams catch up with the journals.
+	// The wrap-ups of the last calls time out (5 s), then nothing more
+	// happens: the streams catch up with the journals.
+	time.Sleep(6 * time.Second)
 	lasts := map[int64]int64{}
 	for _, a := range c.accs {
-		j := c.journal(a.id)
-		lasts[a.id] = int64(len(j))
+		lasts[a.id] = int64(len(c.journal(a.id)))
 	}
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for _, w := range watchers {
 		for w.lastSeq() < lasts[w.acc.id] && time.Now().Before(deadline) {
 			time.Sleep(50 * time.Millisecond)
@@ -826,10 +831,41 @@ func TestKillEachNodeLosesNothing(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	// A node stopped cleanly hands its accounts over at once (it releases
+	// their leases) and deletes its row.
+	stopped := c.nodes[2]
+	var mine []*account
+	for _, a := range c.accs {
+		if c.ownership(a.id).Node == stopped.name {
+			mine = append(mine, a)
+		}
+	}
+	stopped.up.Store(false)
+	start := time.Now()
+	stopped.cmd.Process.Signal(syscall.SIGTERM)
+	if err := stopped.cmd.Wait(); err != nil {
+		t.Errorf("%s stopped with %v", stopped.name, err)
+	}
+	c.owned(c.nodes[0], supers, 30*time.Second)
+	handover := time.Since(start)
+	for _, a := range mine {
+		if o := c.ownership(a.id); o.Node == stopped.name {
+			t.Errorf("account %s is still %s's after it stopped", a.name, stopped.name)
+		}
+	}
+	rows, err := c.store.ClusterNodes(context.Background())
+	must(t, err)
+	for _, r := range rows {
+		if r.Name == stopped.name {
+			t.Errorf("%s's row is still in cluster_nodes after it stopped", stopped.name)
+		}
+	}
+
 	reconnects := 0
 	for _, w := range watchers {
 		reconnects += w.reconnects
 	}
+	t.Logf("clean stop handed %d accounts over in %v", len(mine), handover)
 	t.Logf("failovers %v; %d acknowledged commands; %d journal events; %d calls ended node_lost; %d wrap-up timeouts; %d stream reconnections; owners now %v",
 		failovers, len(acks), total, lost, timeouts, reconnects, owners)
 }

@@ -143,8 +143,28 @@ func (c clusterAPI) Route(w http.ResponseWriter, r *http.Request, accountID int6
 }
 
 // AgentViews asks the account's owner for its agents' views, through
-// the forwarder, at the owner's internal viewsPath.
+// the forwarder, at the owner's internal viewsPath. A read changes
+// nothing, so one the owner does not answer within viewsTimeout (it may
+// have died with the request) is sent again, to the next owner.
 func (c clusterAPI) AgentViews(ctx context.Context, accountID int64, only []int64) (int64, []api.AgentView, error) {
+	for try := 1; ; try++ {
+		tctx, cancel := context.WithTimeout(ctx, viewsTimeout)
+		seq, views, err := c.agentViews(tctx, accountID, only)
+		cancel()
+		if callfloor.ErrorCode(err) != callfloor.ErrOwnerTimeout || ctx.Err() != nil || try == viewsTries {
+			return seq, views, err
+		}
+	}
+}
+
+// viewsTimeout bounds one request for the agents' views (the owner
+// answers it from memory); viewsTries of them are made.
+const (
+	viewsTimeout = 2 * time.Second
+	viewsTries   = 6
+)
+
+func (c clusterAPI) agentViews(ctx context.Context, accountID int64, only []int64) (int64, []api.AgentView, error) {
 	q := url.Values{}
 	if only != nil {
 		ids := make([]string, len(only))
@@ -325,6 +345,38 @@ func (m *Main) keepNode(ctx context.Context, n placement.Node) {
 		}
 	}
 }
+
+// catchUp puts in the hub, before an engine's first events on this node,
+// those of the account's previous owner the event stream has not
+// brought yet: the hub keeps an account's events without a hole, and
+// would otherwise skip them when they come (they are older than its
+// last). It reads the journal, on the engine's goroutine, only right
+// after the node took the account over, and at most catchUpMax events.
+func (c *clusterNode) catchUp(m *Main, evs []callfloor.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	account, first := evs[0].AccountID, evs[0].Seq
+	last := m.Hub.Last(account)
+	if last == 0 || first <= last+1 {
+		return // the hub starts the account here, or has no hole
+	}
+	if first-1-last > catchUpMax {
+		c.log.Warn("the hub is too far behind the account to fill it in: streams that resume from before start again", "account", account, "hub", last, "engine", first-1)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	missing, err := fanout.Backfill(ctx, m.Store, account, last, first-1)
+	if err != nil {
+		c.log.Warn("the previous owner's last events were not read for the hub", "account", account, "after", last, "upto", first-1, "err", err)
+		return
+	}
+	m.Hub.Publish(missing)
+}
+
+// catchUpMax bounds what catchUp reads.
+const catchUpMax = 10000
 
 // accountIDs lists every account of the cluster.
 func (m *Main) accountIDs(ctx context.Context) ([]int64, error) {

@@ -445,6 +445,9 @@ func (m *Main) startDialer() {
 // of agents becoming free and wakes the account's webhook workers (the
 // events are journaled already; nothing here waits for a webhook).
 func (m *Main) publish(evs []callfloor.Event) {
+	if c := m.cluster; c != nil {
+		c.catchUp(m, evs)
+	}
 	m.Hub.Publish(evs)
 	if c := m.cluster; c != nil {
 		c.pub.Publish(evs) // to the other nodes' hubs
