@@ -51,9 +51,13 @@ type clusterNode struct {
 	member   *placement.Member
 	placer   *placement.Placer
 	serve    *forward.Server
-	client   *forward.Client
-	pub      *fanout.Publisher
-	recv     *fanout.Receiver
+	// client forwards requests; floor the floor's commands, which an
+	// owner answers in milliseconds, so one it received but did not
+	// answer within floorTimeout is given up sooner (it died with it).
+	client *forward.Client
+	floor  *forward.Client
+	pub    *fanout.Publisher
+	recv   *fanout.Receiver
 
 	stop func()
 }
@@ -129,16 +133,29 @@ func (m *Main) connectCluster(ctx context.Context) error {
 		return fmt.Errorf("cluster events: %w", err)
 	}
 	c.client = forward.NewClient(c.nc, forward.Config{Prefix: prefix, Clock: m.Clock, Logger: c.log})
+	c.floor = forward.NewClient(c.nc, forward.Config{Prefix: prefix, Clock: m.Clock, Logger: c.log, Timeout: floorTimeout})
 	return nil
 }
 
+// floorTimeout bounds the wait for the owner's answer to a floor command
+// (forward.Config.Timeout; 30 s for the other requests, such as reports).
+const floorTimeout = 5 * time.Second
+
 // clusterAPI is the API's way to the other nodes (api.Cluster).
 type clusterAPI struct {
-	router *forward.Router
-	client *forward.Client
+	router, floor *forward.Router
+	client        *forward.Client
+}
+
+func newClusterAPI(c *clusterNode, local func(int64) bool) clusterAPI {
+	return clusterAPI{router: &forward.Router{Client: c.client, Local: local},
+		floor: &forward.Router{Client: c.floor, Local: local}, client: c.floor}
 }
 
 func (c clusterAPI) Route(w http.ResponseWriter, r *http.Request, accountID int64) bool {
+	if strings.HasPrefix(r.URL.Path, "/api/v1/floor/") || strings.HasPrefix(r.URL.Path, "/api/v1/sim/") {
+		return c.floor.Route(w, r, accountID)
+	}
 	return c.router.Route(w, r, accountID)
 }
 

@@ -28,7 +28,6 @@ import (
 	"github.com/callfloor/callfloor/api"
 	"github.com/callfloor/callfloor/auth"
 	"github.com/callfloor/callfloor/bus"
-	"github.com/callfloor/callfloor/cluster/forward"
 	"github.com/callfloor/callfloor/dialer"
 	"github.com/callfloor/callfloor/dispatch"
 	"github.com/callfloor/callfloor/floor"
@@ -195,7 +194,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.webhooks.Store(hooks)
 	var cluster api.Cluster
 	if clustered {
-		cluster = clusterAPI{router: &forward.Router{Client: m.cluster.client, Local: m.Floor.Runs}, client: m.cluster.client}
+		cluster = newClusterAPI(m.cluster, m.Floor.Runs)
 	}
 	handler := api.New(api.Config{
 		Cluster: cluster, Registry: registry, MetricsToken: m.Config.MetricsToken,
