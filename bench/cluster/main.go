@@ -120,6 +120,9 @@ func (b *bench) run(ctx context.Context) error {
 	fmt.Printf("# %d accounts of %d agents, %d workers, %s a throughput phase (after %s of warm-up), %d commands a latency series, %d kills, cluster-ttl %s\n",
 		o.accounts, o.agents, o.workers, o.duration, o.warm, o.commands, o.kills, o.ttl)
 	fmt.Printf("# three callfloor serve processes on loopback (cluster %s), PostgreSQL (a schema of its own), NATS and this load generator share one machine\n", b.cluster)
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Printf("# load average at the start (other work on the machine shows here): %s\n", strings.Join(strings.Fields(string(la))[:3], " "))
+	}
 	fmt.Printf("cores: %d\n", runtime.NumCPU())
 
 	t0 := time.Now()
