@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -22,6 +23,7 @@ type loadResult struct {
 	elapsed  time.Duration
 	lat      []time.Duration // of the changes
 	busy     float64         // the machine's CPU busy share during the window
+	use      string          // who used the CPU during the window (cpuUse.since)
 }
 
 func (r loadResult) rate() float64 { return float64(r.changes) / r.elapsed.Seconds() }
@@ -74,11 +76,11 @@ func (b *bench) load(ctx context.Context, route func(*account) string, warm, d t
 		}()
 	}
 	time.Sleep(time.Until(from))
-	cpu0 := readCPU()
+	use0 := b.readUse()
 	time.Sleep(time.Until(to))
-	cpu1 := readCPU()
+	use1 := b.readUse()
 	wg.Wait()
-	res := loadResult{failures: map[string]int{}, elapsed: to.Sub(from), busy: cpu1.busySince(cpu0)}
+	res := loadResult{failures: map[string]int{}, elapsed: to.Sub(from), busy: use1.all.busySince(use0.all), use: use1.since(use0)}
 	for _, t := range tallies {
 		res.changes += t.changes
 		res.noops += t.noops
@@ -94,6 +96,7 @@ func (b *bench) load(ctx context.Context, route func(*account) string, warm, d t
 func (r loadResult) describe(label string) {
 	fmt.Printf("# %s: %d changes in %s, closed-loop latency p50 %.2f ms, p99 %.2f ms; %d answered without a change; failures: %s; machine CPU %.0f%% busy\n",
 		label, r.changes, r.elapsed.Round(time.Millisecond), ms(pct(r.lat, 0.50)), ms(pct(r.lat, 0.99)), r.noops, failures(r.failures), 100*r.busy)
+	fmt.Printf("# %s, CPU in cores: %s\n", label, r.use)
 }
 
 // latency sends n commands one at a time, each to a node that does not
@@ -178,4 +181,65 @@ func (c cpuTimes) busySince(before cpuTimes) float64 {
 		return 0
 	}
 	return 1 - float64(c.idle-before.idle)/float64(c.total-before.total)
+}
+
+// procTicks is a process's CPU time (user and system) in clock ticks, 0
+// when it cannot be read.
+func procTicks(pid int) uint64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	// The fields after the command name in parentheses; the state is
+	// the first, utime the 12th and stime the 13th.
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseUint(f[11], 10, 64)
+	st, _ := strconv.ParseUint(f[12], 10, 64)
+	return u + st
+}
+
+// clockTicks is Linux's USER_HZ, the unit of /proc's CPU times.
+const clockTicks = 100
+
+// cpuUse is the CPU the nodes that are up, this process and the whole
+// machine used between two readings.
+type cpuUse struct {
+	at    time.Time
+	nodes map[string]uint64
+	self  uint64
+	all   cpuTimes
+}
+
+func (b *bench) readUse() cpuUse {
+	u := cpuUse{at: time.Now(), nodes: map[string]uint64{}, self: procTicks(os.Getpid()), all: readCPU()}
+	for _, n := range b.nodes {
+		if n.up {
+			u.nodes[n.name] = procTicks(n.cmd.Process.Pid)
+		}
+	}
+	return u
+}
+
+// since describes the use from before to u in cores: each node's, this
+// load generator's, and the rest of the machine's (PostgreSQL, NATS and
+// whatever else runs there).
+func (u cpuUse) since(before cpuUse) string {
+	secs := u.at.Sub(before.at).Seconds()
+	cores := func(t uint64) float64 { return float64(t) / clockTicks / secs }
+	var parts []string
+	var nodes uint64
+	for _, name := range slices.Sorted(maps.Keys(u.nodes)) {
+		t := u.nodes[name] - before.nodes[name]
+		nodes += t
+		parts = append(parts, fmt.Sprintf("%s %.2f", name, cores(t)))
+	}
+	self := u.self - before.self
+	total := (u.all.total - before.all.total) - (u.all.idle - before.all.idle)
+	// /proc/stat counts every CPU: its ticks over the seconds are cores.
+	rest := cores(total) - cores(nodes) - cores(self)
+	return fmt.Sprintf("%s, this load generator %.2f, the rest (PostgreSQL, NATS, anything else) %.2f cores", strings.Join(parts, ", "), cores(self), max(rest, 0))
 }

@@ -155,6 +155,7 @@ func (b *bench) run(ctx context.Context) error {
 	if err := b.loginAll(ctx, first); err != nil {
 		return err
 	}
+	b.idle(ctx, "one node")
 	one := b.load(ctx, func(*account) string { return first.base() }, o.warm, o.duration)
 	one.describe("one node")
 	fmt.Printf("cluster_changes_per_second_1: %.0f changes/s\n", one.rate())
@@ -170,6 +171,7 @@ func (b *bench) run(ctx context.Context) error {
 		return err
 	}
 	fmt.Printf("# the accounts spread over three nodes %.1f s after the second and third started: %s\n", time.Since(t0).Seconds(), b.spread())
+	b.idle(ctx, "three nodes")
 	three := b.load(ctx, func(a *account) string { return b.node(b.placed(a)).base() }, o.warm, o.duration)
 	three.describe("three nodes, each command to its account's owner")
 	fmt.Printf("cluster_changes_per_second_3: %.0f changes/s\n", three.rate())
@@ -204,6 +206,20 @@ func (b *bench) run(ctx context.Context) error {
 		return b.failovers(ctx)
 	}
 	return nil
+}
+
+// idleFor is how long the cluster is watched idle before a load phase.
+const idleFor = 3 * time.Second
+
+// idle prints the CPU the cluster uses with no load: what its nodes do
+// in the background (placement rounds, lease renewals, heartbeats).
+func (b *bench) idle(ctx context.Context, label string) {
+	u0 := b.readUse()
+	select {
+	case <-ctx.Done():
+	case <-time.After(idleFor):
+	}
+	fmt.Printf("# %s idle for %s before the load, CPU in cores: %s\n", label, idleFor, b.readUse().since(u0))
 }
 
 // placed is the node placement gives the account with all three up.
