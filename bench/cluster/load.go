@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -30,8 +31,10 @@ func (r loadResult) rate() float64 { return float64(r.changes) / r.elapsed.Secon
 
 // load drives pause/unpause from workers, each looping over random agents
 // of random accounts, every command sent to the node route names for its
-// account. Nothing is counted during warm; then for d.
-func (b *bench) load(ctx context.Context, route func(*account) string, warm, d time.Duration) loadResult {
+// account. Nothing is counted during warm; then for d. With -profile,
+// each node's CPU profile of the measured window is written as
+// <phase>-<node>.pprof.
+func (b *bench) load(ctx context.Context, phase string, route func(*account) string, warm, d time.Duration) loadResult {
 	start := time.Now()
 	from, to := start.Add(warm), start.Add(warm+d)
 	type workerTally struct {
@@ -76,6 +79,21 @@ func (b *bench) load(ctx context.Context, route func(*account) string, warm, d t
 		}()
 	}
 	time.Sleep(time.Until(from))
+	if b.opt.profile != "" {
+		for _, n := range b.nodes {
+			if !n.up {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				file := filepath.Join(b.opt.profile, phase+"-"+n.name+".pprof")
+				if err := n.profile(ctx, file, d); err != nil {
+					fmt.Fprintf(os.Stderr, "bench-cluster: %v\n", err)
+				}
+			}()
+		}
+	}
 	use0 := b.readUse()
 	time.Sleep(time.Until(to))
 	use1 := b.readUse()

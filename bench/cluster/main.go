@@ -49,6 +49,7 @@ type options struct {
 	postgres string
 	nats     string
 	keep     bool
+	profile  string
 }
 
 func main() {
@@ -64,6 +65,7 @@ func main() {
 	flag.StringVar(&o.postgres, "postgres", os.Getenv("CALLFLOOR_TEST_POSTGRES"), "PostgreSQL URL; the bench makes a schema of its own there and drops it")
 	flag.StringVar(&o.nats, "nats", os.Getenv("CALLFLOOR_TEST_NATS"), "NATS URL, JetStream on; the bench's streams and buckets are deleted at the end")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working directory (the nodes' logs)")
+	flag.StringVar(&o.profile, "profile", "", "write each node's CPU profile of each throughput phase into this directory")
 	flag.Parse()
 	if o.postgres == "" {
 		o.postgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -134,7 +136,7 @@ func (b *bench) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if b.nodes, err = newNodes(b.dir, bin, dbURL, o.nats, b.cluster, o.ttl, 3); err != nil {
+	if b.nodes, err = newNodes(b.dir, bin, dbURL, o.nats, b.cluster, o.ttl, 3, o.profile != ""); err != nil {
 		return err
 	}
 	for _, n := range b.nodes {
@@ -156,7 +158,7 @@ func (b *bench) run(ctx context.Context) error {
 		return err
 	}
 	b.idle(ctx, "one node")
-	one := b.load(ctx, func(*account) string { return first.base() }, o.warm, o.duration)
+	one := b.load(ctx, "one", func(*account) string { return first.base() }, o.warm, o.duration)
 	one.describe("one node")
 	fmt.Printf("cluster_changes_per_second_1: %.0f changes/s\n", one.rate())
 
@@ -172,7 +174,7 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	fmt.Printf("# the accounts spread over three nodes %.1f s after the second and third started: %s\n", time.Since(t0).Seconds(), b.spread())
 	b.idle(ctx, "three nodes")
-	three := b.load(ctx, func(a *account) string { return b.node(b.placed(a)).base() }, o.warm, o.duration)
+	three := b.load(ctx, "three", func(a *account) string { return b.node(b.placed(a)).base() }, o.warm, o.duration)
 	three.describe("three nodes, each command to its account's owner")
 	fmt.Printf("cluster_changes_per_second_3: %.0f changes/s\n", three.rate())
 	scaling := 0.0

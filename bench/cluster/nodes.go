@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +28,9 @@ type node struct {
 	// exited is closed once the process has ended and is reaped.
 	exited chan struct{}
 	up     bool
+	// metrics is the metrics listener's host:port, which serves Go's
+	// profiles (-profile); empty when none.
+	metrics string
 }
 
 func (n *node) base() string { return "http://" + n.addr }
@@ -109,7 +113,7 @@ func freeAddr() (string, error) {
 // newNodes makes the three nodes' settings (not started): their data
 // directories and logs in dir, a shared secret key, the cluster's
 // PostgreSQL schema and NATS.
-func newNodes(dir, bin, dbURL, natsURL, cluster string, ttl time.Duration, count int) ([]*node, error) {
+func newNodes(dir, bin, dbURL, natsURL, cluster string, ttl time.Duration, count int, metrics bool) ([]*node, error) {
 	key := filepath.Join(dir, "secret.key")
 	if err := os.WriteFile(key, []byte(strings.Repeat("cd", 32)+"\n"), 0o600); err != nil {
 		return nil, err
@@ -120,11 +124,18 @@ func newNodes(dir, bin, dbURL, natsURL, cluster string, ttl time.Duration, count
 		if err != nil {
 			return nil, err
 		}
-		nodes = append(nodes, &node{name: fmt.Sprintf("node%d", i), addr: addr, bin: bin,
+		n := &node{name: fmt.Sprintf("node%d", i), addr: addr, bin: bin,
 			log: filepath.Join(dir, fmt.Sprintf("node%d.log", i)),
 			args: []string{"--data", filepath.Join(dir, fmt.Sprintf("data%d", i)), "--database", dbURL,
 				"--secret-key-file", key, "--nats", natsURL, "--cluster", cluster, "--cluster-ttl", ttl.String(),
-				"--sip", "127.0.0.1:0", "--simulate", "--log-level", "warn"}})
+				"--sip", "127.0.0.1:0", "--simulate", "--log-level", "warn"}}
+		if metrics {
+			if n.metrics, err = freeAddr(); err != nil {
+				return nil, err
+			}
+			n.args = append(n.args, "--metrics-listen", n.metrics)
+		}
+		nodes = append(nodes, n)
 	}
 	return nodes, nil
 }
@@ -159,4 +170,30 @@ func dropNATS(url, cluster string) error {
 		}
 	}
 	return nil
+}
+
+// profile writes the node's CPU profile over the next d into file.
+func (n *node) profile(ctx context.Context, file string, d time.Duration) error {
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", n.metrics, max(1, int(d.Seconds())))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile of %s: status %d", n.name, resp.StatusCode)
+	}
+	out, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, resp.Body); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
