@@ -12,7 +12,7 @@ export CALLFLOOR_TEST_POSTGRES
 CALLFLOOR_TEST_NATS ?= nats://127.0.0.1:4222
 export CALLFLOOR_TEST_NATS
 
-.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip bench-webrtc bench-relay bench-dialer bench-stream bench-webhooks bench-boards bench-reports clean
+.PHONY: all setup setup-run build run test vet lint fmt-check ui ui-dev unit bench-engine bench-acd bench-sip bench-webrtc bench-relay bench-dialer bench-stream bench-webhooks bench-boards bench-reports bench-cluster clean
 
 all: build
 
@@ -130,6 +130,14 @@ bench-reports: setup-run
 	$(GO) run ./bench/reports
 	@if [ -n "$$CALLFLOOR_BENCH_POSTGRES" ]; then \
 		$(GO) run ./bench/reports -database "$$CALLFLOOR_BENCH_POSTGRES"; fi
+
+# The cluster mode: three callfloor serve processes on loopback sharing
+# PostgreSQL and NATS (CALLFLOOR_TEST_POSTGRES, CALLFLOOR_TEST_NATS), 300
+# accounts; the floor changes a second on one node and on three, a
+# forwarded command's latency against a direct one, and how long a node
+# killed with SIGKILL takes to have its accounts served again (5 kills).
+bench-cluster: setup-run
+	$(GO) run ./bench/cluster
 
 clean:
 	rm -rf bin
