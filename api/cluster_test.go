@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -22,9 +24,12 @@ type testCluster struct {
 	owner  *Server
 }
 
-func (c testCluster) Route(w http.ResponseWriter, r *http.Request, accountID int64) bool {
-	return c.router.Route(w, r, accountID)
+func (c testCluster) Route(w http.ResponseWriter, r *http.Request, a callfloor.Actor) bool {
+	forward.Vouch(r, a)
+	return c.router.Route(w, r, a.AccountID)
 }
+
+func (c testCluster) Vouched(r *http.Request) (callfloor.Actor, bool) { return forward.Vouched(r) }
 
 func (c testCluster) AgentViews(ctx context.Context, accountID int64, only []int64) (int64, []AgentView, error) {
 	return c.owner.AgentViews(ctx, accountID, only)
@@ -134,5 +139,47 @@ func TestClusterOwnerMissingOrSilent(t *testing.T) {
 	w = local.call("POST", "/api/v1/floor/me/login", tn.agentTok, nil)
 	if code := decode[errorBody](t, w).Error.Code; w.Code != http.StatusServiceUnavailable || code != callfloor.ErrFenced {
 		t.Fatalf("a fenced floor: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestClusterOwnerBelievesOnlyForwardedVouching: the owner takes the
+// forwarding node's word for whom a request is from only when it came
+// over NATS for that account; a client that sends the header itself is
+// authenticated as usual.
+func TestClusterOwnerBelievesOnlyForwardedVouching(t *testing.T) {
+	owner := newHarness(t, func(c *Config) {
+		c.Cluster = testCluster{router: &forward.Router{Local: func(int64) bool { return true }}}
+	})
+	tn := owner.seed("vouch")
+	prefix := "apitest" + pgtest.Suffix()
+	srv := forward.NewServer(natstest.Conn(t, "owner"), owner.srv, nil, forward.Config{Prefix: prefix})
+	t.Cleanup(func() { srv.Close(context.Background()) })
+	must(t, srv.Serve(tn.acc.ID))
+	client := forward.NewClient(natstest.Conn(t, "front"), forward.Config{Prefix: prefix, RetryFor: time.Second})
+
+	vouch := fmt.Sprintf("%d;%d;agent;0", tn.acc.ID, tn.agent.ID)
+	// A client's own header on the owner's listener: authenticated, and
+	// refused for its made-up token.
+	w := owner.do(req{method: "POST", path: "/api/v1/floor/me/login", token: "cfs_madeup", header: map[string]string{forward.HeaderActor: vouch}})
+	if w.Code != http.StatusUnauthorized {
+		t.Fatalf("a vouch sent by a client: %d %s", w.Code, w.Body)
+	}
+	// The same, forwarded by a node: the owner takes the node's word.
+	r := httptest.NewRequest("POST", "/api/v1/floor/me/login", nil)
+	r.Header.Set("Authorization", "Bearer cfs_madeup")
+	r.Header.Set(forward.HeaderActor, vouch)
+	rec := httptest.NewRecorder()
+	must(t, client.Forward(context.Background(), tn.acc.ID, rec, r))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("a forwarded, vouched login: %d %s", rec.Code, rec.Body)
+	}
+	// Vouched for another account than the one it was forwarded for.
+	r = httptest.NewRequest("POST", "/api/v1/floor/me/logoff", nil)
+	r.Header.Set("Authorization", "Bearer cfs_madeup")
+	r.Header.Set(forward.HeaderActor, fmt.Sprintf("%d;%d;agent;0", tn.acc.ID+1000, tn.agent.ID))
+	rec = httptest.NewRecorder()
+	must(t, client.Forward(context.Background(), tn.acc.ID, rec, r))
+	if rec.Code != http.StatusUnauthorized {
+		t.Fatalf("a vouch for another account: %d %s", rec.Code, rec.Body)
 	}
 }

@@ -176,15 +176,17 @@ func (s *Server) serve(rt route, info *requestInfo, w http.ResponseWriter, r *ht
 		if err != nil {
 			return nil, err
 		}
-		a, err := s.auth.Authenticate(ctx, token)
-		if err != nil {
-			return nil, err
+		a, vouched := s.vouched(r)
+		if !vouched {
+			if a, err = s.auth.Authenticate(ctx, token); err != nil {
+				return nil, err
+			}
 		}
 		info.actor = a
 		if !a.Role.AtLeast(rt.Role) {
 			return nil, errorf(callfloor.ErrForbidden, "this needs the %s role or higher", rt.Role)
 		}
-		if s.cluster != nil && rt.Tag != "stream" && s.cluster.Route(w, r, a.AccountID) {
+		if s.cluster != nil && rt.Tag != "stream" && s.cluster.Route(w, r, a) {
 			info.forwarded = true
 			return nil, nil
 		}
@@ -210,6 +212,15 @@ func (s *Server) serve(rt route, info *requestInfo, w http.ResponseWriter, r *ht
 		s.reloadFloor(ctx, info.actor.AccountID)
 	}
 	return out, err
+}
+
+// vouched is the actor another node of the cluster authenticated r as,
+// when r was forwarded from it: not authenticated again.
+func (s *Server) vouched(r *http.Request) (callfloor.Actor, bool) {
+	if s.cluster == nil {
+		return callfloor.Actor{}, false
+	}
+	return s.cluster.Vouched(r)
 }
 
 // reloadFloor makes the account's floor engine reread its configuration

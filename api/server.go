@@ -92,8 +92,12 @@ type Config struct {
 type Cluster interface {
 	// Route answers w with what the account's owner answers r, and
 	// returns true; false means this node serves r itself (it owns the
-	// account, or r was forwarded to it by another node).
-	Route(w http.ResponseWriter, r *http.Request, accountID int64) bool
+	// account, or r was forwarded to it by another node). a is whom this
+	// node authenticated r as: the owner takes its word (Vouched).
+	Route(w http.ResponseWriter, r *http.Request, a callfloor.Actor) bool
+	// Vouched is whom the node that forwarded r authenticated it as;
+	// false for a request that did not come from another node.
+	Vouched(r *http.Request) (callfloor.Actor, bool)
 	// AgentViews are the account's agents (those in only; nil: all) as
 	// its owner's floor has them, with the sequence number they are at.
 	AgentViews(ctx context.Context, accountID int64, only []int64) (int64, []AgentView, error)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -45,8 +46,10 @@ type clusterNode struct {
 	log  *slog.Logger
 	nc   *nats.Conn
 
-	leases   *lease.Leases
-	owners   *owner.Manager
+	leases *lease.Leases
+	// owners is set once the node starts owning (startCluster); the
+	// journal indexer reads it from its own goroutine.
+	owners   atomic.Pointer[owner.Manager]
 	registry *placement.Registry
 	member   *placement.Member
 	placer   *placement.Placer
@@ -152,12 +155,19 @@ func newClusterAPI(c *clusterNode, local func(int64) bool) clusterAPI {
 		floor: &forward.Router{Client: c.floor, Local: local}, client: c.floor}
 }
 
-func (c clusterAPI) Route(w http.ResponseWriter, r *http.Request, accountID int64) bool {
+func (c clusterAPI) Route(w http.ResponseWriter, r *http.Request, a callfloor.Actor) bool {
+	rt := c.router
 	if strings.HasPrefix(r.URL.Path, "/api/v1/floor/") || strings.HasPrefix(r.URL.Path, "/api/v1/sim/") {
-		return c.floor.Route(w, r, accountID)
+		rt = c.floor
 	}
-	return c.router.Route(w, r, accountID)
+	if forward.Forwarded(r.Context()) || rt.Local(a.AccountID) {
+		return false
+	}
+	forward.Vouch(r, a)
+	return rt.Route(w, r, a.AccountID)
 }
+
+func (c clusterAPI) Vouched(r *http.Request) (callfloor.Actor, bool) { return forward.Vouched(r) }
 
 // AgentViews asks the account's owner for its agents' views, through
 // the forwarder, at the owner's internal viewsPath. A read changes
@@ -297,7 +307,8 @@ func (m *Main) startCluster(ctx context.Context, handler *api.Server) error {
 	c := m.cluster
 	prefix := m.Config.Cluster
 	c.serve = forward.NewServer(c.nc, internalHandler(handler), m.Floor.Runs, forward.Config{Prefix: prefix, Clock: m.Clock, Logger: c.log})
-	c.owners = owner.New(owner.Config{Node: c.name, Leases: c.leases, Store: m.Store, Floor: m.Floor, Logger: c.log})
+	owners := owner.New(owner.Config{Node: c.name, Leases: c.leases, Store: m.Store, Floor: m.Floor, Logger: c.log})
+	c.owners.Store(owners)
 	host := m.Config.NodeHost
 	if host == "" {
 		host, _, _ = net.SplitHostPort(m.Addr())
@@ -313,7 +324,7 @@ func (m *Main) startCluster(ctx context.Context, handler *api.Server) error {
 	if err := m.putNode(ctx, self); err != nil {
 		return err
 	}
-	c.placer = placement.New(placement.Config{Node: c.name, Registry: c.registry, Owner: &servingOwner{m: c.owners, serve: c.serve, log: c.log},
+	c.placer = placement.New(placement.Config{Node: c.name, Registry: c.registry, Owner: &servingOwner{m: owners, serve: c.serve, log: c.log},
 		Leases: c.leases, Accounts: m.accountIDs, Busy: m.busy, Interval: placeInterval, Clock: m.Clock, Logger: c.log})
 	run, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -361,6 +372,21 @@ func (m *Main) keepNode(ctx context.Context, n placement.Node) {
 			}
 		}
 	}
+}
+
+// ownedIDs are the accounts the node owns now (none before its owner
+// manager starts).
+func (c *clusterNode) ownedIDs() []int64 {
+	m := c.owners.Load()
+	if m == nil {
+		return nil
+	}
+	owned := m.Owned()
+	ids := make([]int64, len(owned))
+	for i, o := range owned {
+		ids[i] = o.AccountID
+	}
+	return ids
 }
 
 // catchUp puts in the hub, before an engine's first events on this node,
@@ -468,8 +494,8 @@ func (c *clusterNode) close(m *Main) {
 	if c.stop != nil {
 		c.stop()
 	}
-	if c.owners != nil {
-		if err := c.owners.Close(ctx); err != nil {
+	if owners := c.owners.Load(); owners != nil {
+		if err := owners.Close(ctx); err != nil {
 			c.log.Warn("accounts not handed over cleanly", "err", err)
 		}
 	}

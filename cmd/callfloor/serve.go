@@ -208,7 +208,11 @@ func (m *Main) Open(ctx context.Context) error {
 	m.startReports(handler)
 	m.startTrim()
 	if ix, ok := m.Store.(journalIndexer); ok {
-		m.stopIndex = indexJournals(ix, m.Logger)
+		var owned func() []int64
+		if c := m.cluster; c != nil {
+			owned = c.ownedIDs
+		}
+		m.stopIndex = indexJournals(ix, owned, m.Logger)
 	}
 	hooks.Start()
 	ln, err := net.Listen("tcp", m.Config.HTTP)
