@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -188,8 +189,14 @@ func TestPhonesThroughKamailioFollowTheOwner(t *testing.T) {
 	// Every phone registers with its account's owner, and each account's
 	// phones call each other there.
 	owners := map[int64]string{}
+	firsts := map[int64]callfloor.Ownership{}
+	steady := map[*sipPhone]uint32{} // the CSeq of its first REGISTER that reached the owner
 	for _, a := range accs {
 		owners[a.id] = registered(a, 20*time.Second)
+		firsts[a.id] = c.ownership(a.id)
+		for _, p := range a.phones {
+			steady[p] = p.lastCSeq()
+		}
 		hangUp(a, call(a, owners[a.id], 0, 1))
 	}
 	t.Logf("owners %v; first calls done at %v", owners, time.Since(start).Round(time.Millisecond))
@@ -266,9 +273,21 @@ func TestPhonesThroughKamailioFollowTheOwner(t *testing.T) {
 		for _, p := range a.phones {
 			p.mu.Lock()
 			t.Logf("%s: %d REGISTERs, %d failed %q; the proxy sent them (and their answers to the challenge) %v",
-				p.user, p.sent.Load(), p.failed.Load(), p.failures, p.routes(log, byURI))
+				p.user, p.sent.Load(), p.failed.Load(), p.failures, p.routes(log, byURI, 0))
 			p.mu.Unlock()
 		}
+		// An account that never changed hands had every REGISTER since
+		// the first that reached its owner sent to its owner, and
+		// nowhere else.
+		if c.ownership(a.id) != firsts[a.id] {
+			continue
+		}
+		for _, p := range a.phones {
+			if got := p.routes(log, byURI, steady[p]); len(got) != 1 || got[firsts[a.id].Node] == 0 {
+				t.Errorf("%s of %s, which stayed on %s all along: its REGISTERs went %v", p.user, a.name, firsts[a.id].Node, got)
+			}
+		}
+		t.Logf("%s stayed on %s: every REGISTER of its phones since the first check went there", a.name, firsts[a.id].Node)
 	}
 }
 
@@ -536,24 +555,33 @@ func (p *sipPhone) landed(log string) (string, uint32) {
 }
 
 // routes counts where the proxy sent the phone's REGISTERs (each with
-// its challenge's answer): to each node, and how many failed over from
-// an owner that did not answer.
-func (p *sipPhone) routes(log string, names map[string]string) map[string]int {
+// its challenge's answer) of a CSeq above after: to each node, and how
+// many failed over from an owner that did not answer.
+func (p *sipPhone) routes(log string, names map[string]string, after uint32) map[string]int {
 	out := map[string]int{}
-	tag := " REGISTER " + p.callID + "} "
+	re := regexp.MustCompile(`\{1 ([0-9]+) REGISTER ` + regexp.QuoteMeta(p.callID) + `\} (.*)`)
 	for _, line := range strings.Split(log, "\n") {
-		_, rest, ok := strings.Cut(line, tag)
-		switch {
-		case !ok:
-		case strings.Contains(rest, "failed"):
+		m := re.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if cseq, _ := strconv.ParseUint(m[1], 10, 32); uint32(cseq) <= after {
+			continue
+		}
+		if strings.Contains(m[2], "failed") {
 			out["failed over"]++
-		default:
-			if m := kamailioRoute.FindStringSubmatch(rest); m != nil {
-				out[names[m[1]]]++
-			}
+		} else if r := kamailioRoute.FindStringSubmatch(m[2]); r != nil {
+			out[names[r[1]]]++
 		}
 	}
 	return out
+}
+
+// lastCSeq is the CSeq of the phone's last REGISTER answered 200.
+func (p *sipPhone) lastCSeq() uint32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cseq
 }
 
 func (p *sipPhone) local() sdp.Local {
