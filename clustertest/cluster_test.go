@@ -108,6 +108,7 @@ type cluster struct {
 	t     *testing.T
 	nodes []*node
 	store *sqlstore.Store
+	dbURL string
 	accs  []*account
 	// adminArgs are the settings an admin command needs to reach the
 	// cluster.
@@ -147,7 +148,28 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// options are what a test changes in the cluster startClusterWith
+// starts.
+type options struct {
+	// accounts is how many accounts are seeded.
+	accounts int
+	// sip, when set, are the nodes' SIP addresses, kept across restarts
+	// (Kamailio's dispatcher list names them); otherwise each start
+	// takes a free port.
+	sip []string
+	// live runs the nodes without --simulate: their B2BUAs carry the
+	// calls of registered phones.
+	live bool
+	// prepare, if set, runs once the accounts are seeded, before the
+	// nodes start.
+	prepare func(*cluster)
+}
+
 func startCluster(t *testing.T) *cluster {
+	return startClusterWith(t, options{accounts: accounts})
+}
+
+func startClusterWith(t *testing.T, o options) *cluster {
 	dbURL := pgtest.Schema(t, "cluster")
 	natsURL := natstest.URL(t)
 	name := "ct" + pgtest.Suffix()
@@ -158,14 +180,17 @@ func startCluster(t *testing.T) *cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	c := &cluster{t: t, store: st}
+	c := &cluster{t: t, store: st, dbURL: dbURL}
 	hasher := password.New(password.Default)
 	hash, err := hasher.Hash(pass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 1; i <= accounts; i++ {
+	for i := 1; i <= o.accounts; i++ {
 		c.accs = append(c.accs, seed(t, st, fmt.Sprintf("acme%d", i), hash))
+	}
+	if o.prepare != nil {
+		o.prepare(c)
 	}
 	dir := t.TempDir()
 	bin := build(t, dir)
@@ -184,10 +209,17 @@ func startCluster(t *testing.T) *cluster {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { logf.Close() })
+		sip, mode := "127.0.0.1:0", "--simulate"
+		if o.sip != nil {
+			sip = o.sip[i-1]
+		}
+		if o.live {
+			mode = "--simulate=false"
+		}
 		n := &node{t: t, bin: bin, name: fmt.Sprintf("node%d", i), addr: freeAddr(t), log: logf,
 			args: []string{"--data", filepath.Join(dir, fmt.Sprintf("data%d", i)), "--database", dbURL, "--secret-key-file", key,
 				"--nats", natsURL, "--cluster", name, "--cluster-ttl", ttl.String(),
-				"--sip", "127.0.0.1:0", "--simulate", "--log-level", "info"}}
+				"--sip", sip, mode, "--log-level", "info"}}
 		c.nodes = append(c.nodes, n)
 	}
 	for _, n := range c.nodes {

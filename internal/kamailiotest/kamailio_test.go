@@ -204,3 +204,65 @@ func TestDispatchByDomainAndFailover(t *testing.T) {
 		t.Fatalf("INVITE for %s after node b came back: node %q (%d), want a", onA, got, code)
 	}
 }
+
+// A node's call to a phone that registered through the proxy: the node
+// sends the INVITE to the proxy (the registration's source), with the
+// phone's contact as the Request-URI; the proxy relays it to the phone,
+// record-routing it, and never to a node, whose owner look-up or hash
+// would otherwise take it for a phone's new call.
+func TestNodeRequestGoesToThePhone(t *testing.T) {
+	db := newOwnerDB(t)
+	n1, n2 := newNode(t, "1"), newNode(t, "2")
+	db.node(t, "node-1", n1.addr)
+	db.node(t, "node-2", n2.addr)
+	db.own(t, db.a, "node-1")
+	db.own(t, db.b, "node-2")
+	for _, o := range []Options{{}, {OwnerDB: db.url}} {
+		proxy := Start(t, []string{n1.addr, n2.addr}, o)
+		alice := newNode(t, "alice") // a phone: it answers 486 with its name
+		// The node calls alice from its own SIP socket (the proxy knows a
+		// node by the address in its list), as its B2BUA does; the From
+		// user is the calling extension's number.
+		cli, err := sipgo.NewClient(n1.ua, sipgo.WithClientHostname("127.0.0.1"), sipgo.WithClientConnectionAddr(n1.addr),
+			sipgo.WithClientLogger(quiet()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, from := range []string{"202", "bob", "alice"} {
+			req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: "alice", Host: "127.0.0.1", Port: alice.port()})
+			req.SetDestination(proxy.Addr)
+			f := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: from, Host: "127.0.0.1"}, Params: sip.NewParams()}
+			f.Params.Add("tag", sip.GenerateTagN(10))
+			req.AppendHeader(f)
+			req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: "201", Host: "127.0.0.1"}, Params: sip.NewParams()})
+			req.AppendHeader(sip.NewHeader("Contact", "<sip:"+from+"@"+n1.addr+">"))
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			res, err := cli.Do(ctx, req)
+			cancel()
+			if err != nil {
+				t.Fatalf("owner look-up %v: INVITE from node 1 (From %s) to alice: %v", o.OwnerDB != "", from, err)
+			}
+			if h := res.GetHeader("X-Callfloor-Node"); h == nil || h.Value() != "alice" {
+				t.Fatalf("owner look-up %v: INVITE from node 1 (From %s) to alice was answered %d by %v, not by alice; kamailio's log:\n%s",
+					o.OwnerDB != "", from, res.StatusCode, h, proxy.Log.String())
+			}
+			select {
+			case r := <-alice.invites:
+				if r.RecordRoute() == nil {
+					t.Fatalf("alice's INVITE has no Record-Route: %v", r)
+				}
+			default:
+				t.Fatal("alice answered an INVITE she did not report")
+			}
+		}
+		for _, n := range []*node{n1, n2} {
+			if len(n.invites) > 0 {
+				t.Fatalf("node %s got the INVITE meant for alice", n.name)
+			}
+		}
+		cli.Close()
+	}
+}
+
+// port is the node's UDP port.
+func (n *node) port() int { return n.conn.LocalAddr().(*net.UDPAddr).Port }
