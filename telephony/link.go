@@ -56,8 +56,7 @@ func (l *Link) Admit(ctx context.Context, a b2bua.Admission) (b2bua.Admitted, er
 	if a.Kind != b2bua.KindTransfer && a.Caller != nil {
 		_, err := l.floor.Do(ctx, a.AccountID, floor.Dial{Ext: a.Caller.ID, CallID: a.CallID, Number: a.Number, Internal: a.Callee != nil || a.QueueID != 0})
 		if err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotAgent {
-			code := callfloor.ErrorCode(err)
-			return adm, &b2bua.Refusal{Status: sip.StatusForbidden, Text: "Forbidden (" + code + ")", Code: code}
+			return adm, refuse(callfloor.ErrorCode(err))
 		}
 	}
 	if a.Kind == b2bua.KindTransfer && a.Callee == nil && a.Caller != nil {
@@ -65,8 +64,7 @@ func (l *Link) Admit(ctx context.Context, a b2bua.Admission) (b2bua.Admitted, er
 		// agent's outbound queue, refused without one.
 		_, err := l.floor.Do(ctx, a.AccountID, floor.TransferOut{Ext: a.Caller.ID, CallID: a.CallID, Number: a.Number})
 		if err != nil && callfloor.ErrorCode(err) != callfloor.ErrNotAgent {
-			code := callfloor.ErrorCode(err)
-			return adm, &b2bua.Refusal{Status: sip.StatusForbidden, Text: "Forbidden (" + code + ")", Code: code}
+			return adm, refuse(callfloor.ErrorCode(err))
 		}
 		return adm, nil
 	}
@@ -89,11 +87,27 @@ func (l *Link) Admit(ctx context.Context, a b2bua.Admission) (b2bua.Admitted, er
 		l.do(ctx, a.AccountID, floor.Hangup{Ext: a.Caller.ID, CallID: a.CallID, Reason: "refused"})
 	}
 	code := callfloor.ErrorCode(err)
+	if elsewhere(code) {
+		return adm, refuse(code)
+	}
 	if code == callfloor.ErrAgentBusy {
 		return adm, &b2bua.Refusal{Status: sip.StatusBusyHere, Text: "Busy Here", Code: code}
 	}
 	return adm, &b2bua.Refusal{Status: sip.StatusTemporarilyUnavailable, Text: "Temporarily Unavailable (" + code + ")", Code: code}
 }
+
+// refuse is the answer to a call the floor does not let through: 403,
+// or 503 when this node does not own the account (the SIP proxy reached
+// a node the account just left): the proxy then tries another node.
+func refuse(code string) *b2bua.Refusal {
+	if elsewhere(code) {
+		return &b2bua.Refusal{Status: sip.StatusServiceUnavailable, Text: "Service Unavailable (" + code + ")", Code: code}
+	}
+	return &b2bua.Refusal{Status: sip.StatusForbidden, Text: "Forbidden (" + code + ")", Code: code}
+}
+
+// elsewhere: the account's floor runs on another node of the cluster.
+func elsewhere(code string) bool { return code == callfloor.ErrNotOwner || code == callfloor.ErrFenced }
 
 // autoAnswer reports whether an agent's phone should answer at once.
 func (l *Link) autoAnswer(ctx context.Context, account, ext int64) bool {

@@ -262,3 +262,24 @@ func TestSettleWaitsForTheFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCallToAnAccountOwnedElsewhere: on a cluster node that does not own
+// the account (the SIP proxy's owner cache is behind a move), a call is
+// refused with 503, on which the proxy tries another node, not 403.
+func TestCallToAnAccountOwnedElsewhere(t *testing.T) {
+	r := newRig(t)
+	f := floor.New(floor.FloorConfig{Journal: r.store, Clock: callfloor.SystemClock{}, Owned: true,
+		LoadConfig: func(context.Context, int64) (*floor.Config, error) { return nil, errors.New("never: no engine starts") }})
+	t.Cleanup(f.Close)
+	link := NewLink(f, nil)
+	t.Cleanup(link.Close)
+	_, err := link.Admit(context.Background(), b2bua.Admission{Kind: b2bua.KindCall, CallID: "c1", AccountID: r.acc, Caller: r.alice, Callee: r.bob, Number: r.bob.Number})
+	var ref *b2bua.Refusal
+	if !errors.As(err, &ref) || ref.Status != sip.StatusServiceUnavailable || ref.Code != callfloor.ErrNotOwner {
+		t.Fatalf("admission on a node that does not own the account: %v", err)
+	}
+	_, err = link.Admit(context.Background(), b2bua.Admission{Kind: b2bua.KindCall, CallID: "c2", AccountID: r.acc, Callee: r.bob, Number: r.bob.Number})
+	if !errors.As(err, &ref) || ref.Status != sip.StatusServiceUnavailable {
+		t.Fatalf("an inbound call on a node that does not own the account: %v", err)
+	}
+}

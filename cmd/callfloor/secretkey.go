@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -73,4 +75,13 @@ func readSecretKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("secret key file %s: want %d hex digits (%d bytes) on one line", path, 2*sqlstore.SecretKeySize, sqlstore.SecretKeySize)
 	}
 	return key, nil
+}
+
+// sipNonceKey is the key a cluster's nodes sign their SIP digest nonces
+// with, derived from the secret key they share (never the secret key
+// itself), so that any node accepts a nonce another node issued.
+func sipNonceKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("callfloor sip digest nonces"))
+	return m.Sum(nil)
 }

@@ -118,3 +118,19 @@ func storedPassword(t *testing.T, path string, id int64) string {
 	}
 	return v
 }
+
+// TestSIPNonceKey: nodes with one secret key sign nonces alike, nodes
+// with another do not, and the nonce key is never the secret key.
+func TestSIPNonceKey(t *testing.T) {
+	a := bytes.Repeat([]byte{0xab}, 32)
+	b := bytes.Repeat([]byte{0xcd}, 32)
+	if !bytes.Equal(sipNonceKey(a), sipNonceKey(bytes.Clone(a))) {
+		t.Fatal("one secret key, two nonce keys")
+	}
+	if bytes.Equal(sipNonceKey(a), sipNonceKey(b)) {
+		t.Fatal("two secret keys, one nonce key")
+	}
+	if k := sipNonceKey(a); len(k) != 32 || bytes.Equal(k, a) {
+		t.Fatalf("nonce key %x from secret %x", k, a)
+	}
+}

@@ -282,7 +282,17 @@ func (m *Main) openSIP() error {
 	if keepalive == 0 {
 		keepalive = -1 // off
 	}
-	r, err := registrar.New(registrar.Config{Store: m.view, Realm: m.Config.SIPRealm, Clock: m.Clock, Logger: m.Logger,
+	var nonceKey []byte // random: a single server's nonces need not outlive it
+	if m.cluster != nil {
+		// A challenge one node sent may be answered to another (the
+		// proxy moved the account meanwhile): the nodes share the key.
+		secret, err := loadSecretKey(m.Config)
+		if err != nil {
+			return err
+		}
+		nonceKey = sipNonceKey(secret)
+	}
+	r, err := registrar.New(registrar.Config{Store: m.view, Realm: m.Config.SIPRealm, Clock: m.Clock, Logger: m.Logger, NonceKey: nonceKey,
 		Keepalive: keepalive, Algorithms: m.Config.SIPDigest,
 		RequestRate: m.Config.SIPRate, RequestBurst: m.Config.SIPBurst,
 		MaxAuthFailures: m.Config.SIPBanFailures, BanTime: m.Config.SIPBanTime,
