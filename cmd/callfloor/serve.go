@@ -296,7 +296,7 @@ func (m *Main) openSIP() error {
 		Keepalive: keepalive, Algorithms: m.Config.SIPDigest,
 		RequestRate: m.Config.SIPRate, RequestBurst: m.Config.SIPBurst,
 		MaxAuthFailures: m.Config.SIPBanFailures, BanTime: m.Config.SIPBanTime,
-		Allow: m.Config.SIPAllow, Trusted: m.carriers.Contains})
+		Allow: m.Config.SIPAllow, Trusted: m.carriers.Contains, Owns: m.owns()})
 	if err != nil {
 		return fmt.Errorf("sip registrar: %w", err)
 	}

@@ -27,6 +27,10 @@ func (r *Registrar) register(req *sip.Request, tx sip.ServerTransaction, src net
 		r.respond(req, tx, sip.StatusForbidden, "Forbidden")
 		return
 	}
+	if r.cfg.Owns != nil && !r.cfg.Owns(ext.AccountID) {
+		r.respond(req, tx, sip.StatusServiceUnavailable, "Service Unavailable", sip.NewHeader("Retry-After", "1"))
+		return
+	}
 	u, code, hs := r.parseUpdate(req)
 	if code != 0 {
 		r.respond(req, tx, code, reasonFor(code), hs...)

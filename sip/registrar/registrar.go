@@ -90,6 +90,12 @@ type Config struct {
 	// authenticates by its address (a trunk's carrier): never
 	// rate-limited nor banned either. It is asked on every request.
 	Trusted func(netip.AddrPort) bool
+	// Owns, on a cluster node, tells the accounts whose phones register
+	// here (those the node owns): another account's REGISTER is answered
+	// 503 after its credentials are checked, so that the SIP proxy tries
+	// another node and the registration lands on the owner, whose floor
+	// shows it. Nil: every account's.
+	Owns func(accountID int64) bool
 
 	// Keepalive is how often every binding is sent an OPTIONS over the
 	// flow it registered on (30 s); negative turns keepalives off.

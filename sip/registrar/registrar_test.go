@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -484,5 +485,27 @@ func TestLargeAnswerOverUDP(t *testing.T) {
 	}
 	if got := contactsOf(res); len(got) != len(contacts) {
 		t.Errorf("%d contacts in the answer, want %d", len(got), len(contacts))
+	}
+}
+
+// TestRegisterOnAnotherNodesAccount: a cluster node answers the REGISTER
+// of an account it does not own 503 once the credentials are good (a bad
+// password is still challenged), keeps no binding, and registers the
+// phone once it owns the account.
+func TestRegisterOnAnotherNodesAccount(t *testing.T) {
+	var owned atomic.Bool
+	h := newHarness(t, func(c *Config) { c.Owns = func(int64) bool { return owned.Load() } })
+	p := h.phone(h.ext.SIPUsername, h.secret)
+	res := p.register(600, "<sip:100@127.0.0.1:5070>")
+	wantStatus(t, res, sip.StatusServiceUnavailable)
+	if h.reg.Registered(h.ext.AccountID, h.ext.ID) {
+		t.Fatal("registered on a node that does not own the account")
+	}
+	wrong := h.phone(h.ext.SIPUsername, "not the secret")
+	wantStatus(t, wrong.register(600, "<sip:100@127.0.0.1:5070>"), sip.StatusUnauthorized)
+	owned.Store(true)
+	wantStatus(t, p.register(600, "<sip:100@127.0.0.1:5070>"), sip.StatusOK)
+	if !h.reg.Registered(h.ext.AccountID, h.ext.ID) {
+		t.Fatal("not registered once the node owns the account")
 	}
 }
