@@ -154,7 +154,8 @@ type phone struct {
 	accept string
 	// pt is the audio payload type negotiated for the phone's last call.
 	pt uint8
-	// answerHeaders go in the phone's 200 OK (a Session-Expires, say);
+	// answerHeaders go in the phone's 200 OK (a Session-Expires, say;
+	// set and read under mu: the phone answers on sipgo's goroutines);
 	// updateStatus is its answer to UPDATEs (0: 200).
 	answerHeaders []sip.Header
 	updateStatus  atomic.Int32
@@ -405,7 +406,10 @@ func (p *phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	res := sip.NewSDPResponseFromRequest(d.InviteRequest, ans.Marshal())
-	for _, h := range p.answerHeaders {
+	p.mu.Lock()
+	extra := p.answerHeaders
+	p.mu.Unlock()
+	for _, h := range extra {
 		res.AppendHeader(h)
 	}
 	if err := d.WriteResponse(res); err != nil {

@@ -181,8 +181,10 @@ func TestSippIntervalTooSmall(t *testing.T) {
 // interval; once it answers them 481 the call ends.
 func TestCalleeSessionTimer(t *testing.T) {
 	h, b := timerHarness(t)
+	b.mu.Lock()
 	b.answerHeaders = []sip.Header{sip.NewHeader("Session-Expires", "2;refresher=uac"),
 		sip.NewHeader("Require", "timer"), sip.NewHeader("Allow", "INVITE, ACK, BYE, UPDATE")}
+	b.mu.Unlock()
 	a := h.phone(h.addExt(1, 10, "100"), false)
 	a.register()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
