@@ -3,6 +3,7 @@ package kamailiotest
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,13 @@ func TestWebSocketClient(t *testing.T) {
 			t.Logf("kamailio's log:\n%s", proxy.Log.String())
 		}
 	}()
+
+	// Any other HTTP request on the WebSocket port is refused.
+	if res, err := http.Get("http://" + proxy.WSAddr + "/"); err != nil {
+		t.Fatalf("plain HTTP to kamailio's WebSocket port: %v", err)
+	} else if res.Body.Close(); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("plain HTTP to kamailio's WebSocket port: %d, want 404", res.StatusCode)
+	}
 
 	// alice (account A, node 1) and bob (account B, node 2) register
 	// from browsers: each REGISTER reaches its owner, whose 200 comes
