@@ -14,13 +14,15 @@ import (
 
 // node is a fake callfloor node: it answers OPTIONS 200, every INVITE
 // 486 and every REGISTER 200, the last two with its name in
-// X-Callfloor-Node, and reports the INVITEs it got.
+// X-Callfloor-Node, and reports the INVITEs it got (and the REGISTERs,
+// as long as there is room for them).
 type node struct {
-	name    string
-	addr    string
-	invites chan *sip.Request
-	ua      *sipgo.UserAgent
-	conn    net.PacketConn
+	name      string
+	addr      string
+	invites   chan *sip.Request
+	registers chan *sip.Request
+	ua        *sipgo.UserAgent
+	conn      net.PacketConn
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -32,7 +34,7 @@ func newNode(t *testing.T, name string) *node {
 
 func newNodeOn(t *testing.T, name, addr string) *node {
 	t.Helper()
-	n := &node{name: name, invites: make(chan *sip.Request, 100)}
+	n := &node{name: name, invites: make(chan *sip.Request, 100), registers: make(chan *sip.Request, 100)}
 	var err error
 	n.ua, err = sipgo.NewUA(sipgo.WithUserAgent("node-" + name))
 	if err != nil {
@@ -57,6 +59,10 @@ func newNodeOn(t *testing.T, name, addr string) *node {
 		_ = tx.Respond(res)
 	})
 	srv.OnRegister(func(req *sip.Request, tx sip.ServerTransaction) {
+		select {
+		case n.registers <- req:
+		default:
+		}
 		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
 		res.AppendHeader(sip.NewHeader("X-Callfloor-Node", n.name))
 		_ = tx.Respond(res)

@@ -45,12 +45,19 @@ type Options struct {
 	// accounts (NODE_ALIVE, whole seconds); the config's default (15s)
 	// when zero.
 	NodeAlive time.Duration
+
+	// WebSocket, when set, turns on the WebSocket listener (WS_LISTEN)
+	// on a free TCP port of 127.0.0.1, given in Proxy.WSAddr.
+	WebSocket bool
 }
 
 // Proxy is a running kamailio.
 type Proxy struct {
 	// Addr is its SIP address, 127.0.0.1:port over UDP.
 	Addr string
+	// WSAddr is its WebSocket SIP address, 127.0.0.1:port (ws://), when
+	// Options.WebSocket was set.
+	WSAddr string
 	// Log is what it printed to stderr.
 	Log *syncbuf.Buffer
 
@@ -86,6 +93,21 @@ func needPostgresModule(t testing.TB) {
 		return
 	}
 	msg := "kamailio's db_postgres is not installed (Debian package kamailio-postgres-modules); run scripts/setup"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// needWebSocketModule fails the test under CI, and skips it elsewhere,
+// when kamailio's websocket module (Debian package
+// kamailio-websocket-modules) is not installed.
+func needWebSocketModule(t testing.TB) {
+	t.Helper()
+	if m, _ := filepath.Glob("/usr/lib/*/kamailio/modules/websocket.so"); len(m) > 0 {
+		return
+	}
+	msg := "kamailio's websocket module is not installed (Debian package kamailio-websocket-modules); run scripts/setup"
 	if os.Getenv("CI") != "" {
 		t.Fatal(msg)
 	}
@@ -151,6 +173,11 @@ func Start(t testing.TB, nodes []string, o Options) *Proxy {
 		if o.NodeAlive != 0 {
 			p.cmd.Args = append(p.cmd.Args, "-A", fmt.Sprintf("NODE_ALIVE=%d", max(1, int(o.NodeAlive/time.Second))))
 		}
+	}
+	if o.WebSocket {
+		needWebSocketModule(t)
+		p.WSAddr = fmt.Sprintf("127.0.0.1:%d", freeTCP(t))
+		p.cmd.Args = append(p.cmd.Args, "-A", "WS_LISTEN=tcp:"+p.WSAddr)
 	}
 	p.cmd.Stdout = p.Log
 	p.cmd.Stderr = p.Log
@@ -262,4 +289,15 @@ func freePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.LocalAddr().(*net.UDPAddr).Port
+}
+
+// freeTCP returns a TCP port free on loopback now.
+func freeTCP(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
