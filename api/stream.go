@@ -208,23 +208,11 @@ func (st *streamConn) subscribe(ctx context.Context, after int64) (*bus.Subscrip
 // already shows. It gives up after hubLag; the hub then starts a
 // snapshot's client at what it has.
 func (s *Server) awaitHub(ctx context.Context, accountID, seq int64) {
-	if s.hub.Last(accountID) >= seq {
-		return
-	}
-	t := time.NewTicker(5 * time.Millisecond)
-	defer t.Stop()
-	deadline := time.NewTimer(hubLag)
-	defer deadline.Stop()
-	for s.hub.Last(accountID) < seq {
-		select {
-		case <-ctx.Done():
-			return
-		case <-deadline.C:
-			s.log.Warn("stream starts before this node's hub caught up with the account's owner",
-				"account", accountID, "hub", s.hub.Last(accountID), "owner", seq)
-			return
-		case <-t.C:
-		}
+	wctx, cancel := context.WithTimeout(ctx, hubLag)
+	defer cancel()
+	if !s.hub.Await(wctx, accountID, seq) && ctx.Err() == nil {
+		s.log.Warn("stream starts before this node's hub caught up with the account's owner",
+			"account", accountID, "hub", s.hub.Last(accountID), "owner", seq)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/callfloor/callfloor"
 )
@@ -254,6 +255,29 @@ func (h *Hub) Last(accountID int64) int64 {
 	defer a.mu.Unlock()
 	return a.last
 }
+
+// Await waits until the account's latest event is at least seq, and
+// reports whether it came before ctx ended. A cluster node's hub gets an
+// account's events from its owner a little after the owner's floor has
+// them; a stream that starts from the owner's snapshot waits for it.
+func (h *Hub) Await(ctx context.Context, accountID, seq int64) bool {
+	if h.Last(accountID) >= seq {
+		return true
+	}
+	t := time.NewTicker(awaitPoll)
+	defer t.Stop()
+	for h.Last(accountID) < seq {
+		select {
+		case <-ctx.Done():
+			return h.Last(accountID) >= seq
+		case <-t.C:
+		}
+	}
+	return true
+}
+
+// awaitPoll is how often Await looks at the account's latest event.
+const awaitPoll = 5 * time.Millisecond
 
 // Ready is signalled when there may be batches to Take, or the
 // subscription has ended.

@@ -362,3 +362,21 @@ func TestSharedWaitsForTheClaimant(t *testing.T) {
 		t.Fatalf("waited for %v", v)
 	}
 }
+
+// TestAwait: Await returns once the account's events reach the asked
+// sequence number, and reports false when its context ends first.
+func TestAwait(t *testing.T) {
+	h := NewHub(10, 10)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if h.Await(ctx, 1, 2) {
+		t.Fatal("Await reported seq 2 reached with no event")
+	}
+	go h.Publish([]callfloor.Event{{AccountID: 1, Seq: 1}, {AccountID: 1, Seq: 2}})
+	if !h.Await(context.Background(), 1, 2) {
+		t.Fatal("Await did not see seq 2")
+	}
+	if !h.Await(context.Background(), 1, 1) {
+		t.Fatal("Await of a seq already reached")
+	}
+}

@@ -51,11 +51,3 @@ func backfill(ctx context.Context, j Journal, accountID, after, upto int64, deli
 	}
 	return nil
 }
-
-// BackfillFunc is Backfill on j, in the shape a hub's hook would take
-// (see docs/scale-out.md, "Event fan-out").
-func BackfillFunc(j Journal) func(ctx context.Context, accountID, after, upto int64) ([]callfloor.Event, error) {
-	return func(ctx context.Context, accountID, after, upto int64) ([]callfloor.Event, error) {
-		return Backfill(ctx, j, accountID, after, upto)
-	}
-}

@@ -79,22 +79,13 @@ func Resume(ctx context.Context, hub *bus.Hub, j Journal, cfg ResumeConfig, acco
 // before it subscribes, or the subscription would bring events the
 // snapshot already holds.
 func WaitHub(ctx context.Context, hub *bus.Hub, accountID, seq int64, wait time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, wait)
+	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for hub.Last(accountID) < seq {
-		select {
-		case <-ctx.Done():
-			if hub.Last(accountID) >= seq {
-				return nil
-			}
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return bus.ErrTooOld
-			}
-			return ctx.Err()
-		case <-tick.C:
-		}
+	if hub.Await(wctx, accountID, seq) {
+		return nil
 	}
-	return nil
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return bus.ErrTooOld
 }
